@@ -1,0 +1,58 @@
+"""The composition root: the one place that builds the engine, the unit-of-work factory, the
+conversation core and the sender from settings. Nothing is built at import time; tests build
+the same `App` with their own clock and transports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.channels.base import Transport
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.conversation import Conversation
+from bot.storage.database import create_engine, session_factory
+from bot.storage.unit_of_work import UnitOfWork
+from scheduler.sender import Sender
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    conversation: Conversation
+    sender: Sender
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transports: Mapping[str, Transport] | None = None,
+    engine: AsyncEngine | None = None,
+) -> App:
+    engine = engine or create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    clock = clock or SystemClock()
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessions)
+
+    return App(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        conversation=Conversation(uow, settings, clock),
+        sender=Sender(uow, transports or {}, clock),
+    )

@@ -1,0 +1,56 @@
+"""Settings, read from the environment or `.env`. This is the only module that reads the
+environment: everything else receives a `Settings` object from the composition root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("data") / "sammachip.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Storage: SQLite file under ./data/ by default; a postgresql+asyncpg:// URL for production.
+    database_url: str = Field(default=f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}")
+    bot_timezone: str = "Asia/Bangkok"
+
+    # Channels: a channel whose credentials are absent is simply off.
+    line_channel_secret: str | None = None
+    line_channel_access_token: str | None = None
+    line_api_base_url: str = "https://api.line.me"
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    public_base_url: str | None = None
+
+    # Conversation: an abandoned guided flow expires after this many minutes.
+    flow_timeout_minutes: int = 30
+
+    # Follow-up cadence defaults (DOMAIN.md); each can be overridden per group.
+    new_group_months: int = 12
+    meeting_due_day: int = 20
+    figures_remind_days: str = "1,5"
+    figures_escalate_day: int = 10
+    fiscal_year_start_month: int = 10  # the Thai government fiscal year starts in October
+    quiet_hours: str = "20:00-07:00"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def line_enabled(self) -> bool:
+        return bool(self.line_channel_secret and self.line_channel_access_token)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)

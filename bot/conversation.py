@@ -1,0 +1,110 @@
+"""The conversation core: one inbound message, one transaction. The dedupe record, the
+domain write, the conversation state and the outgoing reply (an outbox row) commit together,
+so an acknowledged message is never lost and a redelivered one is never stored twice."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.handlers.context import MENU_ONLY, Context, reply
+from bot.messages import InboundMessage, Reply
+from bot.router import RULES, Rule, dispatch
+from bot.services.actors import load_actor
+from bot.services.errors import ServiceError
+from bot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 5000  # longer messages are cut before parsing: no report is that long
+SORRY = "ขออภัยค่ะ ระบบขัดข้องชั่วคราว รายการนี้ยังไม่ถูกบันทึก กรุณาลองใหม่อีกครั้งนะคะ"
+EXPIRED = "รายการที่ค้างไว้หมดเวลาแล้วค่ะ ยังไม่ได้บันทึก"
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    rule: str
+    reply: Reply | None
+    outbox_id: int | None
+    duplicate: bool = False
+
+
+class Conversation:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        settings: Settings,
+        clock: Clock,
+        rules: tuple[Rule, ...] = RULES,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._settings = settings
+        self._clock = clock
+        self._rules = rules
+
+    async def handle(self, message: InboundMessage) -> Handled:
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            if message.event_id and await uow.conversations.seen(message.channel, message.event_id):
+                return Handled("duplicate", None, None, duplicate=True)
+            account = await uow.people.ensure_account(
+                message.channel, message.sender_id, message.display_name
+            )
+            if message.kind in ("text", "postback", "follow") and account.blocked:
+                account.blocked = False  # they came back: pushes may resume
+            actor = await load_actor(uow, account.person_id) if account.person_id else None
+            room = (
+                await uow.groups.room(message.channel, message.chat_id)
+                if message.is_group
+                else None
+            )
+            state = await uow.conversations.get(account.id, message.chat_id)
+            ctx = Context(
+                uow=uow,
+                message=_bounded(message),
+                account=account,
+                actor=actor,
+                settings=self._settings,
+                now=now,
+                today=now.astimezone(self._settings.tz).date(),
+                state=state,
+                room_group_id=room.group_id if room and room.active else None,
+            )
+            expired = state is not None and state.expires_at <= now
+            if expired:
+                await ctx.end_flow()
+
+            savepoint = await uow.session.begin_nested()
+            try:
+                rule, answer = await dispatch(ctx, self._rules)
+                await savepoint.commit()
+            except ServiceError as refusal:
+                # The use case said no: nothing it wrote survives, and the person is told why.
+                await savepoint.rollback()
+                rule, answer = "refused", reply(refusal.message, *MENU_ONLY)
+            except Exception:
+                log.exception("handler failed for %s message", message.channel)
+                await savepoint.rollback()
+                rule, answer = "error", reply(SORRY, *MENU_ONLY)
+
+            if answer is not None and expired:
+                answer = Reply(f"{EXPIRED}\n{answer.text}", answer.quick_replies, answer.image)
+            outbox_id = None
+            if answer is not None:
+                row = await uow.outbox.add(
+                    message.channel, message.chat_id, answer.to_payload(), message.reply_token
+                )
+                outbox_id = row.id
+            await uow.commit()
+        return Handled(rule, answer, outbox_id)
+
+
+def _bounded(message: InboundMessage) -> InboundMessage:
+    if len(message.text) <= MAX_TEXT:
+        return message
+    from dataclasses import replace
+
+    return replace(message, text=message.text[:MAX_TEXT])

@@ -1,0 +1,73 @@
+"""รายรับ… รายจ่าย… — the treasurer's monthly figures. Always confirmed before saving; a second
+submission for the same month becomes a new revision and the earlier one is kept."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from bot.handlers.common import group_check, saved
+from bot.handlers.context import Context
+from bot.handlers.format import baht, thai_month
+from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
+from bot.messages import QuickReply, Reply
+from bot.services.records import TREASURER_ONLY, previous_month, submit_monthly
+from bot.storage.models import Role
+
+
+def _month(ctx: Context, slots: Slots) -> date:
+    return day_of(slots, "month") or previous_month(ctx.today)
+
+
+async def summary(ctx: Context, slots: Slots) -> str:
+    income = dec(slots, "income") or Decimal(0)
+    expenses = dec(slots, "expenses") or Decimal(0)
+    balance = dec(slots, "balance")
+    month = _month(ctx, slots)
+    lines = [
+        f"ตัวเลขเดือน {thai_month(month)} ของ{slots.get('group_name', 'กลุ่ม')}",
+        f"รายรับ {baht(income)}",
+        f"รายจ่าย {baht(expenses)}",
+        f"คงเหลือ {baht(balance if balance is not None else income - expenses)}",
+    ]
+    group_id = slots.get("group_id")
+    if isinstance(group_id, int):
+        current = await ctx.uow.records.current_figures(group_id, month)
+        if current is not None:
+            lines.append(f"(เดือนนี้ส่งไว้แล้ว ฉบับที่ {current.revision} — ครั้งนี้จะบันทึกเป็นฉบับแก้ไข)")
+    return "\n".join(lines)
+
+
+async def save(ctx: Context, slots: Slots) -> Reply:
+    assert ctx.actor is not None
+    figures = await submit_monthly(
+        ctx.uow,
+        ctx.actor,
+        today=ctx.today,
+        month=_month(ctx, slots),
+        income=dec(slots, "income"),
+        expenses=dec(slots, "expenses"),
+        balance=dec(slots, "balance"),
+        group_id=slots.get("group_id"),
+        source_ref=ctx.message.source_ref,
+    )
+    details = [
+        f"เดือน {thai_month(figures.month)}"
+        + (f" (ฉบับแก้ไขที่ {figures.revision})" if figures.revision > 1 else ""),
+        f"รายรับ {baht(figures.income)} · รายจ่าย {baht(figures.expenses)}",
+        f"คงเหลือ {baht(figures.balance)}",
+    ]
+    return saved("บันทึกตัวเลขประจำเดือนแล้วค่ะ ขอบคุณค่ะ", details, None, slots.get("group_name"))
+
+
+SPEC = ReportSpec(
+    intent="monthly",
+    required=("income", "expenses"),
+    questions={
+        "income": Question("รายรับของเดือนนี้ทั้งหมดกี่บาทคะ เช่น 12,500"),
+        "expenses": Question("รายจ่ายทั้งหมดกี่บาทคะ เช่น 4,000", (QuickReply("0"),)),
+    },
+    save=save,
+    check=group_check((Role.TREASURER,), TREASURER_ONLY),
+    summary=summary,
+)

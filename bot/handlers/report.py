@@ -1,0 +1,81 @@
+"""สรุป / /report — the month so far, as much as the asker may see: a member their own sales and
+their group's month, a treasurer or chair the group's, an officer every group of the district,
+a household its own account book."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.handlers.context import Context, reply
+from bot.handlers.format import baht, number, thai_date, thai_month
+from bot.messages import QuickReply, Reply
+from bot.services import reports
+from bot.services.reports import GroupMonthReport, month_bounds
+
+NEXT = (QuickReply("เมนู"),)
+
+
+def _group_lines(report: GroupMonthReport) -> list[str]:
+    f = report.facts
+    lines = [f"📊 {report.group.name} เดือน {thai_month(report.month)}"]
+    lines.append(f"ยอดขาย {baht(f.sales_total)} ({number(f.sales_count)} รายการ)")
+    for item, amount in list(f.sales_by_item.items())[:3]:
+        lines.append(f"  • {item} {baht(amount)}")
+    lines.append(f"ประชุม {f.meetings_count} ครั้ง ผู้เข้าร่วมรวม {number(f.meetings_attendees)} คน")
+    if f.work_by_member:
+        work = ", ".join(f"{n} {number(u)}" for n, u in f.work_by_member.items())
+        lines.append(f"งานที่บันทึก: {work}")
+    if f.figures is not None:
+        lines.append(
+            f"ตัวเลขเดือน: รับ {baht(f.figures.income)} จ่าย {baht(f.figures.expenses)} คงเหลือ {baht(f.figures.balance)}"
+        )
+    else:
+        lines.append("ตัวเลขเดือน: ยังไม่ได้ส่ง")
+    lines.append(
+        f"พัฒนากรเยี่ยมล่าสุด {thai_date(f.last_visit)}" if f.last_visit else "ยังไม่มีบันทึกการเยี่ยม"
+    )
+    return lines
+
+
+async def summary(ctx: Context) -> Reply:
+    actor = ctx.actor
+    assert actor is not None
+    parsed = ctx.parsed()
+    month: date = parsed.month or ctx.today.replace(day=1)
+    blocks: list[str] = []
+    if actor.is_officer:
+        groups = await reports.district_groups(ctx.uow, actor)
+        lines = [f"📋 สรุปกลุ่มในอำเภอ เดือน {thai_month(month)}"]
+        for group in groups:
+            r = await reports.group_month(ctx.uow, group.id, month)
+            f = r.facts
+            figures = "ส่งตัวเลขแล้ว" if f.figures else "ยังไม่ส่งตัวเลข"
+            visit = thai_date(f.last_visit) if f.last_visit else "ยังไม่เคยเยี่ยม"
+            lines.append(
+                f"• {group.name}: ขาย {baht(f.sales_total)} · ประชุม {f.meetings_count} ครั้ง · {figures} · เยี่ยมล่าสุด {visit}"
+            )
+        if not groups:
+            lines.append("ยังไม่มีกลุ่มในอำเภอของคุณค่ะ")
+        blocks.append("\n".join(lines))
+    wanted = [ctx.room_group_id] if ctx.room_group_id else [g.group_id for g in actor.groups]
+    for group_id in wanted:
+        if group_id is None:
+            continue
+        report = await reports.visible_group_month(ctx.uow, actor, group_id, month)
+        lines = _group_lines(report)
+        if actor.role_in(group_id) == "member":
+            first, after = month_bounds(month)
+            count, total = await ctx.uow.records.person_sales(
+                actor.person_id, group_id, first, after
+            )
+            lines.insert(1, f"ของคุณ: ขาย {number(count)} รายการ รวม {baht(total)}")
+        blocks.append("\n".join(lines))
+    if actor.household_id is not None:
+        book = await reports.household_month(ctx.uow, actor.household_id, month)
+        blocks.append(
+            f"🏠 บัญชีครัวเรือน เดือน {thai_month(month)}\n"
+            f"รายรับ {baht(book.income)} · รายจ่าย {baht(book.expenses)} · คงเหลือ {baht(book.income - book.expenses)}"
+        )
+    if not blocks:
+        return reply("ยังไม่มีข้อมูลให้สรุปค่ะ พิมพ์ เมนู เพื่อดูวิธีบันทึกนะคะ", *NEXT)
+    return reply("\n\n".join(blocks) + "\nพิมพ์ เมนู เพื่อบันทึกรายการต่อค่ะ", *NEXT)

@@ -1,0 +1,76 @@
+"""Channel-free messages. Adapters turn platform payloads into `InboundMessage` and render
+`Reply` into platform objects; nothing in between knows LINE or Telegram exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+EventKind = Literal["text", "postback", "follow", "unfollow", "join", "leave", "unsend", "edit"]
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    channel: str  # "line" | "telegram" | "console"
+    sender_id: str  # the platform's user id of the person
+    chat_id: str  # where replies go: the user (private chat) or the group chat
+    text: str = ""
+    kind: EventKind = "text"
+    is_group: bool = False
+    event_id: str | None = None  # platform delivery id used to drop redeliveries
+    message_id: str | None = None  # the platform message id, so unsend/edit find the record
+    reply_token: str | None = None
+    display_name: str | None = None
+    sent_at: datetime | None = None
+
+    @property
+    def source_ref(self) -> str | None:
+        return f"{self.channel}:{self.chat_id}:{self.message_id}" if self.message_id else None
+
+
+@dataclass(frozen=True, slots=True)
+class QuickReply:
+    """A tap-to-send button. `text` is what the bot receives when tapped (defaults to label)."""
+
+    label: str
+    text: str = ""
+
+    @property
+    def message(self) -> str:
+        return self.text or self.label
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A generated picture (PNG bytes are kept out of the outbox; `key` names the stored file)."""
+
+    key: str
+    alt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    quick_replies: tuple[QuickReply, ...] = ()
+    image: Image | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "quick_replies": [{"label": q.label, "text": q.message} for q in self.quick_replies],
+            "image": None if self.image is None else {"key": self.image.key, "alt": self.image.alt},
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Reply:
+        image = payload.get("image")
+        return cls(
+            text=str(payload.get("text", "")),
+            quick_replies=tuple(
+                QuickReply(label=q["label"], text=q.get("text", ""))
+                for q in payload.get("quick_replies", [])
+            ),
+            image=None if not image else Image(key=image["key"], alt=image.get("alt", "")),
+        )

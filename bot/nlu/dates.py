@@ -1,0 +1,407 @@
+"""Dates and months in a message, found with regexes before tokenizing.
+
+newmm cuts "1 มี.ค. 67" into pieces, so dates are matched on the normalised string and their
+spans are blanked before the tokenizer runs. Clock times ("13.30 น."), phone numbers, village
+numbers ("หมู่ 7", "ม.7"), ordinals ("ครั้งที่ 3") and bare years are blanked too: none of
+them is an amount.
+
+Rules (THAI.md, DOMAIN.md), all relative to the ``today`` the caller passes:
+
+- Years: two digits are Buddhist Era ("67" = 2567 = 2024); four digits ≥ 2400 are BE, 1900–2399
+  CE; "ค.ศ." forces CE. A date with no year is the most recent such date on or before today.
+- Month names: full, dotted ("ต.ค.", "ต. ค", "ต.ค"), spoken ("ตุลา"), misspelt ("กรกฏาคม"),
+  and dotless ("ตค") only after a digit or after "เดือน", because "กค" hides in ลูกค้า.
+  Spoken names alone need a year ("มีนา" is also a girl's name).
+- Numeric dates: d/m/y, d-m-y, d.m.y; d/m without a year.
+- Relative: วันนี้, เมื่อวาน (also เมื่อคืน), เมื่อวานซืน, พรุ่งนี้, "N วันก่อน".
+- Weeks run Monday–Sunday (ISO). "อาทิตย์ที่แล้ว"/"สัปดาห์ที่แล้ว" = last week, reported as the
+  Monday of last week; "วันอาทิตย์ที่แล้ว" = the Sunday of last week; a bare weekday
+  "วันพุธ" = the most recent Wednesday on or before today; "วันพุธนี้" = this week's.
+- Months: "เดือน ต.ค.", "ต.ค. 68", "เดือน 10", "เดือนนี้", "เดือนที่แล้ว", "2 เดือนก่อน" give
+  ``month`` (first day of it); a month with no year is the most recent one, this month included.
+- Impossible or implausible dates (31 ก.พ., month 13, year 3100) give no date and the
+  ambiguity code "date" (or "month"); so does the vague "เมื่อวันก่อน" (the other day).
+- Several dates: explicit calendar dates beat relative words, then the first in the text wins.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import MAXYEAR, MINYEAR, date
+from typing import Final
+
+from bot.nlu import money, units
+
+_FULL_MONTHS: Final = (
+    ("มกราคม",),
+    ("กุมภาพันธ์", "กุมภาพันธุ์"),
+    ("มีนาคม",),
+    ("เมษายน",),
+    ("พฤษภาคม",),
+    ("มิถุนายน",),
+    ("กรกฎาคม", "กรกฏาคม"),  # ฏ for ฎ is the common misspelling
+    ("สิงหาคม",),
+    ("กันยายน",),
+    ("ตุลาคม",),
+    ("พฤศจิกายน", "พฤษจิกายน"),
+    ("ธันวาคม",),
+)
+_SPOKEN_MONTHS: Final = (
+    ("มกรา",),
+    ("กุมภา",),
+    ("มีนา",),
+    ("เมษา",),
+    ("พฤษภา",),
+    ("มิถุนา",),
+    ("กรกฎา", "กรกฏา"),
+    ("สิงหา",),
+    ("กันยา",),
+    ("ตุลา",),
+    ("พฤศจิกา", "พฤษจิกา"),
+    ("ธันวา",),
+)
+_ABBREVIATIONS: Final = (
+    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+)  # fmt: skip
+
+_MONTH_BY_KEY: Final[dict[str, int]] = {}
+for _number, _names in enumerate(_FULL_MONTHS, start=1):
+    _MONTH_BY_KEY.update(dict.fromkeys(_names, _number))
+for _number, _names in enumerate(_SPOKEN_MONTHS, start=1):
+    _MONTH_BY_KEY.update(dict.fromkeys(_names, _number))
+for _number, _abbreviation in enumerate(_ABBREVIATIONS, start=1):
+    _MONTH_BY_KEY[_abbreviation.replace(".", "")] = _number  # the dotless form: "ตค"
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _dotted(abbreviation: str) -> str:
+    """"ต.ค." → a pattern that also accepts "ต. ค." and "ต.ค" (no final dot)."""
+    first, second = abbreviation.rstrip(".").split(".")
+    return rf"{first}\.\s?{second}\.?"
+
+
+_THAI_LETTER_AHEAD: Final = r"(?![\u0e01-\u0e2e\u0e30-\u0e4e])"
+_FULL: Final = _alternation([n for names in _FULL_MONTHS for n in names])
+_SPOKEN: Final = f"(?:{_alternation([n for names in _SPOKEN_MONTHS for n in names])})"
+_DOTTED: Final = "|".join(_dotted(a) for a in _ABBREVIATIONS)
+_DOTLESS: Final = f"(?:{_alternation([a.replace('.', '') for a in _ABBREVIATIONS])})"
+# Any spelling; only used right after a digit or "เดือน". Full names first (longest).
+_MONTH_ANY: Final = f"(?:{_FULL}|{_DOTTED}|{_SPOKEN}{_THAI_LETTER_AHEAD}|{_DOTLESS}{_THAI_LETTER_AHEAD})"
+# Spellings safe on their own in running text.
+_MONTH_ALONE: Final = f"(?:{_FULL}|{_DOTTED})"
+
+# A number followed by one of these is a quantity or a price, not a year: "15 ต.ค. 50 ฟอง".
+_NOT_A_YEAR_AFTER: Final = "|".join(
+    re.escape(w)
+    for w in sorted([*units.UNITS, *money.BAHT_WORDS, *money.SATANG_WORDS], key=len, reverse=True)
+)
+_ERA: Final = r"(?P<era>พ\.?\s?ศ\.?|ค\.?\s?ศ\.?)"
+_YEAR: Final = (
+    rf"(?:\s*{_ERA}?\s*(?P<y>[0-9]{{4}}|[0-9]{{2}})(?![0-9]|[.,][0-9]|\s*(?:{_NOT_A_YEAR_AFTER})))"
+)
+_DAY: Final = r"(?<![0-9.,/])(?P<d>[0-9]{1,2})"
+_DAY_PREFIX: Final = r"(?:(?:วัน)?ที่\s*)?"
+_NOT_UNIT_AHEAD: Final = rf"(?!\s*(?:{_NOT_A_YEAR_AFTER}))"
+
+_WEEKDAYS: Final[dict[str, int]] = {
+    "จันทร์": 0, "จันท": 0, "อังคาร": 1, "พุธ": 2, "พฤหัสบดี": 3, "พฤหัสฯ": 3, "พฤหัส": 3,
+    "พฤ.": 3, "ศุกร์": 4, "ศุกร": 4, "เสาร์": 5, "อาทิตย์": 6, "อาทิตย": 6,
+}  # fmt: skip
+_SMALL_NUMBER_WORDS: Final[dict[str, int]] = {
+    "หนึ่ง": 1, "นึง": 1, "สอง": 2, "สาม": 3, "สี่": 4, "ห้า": 5,
+    "หก": 6, "เจ็ด": 7, "แปด": 8, "เก้า": 9, "สิบ": 10,
+}  # fmt: skip
+_COUNT: Final = rf"(?P<n>[0-9]{{1,3}}|{_alternation(list(_SMALL_NUMBER_WORDS))})"
+_AGO: Final = r"(?:ก่อน|ที่แล้ว|ที่ผ่านมา)"
+
+
+@dataclass(frozen=True, slots=True)
+class DateScan:
+    text: str  # the input with every date, time and other non-amount number blanked
+    date: date | None = None
+    month: date | None = None  # first day of the month referred to
+    ambiguous: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    rank: int  # lower wins when several dates are found
+    start: int
+    date: date | None = None
+    month: date | None = None
+    problem: str | None = None  # "date" or "month" when the text named an impossible one
+
+
+_Resolver = Callable[["re.Match[str]", date], "_Found | None"]
+
+
+# --- calendar helpers that cannot raise ------------------------------------------------------
+
+
+def _make(year: int, month: int, day: int) -> date | None:
+    if not (MINYEAR <= year <= MAXYEAR and 1 <= month <= 12 and day >= 1):
+        return None
+    if day > calendar.monthrange(year, month)[1]:
+        return None
+    return date(year, month, day)
+
+
+def _shift(day: date, days: int) -> date | None:
+    ordinal = day.toordinal() + days
+    if not 1 <= ordinal <= date.max.toordinal():
+        return None
+    return date.fromordinal(ordinal)
+
+
+def _month_start(year: int, month: int) -> date | None:
+    """First day of ``month`` of ``year``, month arithmetic allowed to overflow (13, 0, -1...)."""
+    year += (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return _make(year, month, 1)
+
+
+def _ce_year(digits: str | None, era: str | None) -> int | None:
+    """The Common-Era year of a typed year, or None when it is not a plausible year."""
+    if digits is None:
+        return None
+    value = int(digits)
+    christian = era is not None and era.startswith("ค")
+    if len(digits) == 2:
+        value += 2000 if christian else 2500
+    if not christian and value >= 2400:
+        value -= 543
+    elif era is not None and not christian:
+        return None  # "พ.ศ. 2025": an era that contradicts the number
+    return value if 1900 <= value <= 2200 else None
+
+
+def _latest(month: int, day: int, today: date) -> date | None:
+    """Most recent ``day``/``month`` on or before today (29 ก.พ. looks back to a leap year)."""
+    for back in range(9):
+        candidate = _make(today.year - back, month, day)
+        if candidate is not None and candidate <= today:
+            return candidate
+    return None
+
+
+def _month_key(text: str) -> int | None:
+    return _MONTH_BY_KEY.get(re.sub(r"[.\s]", "", text))
+
+
+# --- resolvers: one per pattern --------------------------------------------------------------
+
+
+def _calendar_date(match: re.Match[str], today: date, rank: int, month: int | None) -> _Found:
+    start = match.start()
+    day = int(match.group("d"))
+    if month is None or not 1 <= month <= 12 or not 1 <= day <= 31:
+        return _Found(rank, start, problem="date")
+    digits = match.group("y")
+    if digits is None:
+        found = _latest(month, day, today)
+        return _Found(rank, start, date=found, problem=None if found else "date")
+    year = _ce_year(digits, match.groupdict().get("era"))
+    found = _make(year, month, day) if year is not None else None
+    return _Found(rank, start, date=found, problem=None if found else "date")
+
+
+def _named_date(match: re.Match[str], today: date) -> _Found:
+    return _calendar_date(match, today, 0, _month_key(match.group("m")))
+
+
+def _numeric_date(match: re.Match[str], today: date) -> _Found:
+    return _calendar_date(match, today, 0, int(match.group("m")))
+
+
+def _day_only(match: re.Match[str], today: date) -> _Found:
+    day = int(match.group("d"))
+    for back in range(12):
+        first = _month_start(today.year, today.month - back)
+        found = _make(first.year, first.month, day) if first else None
+        if found is not None and found <= today:
+            return _Found(1, match.start(), date=found)
+    return _Found(1, match.start(), problem="date")
+
+
+def _month_ref(match: re.Match[str], today: date, month: int | None) -> _Found:
+    start = match.start()
+    if month is None or not 1 <= month <= 12:
+        return _Found(5, start, problem="month")
+    digits = match.group("y")
+    if digits is None:
+        year = today.year if month <= today.month else today.year - 1
+    else:
+        parsed = _ce_year(digits, match.groupdict().get("era"))
+        if parsed is None:
+            return _Found(5, start, problem="month")
+        year = parsed
+    first = _make(year, month, 1)
+    return _Found(5, start, month=first, problem=None if first else "month")
+
+
+def _named_month(match: re.Match[str], today: date) -> _Found:
+    return _month_ref(match, today, _month_key(match.group("m")))
+
+
+def _numbered_month(match: re.Match[str], today: date) -> _Found:
+    return _month_ref(match, today, int(match.group("mn")))
+
+
+def _relative_month(offset: int) -> _Resolver:
+    def resolve(match: re.Match[str], today: date) -> _Found:
+        return _Found(5, match.start(), month=_month_start(today.year, today.month + offset))
+
+    return resolve
+
+
+def _months_ago(match: re.Match[str], today: date) -> _Found:
+    count = _count(match.group("n"))
+    return _Found(5, match.start(), month=_month_start(today.year, today.month - count))
+
+
+def _relative_day(offset: int) -> _Resolver:
+    def resolve(match: re.Match[str], today: date) -> _Found:
+        return _Found(2, match.start(), date=_shift(today, offset))
+
+    return resolve
+
+
+def _count(text: str) -> int:
+    return int(text) if text.isdigit() else _SMALL_NUMBER_WORDS.get(text, 0)
+
+
+def _days_ago(match: re.Match[str], today: date) -> _Found:
+    return _Found(2, match.start(), date=_shift(today, -_count(match.group("n"))))
+
+
+def _weekday(match: re.Match[str], today: date) -> _Found:
+    weekday = _WEEKDAYS.get(match.group("wd"), 0)
+    relation = match.group("rel")
+    monday = _shift(today, -today.weekday())
+    if relation is None:  # most recent such day, today included
+        found = _shift(today, -((today.weekday() - weekday) % 7))
+    elif relation == "นี้":  # this week's, which may be ahead
+        found = _shift(monday, weekday) if monday else None
+    else:  # ที่แล้ว / ก่อน / ที่ผ่านมา: that day in last week
+        found = _shift(monday, weekday - 7) if monday else None
+    return _Found(3, match.start(), date=found)
+
+
+def _last_week(match: re.Match[str], today: date) -> _Found:
+    return _Found(4, match.start(), date=_shift(today, -today.weekday() - 7))
+
+
+def _vague(match: re.Match[str], today: date) -> _Found:
+    return _Found(9, match.start(), problem="date")
+
+
+# --- the pattern table, in priority order (earlier patterns claim their text first) --------
+
+_PATTERNS: Final[tuple[tuple[re.Pattern[str], _Resolver | None], ...]] = (
+    # explicit calendar dates
+    (re.compile(rf"{_DAY_PREFIX}{_DAY}\s*(?P<m>{_MONTH_ANY}){_YEAR}?"), _named_date),
+    (
+        re.compile(
+            rf"{_DAY_PREFIX}{_DAY}\s?(?P<sep>[/\-.])\s?(?P<m>[0-9]{{1,2}})\s?(?P=sep)\s?"
+            r"(?P<y>[0-9]{4}|[0-9]{2})(?![0-9]|[.,][0-9])"
+        ),
+        _numeric_date,
+    ),
+    # not dates, and not amounts either: blanked so no number is read from them (before the
+    # day-only pattern, which would read "ครั้งที่ 3" as the 3rd)
+    (re.compile(r"(?:เวลา\s*)?[0-9]{1,2}[:.][0-9]{2}\s*(?:น\.|นาฬิกา|น(?![\u0e01-\u0e4e]))"), None),
+    (re.compile(r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])"), None),
+    (re.compile(r"เวลา\s*[0-9]{1,2}(?:[:.][0-9]{2})?(?:\s*น\.)?"), None),
+    (re.compile(r"(?:บ่าย|ตี)\s*[0-9]{1,2}(?![0-9])(?:\s*โมง)?|[0-9]{1,2}\s*โมง(?:เช้า|เย็น|ครึ่ง)?"), None),
+    (re.compile(r"(?<![0-9])0[0-9]{1,2}-?[0-9]{3}-?[0-9]{3,4}(?![0-9])"), None),
+    (re.compile(r"(?:หมู่(?:ที่)?|ม\.|เลขที่|บ้านเลขที่)\s*[0-9]{1,4}(?:/[0-9]{1,4})?(?![0-9])"), None),
+    (re.compile(r"(?<=ครั้งที่|รอบที่|ลำดับที่|ข้อที่|วาระที่)\s*[0-9]+(?:/[0-9]{2,4})?"), None),
+    (
+        re.compile(rf"{_DAY_PREFIX}{_DAY}/(?P<m>[0-9]{{1,2}})(?![0-9/]|[.,][0-9]){_NOT_UNIT_AHEAD}"),
+        _numeric_date,
+    ),
+    (re.compile(r"(?:วัน)?ที่\s*(?P<d>[0-9]{1,2})(?![0-9]|[.,/][0-9])" + _NOT_UNIT_AHEAD), _day_only),
+    # months
+    (re.compile(rf"เดือน\s*(?P<m>{_MONTH_ANY}){_YEAR}?"), _named_month),
+    (re.compile(rf"(?P<m>{_MONTH_ALONE}){_YEAR}?"), _named_month),
+    (re.compile(rf"(?P<m>{_SPOKEN}){_YEAR}"), _named_month),
+    (
+        re.compile(
+            r"เดือน(?:ที่)?\s*(?P<mn>[0-9]{1,2})(?:\s*/\s*(?P<y>[0-9]{4}|[0-9]{2}))?(?![0-9])"
+            + _NOT_UNIT_AHEAD
+        ),
+        _numbered_month,
+    ),
+    (re.compile(r"เดือน(?:ที่แล้ว|ก่อน|ที่ผ่านมา)"), _relative_month(-1)),
+    (re.compile(r"เดือนนี้"), _relative_month(0)),
+    (re.compile(rf"{_COUNT}\s*เดือน{_AGO}"), _months_ago),
+    # relative days
+    (re.compile(r"เมื่อวันก่อน|วันก่อนๆ"), _vague),
+    (re.compile(r"(?:เมื่อ)?วานซืน"), _relative_day(-2)),
+    (re.compile(r"เมื่อวาน(?:นี้)?|เมื่อคืน(?:นี้)?"), _relative_day(-1)),
+    (re.compile(r"วันนี้|เช้านี้|บ่ายนี้|เย็นนี้|คืนนี้|เมื่อเช้า(?:นี้)?"), _relative_day(0)),
+    (re.compile(r"พรุ่งนี้"), _relative_day(1)),
+    (re.compile(r"มะรืน(?:นี้)?"), _relative_day(2)),
+    (re.compile(rf"(?:เมื่อ\s*)?{_COUNT}\s*วัน{_AGO}"), _days_ago),
+    (
+        re.compile(
+            rf"(?:เมื่อ)?วัน(?P<wd>{_alternation(list(_WEEKDAYS))})"
+            r"(?:\s*(?P<rel>ที่แล้ว|ก่อน|ที่ผ่านมา|นี้))?"
+        ),
+        _weekday,
+    ),
+    (re.compile(rf"(?<!วัน)(?:เมื่อ)?(?:สัปดาห์|อาทิตย์|อาทิตย){_AGO}"), _last_week),
+    # a year alone ("ปี 2568"): last, so "15 ต.ค. พ.ศ. 2568" keeps its year
+    (re.compile(r"(?:พ\.?\s?ศ\.?|ค\.?\s?ศ\.?|ปี)\s*(?:[0-9]{4}|[0-9]{2})(?![0-9])"), None),
+)
+
+# Cheap gate: a message with none of these cannot contain anything the table matches.
+_ANY_CUE: Final = re.compile(r"[0-9]|วัน|เดือน|เมื่อ|วาน|นี้|พรุ่ง|มะรืน|สัปดาห์|อาทิตย|" + _MONTH_ALONE)
+
+
+def scan_dates(text: str, today: date) -> DateScan:
+    """Find the date and month a message mentions and blank every date-like span."""
+    if not _ANY_CUE.search(text):
+        return DateScan(text)
+    taken: list[tuple[int, int]] = []
+    found: list[_Found] = []
+    for pattern, resolve in _PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if start == end or any(start < e and s < end for s, e in taken):
+                continue
+            taken.append((start, end))
+            if resolve is not None:
+                result = resolve(match, today)
+                if result is not None:
+                    found.append(result)
+    if not taken:
+        return DateScan(text)
+    blanked = _blank(text, taken)
+    dates = sorted((f for f in found if f.date is not None), key=lambda f: (f.rank, f.start))
+    months = sorted((f for f in found if f.month is not None), key=lambda f: f.start)
+    problems = tuple(dict.fromkeys(f.problem for f in found if f.problem))
+    return DateScan(
+        blanked,
+        # one impossible or vague date makes any other one suspect: ask rather than pick
+        date=dates[0].date if dates and "date" not in problems else None,
+        month=months[0].month if months else None,
+        ambiguous=problems,
+    )
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    pieces: list[str] = []
+    position = 0
+    for start, end in sorted(spans):
+        pieces.append(text[position:start])
+        pieces.append(" ")
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)

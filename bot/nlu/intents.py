@@ -1,0 +1,418 @@
+"""What kind of report a message is: keyword scoring over whole tokens, with typo tolerance.
+
+Every keyword found adds its weight to one or more intents; the first keyword in the message
+gets a bonus, because villagers lead with the verb ("ขายผักได้เงิน 200" is a sale, "ได้เงินขาย
+ผัก 200" is household income, the account-book phrasing). Ties go to the intent whose first
+keyword comes first. Command words (สรุป, ยกเลิก, เมนู...) only count fully at the start of a
+message, so "ลงพื้นที่ช่วยเหลือกลุ่ม" is a visit, not a request for help.
+
+Keywords must start at a token boundary (or right after a prefix newmm glues on, such as
+การ/ที่/ผู้: "การประชุม", "ที่ประชุม"), so "ค่า" inside "มูลค่า" and "ยี่" inside "เยี่ยม" never
+match. Short keywords must also end on a token boundary ("ทำ" is not in "ทำนา").
+
+A keyword directly negated ("ไม่ได้ขาย", "ห้ามขาย", "ยังไม่ได้ขาย", "งดประชุม", "ขายไม่ออก") does
+not count; a message whose only keywords are negated is `unknown` with ``negated=True``.
+
+Typos: when no keyword scores strongly, windows of one to three adjacent word tokens are
+compared with the longer keywords at edit distance 1 ("ประชม" → ประชุม, "เยี้ยม" → เยี่ยม),
+using a deletion-neighbourhood index so the check is a few dict look-ups per window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from bot.nlu.result import ActivityKind, Intent
+from bot.nlu.tokens import Token
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    text: str
+    scores: tuple[tuple[Intent, int], ...]
+    kind: ActivityKind | None = None  # for activity keywords: which kind of activity
+    command: bool = False  # help/undo/report words: full weight only at the start
+
+
+def _kw(text: str, intent: Intent, weight: int, kind: ActivityKind | None = None) -> Keyword:
+    return Keyword(text, ((intent, weight),), kind)
+
+
+def _cmd(text: str, intent: Intent, weight: int = 40) -> Keyword:
+    return Keyword(text, ((intent, weight),), command=True)
+
+
+# Weights: 30 a defining word, 20 a strong hint, 10 or less a weak hint.
+KEYWORDS: Final[tuple[Keyword, ...]] = (
+    # sale
+    _kw("ขาย", "sale", 20),
+    _kw("ยอดขาย", "sale", 30),
+    _kw("ขายได้", "sale", 30),
+    _kw("ขายดี", "sale", 20),
+    _kw("ขายหมด", "sale", 20),
+    _kw("ขายส่ง", "sale", 20),
+    _kw("ขายปลีก", "sale", 20),
+    _kw("ค้าขาย", "sale", 20),
+    _kw("จำหน่าย", "sale", 20),
+    _kw("ลูกค้า", "sale", 10),
+    _kw("ออเดอร์", "sale", 10),
+    _kw("ผู้ซื้อ", "sale", 5),  # the buyer, not the speaker buying
+    _kw("คนซื้อ", "sale", 5),
+    # household income (account book)
+    _kw("ได้เงิน", "income", 30),
+    _kw("ได้รับเงิน", "income", 30),
+    _kw("รับเงิน", "income", 30),
+    _kw("รายได้", "income", 30),
+    _kw("ค่าแรง", "income", 25),
+    _kw("ค่าจ้าง", "income", 25),
+    _kw("รับจ้าง", "income", 25),
+    _kw("เงินเดือน", "income", 25),
+    _kw("เงินปันผล", "income", 25),
+    _kw("ปันผล", "income", 20),
+    _kw("เบี้ยยังชีพ", "income", 25),
+    # household expense (account book)
+    _kw("จ่าย", "expense", 20),
+    _kw("จ่ายค่า", "expense", 30),
+    _kw("ซื้อ", "expense", 20),
+    _kw("ค่า", "expense", 15),
+    _kw("ค่าใช้จ่าย", "expense", 30),
+    _kw("ลงทุน", "expense", 20),
+    _kw("ชำระ", "expense", 20),
+    _kw("ผ่อน", "expense", 15),
+    # meeting
+    _kw("ประชุม", "meeting", 30),
+    _kw("ประชาคม", "meeting", 25),
+    _kw("สมาชิกมา", "meeting", 20),
+    _kw("ผู้เข้าร่วม", "meeting", 20),
+    _kw("เข้าร่วม", "meeting", 10),
+    _kw("วาระ", "meeting", 10),
+    _kw("มติ", "meeting", 10),
+    # work
+    _kw("ทำงาน", "work", 30),
+    _kw("ช่วยงาน", "work", 30),
+    _kw("ลงแรง", "work", 20),
+    _kw("ผลิต", "work", 20),
+    _kw("ให้อาหาร", "work", 15),
+    _kw("ชั่วโมง", "work", 10),
+    _kw("ทำ", "work", 5),
+    # activity
+    _kw("กิจกรรม", "activity", 15, "other"),
+    _kw("ปลูก", "activity", 20, "production"),
+    _kw("แปรรูป", "activity", 25, "production"),
+    _kw("เพาะ", "activity", 20, "production"),
+    _kw("เลี้ยง", "activity", 15, "production"),
+    _kw("ศึกษาดูงาน", "activity", 30, "study_visit"),
+    _kw("ดูงาน", "activity", 25, "study_visit"),
+    _kw("ฝึกปฏิบัติ", "activity", 30, "practice"),
+    _kw("ลงมือทำ", "activity", 20, "practice"),
+    _kw("สาธิต", "activity", 20, "practice"),
+    _kw("ฝึก", "activity", 15, "practice"),
+    _kw("การตลาด", "activity", 20, "marketing"),
+    _kw("ออกบูธ", "activity", 30, "marketing"),
+    _kw("ออกร้าน", "activity", 25, "marketing"),
+    _kw("ตลาดนัด", "activity", 10, "marketing"),
+    _kw("ประชาสัมพันธ์", "activity", 15, "marketing"),
+    _kw("ไลฟ์สด", "activity", 15, "marketing"),
+    # training (a trainer training households)
+    _kw("อบรม", "training", 30, "training"),
+    _kw("ฝึกอบรม", "training", 30, "training"),
+    _kw("สอน", "training", 20, "training"),
+    _kw("ถ่ายทอด", "training", 20, "training"),
+    _kw("ให้ความรู้", "training", 20, "training"),
+    _kw("วิทยากร", "training", 10, "training"),
+    # treasurer's monthly figures; รายรับ/รายจ่าย alone can also be a household line
+    Keyword("รายรับ", (("monthly", 15), ("income", 15))),
+    Keyword("รายจ่าย", (("monthly", 15), ("expense", 15))),
+    _kw("ยอดเดือน", "monthly", 30),
+    _kw("ประจำเดือน", "monthly", 20),
+    _kw("เงินคงเหลือ", "monthly", 30),
+    _kw("ยอดคงเหลือ", "monthly", 30),
+    _kw("คงเหลือ", "monthly", 20),
+    _kw("ยอดยกมา", "monthly", 20),
+    _kw("รายงานการเงิน", "monthly", 30),
+    _kw("งบการเงิน", "monthly", 30),
+    # officer visit
+    _kw("เยี่ยม", "visit", 30),
+    _kw("เยี่ยมเยียน", "visit", 30),
+    _kw("ลงพื้นที่", "visit", 30),
+    _kw("ติดตาม", "visit", 20),
+    _kw("นิเทศ", "visit", 20),
+    _kw("แนะนำ", "visit", 10),
+    _kw("คำแนะนำ", "visit", 15),
+    _kw("ข้อเสนอแนะ", "visit", 15),
+    # commands
+    _cmd("เมนู", "help"),
+    _cmd("ช่วยเหลือ", "help"),
+    _cmd("วิธีใช้", "help"),
+    _cmd("ใช้ยังไง", "help", 30),
+    _cmd("ใช้งานยังไง", "help", 30),
+    _cmd("คำสั่ง", "help", 30),
+    _cmd("help", "help"),
+    _cmd("ยกเลิก", "undo"),
+    _cmd("ลบรายการ", "undo"),
+    _cmd("ลบล่าสุด", "undo"),
+    _cmd("undo", "undo"),
+    _cmd("สรุป", "report"),
+    _cmd("ยอดรวม", "report", 30),
+    _cmd("ดูยอด", "report", 30),
+    _cmd("รายงาน", "report", 20),
+    _cmd("report", "report"),
+)
+
+_BY_TEXT: Final[dict[str, Keyword]] = {k.text: k for k in KEYWORDS}
+_LENGTHS: Final = sorted({len(k.text) for k in KEYWORDS}, reverse=True)
+# Prefixes newmm glues onto a keyword: "การประชุม", "ที่ประชุม", "ผู้ขาย", "มีมติ", "คำแนะนำ"...
+_GLUED_PREFIXES: Final = ("การ", "ที่", "ผู้", "มี", "ความ", "นัก", "ไป", "มา")
+_SHORT: Final = 4  # keywords shorter than this must end on a token boundary
+
+_NEGATION_BEFORE: Final = ("ไม่", "ไม่ได้", "ห้าม", "งด", "ไม่มี", "ไม่มีการ", "อย่า", "ยังไม่")
+_NEGATION_AFTER: Final = ("ไม่ได้", "ไม่ออก", "ไม่เป็น")
+
+SLASH_COMMANDS: Final[dict[str, Intent]] = {
+    "sale": "sale",
+    "sell": "sale",
+    "income": "income",
+    "expense": "expense",
+    "meeting": "meeting",
+    "work": "work",
+    "activity": "activity",
+    "training": "training",
+    "monthly": "monthly",
+    "visit": "visit",
+    "report": "report",
+    "undo": "undo",
+    "help": "help",
+    "menu": "help",
+}
+
+_FIRST_BONUS: Final = 10
+_MONTH_BONUS: Final = 10  # a month named without a day hints at monthly figures
+_FUZZY_BELOW: Final = 25  # look for typos only when nothing scored this much
+_FUZZY_MIN_LENGTH: Final = 5
+_TIE_ORDER: Final[tuple[Intent, ...]] = (
+    "undo", "help", "report", "monthly", "sale", "income", "expense", "meeting",
+    "training", "activity", "work", "visit",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    keyword: Keyword
+    start: int  # character offsets in the joined token text
+    end: int
+    negated: bool
+    fuzzy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IntentChoice:
+    intent: Intent
+    negated: bool = False
+    activity_kind: ActivityKind | None = None
+
+
+def find_keywords(tokens: list[Token]) -> tuple[list[Token], list[Hit]]:
+    """Keyword hits in ``tokens``; returns the tokens re-cut at hit edges, hits marked."""
+    joined, starts = _joined(tokens)
+    ends = {s + len(t.text) for s, t in zip(starts, tokens, strict=True)}
+    boundaries: set[int] = set()
+    for start, token in zip(starts, tokens, strict=True):
+        if token.kind not in ("word", "latin"):
+            continue
+        boundaries.add(start)
+        for prefix in _GLUED_PREFIXES:
+            if len(token.text) > len(prefix) and token.text.startswith(prefix):
+                boundaries.add(start + len(prefix))
+    hits: list[Hit] = []
+    covered = 0
+    for position in sorted(boundaries):
+        if position < covered:
+            continue
+        keyword = _longest_at(joined, position, ends)
+        if keyword is None:
+            continue
+        end = position + len(keyword.text)
+        hits.append(Hit(keyword, position, end, _negated(joined, position, end)))
+        covered = end
+    if not hits or max(_raw_score(h) for h in hits) < _FUZZY_BELOW:
+        hits.extend(_fuzzy_hits(tokens, starts, joined, covered_by=hits))
+        hits.sort(key=lambda h: h.start)
+    return _mark(tokens, starts, hits), hits
+
+
+def choose_intent(hits: list[Hit], slash: Intent | None, month_named: bool) -> IntentChoice:
+    """Pick the intent with the highest score (see the module docstring for the rules)."""
+    scores: dict[Intent, int] = {}
+    first_seen: dict[Intent, int] = {}
+    live = [h for h in hits if not h.negated]
+    first_word = min((h.start for h in hits), default=0)
+    for index, hit in enumerate(live):
+        for intent, weight in hit.keyword.scores:
+            if hit.keyword.command and not _near_start(hit, first_word, live):
+                weight //= 4
+            if hit.fuzzy:
+                weight = weight * 8 // 10
+            if index == 0:
+                weight += _FIRST_BONUS
+            scores[intent] = scores.get(intent, 0) + weight
+            first_seen.setdefault(intent, hit.start)
+    if month_named and "monthly" in scores:
+        scores["monthly"] += _MONTH_BONUS
+    if slash is not None:
+        return IntentChoice(slash, activity_kind=_kind(slash, live))
+    if not scores:
+        return IntentChoice("unknown", negated=any(h.negated for h in hits))
+    best = max(
+        scores,
+        key=lambda i: (scores[i], -first_seen[i], -_TIE_ORDER.index(i) if i in _TIE_ORDER else 0),
+    )
+    return IntentChoice(best, activity_kind=_kind(best, live))
+
+
+def _near_start(hit: Hit, first_word: int, live: list[Hit]) -> bool:
+    """A command word counts fully when it is the first or second keyword of the message
+    and starts within a few characters of the first one ("ขอดูสรุป", "สรุปเดือน ก.ย.")."""
+    return hit.start - first_word <= 6 and live.index(hit) <= 1
+
+
+def _kind(intent: Intent, hits: Iterable[Hit]) -> ActivityKind | None:
+    if intent == "training":
+        return "training"
+    if intent != "activity":
+        return None
+    best: tuple[int, ActivityKind] | None = None
+    for hit in hits:
+        kind = hit.keyword.kind
+        if kind is None:
+            continue
+        weight = max(w for _, w in hit.keyword.scores)
+        if kind != "other" and (best is None or weight > best[0]):
+            best = (weight, kind)
+    return best[1] if best else "other"
+
+
+def _raw_score(hit: Hit) -> int:
+    return 0 if hit.negated else max(w for _, w in hit.keyword.scores)
+
+
+def _joined(tokens: list[Token]) -> tuple[str, list[int]]:
+    starts: list[int] = []
+    position = 0
+    for token in tokens:
+        starts.append(position)
+        position += len(token.text)
+    return "".join(t.text for t in tokens), starts
+
+
+def _longest_at(joined: str, position: int, ends: set[int]) -> Keyword | None:
+    for length in _LENGTHS:
+        keyword = _BY_TEXT.get(joined[position : position + length])
+        if keyword is None:
+            keyword = _BY_TEXT.get(joined[position : position + length].lower())
+        if keyword is not None and (length >= _SHORT or position + length in ends):
+            return keyword
+    return None
+
+
+def _negated(joined: str, start: int, end: int) -> bool:
+    before = joined[max(0, start - 12) : start].rstrip()
+    after = joined[end : end + 12].lstrip()
+    return before.endswith(_NEGATION_BEFORE) or after.startswith(_NEGATION_AFTER)
+
+
+def _mark(tokens: list[Token], starts: list[int], hits: list[Hit]) -> list[Token]:
+    """Cut tokens at hit edges and mark the pieces inside a hit with role "keyword"."""
+    if not hits:
+        return tokens
+    cuts = sorted({h.start for h in hits} | {h.end for h in hits})
+    out: list[Token] = []
+    for start, token in zip(starts, tokens, strict=True):
+        end = start + len(token.text)
+        inner = [c for c in cuts if start < c < end] if token.kind in ("word", "latin") else []
+        edges = [start, *inner, end]
+        for left, right in zip(edges, edges[1:], strict=False):
+            piece = token if not inner else Token(token.kind, token.text[left - start : right - start])
+            if piece.kind in ("word", "latin") and any(h.start <= left and right <= h.end for h in hits):
+                piece.role = "keyword"
+            out.append(piece)
+    return out
+
+
+# --- typo tolerance -------------------------------------------------------------------------
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _build_fuzzy_index() -> dict[str, set[str]]:
+    index: dict[str, set[str]] = {}
+    for keyword in KEYWORDS:
+        text = keyword.text
+        if len(text) < _FUZZY_MIN_LENGTH or not text[0] >= "\u0e00":
+            continue
+        for variant in {text, *_deletions(text)}:
+            index.setdefault(variant, set()).add(text)
+    return index
+
+
+_FUZZY_INDEX: Final = _build_fuzzy_index()
+_FUZZY_MAX_TOKENS: Final = 80  # typo search only looks at the start of long messages
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Levenshtein distance ≤ 1 (insert, delete or substitute one character)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
+def _fuzzy_candidates(window: str) -> set[str]:
+    found: set[str] = set()
+    for variant in (window, *_deletions(window)):
+        found |= _FUZZY_INDEX.get(variant, set())
+    return {k for k in found if within_one_edit(window, k)}
+
+
+def _fuzzy_hits(
+    tokens: list[Token], starts: list[int], joined: str, covered_by: list[Hit]
+) -> list[Hit]:
+    taken = [(h.start, h.end) for h in covered_by]
+    hits: list[Hit] = []
+    limit = min(len(tokens), _FUZZY_MAX_TOKENS)
+    index = 0
+    while index < limit:
+        matched = False
+        for width in (3, 2, 1):
+            last = index + width
+            if last > limit or any(t.kind != "word" for t in tokens[index:last]):
+                continue
+            start = starts[index]
+            end = starts[last - 1] + len(tokens[last - 1].text)
+            if any(start < e and s < end for s, e in taken):
+                continue
+            window = joined[start:end]
+            if not _FUZZY_MIN_LENGTH - 1 <= len(window) <= 12 or window in _BY_TEXT:
+                continue
+            candidates = _fuzzy_candidates(window)
+            if candidates:
+                keyword = _BY_TEXT[min(candidates, key=lambda k: (-len(k), k))]
+                hits.append(Hit(keyword, start, end, _negated(joined, start, end), fuzzy=True))
+                taken.append((start, end))
+                index = last
+                matched = True
+                break
+        if not matched:
+            index += 1
+    return hits

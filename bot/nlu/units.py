@@ -1,0 +1,71 @@
+"""Units of measure as typed, mapped to one canonical spelling and a kind.
+
+Canonical names (what `Parsed.unit` holds): กิโล / กก. / กก / กิโลกรัม / โล / kg → "กิโลกรัม";
+แพ็ค / แพ็ก / แพค / แพก → "แพ็ค"; ชม. / ชม / ชั่วโมง → "ชั่วโมง"; every other unit is its own
+canonical name (ขีด stays ขีด, 100 g: the parser reports what was said and converts nothing).
+
+A unit word only counts as a unit right after a number ("50 ฟอง") or in a unit-price form
+("ฟองละ 5"); the token boundary comes from newmm, so ราย in รายจ่าย, ผล in ผลไม้, หัว in
+หัวหอม and งาน in งานวัด are never read as units (they are not separate tokens).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final, Literal
+
+UnitKind = Literal["product", "land", "people", "times", "time"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    name: str  # canonical spelling
+    kind: UnitKind
+    hours: Decimal | None = None  # for time units: hours in one unit
+
+
+def _same(kind: UnitKind, *names: str) -> dict[str, Unit]:
+    return {name: Unit(name, kind) for name in names}
+
+
+KILOGRAM: Final = Unit("กิโลกรัม", "product")
+PACK: Final = Unit("แพ็ค", "product")
+HOUR: Final = Unit("ชั่วโมง", "time", Decimal(1))
+# A working day is counted as 8 hours, so ครึ่งวัน = 4 h. Days count as hours only in work
+# reports (see parser.py); "อบรม 5 วัน" is a duration, not hours worked.
+DAY: Final = Unit("วัน", "time", Decimal(8))
+MINUTE: Final = Unit("นาที", "time", Decimal(1) / Decimal(60))
+
+UNITS: Final[dict[str, Unit]] = {
+    **dict.fromkeys(["กิโล", "กก.", "กก", "กิโลกรัม", "โล", "กิโลฯ", "kg", "กิโลฯ."], KILOGRAM),
+    **dict.fromkeys(["แพ็ค", "แพ็ก", "แพค", "แพก"], PACK),
+    **_same("product", "ขีด", "กรัม", "ตัน", "ลิตร"),
+    **_same(
+        "product",
+        "ฟอง", "ตัว", "ถุง", "ขวด", "ชิ้น", "กล่อง", "ต้น", "หวี", "เครือ", "มัด", "กำ", "ลูก",
+        "ผล", "ใบ", "หัว", "กระปุก", "ห่อ", "แผง", "ถาด", "ตะกร้า", "กระสอบ", "โหล", "ถัง", "ก้อน",
+        "ผืน", "ชุด", "ซอง", "กระป๋อง", "อัน", "แก้ว", "จาน", "พวง", "ดอก", "คู่", "เข่ง", "ลัง",
+    ),  # fmt: skip
+    **_same("land", "ไร่", "งาน", "ตารางวา"),
+    **_same("people", "คน", "ราย", "ครัวเรือน", "หลัง", "หลังคาเรือน", "ท่าน"),
+    **_same("times", "ครั้ง", "รอบ"),
+    **dict.fromkeys(["ชั่วโมง", "ชม.", "ชม", "ช.ม.", "hr", "hrs", "h"], HOUR),
+    "วัน": DAY,
+    **dict.fromkeys(["นาที", "น.ที"], MINUTE),
+}
+
+# "ตัวละ", "โลละ", "ฟองๆละ": newmm sometimes keeps unit+ละ as one token.
+_UNIT_PRICE_TOKEN: Final = re.compile(r"(.+?)ๆ?ละ")
+
+
+def lookup(token: str) -> Unit | None:
+    """The unit ``token`` names (Latin spellings case-insensitively), or None."""
+    return UNITS.get(token) or UNITS.get(token.lower())
+
+
+def unit_price_token(token: str) -> Unit | None:
+    """The unit of a glued unit-price token such as "ตัวละ" or "โลละ"; None otherwise."""
+    match = _UNIT_PRICE_TOKEN.fullmatch(token)
+    return lookup(match.group(1)) if match else None

@@ -1,0 +1,254 @@
+"""Routing as data: an ordered table of (name, matcher, handler). The first rule whose matcher
+returns something other than None handles the message; the table reads top to bottom as the
+bot's priorities (platform events, linking, an open question, commands, reports, fallback)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.handlers import (
+    account_book,
+    activity,
+    help,
+    meeting,
+    monthly,
+    report,
+    report_flow,
+    sale,
+    start,
+    training,
+    undo,
+    visit,
+    work,
+)
+from bot.handlers.context import MENU_ONLY, Context, reply
+from bot.handlers.report_flow import CANCEL_WORDS, ReportSpec
+from bot.messages import QuickReply, Reply
+
+Matcher = Callable[[Context], Any]
+Handler = Callable[[Context, Any], Awaitable[Reply | None]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    matches: Matcher
+    handle: Handler
+
+
+SPECS: dict[str, ReportSpec] = {
+    "sale": sale.SPEC,
+    "meeting": meeting.SPEC,
+    "work": work.SPEC,
+    "activity": activity.SPEC,
+    "training": training.SPEC,
+    "monthly": monthly.SPEC,
+    "visit": visit.SPEC,
+    "income": account_book.INCOME,
+    "expense": account_book.EXPENSE,
+}
+SLASH = {
+    "/sale": "sale",
+    "/meeting": "meeting",
+    "/work": "work",
+    "/activity": "activity",
+    "/training": "training",
+    "/monthly": "monthly",
+    "/visit": "visit",
+}
+# Telegram appends the bot's name to commands in groups: "/sale@sammachip_bot".
+_COMMAND = re.compile(r"^(/[a-z]+)(?:@\w+)?\b\s*(.*)$", re.DOTALL | re.IGNORECASE)
+_LINK = re.compile(
+    r"^(?:/start|/join|ลงทะเบียน|เข้ากลุ่ม|สมัคร)(?:@\w+)?\s*:?\s*([A-Za-z0-9]{4,16})\s*$",
+    re.IGNORECASE,
+)
+_BARE_CODE = re.compile(r"^[A-Z0-9]{6}$")
+HELP_WORDS = ("เมนู", "ช่วยเหลือ", "/help", "help", "วิธีใช้", "/menu")
+UNDO_WORDS = ("ยกเลิก", "/undo", "ยกเลิกรายการล่าสุด")
+EDIT_PREFIXES = ("แก้ไข", "/edit")
+REPORT_PREFIXES = ("สรุป", "/report")
+
+
+def _words(ctx: Context) -> str:
+    return ctx.text.strip().lower()
+
+
+def _command(ctx: Context) -> tuple[str, str] | None:
+    match = _COMMAND.match(ctx.text.strip())
+    return (match.group(1).lower(), match.group(2)) if match else None
+
+
+def _event(kind: str) -> Matcher:
+    return lambda ctx: True if ctx.message.kind == kind else None
+
+
+def _link_code(ctx: Context) -> str | None:
+    text = ctx.text.strip()
+    match = _LINK.match(text)
+    if match:
+        return match.group(1).upper()
+    # A bare code from someone not yet linked: they pasted what the officer sent them.
+    if (ctx.actor is None or not ctx.actor.roles) and _BARE_CODE.match(text.upper()):
+        return text.upper()
+    return None
+
+
+def _cancel_flow(ctx: Context) -> bool | None:
+    return True if ctx.state is not None and _words(ctx) in CANCEL_WORDS else None
+
+
+def _open_flow(ctx: Context) -> bool | None:
+    if ctx.state is None or _words(ctx) in HELP_WORDS:
+        return None
+    return True
+
+
+def _unlinked(ctx: Context) -> bool | None:
+    return True if ctx.actor is None or not ctx.actor.roles else None
+
+
+def _starts(prefixes: tuple[str, ...]) -> Matcher:
+    return lambda ctx: True if _words(ctx).startswith(prefixes) else None
+
+
+def _slash_report(ctx: Context) -> tuple[str, str] | None:
+    command = _command(ctx)
+    if command and command[0] in SLASH:
+        return SLASH[command[0]], command[1]
+    return None
+
+
+def _report_intent(ctx: Context) -> str | None:
+    parsed = ctx.parsed()
+    return parsed.intent if parsed.intent in SPECS else None
+
+
+async def _greet(ctx: Context, _: Any) -> Reply:
+    return await start.greet(ctx)
+
+
+async def _unfollow(ctx: Context, _: Any) -> None:
+    ctx.account.blocked = True  # no more pushes; nothing to reply to someone who left
+
+
+async def _withdraw_source(ctx: Context, _: Any) -> None:
+    """LINE unsend: the record made from that message is withdrawn (audited), silently."""
+    from bot.services.records import withdraw
+
+    ref = ctx.message.source_ref
+    if ref:
+        for record in await ctx.uow.records.by_source(ref):
+            await withdraw(ctx.uow, ctx.person_id, record, reason="unsend")
+
+
+async def _edited(ctx: Context, _: Any) -> Reply | None:
+    """Telegram edited_message: the record made from the original is replaced by the new text."""
+    from bot.services.records import withdraw
+
+    ref = ctx.message.source_ref
+    found = await ctx.uow.records.by_source(ref) if ref else []
+    for record in found:
+        await withdraw(ctx.uow, ctx.person_id, record, reason="edit_message")
+    if not found:
+        return None
+    intent = _report_intent(ctx)
+    if intent is None:
+        return reply("ข้อความที่แก้ไขไม่ใช่รายงานแล้ว จึงยกเลิกรายการเดิมให้ค่ะ", *MENU_ONLY)
+    return await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(ctx.parsed()))
+
+
+async def _link(ctx: Context, code: str) -> Reply:
+    return await start.link(ctx, code)
+
+
+async def _cancel(ctx: Context, _: Any) -> Reply:
+    await ctx.end_flow()
+    return reply("ยกเลิกรายการที่กำลังทำแล้วค่ะ ไม่มีอะไรถูกบันทึก พิมพ์ เมนู เพื่อเริ่มใหม่ค่ะ", *MENU_ONLY)
+
+
+async def _resume(ctx: Context, _: Any) -> Reply:
+    assert ctx.state is not None
+    flow, data = ctx.state.flow, dict(ctx.state.data)
+    if flow == "edit":
+        return await undo.resume(ctx, data)
+    return await report_flow.resume(ctx, SPECS[flow], data)
+
+
+async def _not_linked(ctx: Context, _: Any) -> Reply | None:
+    if ctx.message.is_group:
+        if ctx.room_group_id is not None and _report_intent(ctx) is not None:
+            return await start.invite(ctx)  # a report from someone not yet in the group
+        return None  # ordinary talk in a group chat from someone the bot does not know
+    return await start.not_linked(ctx)
+
+
+async def _help(ctx: Context, _: Any) -> Reply:
+    return await help.menu(ctx)
+
+
+async def _undo(ctx: Context, _: Any) -> Reply:
+    return await undo.undo(ctx)
+
+
+async def _edit(ctx: Context, _: Any) -> Reply:
+    return await undo.edit(ctx)
+
+
+async def _summary(ctx: Context, _: Any) -> Reply:
+    return await report.summary(ctx)
+
+
+async def _slash(ctx: Context, args: tuple[str, str]) -> Reply:
+    intent, rest = args
+    slots = report_flow.start_slots(ctx.parsed(rest)) if rest.strip() else {}
+    return await report_flow.run(ctx, SPECS[intent], slots)
+
+
+async def _report(ctx: Context, intent: str) -> Reply:
+    parsed = ctx.parsed()
+    money_slot = "income" if intent == "monthly" else "amount"
+    return await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(parsed, money_slot))
+
+
+async def _fallback(ctx: Context, _: Any) -> Reply | None:
+    if ctx.message.is_group:
+        return None  # the bot stays quiet in ordinary group conversation
+    parsed = ctx.parsed()
+    if parsed.negated:
+        return reply("รับทราบค่ะ วันนี้ยังไม่มีรายการให้บันทึก พิมพ์ เมนู เมื่อต้องการบันทึกนะคะ", *MENU_ONLY)
+    return reply(
+        "ขอโทษค่ะ ยังไม่เข้าใจข้อความนี้ 🙏\nลองพิมพ์แบบนี้ได้ค่ะ เช่น ขายไข่เค็ม 30 ฟอง 300 บาท\nหรือกด เมนู เพื่อดูตัวอย่างทั้งหมดค่ะ",
+        QuickReply("เมนู"),
+        QuickReply("สรุป"),
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("follow", _event("follow"), _greet),
+    Rule("join", _event("join"), _greet),
+    Rule("unfollow", _event("unfollow"), _unfollow),
+    Rule("unsend", _event("unsend"), _withdraw_source),
+    Rule("edited", _event("edit"), _edited),
+    Rule("link", _link_code, _link),
+    Rule("cancel_flow", _cancel_flow, _cancel),
+    Rule("open_flow", _open_flow, _resume),
+    Rule("unlinked", _unlinked, _not_linked),
+    Rule("help", lambda ctx: True if _words(ctx) in HELP_WORDS else None, _help),
+    Rule("undo", lambda ctx: True if _words(ctx) in UNDO_WORDS else None, _undo),
+    Rule("edit", _starts(EDIT_PREFIXES), _edit),
+    Rule("summary", _starts(REPORT_PREFIXES), _summary),
+    Rule("slash_report", _slash_report, _slash),
+    Rule("report", _report_intent, _report),
+    Rule("fallback", lambda ctx: True, _fallback),
+)
+
+
+async def dispatch(ctx: Context, rules: tuple[Rule, ...] = RULES) -> tuple[str, Reply | None]:
+    for rule in rules:
+        args = rule.matches(ctx)
+        if args is not None:
+            return rule.name, await rule.handle(ctx, args)
+    return "none", None

@@ -1,0 +1,72 @@
+"""Who is acting: a person and every role they hold. Loaded once per message and passed to
+every use case, which decides from it what the person may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.storage.models import Trainer
+from bot.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRole:
+    group_id: int
+    group_name: str
+    role: str  # member | treasurer | chair
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    person_id: int
+    name: str
+    groups: tuple[GroupRole, ...] = ()
+    officer_id: int | None = None
+    district_id: int | None = None
+    household_id: int | None = None
+    trainer_id: int | None = None
+
+    @property
+    def is_officer(self) -> bool:
+        return self.officer_id is not None
+
+    def role_in(self, group_id: int) -> str | None:
+        for g in self.groups:
+            if g.group_id == group_id:
+                return g.role
+        return None
+
+    def groups_with(self, *roles: str) -> tuple[GroupRole, ...]:
+        return tuple(g for g in self.groups if g.role in roles)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        found = {g.role for g in self.groups}
+        if self.officer_id is not None:
+            found.add("officer")
+        if self.household_id is not None:
+            found.add("household")
+        if self.trainer_id is not None:
+            found.add("trainer")
+        return frozenset(found)
+
+
+async def load_actor(uow: UnitOfWork, person_id: int) -> Actor:
+    person = await uow.people.person(person_id)
+    if person is None:
+        raise LookupError(f"person {person_id} does not exist")
+    memberships = await uow.groups.memberships_of(person_id)
+    officer = await uow.people.officer_of(person_id)
+    household = await uow.groups.household_of(person_id)
+    trainer_id = await uow.session.scalar(select(Trainer.id).where(Trainer.person_id == person_id))
+    return Actor(
+        person_id=person.id,
+        name=person.name,
+        groups=tuple(GroupRole(g.id, g.name, m.role) for m, g in memberships),
+        officer_id=officer.id if officer else None,
+        district_id=officer.district_id if officer else None,
+        household_id=household.id if household else None,
+        trainer_id=trainer_id,
+    )

@@ -1,0 +1,427 @@
+"""SQLAlchemy 2 typed models: the programme's records and the bot's own bookkeeping.
+
+Conventions, so that every record behaves the same way:
+- money is NUMERIC(14, 2) mapped to Decimal, never float;
+- instants are stored in UTC (`UtcDateTime`), calendar days as DATE in Asia/Bangkok terms;
+- records people make (sales, meetings, ...) are never deleted: "undo" sets `withdrawn_at`,
+  and every change is written to `audit_log`.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+# Named constraints make Alembic batch migrations on SQLite deterministic.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(14, 2, asdecimal=True)
+Quantity = Numeric(14, 3, asdecimal=True)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; SQLite has no time zones, so reads come back aware in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware UTC instants only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    TREASURER = "treasurer"
+    CHAIR = "chair"
+
+
+class AreaKind(enum.StrEnum):
+    PROVINCE = "province"
+    DISTRICT = "district"
+    SUBDISTRICT = "subdistrict"
+    VILLAGE = "village"
+
+
+# --- places and people -------------------------------------------------------------------
+
+
+class Area(Base):
+    __tablename__ = "area"
+    __table_args__ = (UniqueConstraint("parent_id", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ChatAccount(Base):
+    """One person's account on one channel; `external_id` is the platform's user id."""
+
+    __tablename__ = "chat_account"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    # Set when the person blocked/unfollowed the bot: no more pushes to this account.
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ChatRoom(Base):
+    """A LINE/Telegram group chat, linked to one occupation group by the group's code."""
+
+    __tablename__ = "chat_room"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("occupation_group.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Officer(Base):
+    __tablename__ = "officer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), unique=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    link_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class OccupationGroup(Base):
+    __tablename__ = "occupation_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    occupation: Mapped[str] = mapped_column(String(200))
+    village_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    founded_on: Mapped[date] = mapped_column(Date)
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    treasurer_code: Mapped[str] = mapped_column(String(16), unique=True)
+    chair_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Per-group overrides of the follow-up cadence (scheduler/policy.py reads them).
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Membership(Base):
+    """A person's place in a group. Ended memberships are kept (`until`) for the history."""
+
+    __tablename__ = "membership"
+    __table_args__ = (Index("ix_membership_group_person", "group_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("occupation_group.id"))
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
+    committee_role: Mapped[str | None] = mapped_column(String(64))
+    since: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Trainer(Base):
+    """A livelihood trainer (วิทยากรสัมมาชีพ / ปราชญ์ชุมชน) who trains target households."""
+
+    __tablename__ = "trainer"
+    __table_args__ = (UniqueConstraint("officer_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), unique=True)
+    link_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Household(Base):
+    """A target household of the programme (ครัวเรือนสัมมาชีพ), followed by a trainer and an officer."""
+
+    __tablename__ = "household"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    head_name: Mapped[str] = mapped_column(String(200))
+    occupation: Mapped[str] = mapped_column(String(200))
+    trainer_name: Mapped[str] = mapped_column(String(200))
+    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("trainer.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --- records people make -----------------------------------------------------------------
+
+
+class RecordMixin:
+    """Columns every record shares: who recorded it, from which chat message, and withdrawal."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    on_date: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # "channel:message id" of the chat message this record came from (unsend / edit follow it).
+    source_ref: Mapped[str | None] = mapped_column(String(160))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        return (
+            Index(f"ix_{name}_recorder", "recorded_by", "created_at"),
+            Index(f"ix_{name}_source", "source_ref"),
+        )
+
+
+class Sale(RecordMixin, Base):
+    __tablename__ = "sale"
+
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("occupation_group.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    item: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[Decimal | None] = mapped_column(Quantity)
+    unit: Mapped[str | None] = mapped_column(String(32))
+    unit_price: Mapped[Decimal | None] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class Meeting(RecordMixin, Base):
+    __tablename__ = "meeting"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("occupation_group.id"), index=True)
+    attendees: Mapped[int | None] = mapped_column(Integer)
+    topics: Mapped[str | None] = mapped_column(Text)
+    decisions: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkLog(RecordMixin, Base):
+    """Work done by one member: the basis of dividends ("ทำมากได้มาก ทำน้อยได้น้อย ไม่ทำไม่ได้")."""
+
+    __tablename__ = "work_log"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("occupation_group.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    hours: Mapped[Decimal | None] = mapped_column(Quantity)
+    quantity: Mapped[Decimal | None] = mapped_column(Quantity)
+    unit: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Activity(RecordMixin, Base):
+    """Group activities and trainers' sessions with households (kind = training, study_visit, ...)."""
+
+    __tablename__ = "activity"
+
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("occupation_group.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    attendees: Mapped[int | None] = mapped_column(Integer)
+    topics: Mapped[str | None] = mapped_column(Text)
+
+
+class TrainingAttendance(Base):
+    """Which target households attended a trainer's session (an `Activity` of kind training)."""
+
+    __tablename__ = "training_attendance"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id"), primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), primary_key=True)
+
+
+class AccountEntry(RecordMixin, Base):
+    """A household's income-expense book (บัญชีรับ–จ่ายครัวเรือน), other than sales."""
+
+    __tablename__ = "account_entry"
+
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # income | expense
+    item: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class Visit(RecordMixin, Base):
+    __tablename__ = "visit"
+
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("occupation_group.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+    suggestions: Mapped[str | None] = mapped_column(Text)
+
+
+class MonthlyFigures(RecordMixin, Base):
+    """A treasurer's figures for one month. A resubmission is a new revision; old ones are kept."""
+
+    __tablename__ = "monthly_figures"
+    __table_args__ = (UniqueConstraint("group_id", "month", "revision"),)
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("occupation_group.id"))
+    month: Mapped[date] = mapped_column(Date)  # first day of the month reported
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    income: Mapped[Decimal] = mapped_column(Money)
+    expenses: Mapped[Decimal] = mapped_column(Money)
+    balance: Mapped[Decimal] = mapped_column(Money)
+
+
+class AnnualSummary(RecordMixin, Base):
+    __tablename__ = "annual_summary"
+    __table_args__ = (UniqueConstraint("group_id", "year", "revision"),)
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("occupation_group.id"))
+    year: Mapped[int] = mapped_column(Integer)  # CE year in which the reporting year starts
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    revenue: Mapped[Decimal] = mapped_column(Money)
+    costs: Mapped[Decimal] = mapped_column(Money)
+    profit: Mapped[Decimal] = mapped_column(Money)
+    dividends: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
+# The record kinds "undo my last record" and unsend/edit look through, by chat vocabulary name.
+RECORD_MODELS: dict[str, type[RecordMixin]] = {
+    "sale": Sale,
+    "meeting": Meeting,
+    "work": WorkLog,
+    "activity": Activity,
+    "account": AccountEntry,
+    "visit": Visit,
+    "monthly": MonthlyFigures,
+    "annual": AnnualSummary,
+}
+
+
+# --- the bot's own bookkeeping -----------------------------------------------------------
+
+
+class InboundEvent(Base):
+    """One row per platform delivery id: a redelivered event finds its row and is dropped."""
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ConversationState(Base):
+    """A guided flow in progress for one chat account in one chat, kept across restarts/workers."""
+
+    __tablename__ = "conversation_state"
+    __table_args__ = (UniqueConstraint("chat_account_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_account_id: Mapped[int] = mapped_column(ForeignKey("chat_account.id"))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    flow: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Outbox(Base):
+    """Every outgoing message, written in the same transaction as the record it answers."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(128))  # the platform chat id to send to
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # a serialised `Reply`
+    reply_token: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed|held
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    retry_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Reminder(Base):
+    """A follow-up reminder that was written; the unique key makes every sweep idempotent."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (UniqueConstraint("kind", "target", "recipient", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(16))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

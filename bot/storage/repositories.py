@@ -1,0 +1,541 @@
+"""Repositories: the only place that writes SQL for the services. Each takes the unit of
+work's session, so everything it does belongs to that one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import (
+    RECORD_MODELS,
+    Area,
+    AuditLog,
+    ChatAccount,
+    ChatRoom,
+    ConversationState,
+    Household,
+    InboundEvent,
+    Meeting,
+    Membership,
+    MonthlyFigures,
+    OccupationGroup,
+    Officer,
+    Outbox,
+    Person,
+    RecordMixin,
+    Sale,
+    Visit,
+    WorkLog,
+    utcnow,
+)
+
+
+class _Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+class PeopleRepository(_Repository):
+    async def account(self, channel: str, external_id: str) -> ChatAccount | None:
+        return await self.session.scalar(
+            select(ChatAccount).where(
+                ChatAccount.channel == channel, ChatAccount.external_id == external_id
+            )
+        )
+
+    async def ensure_account(
+        self, channel: str, external_id: str, display_name: str | None
+    ) -> ChatAccount:
+        account = await self.account(channel, external_id)
+        if account is None:
+            account = ChatAccount(
+                channel=channel, external_id=external_id, display_name=display_name
+            )
+            self.session.add(account)
+            await self.session.flush()
+        elif display_name and account.display_name != display_name:
+            account.display_name = display_name
+        return account
+
+    async def accounts_of(self, person_id: int) -> Sequence[ChatAccount]:
+        return (
+            await self.session.scalars(
+                select(ChatAccount).where(ChatAccount.person_id == person_id)
+            )
+        ).all()
+
+    async def person(self, person_id: int) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def add_person(self, name: str) -> Person:
+        person = Person(name=name)
+        self.session.add(person)
+        await self.session.flush()
+        return person
+
+    async def officer(self, officer_id: int) -> Officer | None:
+        return await self.session.get(Officer, officer_id)
+
+    async def officer_of(self, person_id: int) -> Officer | None:
+        return await self.session.scalar(select(Officer).where(Officer.person_id == person_id))
+
+    async def officer_by_code(self, code: str) -> Officer | None:
+        return await self.session.scalar(select(Officer).where(Officer.link_code == code))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupByCode:
+    group: OccupationGroup
+    role: str
+
+
+class GroupRepository(_Repository):
+    async def get(self, group_id: int) -> OccupationGroup | None:
+        return await self.session.get(OccupationGroup, group_id)
+
+    async def by_code(self, code: str) -> GroupByCode | None:
+        group = await self.session.scalar(
+            select(OccupationGroup).where(
+                (OccupationGroup.join_code == code)
+                | (OccupationGroup.treasurer_code == code)
+                | (OccupationGroup.chair_code == code)
+            )
+        )
+        if group is None:
+            return None
+        role = (
+            "treasurer"
+            if group.treasurer_code == code
+            else "chair"
+            if group.chair_code == code
+            else "member"
+        )
+        return GroupByCode(group, role)
+
+    async def code_in_use(self, code: str) -> bool:
+        found = await self.session.scalar(
+            select(func.count())
+            .select_from(OccupationGroup)
+            .where(
+                (OccupationGroup.join_code == code)
+                | (OccupationGroup.treasurer_code == code)
+                | (OccupationGroup.chair_code == code)
+            )
+        )
+        found = (found or 0) + (
+            await self.session.scalar(
+                select(func.count()).select_from(Officer).where(Officer.link_code == code)
+            )
+            or 0
+        )
+        found += (
+            await self.session.scalar(
+                select(func.count()).select_from(Household).where(Household.join_code == code)
+            )
+            or 0
+        )
+        return found > 0
+
+    async def memberships_of(self, person_id: int) -> Sequence[tuple[Membership, OccupationGroup]]:
+        rows = await self.session.execute(
+            select(Membership, OccupationGroup)
+            .join(OccupationGroup, OccupationGroup.id == Membership.group_id)
+            .where(Membership.person_id == person_id, Membership.until.is_(None))
+            .order_by(Membership.since)
+        )
+        return [(m, g) for m, g in rows]
+
+    async def membership(self, person_id: int, group_id: int) -> Membership | None:
+        return await self.session.scalar(
+            select(Membership).where(
+                Membership.person_id == person_id,
+                Membership.group_id == group_id,
+                Membership.until.is_(None),
+            )
+        )
+
+    async def holders(self, group_id: int, role: str) -> Sequence[Membership]:
+        return (
+            await self.session.scalars(
+                select(Membership).where(
+                    Membership.group_id == group_id,
+                    Membership.role == role,
+                    Membership.until.is_(None),
+                )
+            )
+        ).all()
+
+    async def members(self, group_id: int) -> Sequence[tuple[Membership, Person]]:
+        rows = await self.session.execute(
+            select(Membership, Person)
+            .join(Person, Person.id == Membership.person_id)
+            .where(Membership.group_id == group_id, Membership.until.is_(None))
+            .order_by(Person.name)
+        )
+        return [(m, p) for m, p in rows]
+
+    async def of_officer(self, officer_id: int) -> Sequence[OccupationGroup]:
+        return (
+            await self.session.scalars(
+                select(OccupationGroup)
+                .where(OccupationGroup.officer_id == officer_id)
+                .order_by(OccupationGroup.id)
+            )
+        ).all()
+
+    async def households_of_officer(self, officer_id: int) -> Sequence[Household]:
+        return (
+            await self.session.scalars(
+                select(Household).where(Household.officer_id == officer_id).order_by(Household.id)
+            )
+        ).all()
+
+    async def household(self, household_id: int) -> Household | None:
+        return await self.session.get(Household, household_id)
+
+    async def household_by_code(self, code: str) -> Household | None:
+        return await self.session.scalar(select(Household).where(Household.join_code == code))
+
+    async def household_of(self, person_id: int) -> Household | None:
+        return await self.session.scalar(
+            select(Household).where(Household.person_id == person_id).order_by(Household.id)
+        )
+
+    async def households_of_trainer(self, trainer_id: int) -> Sequence[Household]:
+        return (
+            await self.session.scalars(
+                select(Household).where(Household.trainer_id == trainer_id).order_by(Household.id)
+            )
+        ).all()
+
+    async def room(self, channel: str, external_id: str) -> ChatRoom | None:
+        return await self.session.scalar(
+            select(ChatRoom).where(ChatRoom.channel == channel, ChatRoom.external_id == external_id)
+        )
+
+    async def area(self, kind: str, name: str, parent_id: int | None) -> Area:
+        """The area with this name under `parent_id`, created if new."""
+        found = await self.session.scalar(
+            select(Area).where(
+                Area.kind == kind,
+                Area.name == name,
+                Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id,
+            )
+        )
+        if found is None:
+            found = Area(kind=kind, name=name, parent_id=parent_id)
+            self.session.add(found)
+            await self.session.flush()
+        return found
+
+    async def area_by_id(self, area_id: int) -> Area | None:
+        return await self.session.get(Area, area_id)
+
+    async def areas_named(self, kind: str, name: str) -> Sequence[Area]:
+        return (
+            await self.session.scalars(select(Area).where(Area.kind == kind, Area.name == name))
+        ).all()
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMonth:
+    """The facts of one group's month that summaries and the JSON report show."""
+
+    sales_count: int
+    sales_total: Decimal
+    sales_by_item: dict[str, Decimal]
+    meetings_count: int
+    meetings_attendees: int
+    work_by_member: dict[str, Decimal]
+    figures: MonthlyFigures | None
+    visits_count: int
+    last_visit: date | None
+
+
+class RecordRepository(_Repository):
+    async def add(self, record: RecordMixin) -> None:
+        self.session.add(record)
+        await self.session.flush()
+
+    async def last_by(self, person_id: int) -> RecordMixin | None:
+        """The most recent record this person made and has not withdrawn, of any kind."""
+        latest: RecordMixin | None = None
+        for model in RECORD_MODELS.values():
+            found = await self.session.scalar(
+                select(model)
+                .where(model.recorded_by == person_id, model.withdrawn_at.is_(None))
+                .order_by(model.created_at.desc(), model.id.desc())
+                .limit(1)
+            )
+            if found is not None and (
+                latest is None or (found.created_at, found.id) > (latest.created_at, latest.id)
+            ):
+                latest = found
+        return latest
+
+    async def by_source(self, source_ref: str) -> Sequence[RecordMixin]:
+        found: list[RecordMixin] = []
+        for model in RECORD_MODELS.values():
+            found.extend(
+                (
+                    await self.session.scalars(
+                        select(model).where(
+                            model.source_ref == source_ref, model.withdrawn_at.is_(None)
+                        )
+                    )
+                ).all()
+            )
+        return found
+
+    async def current_figures(self, group_id: int, month: date) -> MonthlyFigures | None:
+        return await self.session.scalar(
+            select(MonthlyFigures)
+            .where(
+                MonthlyFigures.group_id == group_id,
+                MonthlyFigures.month == month,
+                MonthlyFigures.withdrawn_at.is_(None),
+            )
+            .order_by(MonthlyFigures.revision.desc())
+            .limit(1)
+        )
+
+    async def next_figures_revision(self, group_id: int, month: date) -> int:
+        # Withdrawn revisions count too: revision numbers are never reused.
+        highest = await self.session.scalar(
+            select(func.max(MonthlyFigures.revision)).where(
+                MonthlyFigures.group_id == group_id, MonthlyFigures.month == month
+            )
+        )
+        return (highest or 0) + 1
+
+    async def group_month(self, group_id: int, first: date, after_last: date) -> GroupMonth:
+        """Sales, meetings, work, figures and visits of one group in [first, after_last)."""
+        in_month_sale = (
+            (Sale.group_id == group_id)
+            & Sale.withdrawn_at.is_(None)
+            & (Sale.on_date >= first)
+            & (Sale.on_date < after_last)
+        )
+        by_item_rows = await self.session.execute(
+            select(Sale.item, func.count(), func.sum(Sale.amount))
+            .where(in_month_sale)
+            .group_by(Sale.item)
+            .order_by(func.sum(Sale.amount).desc(), Sale.item)
+        )
+        by_item: dict[str, Decimal] = {}
+        count = 0
+        total = Decimal("0")
+        for item, n, amount in by_item_rows:
+            value = Decimal(amount or 0)
+            by_item[item] = value
+            count += int(n)
+            total += value
+
+        meeting_row = (
+            await self.session.execute(
+                select(func.count(), func.coalesce(func.sum(Meeting.attendees), 0)).where(
+                    Meeting.group_id == group_id,
+                    Meeting.withdrawn_at.is_(None),
+                    Meeting.on_date >= first,
+                    Meeting.on_date < after_last,
+                )
+            )
+        ).one()
+
+        work_rows = await self.session.execute(
+            select(
+                Person.name,
+                func.sum(func.coalesce(WorkLog.hours, WorkLog.quantity, 0)),
+            )
+            .join(Person, Person.id == WorkLog.person_id)
+            .where(
+                WorkLog.group_id == group_id,
+                WorkLog.withdrawn_at.is_(None),
+                WorkLog.on_date >= first,
+                WorkLog.on_date < after_last,
+            )
+            .group_by(Person.name)
+            .order_by(Person.name)
+        )
+        work = {name: Decimal(units or 0) for name, units in work_rows}
+
+        visit_row = (
+            await self.session.execute(
+                select(func.count(), func.max(Visit.on_date)).where(
+                    Visit.group_id == group_id,
+                    Visit.withdrawn_at.is_(None),
+                    Visit.on_date >= first,
+                    Visit.on_date < after_last,
+                )
+            )
+        ).one()
+        last_visit_ever = await self.session.scalar(
+            select(func.max(Visit.on_date)).where(
+                Visit.group_id == group_id,
+                Visit.withdrawn_at.is_(None),
+                Visit.on_date < after_last,
+            )
+        )
+        return GroupMonth(
+            sales_count=count,
+            sales_total=total,
+            sales_by_item=by_item,
+            meetings_count=int(meeting_row[0]),
+            meetings_attendees=int(meeting_row[1] or 0),
+            work_by_member=work,
+            figures=await self.current_figures(group_id, first),
+            visits_count=int(visit_row[0]),
+            last_visit=last_visit_ever,
+        )
+
+    async def person_sales(
+        self, person_id: int, group_id: int, first: date, after_last: date
+    ) -> tuple[int, Decimal]:
+        row = (
+            await self.session.execute(
+                select(func.count(), func.coalesce(func.sum(Sale.amount), 0)).where(
+                    Sale.recorded_by == person_id,
+                    Sale.group_id == group_id,
+                    Sale.withdrawn_at.is_(None),
+                    Sale.on_date >= first,
+                    Sale.on_date < after_last,
+                )
+            )
+        ).one()
+        return int(row[0]), Decimal(row[1])
+
+
+class ConversationRepository(_Repository):
+    async def get(self, account_id: int, chat_id: str) -> ConversationState | None:
+        return await self.session.scalar(
+            select(ConversationState).where(
+                ConversationState.chat_account_id == account_id,
+                ConversationState.chat_id == chat_id,
+            )
+        )
+
+    async def save(
+        self,
+        account_id: int,
+        chat_id: str,
+        flow: str,
+        data: dict[str, Any],
+        expires_at: datetime,
+    ) -> None:
+        state = await self.get(account_id, chat_id)
+        if state is None:
+            state = ConversationState(chat_account_id=account_id, chat_id=chat_id)
+            self.session.add(state)
+        state.flow = flow
+        state.data = dict(data)  # a new object, so the JSON column is seen as changed
+        state.expires_at = expires_at
+        state.updated_at = utcnow()
+        await self.session.flush()
+
+    async def clear(self, account_id: int, chat_id: str) -> None:
+        state = await self.get(account_id, chat_id)
+        if state is not None:
+            await self.session.delete(state)
+            await self.session.flush()
+
+    async def seen(self, channel: str, external_id: str) -> bool:
+        """Records a platform delivery id; False the first time, True for a redelivery."""
+        found = await self.session.scalar(
+            select(InboundEvent.id).where(
+                InboundEvent.channel == channel, InboundEvent.external_id == external_id
+            )
+        )
+        if found is not None:
+            return True
+        self.session.add(InboundEvent(channel=channel, external_id=external_id))
+        # The unique constraint is the real guard against two workers racing on one event:
+        # the loser's flush or commit fails and its transaction rolls back whole.
+        await self.session.flush()
+        return False
+
+
+class OutboxRepository(_Repository):
+    async def add(
+        self,
+        channel: str,
+        recipient: str,
+        payload: dict[str, Any],
+        reply_token: str | None = None,
+        *,
+        status: str = "pending",
+        retry_key: str | None = None,
+    ) -> Outbox:
+        row = Outbox(
+            channel=channel,
+            recipient=recipient,
+            payload=payload,
+            reply_token=reply_token,
+            status=status,
+            retry_key=retry_key,
+            next_attempt_at=utcnow(),
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def due(self, now: datetime, limit: int, channel: str | None = None) -> Sequence[Outbox]:
+        query = (
+            select(Outbox)
+            .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+            .order_by(Outbox.id)
+            .limit(limit)
+        )
+        if channel is not None:
+            query = query.where(Outbox.channel == channel)
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            # Any number of senders can drain the outbox; each row goes to exactly one of them.
+            query = query.with_for_update(skip_locked=True)
+        return (await self.session.scalars(query)).all()
+
+    async def get(self, outbox_id: int) -> Outbox | None:
+        return await self.session.get(Outbox, outbox_id)
+
+    async def mark_sent(self, outbox_id: int, at: datetime) -> None:
+        await self.session.execute(
+            update(Outbox)
+            .where(Outbox.id == outbox_id)
+            .values(status="sent", sent_at=at, reply_token=None)
+        )
+
+
+class AuditRepository(_Repository):
+    async def add(
+        self,
+        actor_id: int | None,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            AuditLog(
+                actor_id=actor_id,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                before=before,
+                after=after,
+            )
+        )
+        await self.session.flush()
+
+    async def for_entity(self, entity: str, entity_id: int) -> Sequence[AuditLog]:
+        return (
+            await self.session.scalars(
+                select(AuditLog)
+                .where(AuditLog.entity == entity, AuditLog.entity_id == entity_id)
+                .order_by(AuditLog.id)
+            )
+        ).all()

@@ -1,0 +1,58 @@
+"""Unit of work: one transaction around one use case. It rolls back unless `commit()` was
+called, so a handler that fails half-way leaves nothing half-written."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.repositories import (
+    AuditRepository,
+    ConversationRepository,
+    GroupRepository,
+    OutboxRepository,
+    PeopleRepository,
+    RecordRepository,
+)
+
+
+class UnitOfWork:
+    session: AsyncSession
+    people: PeopleRepository
+    groups: GroupRepository
+    records: RecordRepository
+    conversations: ConversationRepository
+    outbox: OutboxRepository
+    audit: AuditRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self.people = PeopleRepository(self.session)
+        self.groups = GroupRepository(self.session)
+        self.records = RecordRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # close() ends the transaction, rolling back anything not committed. Unlike an explicit
+        # rollback() it detaches objects without expiring them, so values read inside a
+        # read-only unit of work stay readable after it (no lazy loads in async code).
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()

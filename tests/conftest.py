@@ -1,0 +1,111 @@
+"""Shared fixtures. Storage and service tests run once on SQLite and once on a real
+PostgreSQL that this test run starts itself (tests/support/postgres.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.storage.migrate import upgrade
+from tests.support import postgres
+from tests.support.chat import Chat, RecordingTransport
+
+# 2025-10-20 is a Monday; 09:00 in Bangkok. Every test's "now" unless it moves the clock.
+NOW = datetime(2025, 10, 20, 2, 0, tzinfo=UTC)
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[postgres.PostgresServer]:
+    if os.environ.get("SAMMACHIP_TEST_PG") == "off":
+        pytest.skip("SAMMACHIP_TEST_PG=off: PostgreSQL tests disabled on this machine")
+    server = postgres.start()
+    try:
+        asyncio.run(_create_database(server, "template_sammachip"))
+        upgrade(server.url("template_sammachip"))
+        yield server
+    finally:
+        server.stop()
+
+
+async def _create_database(
+    server: postgres.PostgresServer, name: str, template: str | None = None
+) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres")
+    try:
+        suffix = f" TEMPLATE {template}" if template else ""
+        await connection.execute(f'CREATE DATABASE "{name}"{suffix}')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated database for one test, on each backend."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "test.db"
+        shutil.copyfile(template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    server: postgres.PostgresServer = request.getfixturevalue("pg_server")
+    name = f"test_{os.getpid()}_{next(_databases)}"
+    asyncio.run(_create_database(server, name, "template_sammachip"))
+    return server.url(name)
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """SQLite only, for tests about the embedded default itself."""
+    path = tmp_path / "test.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def test_settings(database_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def console() -> RecordingTransport:
+    return RecordingTransport("console")
+
+
+@pytest.fixture
+async def app(database_url: str, clock: FixedClock, console: RecordingTransport) -> AsyncIterator[App]:
+    built = build_app(test_settings(database_url), clock=clock, transports={"console": console})
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+@pytest.fixture
+async def chat(app: App, console: RecordingTransport) -> Chat:
+    """The demo district seeded as of NOW, and a way to talk to the bot as any of its people."""
+    world = Chat(app, console)
+    await world.seed()
+    return world

@@ -1,0 +1,94 @@
+"""The unit of work and repositories, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.app import App
+from bot.storage.models import InboundEvent, MonthlyFigures, Person, Sale
+
+
+async def test_nothing_is_kept_unless_committed(app: App) -> None:
+    async with app.uow() as uow:
+        await uow.people.add_person("ไม่ถูกบันทึก")
+        # leaving the block without commit() rolls back
+    async with app.uow() as uow:
+        assert (await uow.session.scalars(select(Person))).all() == []
+
+
+async def test_an_exception_rolls_back_everything(app: App) -> None:
+    with pytest.raises(RuntimeError):
+        async with app.uow() as uow:
+            await uow.people.add_person("ครึ่งทาง")
+            raise RuntimeError("boom")
+    async with app.uow() as uow:
+        assert (await uow.session.scalars(select(Person))).all() == []
+
+
+async def test_committed_work_is_kept(app: App) -> None:
+    async with app.uow() as uow:
+        await uow.people.add_person("สมศรี")
+        await uow.commit()
+    async with app.uow() as uow:
+        names = (await uow.session.scalars(select(Person.name))).all()
+    assert names == ["สมศรี"]
+
+
+async def test_a_delivery_id_is_seen_once(app: App) -> None:
+    async with app.uow() as uow:
+        assert await uow.conversations.seen("line", "evt-1") is False
+        await uow.commit()
+    async with app.uow() as uow:
+        assert await uow.conversations.seen("line", "evt-1") is True
+        assert await uow.conversations.seen("telegram", "evt-1") is False
+
+
+async def test_the_database_refuses_a_second_row_for_one_delivery(app: App) -> None:
+    async with app.uow() as uow:
+        uow.session.add(InboundEvent(channel="line", external_id="evt-2"))
+        await uow.commit()
+    with pytest.raises(IntegrityError):
+        async with app.uow() as uow:
+            uow.session.add(InboundEvent(channel="line", external_id="evt-2"))
+            await uow.commit()
+
+
+async def test_money_round_trips_as_exact_decimal(app: App) -> None:
+    async with app.uow() as uow:
+        person = await uow.people.add_person("มาลี")
+        sale = Sale(item="ไข่เค็ม", amount=Decimal("1234567.89"), on_date=app.clock.now().date(),
+                    recorded_by=person.id)  # fmt: skip
+        await uow.records.add(sale)
+        await uow.commit()
+    async with app.uow() as uow:
+        amount = await uow.session.scalar(select(Sale.amount))
+    assert amount == Decimal("1234567.89")
+    assert isinstance(amount, Decimal)
+
+
+async def test_instants_come_back_in_utc(app: App) -> None:
+    async with app.uow() as uow:
+        person = await uow.people.add_person("บุญมี")
+        await uow.commit()
+    async with app.uow() as uow:
+        stored = await uow.session.get(Person, person.id)
+    assert stored is not None and stored.created_at.utcoffset() is not None
+    assert stored.created_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+
+
+async def test_figures_revisions_are_unique_per_group_and_month(chat: object, app: App) -> None:
+    async with app.uow() as uow:
+        existing = (await uow.session.scalars(select(MonthlyFigures))).all()
+        assert len(existing) == 1
+        duplicate = MonthlyFigures(
+            group_id=existing[0].group_id, month=existing[0].month, revision=existing[0].revision,
+            income=Decimal(1), expenses=Decimal(1), balance=Decimal(0),
+            on_date=existing[0].on_date, recorded_by=existing[0].recorded_by,
+        )  # fmt: skip
+        uow.session.add(duplicate)
+        with pytest.raises(IntegrityError):
+            await uow.commit()

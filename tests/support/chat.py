@@ -1,0 +1,78 @@
+"""Talking to the bot in tests, through the real path: InboundMessage -> conversation core
+-> outbox -> sender -> a transport that records what would have been shown."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.channels.base import Outgoing
+from bot.clock import local_today
+from bot.demo import DemoIds, persona_account, seed
+from bot.messages import InboundMessage, Reply
+from bot.storage.models import Base
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class RecordingTransport:
+    channel: str
+    sent: list[Outgoing] = field(default_factory=list)
+
+    async def send(self, message: Outgoing) -> None:
+        self.sent.append(message)
+
+
+class Chat:
+    def __init__(self, app: App, transport: RecordingTransport) -> None:
+        self.app = app
+        self.transport = transport
+        self.ids: DemoIds | None = None
+
+    async def seed(self) -> DemoIds:
+        async with self.app.uow() as uow:
+            self.ids = await seed(uow, local_today(self.app.clock, self.app.settings.tz))
+            await uow.commit()
+        return self.ids
+
+    async def account_id(self, who: str) -> str:
+        async with self.app.uow() as uow:
+            account = await persona_account(uow, who)
+            await uow.commit()
+        return account.external_id
+
+    async def say(self, text: str, who: str = "member", *, chat_id: str | None = None) -> Reply | None:
+        """Sends `text` as a demo persona (role name or person name); returns the reply shown."""
+        sender = await self.account_id(who)
+        handled = await self.app.conversation.handle(
+            InboundMessage(
+                channel="console",
+                sender_id=sender,
+                chat_id=chat_id or sender,
+                text=text,
+                event_id=f"e{next(_ids)}",
+                message_id=f"m{next(_ids)}",
+            )
+        )
+        if handled.outbox_id is None:
+            return None
+        before = len(self.transport.sent)
+        await self.app.sender.drain(only=handled.outbox_id)
+        assert len(self.transport.sent) == before + 1, "the reply was not delivered"
+        return self.transport.sent[-1].reply
+
+    async def text(self, text: str, who: str = "member") -> str:
+        answer = await self.say(text, who)
+        assert answer is not None, f"no reply to {text!r}"
+        return answer.text
+
+    async def count(self, model: type[Base], *where: object) -> int:
+        async with self.app.uow() as uow:
+            return int(
+                await uow.session.scalar(select(func.count()).select_from(model).where(*where))  # type: ignore[arg-type]
+                or 0
+            )
