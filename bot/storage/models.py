@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -104,6 +105,9 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # PDPA: when the person accepted the first-contact notice, and when they asked to be erased.
+    consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ChatAccount(Base):
@@ -119,6 +123,9 @@ class ChatAccount(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     # Set when the person blocked/unfollowed the bot: no more pushes to this account.
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Follow-up reminders: `หยุดเตือน` turns them off, `เตือนพรุ่งนี้` snoozes them.
+    reminders_off: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminders_snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -388,6 +395,8 @@ class Outbox(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(128))  # the platform chat id to send to
+    kind: Mapped[str] = mapped_column(String(16), default="reply")  # reply | reminder | push
+    chat_account_id: Mapped[int | None] = mapped_column(ForeignKey("chat_account.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # a serialised `Reply`
     reply_token: Mapped[str | None] = mapped_column(String(256))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed|held
@@ -425,3 +434,32 @@ class AuditLog(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class PushUsage(Base):
+    """Pushes sent per channel per calendar month: LINE counts them against the Official
+    Account's monthly quota (replies are free)."""
+
+    __tablename__ = "push_usage"
+    __table_args__ = (UniqueConstraint("channel", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM in Asia/Bangkok
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    exhausted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StoredFile(Base):
+    """Generated images and exports served under PUBLIC_BASE_URL with unguessable, expiring
+    names (LINE can only show an image it can fetch over HTTPS)."""
+
+    __tablename__ = "stored_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

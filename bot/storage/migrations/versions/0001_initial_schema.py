@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 16:58:29.684868
+Create Date: 2026-11-21 17:00:24.911946
 """
 
 from __future__ import annotations
@@ -44,31 +44,39 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
-        "outbox",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("channel", sa.String(length=16), nullable=False),
-        sa.Column("recipient", sa.String(length=128), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("reply_token", sa.String(length=256), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("retry_key", sa.String(length=64), nullable=True),
-        sa.Column("created_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", bot.storage.models.UtcDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
-
-    op.create_table(
         "person",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("created_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("consented_at", bot.storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("erased_at", bot.storage.models.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
     )
+    op.create_table(
+        "push_usage",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("exhausted", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_push_usage")),
+        sa.UniqueConstraint("channel", "month", name=op.f("uq_push_usage_channel_month")),
+    )
+    op.create_table(
+        "stored_file",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=True),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stored_file")),
+        sa.UniqueConstraint("key", name=op.f("uq_stored_file_key")),
+    )
+    with op.batch_alter_table("stored_file", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_stored_file_expires_at"), ["expires_at"], unique=False)
+
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -95,6 +103,10 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=True),
         sa.Column("display_name", sa.String(length=200), nullable=True),
         sa.Column("blocked", sa.Boolean(), nullable=False),
+        sa.Column("reminders_off", sa.Boolean(), nullable=False),
+        sa.Column(
+            "reminders_snoozed_until", bot.storage.models.UtcDateTime(timezone=True), nullable=True
+        ),
         sa.Column("created_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"], ["person.id"], name=op.f("fk_chat_account_person_id_person")
@@ -128,27 +140,6 @@ def upgrade() -> None:
     with op.batch_alter_table("officer", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_officer_district_id"), ["district_id"], unique=False)
 
-    op.create_table(
-        "reminder",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("target", sa.String(length=64), nullable=False),
-        sa.Column("recipient", sa.String(length=64), nullable=False),
-        sa.Column("period", sa.String(length=16), nullable=False),
-        sa.Column("outbox_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["outbox_id"], ["outbox.id"], name=op.f("fk_reminder_outbox_id_outbox")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder")),
-        sa.UniqueConstraint(
-            "kind",
-            "target",
-            "recipient",
-            "period",
-            name=op.f("uq_reminder_kind_target_recipient_period"),
-        ),
-    )
     op.create_table(
         "conversation_state",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -199,6 +190,35 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_occupation_group_village_id"), ["village_id"], unique=False
         )
+
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("recipient", sa.String(length=128), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("chat_account_id", sa.Integer(), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("reply_token", sa.String(length=256), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("retry_key", sa.String(length=64), nullable=True),
+        sa.Column("created_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", bot.storage.models.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["chat_account_id"],
+            ["chat_account.id"],
+            name=op.f("fk_outbox_chat_account_id_chat_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outbox_chat_account_id"), ["chat_account_id"], unique=False
+        )
+        batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
         "trainer",
@@ -377,6 +397,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_monthly_figures")),
         sa.UniqueConstraint(
             "group_id", "month", "revision", name=op.f("uq_monthly_figures_group_id_month_revision")
+        ),
+    )
+    op.create_table(
+        "reminder",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("target", sa.String(length=64), nullable=False),
+        sa.Column("recipient", sa.String(length=64), nullable=False),
+        sa.Column("period", sa.String(length=16), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["outbox_id"], ["outbox.id"], name=op.f("fk_reminder_outbox_id_outbox")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder")),
+        sa.UniqueConstraint(
+            "kind",
+            "target",
+            "recipient",
+            "period",
+            name=op.f("uq_reminder_kind_target_recipient_period"),
         ),
     )
     op.create_table(
@@ -598,6 +639,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_work_log_group_id"))
 
     op.drop_table("work_log")
+    op.drop_table("reminder")
     op.drop_table("monthly_figures")
     with op.batch_alter_table("membership", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_membership_person_id"))
@@ -626,13 +668,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_trainer_officer_id"))
 
     op.drop_table("trainer")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_due")
+        batch_op.drop_index(batch_op.f("ix_outbox_chat_account_id"))
+
+    op.drop_table("outbox")
     with op.batch_alter_table("occupation_group", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_occupation_group_village_id"))
         batch_op.drop_index(batch_op.f("ix_occupation_group_officer_id"))
 
     op.drop_table("occupation_group")
     op.drop_table("conversation_state")
-    op.drop_table("reminder")
     with op.batch_alter_table("officer", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_officer_district_id"))
 
@@ -645,11 +691,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_log_actor_id"))
 
     op.drop_table("audit_log")
-    op.drop_table("person")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_due")
+    with op.batch_alter_table("stored_file", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stored_file_expires_at"))
 
-    op.drop_table("outbox")
+    op.drop_table("stored_file")
+    op.drop_table("push_usage")
+    op.drop_table("person")
     op.drop_table("inbound_event")
     op.drop_table("area")
     # ### end Alembic commands ###
