@@ -95,7 +95,12 @@ class Conversation:
             outbox_id = None
             if answer is not None:
                 row = await uow.outbox.add(
-                    message.channel, message.chat_id, answer.to_payload(), message.reply_token
+                    message.channel,
+                    message.chat_id,
+                    answer.to_payload(),
+                    message.reply_token,
+                    available_at=now,
+                    chat_account_id=account.id,
                 )
                 outbox_id = row.id
             await uow.commit()

@@ -23,7 +23,8 @@ async def save(ctx: Context, slots: Slots) -> Reply:
         if ctx.actor.trainer_id is not None
         else ctx.uow.groups.households_of_officer(ctx.actor.officer_id or 0)
     )
-    named = [h.id for h in households if h.head_name in ctx.text]
+    # People name households by the head's first name ("คำปุ่น มาเรียน").
+    named = [h.id for h in households if h.head_name.split()[0] in ctx.text]
     attendees = slots.get("attendees")
     session = await record_training(
         ctx.uow,

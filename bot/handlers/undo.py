@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.handlers.context import Context, choices, reply
-from bot.handlers.format import baht, thai_date
+from bot.handlers.format import baht, number, thai_date
 from bot.handlers.report_flow import CANCEL, bare_number
 from bot.messages import QuickReply, Reply
 from bot.services.records import EDITABLE, edit_last, entity_name, undo_last
@@ -100,8 +100,8 @@ async def _apply(ctx: Context, field: str, raw: str) -> Reply:
     if field in ("amount", "unit_price", "quantity", "hours"):
         value = bare_number(parsed)
     elif field == "attendees":
-        number = bare_number(parsed)
-        value = int(number) if number is not None and number == int(number) else None
+        count = bare_number(parsed)
+        value = int(count) if count is not None and count == int(count) else None
     elif field == "on_date":
         value = parsed.date
     else:
@@ -110,9 +110,14 @@ async def _apply(ctx: Context, field: str, raw: str) -> Reply:
         return reply(f"ขอโทษค่ะ ยังไม่เข้าใจ{FIELD_NAMES.get(field, '')}ที่พิมพ์มา ลองใหม่อีกครั้งนะคะ", CANCEL)
     record = await edit_last(ctx.uow, ctx.actor, field, value, today=ctx.today)
     await ctx.end_flow()
-    shown = thai_date(value) if isinstance(value, date) else str(getattr(record, field))
-    if isinstance(getattr(record, field), Decimal):
-        shown = f"{getattr(record, field):,}"
+    stored = getattr(record, field)
+    shown = (
+        thai_date(stored)
+        if isinstance(stored, date)
+        else number(stored)
+        if isinstance(stored, (Decimal, int))
+        else str(stored)
+    )
     return reply(
         f"แก้ไข{FIELD_NAMES.get(field, '')}เป็น {shown} แล้วค่ะ ✅\n{describe(record)}",
         QuickReply("สรุป"),

@@ -4,6 +4,7 @@ suggestions (the logbook entry of DOMAIN.md step 7)."""
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from bot.handlers.common import saved
 from bot.handlers.context import Context
@@ -26,9 +27,23 @@ async def _targets(ctx: Context) -> dict[str, str]:
     return found
 
 
-def _matches(text: str, name: str) -> bool:
+MIN_OVERLAP = 4  # Thai code points in common before a name counts as mentioned
+
+
+def _overlap(text: str, name: str) -> int:
+    """How much of a group or household name the officer typed: "ไข่เค็ม" names
+    "กลุ่มไข่เค็มสมุนไพรลูกหม่อน" well enough."""
     core = name.removeprefix("กลุ่ม").removeprefix("ครัวเรือน")
-    return bool(core) and (core in text or text in name)
+    if not core or not text:
+        return 0
+    match = SequenceMatcher(None, text, core, autojunk=False).find_longest_match()
+    return match.size if match.size >= min(MIN_OVERLAP, len(core)) else 0
+
+
+def _best(text: str, targets: dict[str, str]) -> list[str]:
+    scores = {ref: _overlap(text, name) for name, ref in targets.items()}
+    top = max(scores.values(), default=0)
+    return [ref for ref, score in scores.items() if score == top] if top else []
 
 
 async def check(ctx: Context, slots: Slots) -> None:
@@ -39,7 +54,7 @@ async def check(ctx: Context, slots: Slots) -> None:
         return
     targets = await _targets(ctx)
     said = str(slots.get("target") or ctx.text)
-    hits = [ref for name, ref in targets.items() if _matches(said, name)]
+    hits = _best(said, targets)
     if len(hits) == 1:
         slots["target_ref"] = hits[0]
         slots["target_name"] = next(n for n, r in targets.items() if r == hits[0])

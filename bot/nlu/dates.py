@@ -106,7 +106,6 @@ _YEAR: Final = (
     rf"(?:\s*{_ERA}?\s*(?P<y>[0-9]{{4}}|[0-9]{{2}})(?![0-9]|[.,][0-9]|\s*(?:{_NOT_A_YEAR_AFTER})))"
 )
 _DAY: Final = r"(?<![0-9.,/])(?P<d>[0-9]{1,2})"
-_DAY_PREFIX: Final = r"(?:(?:วัน)?ที่\s*)?"
 _NOT_UNIT_AHEAD: Final = rf"(?!\s*(?:{_NOT_A_YEAR_AFTER}))"
 
 _WEEKDAYS: Final[dict[str, int]] = {
@@ -202,7 +201,7 @@ def _calendar_date(match: re.Match[str], today: date, rank: int, month: int | No
     day = int(match.group("d"))
     if month is None or not 1 <= month <= 12 or not 1 <= day <= 31:
         return _Found(rank, start, problem="date")
-    digits = match.group("y")
+    digits = match.groupdict().get("y")
     if digits is None:
         found = _latest(month, day, today)
         return _Found(rank, start, date=found, problem=None if found else "date")
@@ -233,7 +232,7 @@ def _month_ref(match: re.Match[str], today: date, month: int | None) -> _Found:
     start = match.start()
     if month is None or not 1 <= month <= 12:
         return _Found(5, start, problem="month")
-    digits = match.group("y")
+    digits = match.groupdict().get("y")
     if digits is None:
         year = today.year if month <= today.month else today.year - 1
     else:
@@ -303,82 +302,115 @@ def _vague(match: re.Match[str], today: date) -> _Found:
 
 # --- the pattern table, in priority order (earlier patterns claim their text first) --------
 
-_PATTERNS: Final[tuple[tuple[re.Pattern[str], _Resolver | None], ...]] = (
+_DIGIT: Final = "0-9"  # gate meaning "the text contains a digit"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    resolve: _Resolver | None  # None: blank the span, it names no date
+    gate: tuple[str, ...]  # the pattern cannot match unless one of these is in the text
+
+
+def _rule(pattern: str, resolve: _Resolver | None, *gate: str) -> _Rule:
+    return _Rule(re.compile(pattern), resolve, gate)
+
+
+# "วันที่ 15 ต.ค.": the prefix is blanked with the date. It is checked backwards from the
+# match instead of being part of the patterns, which would then be tried at every position.
+_DAY_PREFIX: Final = re.compile(r"(?:วัน)?ที่\s*$")
+
+
+# In priority order: earlier rules claim their text first.
+_RULES: Final[tuple[_Rule, ...]] = (
     # explicit calendar dates
-    (re.compile(rf"{_DAY_PREFIX}{_DAY}\s*(?P<m>{_MONTH_ANY}){_YEAR}?"), _named_date),
-    (
-        re.compile(
-            rf"{_DAY_PREFIX}{_DAY}\s?(?P<sep>[/\-.])\s?(?P<m>[0-9]{{1,2}})\s?(?P=sep)\s?"
-            r"(?P<y>[0-9]{4}|[0-9]{2})(?![0-9]|[.,][0-9])"
-        ),
+    _rule(rf"{_DAY}\s*(?P<m>{_MONTH_ANY}){_YEAR}?", _named_date, _DIGIT),
+    _rule(
+        rf"{_DAY}\s?(?P<sep>[/\-.])\s?(?P<m>[0-9]{{1,2}})\s?(?P=sep)\s?"
+        r"(?P<y>[0-9]{4}|[0-9]{2})(?![0-9]|[.,][0-9])",
         _numeric_date,
+        _DIGIT,
     ),
     # not dates, and not amounts either: blanked so no number is read from them (before the
-    # day-only pattern, which would read "ครั้งที่ 3" as the 3rd)
-    (re.compile(r"(?:เวลา\s*)?[0-9]{1,2}[:.][0-9]{2}\s*(?:น\.|นาฬิกา|น(?![\u0e01-\u0e4e]))"), None),
-    (re.compile(r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])"), None),
-    (re.compile(r"เวลา\s*[0-9]{1,2}(?:[:.][0-9]{2})?(?:\s*น\.)?"), None),
-    (re.compile(r"(?:บ่าย|ตี)\s*[0-9]{1,2}(?![0-9])(?:\s*โมง)?|[0-9]{1,2}\s*โมง(?:เช้า|เย็น|ครึ่ง)?"), None),
-    (re.compile(r"(?<![0-9])0[0-9]{1,2}-?[0-9]{3}-?[0-9]{3,4}(?![0-9])"), None),
-    (re.compile(r"(?:หมู่(?:ที่)?|ม\.|เลขที่|บ้านเลขที่)\s*[0-9]{1,4}(?:/[0-9]{1,4})?(?![0-9])"), None),
-    (re.compile(r"(?<=ครั้งที่|รอบที่|ลำดับที่|ข้อที่|วาระที่)\s*[0-9]+(?:/[0-9]{2,4})?"), None),
-    (
-        re.compile(rf"{_DAY_PREFIX}{_DAY}/(?P<m>[0-9]{{1,2}})(?![0-9/]|[.,][0-9]){_NOT_UNIT_AHEAD}"),
+    # day-only rule, which would read "ครั้งที่ 3" as the 3rd)
+    _rule(r"(?:เวลา\s*)?[0-9]{1,2}[:.][0-9]{2}\s*(?:น\.|นาฬิกา|น(?![\u0e01-\u0e4e]))", None, _DIGIT),
+    _rule(r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])", None, ":"),
+    _rule(r"เวลา\s*[0-9]{1,2}(?:[:.][0-9]{2})?(?:\s*น\.)?", None, "เวลา"),
+    _rule(
+        r"(?:บ่าย|ตี)\s*[0-9]{1,2}(?![0-9])(?:\s*โมง)?|[0-9]{1,2}\s*โมง(?:เช้า|เย็น|ครึ่ง)?",
+        None,
+        "บ่าย",
+        "ตี",
+        "โมง",
+    ),
+    _rule(r"(?<![0-9])0[0-9]{1,2}-?[0-9]{3}-?[0-9]{3,4}(?![0-9])", None, _DIGIT),
+    _rule(
+        r"(?:หมู่(?:ที่)?|ม\.|เลขที่|บ้านเลขที่)\s*[0-9]{1,4}(?:/[0-9]{1,4})?(?![0-9])",
+        None,
+        "หมู่",
+        "ม.",
+        "เลขที่",
+    ),
+    _rule(r"(?:ครั้งที่|รอบที่|ลำดับที่|ข้อที่|วาระที่)\s*[0-9]+(?:/[0-9]{2,4})?", None, "ที่"),
+    _rule(
+        rf"{_DAY}/(?P<m>[0-9]{{1,2}})(?![0-9/]|[.,][0-9]){_NOT_UNIT_AHEAD}",
         _numeric_date,
+        "/",
     ),
-    (re.compile(r"(?:วัน)?ที่\s*(?P<d>[0-9]{1,2})(?![0-9]|[.,/][0-9])" + _NOT_UNIT_AHEAD), _day_only),
+    _rule(r"(?:วัน)?ที่\s*(?P<d>[0-9]{1,2})(?![0-9]|[.,/][0-9])" + _NOT_UNIT_AHEAD, _day_only, "ที่"),
     # months
-    (re.compile(rf"เดือน\s*(?P<m>{_MONTH_ANY}){_YEAR}?"), _named_month),
-    (re.compile(rf"(?P<m>{_MONTH_ALONE}){_YEAR}?"), _named_month),
-    (re.compile(rf"(?P<m>{_SPOKEN}){_YEAR}"), _named_month),
-    (
-        re.compile(
-            r"เดือน(?:ที่)?\s*(?P<mn>[0-9]{1,2})(?:\s*/\s*(?P<y>[0-9]{4}|[0-9]{2}))?(?![0-9])"
-            + _NOT_UNIT_AHEAD
-        ),
+    _rule(rf"(?:ประจำ)?เดือน\s*(?P<m>{_MONTH_ANY}){_YEAR}?", _named_month, "เดือน"),
+    # full names end in คม/ยน/พันธ์; abbreviations have a dot
+    _rule(rf"(?P<m>{_MONTH_ALONE}){_YEAR}?", _named_month, ".", "คม", "ยน", "พันธ"),
+    _rule(rf"(?P<m>{_SPOKEN}){_YEAR}", _named_month, _DIGIT),
+    _rule(
+        r"เดือน(?:ที่)?\s*(?P<mn>[0-9]{1,2})(?:\s*/\s*(?P<y>[0-9]{4}|[0-9]{2}))?(?![0-9])"
+        + _NOT_UNIT_AHEAD,
         _numbered_month,
+        "เดือน",
     ),
-    (re.compile(r"เดือน(?:ที่แล้ว|ก่อน|ที่ผ่านมา)"), _relative_month(-1)),
-    (re.compile(r"เดือนนี้"), _relative_month(0)),
-    (re.compile(rf"{_COUNT}\s*เดือน{_AGO}"), _months_ago),
+    _rule(r"เดือน(?:ที่แล้ว|ก่อน|ที่ผ่านมา)", _relative_month(-1), "เดือน"),
+    _rule(r"เดือนนี้", _relative_month(0), "เดือน"),
+    _rule(rf"{_COUNT}\s*เดือน{_AGO}", _months_ago, "เดือน"),
     # relative days
-    (re.compile(r"เมื่อวันก่อน|วันก่อนๆ"), _vague),
-    (re.compile(r"(?:เมื่อ)?วานซืน"), _relative_day(-2)),
-    (re.compile(r"เมื่อวาน(?:นี้)?|เมื่อคืน(?:นี้)?"), _relative_day(-1)),
-    (re.compile(r"วันนี้|เช้านี้|บ่ายนี้|เย็นนี้|คืนนี้|เมื่อเช้า(?:นี้)?"), _relative_day(0)),
-    (re.compile(r"พรุ่งนี้"), _relative_day(1)),
-    (re.compile(r"มะรืน(?:นี้)?"), _relative_day(2)),
-    (re.compile(rf"(?:เมื่อ\s*)?{_COUNT}\s*วัน{_AGO}"), _days_ago),
-    (
-        re.compile(
-            rf"(?:เมื่อ)?วัน(?P<wd>{_alternation(list(_WEEKDAYS))})"
-            r"(?:\s*(?P<rel>ที่แล้ว|ก่อน|ที่ผ่านมา|นี้))?"
-        ),
+    _rule(r"เมื่อวันก่อน|วันก่อนๆ", _vague, "วันก่อน"),
+    _rule(r"(?:เมื่อ)?วานซืน", _relative_day(-2), "วาน"),
+    _rule(r"เมื่อวาน(?:นี้)?|เมื่อคืน(?:นี้)?", _relative_day(-1), "เมื่อ"),
+    _rule(r"วันนี้|เช้านี้|บ่ายนี้|เย็นนี้|คืนนี้|เมื่อเช้า(?:นี้)?", _relative_day(0), "นี้", "เมื่อเช้า"),
+    _rule(r"พรุ่งนี้", _relative_day(1), "พรุ่ง"),
+    _rule(r"มะรืน(?:นี้)?", _relative_day(2), "มะรืน"),
+    _rule(rf"(?:เมื่อ\s*)?{_COUNT}\s*วัน{_AGO}", _days_ago, "วัน"),
+    _rule(
+        rf"(?:เมื่อ)?วัน(?P<wd>{_alternation(list(_WEEKDAYS))})"
+        r"(?:\s*(?P<rel>ที่แล้ว|ก่อน|ที่ผ่านมา|นี้))?",
         _weekday,
+        "วัน",
     ),
-    (re.compile(rf"(?<!วัน)(?:เมื่อ)?(?:สัปดาห์|อาทิตย์|อาทิตย){_AGO}"), _last_week),
+    _rule(rf"(?<!วัน)(?:เมื่อ)?(?:สัปดาห์|อาทิตย์|อาทิตย){_AGO}", _last_week, "สัปดาห์", "อาทิตย"),
     # a year alone ("ปี 2568"): last, so "15 ต.ค. พ.ศ. 2568" keeps its year
-    (re.compile(r"(?:พ\.?\s?ศ\.?|ค\.?\s?ศ\.?|ปี)\s*(?:[0-9]{4}|[0-9]{2})(?![0-9])"), None),
+    _rule(r"(?:พ\.?\s?ศ\.?|ค\.?\s?ศ\.?|ปี)\s*(?:[0-9]{4}|[0-9]{2})(?![0-9])", None, _DIGIT),
 )
-
-# Cheap gate: a message with none of these cannot contain anything the table matches.
-_ANY_CUE: Final = re.compile(r"[0-9]|วัน|เดือน|เมื่อ|วาน|นี้|พรุ่ง|มะรืน|สัปดาห์|อาทิตย|" + _MONTH_ALONE)
+_HAS_DIGIT: Final = re.compile(r"[0-9]")
 
 
 def scan_dates(text: str, today: date) -> DateScan:
     """Find the date and month a message mentions and blank every date-like span."""
-    if not _ANY_CUE.search(text):
-        return DateScan(text)
+    has_digit = _HAS_DIGIT.search(text) is not None
     taken: list[tuple[int, int]] = []
     found: list[_Found] = []
-    for pattern, resolve in _PATTERNS:
-        for match in pattern.finditer(text):
+    for rule in _RULES:
+        if not any(g in text if g != _DIGIT else has_digit for g in rule.gate):
+            continue  # a substring test is much cheaper than running the pattern
+        for match in rule.pattern.finditer(text):
             start, end = match.span()
+            if "d" in rule.pattern.groupindex:
+                prefix = _DAY_PREFIX.search(text, max(0, start - 8), start)
+                start = prefix.start() if prefix else start
             if start == end or any(start < e and s < end for s, e in taken):
                 continue
             taken.append((start, end))
-            if resolve is not None:
-                result = resolve(match, today)
+            if rule.resolve is not None:
+                result = rule.resolve(match, today)
                 if result is not None:
                     found.append(result)
     if not taken:

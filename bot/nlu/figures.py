@@ -41,6 +41,7 @@ _LABELS: Final[dict[str, Label]] = {
     "เงิน": "money", "ขายได้": "money",
     "มา": "attend", "ผู้เข้าร่วม": "attend", "เข้าร่วม": "attend", "เข้าประชุม": "attend",
     "เข้าอบรม": "attend", "ผู้เข้าอบรม": "attend", "มาประชุม": "attend", "มาร่วม": "attend",
+    "สมาชิกมา": "attend", "คนมา": "attend", "ครัวเรือนมา": "attend", "สมาชิกมาประชุม": "attend",
 }  # fmt: skip
 _LABEL_SKIP: Final = frozenset({":", "=", "-", "–", "@"})
 _PER: Final = frozenset({"ละ", "ๆละ"})
@@ -85,6 +86,8 @@ def _classify(tokens: list[Token], index: int) -> Mention | None:
     token = tokens[index]
     labels = _labels_before(tokens, index)
     after = _next(tokens, index)
+    if after is not None and tokens[after].role == "approx":
+        after = _next(tokens, after)  # "พันกว่าบาท": the currency is after "กว่า"
     after_token = tokens[after] if after is not None else None
     before = _previous(tokens, index)
     before_token = tokens[before] if before is not None else None
@@ -139,7 +142,12 @@ def _with_unit(tokens: list[Token], mention: Mention, unit_index: int) -> Mentio
     tokens[unit_index].role = "unit"
     mention.unit = unit
     half = _next(tokens, unit_index)
-    if half is not None and tokens[half].text == _HALF and mention.value is not None:
+    if (
+        half is not None
+        and tokens[half].text == _HALF
+        and tokens[half].role is None
+        and mention.value is not None
+    ):
         tokens[half].role = "unit"
         mention.value += _HALF_VALUE  # "2 กิโลครึ่ง" = 2.5
     if unit.kind in ("product", "land"):
@@ -190,7 +198,7 @@ def _labels_before(tokens: list[Token], index: int) -> set[Label]:
         token = tokens[previous]
         if token.text in _LABEL_SKIP:
             continue
-        if token.kind != "word" or len(words) == 3:
+        if token.kind != "word" or token.role in ("number", "unit", "currency") or len(words) == 3:
             break
         words.append(previous)
     found: set[Label] = set()
@@ -201,8 +209,7 @@ def _labels_before(tokens: list[Token], index: int) -> set[Label]:
         if label is not None:
             found.add(label)
             for i in chosen:
-                if tokens[i].role is None:
-                    tokens[i].role = "label"
+                tokens[i].role = "label"  # also keywords: "ผู้เข้าร่วม 25" is not a topic
     return found
 
 
@@ -210,15 +217,19 @@ def _unitless_halves(tokens: list[Token]) -> list[Mention]:
     """"ครึ่งกิโล", "กิโลครึ่ง", "ครึ่งวัน", "ทั้งวัน": amounts said without a digit."""
     found: list[Mention] = []
     for index, token in enumerate(tokens):
-        if token.role is not None or token.kind != "word":
-            continue
+        if token.role not in (None, "keyword") or token.kind != "word":
+            continue  # "ชั่วโมง" is also a work keyword
         if token.text in _WHOLE_DAY:
             token.role = "unit"
             found.append(Mention("hours", units.DAY.hours, index, unit=units.DAY))
             continue
         if token.text == _HALF:
             after = _next(tokens, index)
-            if after is not None and tokens[after].role is None and is_unit_word(tokens[after]):
+            if (
+                after is not None
+                and tokens[after].role in (None, "keyword")
+                and is_unit_word(tokens[after])
+            ):
                 found.append(_half(tokens, index, after, _HALF_VALUE))
             continue
         unit = units.lookup(token.text)

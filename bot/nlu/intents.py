@@ -8,14 +8,15 @@ message, so "ลงพื้นที่ช่วยเหลือกลุ่�
 
 Keywords must start at a token boundary (or right after a prefix newmm glues on, such as
 การ/ที่/ผู้: "การประชุม", "ที่ประชุม"), so "ค่า" inside "มูลค่า" and "ยี่" inside "เยี่ยม" never
-match. Short keywords must also end on a token boundary ("ทำ" is not in "ทำนา").
+match. A few short keywords must also end on a token boundary ("ทำ" is not in "ทำนา").
 
 A keyword directly negated ("ไม่ได้ขาย", "ห้ามขาย", "ยังไม่ได้ขาย", "งดประชุม", "ขายไม่ออก") does
 not count; a message whose only keywords are negated is `unknown` with ``negated=True``.
 
 Typos: when no keyword scores strongly, windows of one to three adjacent word tokens are
-compared with the longer keywords at edit distance 1 ("ประชม" → ประชุม, "เยี้ยม" → เยี่ยม),
-using a deletion-neighbourhood index so the check is a few dict look-ups per window.
+compared with the keywords of five or more characters at edit distance 1 ("ประชม" → ประชุม,
+"เยี้ยม" → เยี่ยม, "ลงพื้นทื่" → ลงพื้นที่). Windows start where a word token starts and may end
+inside one; a deletion-neighbourhood index makes each window a few dict look-ups.
 """
 
 from __future__ import annotations
@@ -34,10 +35,21 @@ class Keyword:
     scores: tuple[tuple[Intent, int], ...]
     kind: ActivityKind | None = None  # for activity keywords: which kind of activity
     command: bool = False  # help/undo/report words: full weight only at the start
+    # must end on a token boundary: "ทำ" is not in "ทำนา" (others may be glued: "ขายของ")
+    strict: bool = False
+    negative: bool = False  # the phrase itself says it did not happen: "ขายไม่ออก"
 
 
 def _kw(text: str, intent: Intent, weight: int, kind: ActivityKind | None = None) -> Keyword:
     return Keyword(text, ((intent, weight),), kind)
+
+
+def _strict(text: str, intent: Intent, weight: int, kind: ActivityKind | None = None) -> Keyword:
+    return Keyword(text, ((intent, weight),), kind, strict=True)
+
+
+def _not(text: str, intent: Intent) -> Keyword:
+    return Keyword(text, ((intent, 20),), negative=True)
 
 
 def _cmd(text: str, intent: Intent, weight: int = 40) -> Keyword:
@@ -60,6 +72,9 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     _kw("ออเดอร์", "sale", 10),
     _kw("ผู้ซื้อ", "sale", 5),  # the buyer, not the speaker buying
     _kw("คนซื้อ", "sale", 5),
+    _not("ขายไม่ออก", "sale"),
+    _not("ขายไม่ได้", "sale"),
+    _kw("ขายหน้า", "unknown", 0),  # "to be embarrassed", not a sale
     # household income (account book)
     _kw("ได้เงิน", "income", 30),
     _kw("ได้รับเงิน", "income", 30),
@@ -96,7 +111,7 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     _kw("ผลิต", "work", 20),
     _kw("ให้อาหาร", "work", 15),
     _kw("ชั่วโมง", "work", 10),
-    _kw("ทำ", "work", 5),
+    _strict("ทำ", "work", 5),
     # activity
     _kw("กิจกรรม", "activity", 15, "other"),
     _kw("ปลูก", "activity", 20, "production"),
@@ -108,7 +123,7 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     _kw("ฝึกปฏิบัติ", "activity", 30, "practice"),
     _kw("ลงมือทำ", "activity", 20, "practice"),
     _kw("สาธิต", "activity", 20, "practice"),
-    _kw("ฝึก", "activity", 15, "practice"),
+    _strict("ฝึก", "activity", 15, "practice"),
     _kw("การตลาด", "activity", 20, "marketing"),
     _kw("ออกบูธ", "activity", 30, "marketing"),
     _kw("ออกร้าน", "activity", 25, "marketing"),
@@ -126,6 +141,7 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     Keyword("รายรับ", (("monthly", 15), ("income", 15))),
     Keyword("รายจ่าย", (("monthly", 15), ("expense", 15))),
     _kw("ยอดเดือน", "monthly", 30),
+    _kw("ยอด", "monthly", 10),  # "ยอดเดือนนี้": the date scan takes "เดือนนี้" away first
     _kw("ประจำเดือน", "monthly", 20),
     _kw("เงินคงเหลือ", "monthly", 30),
     _kw("ยอดคงเหลือ", "monthly", 30),
@@ -162,10 +178,13 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
 )
 
 _BY_TEXT: Final[dict[str, Keyword]] = {k.text: k for k in KEYWORDS}
-_LENGTHS: Final = sorted({len(k.text) for k in KEYWORDS}, reverse=True)
+# For each first character, the keyword lengths to try, longest first (keeps look-ups few).
+_LENGTHS_BY_FIRST: Final[dict[str, tuple[int, ...]]] = {
+    first: tuple(sorted({len(k.text) for k in KEYWORDS if k.text[0] == first}, reverse=True))
+    for first in {k.text[0] for k in KEYWORDS}
+}
 # Prefixes newmm glues onto a keyword: "การประชุม", "ที่ประชุม", "ผู้ขาย", "มีมติ", "คำแนะนำ"...
 _GLUED_PREFIXES: Final = ("การ", "ที่", "ผู้", "มี", "ความ", "นัก", "ไป", "มา")
-_SHORT: Final = 4  # keywords shorter than this must end on a token boundary
 
 _NEGATION_BEFORE: Final = ("ไม่", "ไม่ได้", "ห้าม", "งด", "ไม่มี", "ไม่มีการ", "อย่า", "ยังไม่")
 _NEGATION_AFTER: Final = ("ไม่ได้", "ไม่ออก", "ไม่เป็น")
@@ -189,7 +208,7 @@ SLASH_COMMANDS: Final[dict[str, Intent]] = {
 
 _FIRST_BONUS: Final = 10
 _MONTH_BONUS: Final = 10  # a month named without a day hints at monthly figures
-_FUZZY_BELOW: Final = 25  # look for typos only when nothing scored this much
+_FUZZY_BELOW: Final = 20  # look for typos only when no keyword is at least a strong hint
 _FUZZY_MIN_LENGTH: Final = 5
 _TIE_ORDER: Final[tuple[Intent, ...]] = (
     "undo", "help", "report", "monthly", "sale", "income", "expense", "meeting",
@@ -222,9 +241,10 @@ def find_keywords(tokens: list[Token]) -> tuple[list[Token], list[Hit]]:
         if token.kind not in ("word", "latin"):
             continue
         boundaries.add(start)
-        for prefix in _GLUED_PREFIXES:
-            if len(token.text) > len(prefix) and token.text.startswith(prefix):
-                boundaries.add(start + len(prefix))
+        if token.text.startswith(_GLUED_PREFIXES):
+            for prefix in _GLUED_PREFIXES:
+                if len(token.text) > len(prefix) and token.text.startswith(prefix):
+                    boundaries.add(start + len(prefix))
     hits: list[Hit] = []
     covered = 0
     for position in sorted(boundaries):
@@ -234,9 +254,11 @@ def find_keywords(tokens: list[Token]) -> tuple[list[Token], list[Hit]]:
         if keyword is None:
             continue
         end = position + len(keyword.text)
-        hits.append(Hit(keyword, position, end, _negated(joined, position, end)))
+        negated = keyword.negative or _negated(joined, position, end)
+        hits.append(Hit(keyword, position, end, negated))
         covered = end
     if not hits or max(_raw_score(h) for h in hits) < _FUZZY_BELOW:
+        # typos are looked for only when no keyword is strong: it costs ~100 µs
         hits.extend(_fuzzy_hits(tokens, starts, joined, covered_by=hits))
         hits.sort(key=lambda h: h.start)
     return _mark(tokens, starts, hits), hits
@@ -307,11 +329,13 @@ def _joined(tokens: list[Token]) -> tuple[str, list[int]]:
 
 
 def _longest_at(joined: str, position: int, ends: set[int]) -> Keyword | None:
-    for length in _LENGTHS:
-        keyword = _BY_TEXT.get(joined[position : position + length])
-        if keyword is None:
-            keyword = _BY_TEXT.get(joined[position : position + length].lower())
-        if keyword is not None and (length >= _SHORT or position + length in ends):
+    first = joined[position : position + 1]
+    if first.isascii():
+        first = first.lower()  # "Help", "UNDO"
+    for length in _LENGTHS_BY_FIRST.get(first, ()):
+        candidate = joined[position : position + length]
+        keyword = _BY_TEXT.get(candidate.lower() if first.isascii() else candidate)
+        if keyword is not None and (not keyword.strict or position + length in ends):
             return keyword
     return None
 
@@ -359,6 +383,10 @@ def _build_fuzzy_index() -> dict[str, set[str]]:
 
 
 _FUZZY_INDEX: Final = _build_fuzzy_index()
+# window lengths worth trying, longest first: each indexed keyword's length ± 1
+_FUZZY_LENGTHS: Final = sorted(
+    {len(k) + d for ks in _FUZZY_INDEX.values() for k in ks for d in (-1, 0, 1)}, reverse=True
+)
 _FUZZY_MAX_TOKENS: Final = 80  # typo search only looks at the start of long messages
 
 
@@ -388,31 +416,23 @@ def _fuzzy_candidates(window: str) -> set[str]:
 def _fuzzy_hits(
     tokens: list[Token], starts: list[int], joined: str, covered_by: list[Hit]
 ) -> list[Hit]:
+    """Typo hits: windows that start where a word token starts (typos rarely move the start
+    of a word, but they do make newmm cut it elsewhere: "ลงพื้นทื่ติดตาม" → ลงพื้น/ทื่ติด/ตาม)."""
     taken = [(h.start, h.end) for h in covered_by]
     hits: list[Hit] = []
-    limit = min(len(tokens), _FUZZY_MAX_TOKENS)
-    index = 0
-    while index < limit:
-        matched = False
-        for width in (3, 2, 1):
-            last = index + width
-            if last > limit or any(t.kind != "word" for t in tokens[index:last]):
-                continue
-            start = starts[index]
-            end = starts[last - 1] + len(tokens[last - 1].text)
-            if any(start < e and s < end for s, e in taken):
-                continue
-            window = joined[start:end]
-            if not _FUZZY_MIN_LENGTH - 1 <= len(window) <= 12 or window in _BY_TEXT:
+    for index in range(min(len(tokens), _FUZZY_MAX_TOKENS)):
+        start = starts[index]
+        if tokens[index].kind != "word" or any(s <= start < e for s, e in taken):
+            continue
+        for length in _FUZZY_LENGTHS:
+            window = joined[start : start + length]
+            if len(window) < length or " " in window or window in _BY_TEXT:
                 continue
             candidates = _fuzzy_candidates(window)
             if candidates:
                 keyword = _BY_TEXT[min(candidates, key=lambda k: (-len(k), k))]
+                end = start + length
                 hits.append(Hit(keyword, start, end, _negated(joined, start, end), fuzzy=True))
                 taken.append((start, end))
-                index = last
-                matched = True
                 break
-        if not matched:
-            index += 1
     return hits

@@ -48,10 +48,11 @@ _NEEDS_PYTHAINLP: Final = re.compile(
 _LAUGH_LETTERS: Final = re.compile(r"ถถถ+|(?:ฮ่?า){2,}|ฮ่?าๆ+|(?:อิ){2,}|(?:คิ){3,}")
 
 # Stretched writing: "ครับบบ", "ค่าาา", "มากกกก". Three or more of the same Thai character
-# are never spelling; two at the end of a Thai run ("ค่าา") are not either (Thai words do not
-# end in a doubled letter). Digits are never squeezed.
+# are never spelling. Two are squeezed only for the letters people stretch at the end of a
+# word ("ค่าา", "ครับบ", "ด้วยย", "แล้วว", "นะะ"): "กก" is the kilogram abbreviation.
+# Digits are never squeezed.
 _STRETCH3: Final = re.compile(r"([\u0e01-\u0e4e])\1{2,}")
-_STRETCH2_END: Final = re.compile(r"([\u0e01-\u0e4e])\1(?![\u0e01-\u0e4e])")
+_STRETCH2_END: Final = re.compile(r"([าะบยว])\1(?![\u0e01-\u0e4e])")
 
 
 def normalize_text(text: str) -> str:

@@ -267,9 +267,11 @@ def _continues_run(tokens: list[Token], index: int, atoms: list[numbers.Atom]) -
 
 def _drop_noise(tokens: list[Token]) -> None:
     """Blank particles and laughter, convert stray layout digits, mark "กว่า"; in place."""
+    following = _next_significant_indices(tokens)
     for index, token in enumerate(tokens):
-        after = next_significant(tokens, index)
         if token.kind == "word":
+            after_index = following[index]
+            after = tokens[after_index] if after_index is not None else None
             raw_next = tokens[index + 1].text if index + 1 < len(tokens) else None
             if is_particle(token.text, raw_next, after.text if after else None):
                 _blank(token)
@@ -283,10 +285,23 @@ def _drop_noise(tokens: list[Token]) -> None:
                 token.kind = "num"
                 token.value = numbers.parse_digits(converted)
         elif token.kind == "num" and _LAUGH_DIGITS.fullmatch(token.text):
+            after_index = following[index]
+            after = tokens[after_index] if after_index is not None else None
             if not (is_currency_word(after) or is_unit_word(after)):
                 _blank(token)
                 if index + 1 < len(tokens) and tokens[index + 1].text == "+":
                     _blank(tokens[index + 1])
+
+
+def _next_significant_indices(tokens: list[Token]) -> list[int | None]:
+    """For each position, the index of the next non-space token after it (one backward pass)."""
+    result: list[int | None] = [None] * len(tokens)
+    upcoming: int | None = None
+    for index in range(len(tokens) - 1, -1, -1):
+        result[index] = upcoming
+        if tokens[index].kind != "space":
+            upcoming = index
+    return result
 
 
 def _stands_alone(tokens: list[Token], index: int) -> bool:

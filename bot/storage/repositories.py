@@ -468,8 +468,11 @@ class OutboxRepository(_Repository):
         payload: dict[str, Any],
         reply_token: str | None = None,
         *,
+        available_at: datetime,
         status: str = "pending",
         retry_key: str | None = None,
+        kind: str = "reply",
+        chat_account_id: int | None = None,
     ) -> Outbox:
         row = Outbox(
             channel=channel,
@@ -478,7 +481,11 @@ class OutboxRepository(_Repository):
             reply_token=reply_token,
             status=status,
             retry_key=retry_key,
-            next_attempt_at=utcnow(),
+            kind=kind,
+            chat_account_id=chat_account_id,
+            # The caller's clock, not the system's: tests and `remind --at` move time.
+            next_attempt_at=available_at,
+            created_at=available_at,
         )
         self.session.add(row)
         await self.session.flush()
