@@ -50,17 +50,29 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A generated file (an Excel export): Telegram sends it, LINE gets a download link."""
+
+    key: str
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     text: str
     quick_replies: tuple[QuickReply, ...] = ()
     image: Image | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    document: Document | None = None
 
     def to_payload(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "quick_replies": [{"label": q.label, "text": q.message} for q in self.quick_replies],
             "image": None if self.image is None else {"key": self.image.key, "alt": self.image.alt},
+            "document": None
+            if self.document is None
+            else {"key": self.document.key, "filename": self.document.filename},
         }
 
     @classmethod
@@ -73,4 +85,7 @@ class Reply:
                 for q in payload.get("quick_replies", [])
             ),
             image=None if not image else Image(key=image["key"], alt=image.get("alt", "")),
+            document=None
+            if not payload.get("document")
+            else Document(key=payload["document"]["key"], filename=payload["document"]["filename"]),
         )

@@ -343,6 +343,27 @@ class AnnualSummary(RecordMixin, Base):
     dividends: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
 
 
+class Dividend(RecordMixin, Base):
+    """Profit shared by recorded work ("ทำมากได้มาก ทำน้อยได้น้อย ไม่ทำไม่ได้") for one period."""
+
+    __tablename__ = "dividend"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("occupation_group.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)  # exclusive
+    total: Mapped[Decimal] = mapped_column(Money)
+    total_units: Mapped[Decimal] = mapped_column(Quantity)
+
+
+class DividendShare(Base):
+    __tablename__ = "dividend_share"
+
+    dividend_id: Mapped[int] = mapped_column(ForeignKey("dividend.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    units: Mapped[Decimal] = mapped_column(Quantity)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
 # The record kinds "undo my last record" and unsend/edit look through, by chat vocabulary name.
 RECORD_MODELS: dict[str, type[RecordMixin]] = {
     "sale": Sale,
@@ -353,6 +374,7 @@ RECORD_MODELS: dict[str, type[RecordMixin]] = {
     "visit": Visit,
     "monthly": MonthlyFigures,
     "annual": AnnualSummary,
+    "dividend": Dividend,
 }
 
 

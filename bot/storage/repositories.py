@@ -3,9 +3,10 @@ work's session, so everything it does belongs to that one transaction."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,7 @@ from bot.storage.models import (
     Person,
     RecordMixin,
     Sale,
+    StoredFile,
     Visit,
     WorkLog,
     utcnow,
@@ -513,6 +515,36 @@ class OutboxRepository(_Repository):
             update(Outbox)
             .where(Outbox.id == outbox_id)
             .values(status="sent", sent_at=at, reply_token=None)
+        )
+
+
+class FileRepository(_Repository):
+    """Generated images and exports, named by an unguessable key and kept until they expire."""
+
+    async def put(
+        self,
+        data: bytes,
+        content_type: str,
+        *,
+        now: datetime,
+        ttl: timedelta,
+        filename: str | None = None,
+    ) -> StoredFile:
+        stored = StoredFile(
+            key=secrets.token_urlsafe(24),
+            content_type=content_type,
+            filename=filename,
+            data=data,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+        self.session.add(stored)
+        await self.session.flush()
+        return stored
+
+    async def get(self, key: str, now: datetime) -> StoredFile | None:
+        return await self.session.scalar(
+            select(StoredFile).where(StoredFile.key == key, StoredFile.expires_at > now)
         )
 
 

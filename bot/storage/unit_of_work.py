@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.repositories import (
     AuditRepository,
     ConversationRepository,
+    FileRepository,
     GroupRepository,
     OutboxRepository,
     PeopleRepository,
@@ -26,6 +27,7 @@ class UnitOfWork:
     conversations: ConversationRepository
     outbox: OutboxRepository
     audit: AuditRepository
+    files: FileRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -38,6 +40,7 @@ class UnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.files = FileRepository(self.session)
         return self
 
     async def __aexit__(
