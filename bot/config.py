@@ -3,6 +3,7 @@ environment: everything else receives a `Settings` object from the composition r
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,12 @@ class Settings(BaseSettings):
     # Conversation: an abandoned guided flow expires after this many minutes.
     flow_timeout_minutes: int = 30
 
+    # Checks before saving (DESIGN "reports"): a treasurer's income that differs from the
+    # members' logged sales by more than this share is pointed out; a unit price this many
+    # times above or below the item's usual price is asked about ("ถูกต้องไหม").
+    reconcile_tolerance: Decimal = Decimal("0.10")
+    price_check_factor: Decimal = Decimal("3")
+
     # Follow-up cadence defaults (DOMAIN.md); each can be overridden per group.
     new_group_months: int = 12
     meeting_due_day: int = 20
@@ -38,6 +45,15 @@ class Settings(BaseSettings):
     figures_escalate_day: int = 10
     fiscal_year_start_month: int = 10  # the Thai government fiscal year starts in October
     quiet_hours: str = "20:00-07:00"
+    # Follow-up scheduler (scheduler/jobs.py, scheduler/policy.py); times are local (BOT_TIMEZONE).
+    sweep_time: str = "08:00"  # the daily sweep; also where เตือนพรุ่งนี้ snoozes to
+    digest_plan_day: str = "mon"  # officer's weekly visit plan ("" = off)
+    digest_plan_time: str = "08:00"
+    digest_followup_day: str = "thu"  # officer's "still not visited" digest ("" = off)
+    digest_followup_time: str = "08:00"
+    digest_households: bool = True  # target households due a monthly visit appear in the digest
+    annual_escalate_days: int = 14  # annual summary missing this many days into the year -> officer
+    household_progress_day: int = 20  # trainer reminded from this day if a household has no record
 
     @property
     def tz(self) -> ZoneInfo:

@@ -12,9 +12,12 @@ from typing import Any
 from bot.handlers import (
     account_book,
     activity,
+    annual,
+    dividend,
     help,
     meeting,
     monthly,
+    reminders,
     report,
     report_flow,
     sale,
@@ -49,6 +52,8 @@ SPECS: dict[str, ReportSpec] = {
     "visit": visit.SPEC,
     "income": account_book.INCOME,
     "expense": account_book.EXPENSE,
+    "dividend": dividend.SPEC,
+    "annual": annual.SPEC,
 }
 SLASH = {
     "/sale": "sale",
@@ -70,6 +75,8 @@ HELP_WORDS = ("เมนู", "ช่วยเหลือ", "/help", "help", "�
 UNDO_WORDS = ("ยกเลิก", "/undo", "ยกเลิกรายการล่าสุด")
 EDIT_PREFIXES = ("แก้ไข", "/edit")
 REPORT_PREFIXES = ("สรุป", "/report")
+ANNUAL_PREFIXES = ("สรุปปี", "สรุปประจำปี", "/annual")
+DIVIDEND_PREFIXES = ("ปันผล", "แบ่งปันผล", "/dividend")
 
 
 def _words(ctx: Context) -> str:
@@ -201,6 +208,16 @@ async def _summary(ctx: Context, _: Any) -> Reply:
     return await report.summary(ctx)
 
 
+async def _annual(ctx: Context, _: Any) -> Reply:
+    return await annual.show(ctx)
+
+
+async def _dividend(ctx: Context, _: Any) -> Reply:
+    # "ปี 2568" names the period, not an amount: the parser sees the text without it.
+    rest = dividend.without_year(ctx.text)
+    return await report_flow.run(ctx, SPECS["dividend"], report_flow.start_slots(ctx.parsed(rest)))
+
+
 async def _slash(ctx: Context, args: tuple[str, str]) -> Reply:
     intent, rest = args
     slots = report_flow.start_slots(ctx.parsed(rest)) if rest.strip() else {}
@@ -239,8 +256,13 @@ RULES: tuple[Rule, ...] = (
     Rule("help", lambda ctx: True if _words(ctx) in HELP_WORDS else None, _help),
     Rule("undo", lambda ctx: True if _words(ctx) in UNDO_WORDS else None, _undo),
     Rule("edit", _starts(EDIT_PREFIXES), _edit),
+    Rule("annual", _starts(ANNUAL_PREFIXES), _annual),
+    Rule("dividend", _starts(DIVIDEND_PREFIXES), _dividend),
     Rule("summary", _starts(REPORT_PREFIXES), _summary),
     Rule("slash_report", _slash_report, _slash),
+    Rule("reminders_off", reminders.wants_stop, reminders.stop),
+    Rule("reminders_snooze", reminders.wants_snooze, reminders.snooze),
+    Rule("reminders_on", reminders.wants_resume, reminders.resume),
     Rule("report", _report_intent, _report),
     Rule("fallback", lambda ctx: True, _fallback),
 )

@@ -12,6 +12,7 @@ from bot.handlers.format import baht, thai_month
 from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
 from bot.messages import QuickReply, Reply
 from bot.services.records import TREASURER_ONLY, previous_month, submit_monthly
+from bot.services.reports import month_bounds
 from bot.storage.models import Role
 
 
@@ -32,10 +33,28 @@ async def summary(ctx: Context, slots: Slots) -> str:
     ]
     group_id = slots.get("group_id")
     if isinstance(group_id, int):
+        note = await _reconcile(ctx, group_id, month, income)
+        if note:
+            lines.append(note)
         current = await ctx.uow.records.current_figures(group_id, month)
         if current is not None:
             lines.append(f"(เดือนนี้ส่งไว้แล้ว ฉบับที่ {current.revision} — ครั้งนี้จะบันทึกเป็นฉบับแก้ไข)")
     return "\n".join(lines)
+
+
+async def _reconcile(ctx: Context, group_id: int, month: date, income: Decimal) -> str | None:
+    """Monthly close: the treasurer's income against the sales members logged that month.
+    A difference beyond the tolerance is pointed out kindly; it does not block saving, since
+    income may include more than sales and members may not log every sale."""
+    first, after = month_bounds(month)
+    logged = (await ctx.uow.records.group_month(group_id, first, after)).sales_total
+    larger = max(income, logged)
+    if larger == 0 or abs(income - logged) / larger <= ctx.settings.reconcile_tolerance:
+        return None
+    return (
+        f"ℹ️ สมาชิกบันทึกยอดขายเดือนนี้ไว้รวม {baht(logged)} ต่างจากรายรับ {baht(abs(income - logged))} "
+        "ลองตรวจสอบอีกครั้งนะคะ (หากรายรับมีแหล่งอื่นนอกจากการขาย ยืนยันได้เลยค่ะ)"
+    )
 
 
 async def save(ctx: Context, slots: Slots) -> Reply:

@@ -5,20 +5,35 @@ a household its own account book."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from bot.handlers.context import Context, reply
 from bot.handlers.format import baht, number, thai_date, thai_month
 from bot.messages import QuickReply, Reply
 from bot.services import reports
+from bot.services.periods import add_months
 from bot.services.reports import GroupMonthReport, month_bounds
 
 NEXT = (QuickReply("เมนู"),)
 
 
-def _group_lines(report: GroupMonthReport) -> list[str]:
+def change(now: Decimal, before: Decimal) -> str:
+    """ "เพิ่มขึ้น 12% จากเดือนก่อน" — the month against the one before, in words people use."""
+    if before == 0:
+        return "" if now == 0 else " · เดือนก่อนยังไม่มียอดขาย"
+    percent = ((now - before) / before * 100).quantize(Decimal(1))
+    if percent == 0:
+        return " · เท่ากับเดือนก่อน"
+    word = "เพิ่มขึ้น" if percent > 0 else "ลดลง"
+    return f" · {word} {number(abs(percent))}% จากเดือนก่อน"
+
+
+def _group_lines(report: GroupMonthReport, previous_sales: Decimal) -> list[str]:
     f = report.facts
     lines = [f"📊 {report.group.name} เดือน {thai_month(report.month)}"]
-    lines.append(f"ยอดขาย {baht(f.sales_total)} ({number(f.sales_count)} รายการ)")
+    lines.append(
+        f"ยอดขาย {baht(f.sales_total)} ({number(f.sales_count)} รายการ){change(f.sales_total, previous_sales)}"
+    )
     for item, amount in list(f.sales_by_item.items())[:3]:
         lines.append(f"  • {item} {baht(amount)}")
     lines.append(f"ประชุม {f.meetings_count} ครั้ง ผู้เข้าร่วมรวม {number(f.meetings_attendees)} คน")
@@ -62,7 +77,9 @@ async def summary(ctx: Context) -> Reply:
         if group_id is None:
             continue
         report = await reports.visible_group_month(ctx.uow, actor, group_id, month)
-        lines = _group_lines(report)
+        before_first, before_after = month_bounds(add_months(report.month, -1))
+        previous = await ctx.uow.records.sales_total(group_id, before_first, before_after)
+        lines = _group_lines(report, previous)
         if actor.role_in(group_id) == "member":
             first, after = month_bounds(month)
             count, total = await ctx.uow.records.person_sales(

@@ -43,7 +43,8 @@ class ReportSpec:
     questions: dict[str, Question]
     save: Callable[[Context, Slots], Awaitable[Reply]]
     check: Callable[[Context, Slots], Awaitable[None]] | None = None
-    summary: Callable[[Context, Slots], Awaitable[str]] | None = None  # set => confirm first
+    # What to show for confirmation before saving; None from it means "no need to confirm".
+    summary: Callable[[Context, Slots], Awaitable[str | None]] | None = None
     optional_questions: tuple[str, ...] = field(default=())
 
 
@@ -173,9 +174,10 @@ async def run(ctx: Context, spec: ReportSpec, slots: Slots) -> Reply:
             return reply(question.text, *question.quick, CANCEL)
 
     if spec.summary is not None and not slots.get("_confirmed"):
-        await ctx.start_flow(spec.intent, {"slots": slots, "asking": "_confirm"})
         text = await spec.summary(ctx, slots)
-        return reply(f"{text}\nถูกต้องไหมคะ กด ยืนยัน เพื่อบันทึก หรือ ยกเลิก ค่ะ", *CONFIRM)
+        if text is not None:
+            await ctx.start_flow(spec.intent, {"slots": slots, "asking": "_confirm"})
+            return reply(f"{text}\nถูกต้องไหมคะ กด ยืนยัน เพื่อบันทึก หรือ ยกเลิก ค่ะ", *CONFIRM)
 
     await ctx.end_flow()
     return await spec.save(ctx, slots)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from statistics import median
+
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
 from bot.handlers.format import baht, quantity
@@ -41,6 +44,38 @@ async def save(ctx: Context, slots: Slots) -> Reply:
     )
 
 
+MIN_HISTORY = 3  # too few earlier sales say nothing about the usual price
+
+
+async def unusual_price(ctx: Context, slots: Slots) -> str | None:
+    """Asks "ถูกต้องไหม" before saving a unit price far from this item's usual one."""
+    price = dec(slots, "unit_price")
+    amount, count = dec(slots, "amount"), dec(slots, "quantity")
+    if price is None and amount is not None and count:
+        price = amount / count
+    item = slots.get("item")
+    if price is None or not item:
+        return None
+    group_id = slots.get("group_id")
+    history = await ctx.uow.records.recent_unit_prices(
+        str(item),
+        group_id=group_id if isinstance(group_id, int) else None,
+        household_id=ctx.actor.household_id if ctx.actor else None,
+    )
+    if len(history) < MIN_HISTORY:
+        return None
+    usual = median(history)
+    factor = ctx.settings.price_check_factor
+    if usual * factor >= price >= usual / factor:
+        return None
+    unit = slots.get("unit") or "หน่วย"
+    return (
+        f"ขาย{item} {unit}ละ {baht(price.quantize(Decimal('0.01')))} "
+        f"ซึ่งต่างจากราคาที่เคยขาย ({unit}ละประมาณ {baht(usual.quantize(Decimal('0.01')))}) มากค่ะ\n"
+        f"ยอดรวม {baht(amount or Decimal(0))}"
+    )
+
+
 SPEC = ReportSpec(
     intent="sale",
     required=("item", "amount"),
@@ -52,6 +87,7 @@ SPEC = ReportSpec(
     },
     save=save,
     check=group_check(household_ok=True),
+    summary=unusual_price,
 )
 
 QUICK_EXAMPLE = QuickReply("ขายไข่เค็ม 30 ฟอง 300 บาท")

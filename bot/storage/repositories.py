@@ -396,6 +396,35 @@ class RecordRepository(_Repository):
             last_visit=last_visit_ever,
         )
 
+    async def sales_total(self, group_id: int, first: date, after_last: date) -> Decimal:
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(Sale.amount), 0)).where(
+                Sale.group_id == group_id,
+                Sale.withdrawn_at.is_(None),
+                Sale.on_date >= first,
+                Sale.on_date < after_last,
+            )
+        )
+        return Decimal(total or 0)
+
+    async def recent_unit_prices(
+        self, item: str, *, group_id: int | None, household_id: int | None, limit: int = 20
+    ) -> list[Decimal]:
+        """Unit prices of the latest sales of this item by the same group or household."""
+        owner = (
+            Sale.group_id == group_id if group_id is not None else Sale.household_id == household_id
+        )
+        rows = await self.session.execute(
+            select(Sale.unit_price, Sale.amount, Sale.quantity)
+            .where(owner, Sale.item == item, Sale.withdrawn_at.is_(None), Sale.quantity > 0)
+            .order_by(Sale.on_date.desc(), Sale.id.desc())
+            .limit(limit)
+        )
+        return [
+            Decimal(price) if price is not None else Decimal(amount) / Decimal(quantity or 1)
+            for price, amount, quantity in rows
+        ]
+
     async def person_sales(
         self, person_id: int, group_id: int, first: date, after_last: date
     ) -> tuple[int, Decimal]:

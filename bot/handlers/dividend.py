@@ -1,0 +1,102 @@
+"""ปันผล 12,000 บาท ปี 2568 — the treasurer shares profit by recorded work. The bot shows the
+table (who worked how much, who gets what, to the satang), and records the payout on ยืนยัน."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.handlers.common import group_check, saved
+from bot.handlers.context import Context
+from bot.handlers.format import baht, number, thai_date
+from bot.handlers.report_flow import Question, ReportSpec, Slots, dec
+from bot.messages import Reply
+from bot.services import dividends
+from bot.services.errors import InvalidInput
+from bot.services.periods import BE_OFFSET, last_completed_year, reporting_year, year_containing
+from bot.services.records import TREASURER_ONLY
+from bot.storage.models import Role
+
+YEAR = re.compile(r"ปี(?:งบประมาณ|งบ)?\s*(?:พ\.?ศ\.?)?\s*([0-9๐-๙]{2,4})")
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def named_year(text: str) -> int | None:
+    """The BE year named in the text: "ปี 2568", "ปี 68", "ปีงบ 2025" (CE is converted)."""
+    match = YEAR.search(text)
+    if not match:
+        return None
+    year = int(match.group(1).translate(THAI_DIGITS))
+    if year < 100:
+        return 2500 + year
+    return year + BE_OFFSET if year < 2400 else year
+
+
+def without_year(text: str) -> str:
+    return YEAR.sub(" ", text)
+
+
+def _start_month(ctx: Context) -> int:
+    return ctx.settings.fiscal_year_start_month
+
+
+async def check(ctx: Context, slots: Slots) -> None:
+    await group_check((Role.TREASURER,), TREASURER_ONLY)(ctx, slots)
+    if "be_year" not in slots:
+        slots["be_year"] = named_year(ctx.text) or last_completed_year(ctx.today, _start_month(ctx))
+
+
+async def _plan(ctx: Context, slots: Slots) -> dividends.DividendPlan:
+    assert ctx.actor is not None
+    start, end = reporting_year(int(slots["be_year"]), _start_month(ctx))
+    return await dividends.plan_dividend(
+        ctx.uow,
+        ctx.actor,
+        group_id=slots.get("group_id"),
+        total=dec(slots, "amount"),
+        start=start,
+        end=end,
+    )
+
+
+def _period(plan: dividends.DividendPlan) -> str:
+    last_day = plan.end.toordinal() - 1
+    return f"{thai_date(plan.start)} – {thai_date(date.fromordinal(last_day))}"
+
+
+async def summary(ctx: Context, slots: Slots) -> str:
+    try:
+        plan = await _plan(ctx, slots)
+    except InvalidInput as error:
+        current = year_containing(ctx.today, _start_month(ctx))
+        raise InvalidInput(
+            f"{error.message}\n(ปี {slots['be_year']}) หากหมายถึงปีนี้ พิมพ์ เช่น ปันผล 12,000 บาท ปี {current}"
+        ) from error
+    lines = [
+        f"ปันผล {baht(plan.total)} ปี {slots['be_year']} ({_period(plan)})",
+        f"แบ่งตามงานที่บันทึกไว้ รวม {number(plan.total_units)} หน่วย:",
+    ]
+    for share in plan.shares:
+        lines.append(f"• {share.name}: งาน {number(share.units)} → {baht(share.amount)}")
+    lines.append("ทำมากได้มาก ทำน้อยได้น้อย ไม่ทำไม่ได้")
+    return "\n".join(lines)
+
+
+async def save(ctx: Context, slots: Slots) -> Reply:
+    assert ctx.actor is not None
+    plan = await _plan(ctx, slots)
+    paid = await dividends.pay_dividend(
+        ctx.uow, ctx.actor, plan, today=ctx.today, source_ref=ctx.message.source_ref
+    )
+    details = [f"รวม {baht(paid.total)} ให้สมาชิก {sum(1 for s in plan.shares if s.amount > 0)} คน"]
+    return saved("บันทึกการจ่ายปันผลแล้วค่ะ", details, paid.on_date, slots.get("group_name"))
+
+
+SPEC = ReportSpec(
+    intent="dividend",
+    required=("amount",),
+    questions={"amount": Question("จะแบ่งปันผลทั้งหมดกี่บาทคะ เช่น 12,000 บาท")},
+    save=save,
+    check=check,
+    summary=summary,
+)
