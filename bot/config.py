@@ -28,9 +28,16 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     public_base_url: str | None = None
+    # Officer dashboard (bot/dashboard/): signs one-time sign-in links and session cookies.
+    # Unset: a random key is created once and kept in the database (see docs/dashboard.md).
+    dashboard_secret: str | None = None
+    dashboard_session_hours: int = 12
 
     # Conversation: an abandoned guided flow expires after this many minutes.
     flow_timeout_minutes: int = 30
+    # Flood control per person: this many messages back to back, then this many per second.
+    flood_burst: int = 10
+    flood_per_second: float = 1.0
 
     # Checks before saving (DESIGN "reports"): a treasurer's income that differs from the
     # members' logged sales by more than this share is pointed out; a unit price this many

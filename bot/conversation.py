@@ -7,9 +7,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.flood import FloodGate
 from bot.handlers.context import MENU_ONLY, Context, reply
 from bot.messages import InboundMessage, Reply
 from bot.router import RULES, Rule, dispatch
@@ -22,6 +24,10 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 5000  # longer messages are cut before parsing: no report is that long
 SORRY = "ขออภัยค่ะ ระบบขัดข้องชั่วคราว รายการนี้ยังไม่ถูกบันทึก กรุณาลองใหม่อีกครั้งนะคะ"
 EXPIRED = "รายการที่ค้างไว้หมดเวลาแล้วค่ะ ยังไม่ได้บันทึก"
+SLOW_DOWN = (
+    "ข้อความมาเร็วมากค่ะ 🙏 ขอพักสักครู่นะคะ ข้อความที่ส่งมาช่วงนี้ยังไม่ได้บันทึก "
+    "รอประมาณ 10 วินาทีแล้วส่งรายการที่ต้องการใหม่อีกครั้งค่ะ"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +45,22 @@ class Conversation:
         settings: Settings,
         clock: Clock,
         rules: tuple[Rule, ...] = RULES,
+        flood: FloodGate | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._settings = settings
         self._clock = clock
         self._rules = rules
+        self._flood = flood or FloodGate(settings.flood_burst, settings.flood_per_second)
 
     async def handle(self, message: InboundMessage) -> Handled:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             if message.event_id and await uow.conversations.seen(message.channel, message.event_id):
                 return Handled("duplicate", None, None, duplicate=True)
+            accepted, tell = self._flood.admit((message.channel, message.sender_id), now)
+            if not accepted:
+                return await self._slow_down(uow, message, now, tell)
             account = await uow.people.ensure_account(
                 message.channel, message.sender_id, message.display_name
             )
@@ -105,6 +116,26 @@ class Conversation:
                 outbox_id = row.id
             await uow.commit()
         return Handled(rule, answer, outbox_id)
+
+    async def _slow_down(
+        self, uow: UnitOfWork, message: InboundMessage, now: datetime, tell: bool
+    ) -> Handled:
+        """A flooding sender: the delivery is acknowledged (so it is not redelivered), nothing
+        is processed, and the person is told once to wait and resend."""
+        outbox_id = None
+        answer = None
+        if tell:
+            answer = Reply(SLOW_DOWN)
+            row = await uow.outbox.add(
+                message.channel,
+                message.chat_id,
+                answer.to_payload(),
+                message.reply_token,
+                available_at=now,
+            )
+            outbox_id = row.id
+        await uow.commit()
+        return Handled("flood", answer, outbox_id)
 
 
 def _bounded(message: InboundMessage) -> InboundMessage:

@@ -287,3 +287,25 @@ async def test_an_absurd_amount_is_refused_kindly(chat: Chat) -> None:
     answer = await chat.text("ขายไข่เค็ม 10 ฟอง 50000000 บาท")
     assert "ขอโทษ" in answer or "ไม่ถูกต้อง" in answer or "กี่บาท" in answer
     assert await chat.count(Sale) == before
+
+
+async def test_a_flood_is_slowed_politely_without_delaying_others(chat: Chat) -> None:
+    sender = await chat.account_id("member")
+    other = await chat.account_id("chair")
+    outcomes = []
+    for n in range(100):  # a hundred messages within the same second
+        handled = await chat.app.conversation.handle(
+            InboundMessage(channel="console", sender_id=sender, chat_id=sender,
+                           text="ขายไข่เค็ม 1 ฟอง 5 บาท", event_id=f"flood-{n}")  # fmt: skip
+        )
+        outcomes.append(handled)
+    saved = [h for h in outcomes if h.rule == "report"]
+    told = [h for h in outcomes if h.rule == "flood" and h.reply is not None]
+    assert len(saved) == 10  # the burst
+    assert len(told) == 1 and "ส่งรายการที่ต้องการใหม่" in told[0].reply.text  # type: ignore[union-attr]
+    assert await chat.count(InboundEvent, InboundEvent.external_id.like("flood-%")) == 100
+    # Someone else in the same second is served as usual.
+    handled = await chat.app.conversation.handle(
+        InboundMessage(channel="console", sender_id=other, chat_id=other, text="สรุป", event_id="other-1")
+    )
+    assert handled.rule == "summary"

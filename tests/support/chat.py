@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.channels.base import Outgoing
-from bot.clock import local_today
+from bot.clock import FixedClock, local_today
 from bot.demo import DemoIds, persona_account, seed
 from bot.messages import InboundMessage, Reply
 from bot.storage.models import Base
 
 _ids = itertools.count(1)
+PACE = timedelta(seconds=2)
 
 
 @dataclass
@@ -48,6 +50,9 @@ class Chat:
     async def say(self, text: str, who: str = "member", *, chat_id: str | None = None) -> Reply | None:
         """Sends `text` as a demo persona (role name or person name); returns the reply shown."""
         sender = await self.account_id(who)
+        clock = self.app.clock
+        if isinstance(clock, FixedClock):
+            clock.instant += PACE  # people type at human speed; the flood gate expects that
         handled = await self.app.conversation.handle(
             InboundMessage(
                 channel="console",

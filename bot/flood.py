@@ -1,0 +1,41 @@
+"""Per-person flood control: a token bucket per chat account. Someone sending a hundred
+messages a second is slowed (told once, politely, to wait) while everyone else is unaffected:
+the check is in memory and costs nothing for people within the limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: datetime
+    warned: bool = False
+
+
+@dataclass
+class FloodGate:
+    burst: int = 10  # messages accepted back to back
+    per_second: float = 1.0  # sustained rate after the burst
+    max_keys: int = 100_000  # memory bound: the oldest buckets are forgotten first
+    _buckets: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
+
+    def admit(self, key: tuple[str, str], now: datetime) -> tuple[bool, bool]:
+        """(accepted, tell): `tell` is True for the first refused message of a flood only."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.max_keys:
+                self._buckets.pop(next(iter(self._buckets)))
+            bucket = self._buckets[key] = _Bucket(float(self.burst), now)
+        elapsed = max((now - bucket.updated).total_seconds(), 0.0)
+        bucket.tokens = min(float(self.burst), bucket.tokens + elapsed * self.per_second)
+        bucket.updated = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            bucket.warned = False
+            return True, False
+        tell = not bucket.warned
+        bucket.warned = True
+        return False, tell
