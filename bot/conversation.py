@@ -111,7 +111,7 @@ class Conversation:
                     answer.to_payload(),
                     message.reply_token,
                     available_at=now,
-                    chat_account_id=account.id,
+                    chat_account_id=None if ctx.account_erased else account.id,
                 )
                 outbox_id = row.id
             await uow.commit()

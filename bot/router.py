@@ -14,9 +14,12 @@ from bot.handlers import (
     activity,
     annual,
     dividend,
+    export,
     help,
     meeting,
+    model_households,
     monthly,
+    privacy,
     reminders,
     report,
     report_flow,
@@ -72,6 +75,8 @@ _LINK = re.compile(
 )
 _BARE_CODE = re.compile(r"^[A-Z0-9]{6}$")
 HELP_WORDS = ("เมนู", "ช่วยเหลือ", "/help", "help", "วิธีใช้", "/menu")
+MY_DATA_WORDS = ("ข้อมูลของฉัน", "/mydata", "/privacy", "ความเป็นส่วนตัว")
+ERASE_WORDS = ("ลบข้อมูลของฉัน", "/erase", "/forgetme")
 UNDO_WORDS = ("ยกเลิก", "/undo", "ยกเลิกรายการล่าสุด")
 EDIT_PREFIXES = ("แก้ไข", "/edit")
 REPORT_PREFIXES = ("สรุป", "/report")
@@ -181,6 +186,8 @@ async def _resume(ctx: Context, _: Any) -> Reply:
     flow, data = ctx.state.flow, dict(ctx.state.data)
     if flow == "edit":
         return await undo.resume(ctx, data)
+    if flow == "erase":
+        return await privacy.resume(ctx, data)
     return await report_flow.resume(ctx, SPECS[flow], data)
 
 
@@ -190,6 +197,14 @@ async def _not_linked(ctx: Context, _: Any) -> Reply | None:
             return await start.invite(ctx)  # a report from someone not yet in the group
         return None  # ordinary talk in a group chat from someone the bot does not know
     return await start.not_linked(ctx)
+
+
+async def _my_data(ctx: Context, _: Any) -> Reply:
+    return await privacy.show(ctx)
+
+
+async def _erase(ctx: Context, _: Any) -> Reply:
+    return await privacy.ask_erase(ctx)
 
 
 async def _help(ctx: Context, _: Any) -> Reply:
@@ -252,12 +267,16 @@ RULES: tuple[Rule, ...] = (
     Rule("link", _link_code, _link),
     Rule("cancel_flow", _cancel_flow, _cancel),
     Rule("open_flow", _open_flow, _resume),
+    Rule("my_data", lambda ctx: True if _words(ctx) in MY_DATA_WORDS else None, _my_data),
+    Rule("erase", lambda ctx: True if _words(ctx) in ERASE_WORDS else None, _erase),
     Rule("unlinked", _unlinked, _not_linked),
     Rule("help", lambda ctx: True if _words(ctx) in HELP_WORDS else None, _help),
     Rule("undo", lambda ctx: True if _words(ctx) in UNDO_WORDS else None, _undo),
     Rule("edit", _starts(EDIT_PREFIXES), _edit),
     Rule("annual", _starts(ANNUAL_PREFIXES), _annual),
     Rule("dividend", _starts(DIVIDEND_PREFIXES), _dividend),
+    Rule("export", export.wants_export, export.export),
+    Rule("model_households", model_households.asked, model_households.ranking),
     Rule("summary", _starts(REPORT_PREFIXES), _summary),
     Rule("slash_report", _slash_report, _slash),
     Rule("reminders_off", reminders.wants_stop, reminders.stop),

@@ -39,6 +39,7 @@ class Context:
     state: ConversationState | None = None
     room_group_id: int | None = None  # the occupation group a group chat is linked to
     parse_cache: dict[str, Parsed] = field(default_factory=dict)
+    account_erased: bool = False  # set when the person erased their data in this message
 
     @property
     def text(self) -> str:

@@ -309,3 +309,47 @@ async def test_a_flood_is_slowed_politely_without_delaying_others(chat: Chat) ->
         InboundMessage(channel="console", sender_id=other, chat_id=other, text="สรุป", event_id="other-1")
     )
     assert handled.rule == "summary"
+
+
+async def test_a_person_can_see_their_own_data(chat: Chat) -> None:
+    import json
+
+    answer = await chat.say("ข้อมูลของฉัน")
+    assert answer is not None and answer.document is not None
+    assert "บุญมี ใจงาม" in answer.text and "ขาย 5 รายการ" in answer.text
+    async with chat.app.uow() as uow:
+        stored = await uow.files.get(answer.document.key, chat.app.clock.now())
+    assert stored is not None
+    data = json.loads(stored.data)
+    assert data["person"]["name"] == "บุญมี ใจงาม" and len(data["records"]["sale"]) == 5
+
+
+async def test_erasure_anonymises_the_person_and_keeps_group_totals(chat: Chat) -> None:
+    from datetime import date
+
+    from bot.services.reports import group_month
+    from bot.storage.models import ChatAccount, Membership, Person
+
+    async with chat.app.uow() as uow:
+        before = (await group_month(uow, chat.ids.egg_group_id, date(2025, 10, 1))).to_json()  # type: ignore[union-attr]
+    question = await chat.say("ลบข้อมูลของฉัน")
+    assert question is not None and question.quick_replies[0].label == "ยืนยันลบ"
+    assert "ลบข้อมูลส่วนตัวของคุณเรียบร้อยแล้ว" in await chat.text("ยืนยันลบ")
+    async with chat.app.uow() as uow:
+        after = (await group_month(uow, chat.ids.egg_group_id, date(2025, 10, 1))).to_json()  # type: ignore[union-attr]
+        names = (await uow.session.scalars(select(Person.name))).all()
+        erased = await uow.session.scalar(select(Person).where(Person.erased_at.is_not(None)))
+        accounts = await uow.session.scalar(
+            select(ChatAccount).where(ChatAccount.person_id == erased.id)  # type: ignore[union-attr]
+        )
+        active = await uow.session.scalar(
+            select(Membership).where(Membership.person_id == erased.id, Membership.until.is_(None))  # type: ignore[union-attr]
+        )
+        trail = await uow.audit.for_entity("person", erased.id)  # type: ignore[union-attr]
+    assert "บุญมี ใจงาม" not in names
+    assert accounts is None and active is None
+    assert after["sales"] == before["sales"]  # the group's totals are untouched
+    assert "บุญมี ใจงาม" not in after["work"] and sum(map(float, after["work"].values())) == sum(
+        map(float, before["work"].values())
+    )
+    assert [t.action for t in trail] == ["erase"]
