@@ -54,5 +54,11 @@ def build_app(
         sessions=sessions,
         clock=clock,
         conversation=Conversation(uow, settings, clock),
-        sender=Sender(uow, transports or {}, clock),
+        sender=Sender(
+            uow,
+            transports or {},
+            clock,
+            tz=settings.tz,
+            reply_token_ttl=settings.line_reply_token_seconds,
+        ),
     )

@@ -8,7 +8,8 @@ import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import App, build_app
@@ -43,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--as", dest="who", default="member",
                          help="officer|chair|treasurer|member|trainer|household or a person's name")  # fmt: skip
     sub.add_parser("migrate", help="upgrade the database schema")
+    serve = sub.add_parser("serve", help="webhook server for LINE and Telegram (+ dashboard)")
+    serve.add_argument("--host", default="127.0.0.1", help="listen address")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-scheduler", action="store_true", help="no follow-up reminders")
+    poll = sub.add_parser("poll", help="Telegram long polling (no public HTTPS address needed)")
+    poll.add_argument("--no-scheduler", action="store_true", help="no follow-up reminders")
 
     parse = sub.add_parser("parse", help="show what the bot understands from one message")
     parse.add_argument("text")
@@ -82,7 +89,48 @@ def _parser() -> argparse.ArgumentParser:
     report_group.add_argument("group_id", type=int)
     report_group.add_argument("--month", type=_month, required=True)
     report_group.add_argument("--json", action="store_true")
+
+    remind = sub.add_parser("remind", help="run the follow-up sweep now or --at an instant")
+    remind.add_argument("--at", type=_instant, default=None,
+                        help="ISO-8601 instant, e.g. 2025-10-20T08:00+07:00 (default: now)")  # fmt: skip
+
+    export = sub.add_parser("export", help="the district monthly workbook (.xlsx; .csv = summary)")
+    export.add_argument("--month", type=_month, required=True)
+    export.add_argument("--district", default=None, help="name or id (default: every district)")
+    export.add_argument("--out", type=Path, required=True)
     return parser
+
+
+def _instant(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"--at must be ISO-8601, got {value!r}") from error
+
+
+async def _remind(settings: Settings, at: datetime | None) -> int:
+    """`sammachip remind`: migrate, sweep as of `at` (a time without zone is BOT_TIMEZONE),
+    send what is due, print the summary as JSON on stdout (messages shown go to stderr)."""
+    from bot.clock import FixedClock
+    from scheduler.jobs import run_once
+
+    await upgrade_async(settings.database_url)
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=settings.tz)
+    clock = FixedClock(at.astimezone(UTC)) if at is not None else None
+    app = build_app(settings, clock=clock, transports={CONSOLE: ConsoleTransport(sys.stderr)})
+    try:
+        from bot.web.runtime import Channels  # LINE and Telegram, where configured
+
+        channels = await Channels.open(app)
+        try:
+            summary = await run_once(app)
+        finally:
+            await channels.close(app)
+    finally:
+        await app.close()
+    sys.stdout.write(json.dumps(summary.to_json(), ensure_ascii=False) + "\n")
+    return 0
 
 
 def _print(data: dict[str, Any], as_json: bool, out: TextIO) -> None:
@@ -213,6 +261,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "demo":
             return asyncio.run(_with_app(settings, lambda app: _demo(app, "member")))
+        if args.command == "serve":
+            from bot.web.commands import serve
+
+            return asyncio.run(serve(settings, args.host, args.port, not args.no_scheduler))
+        if args.command == "poll":
+            from bot.web.commands import run_poll
+
+            return asyncio.run(run_poll(settings, not args.no_scheduler))
+        if args.command == "remind":
+            return asyncio.run(_remind(settings, args.at))
+        if args.command == "export":
+            from bot.reports.export import run_export
+
+            return asyncio.run(
+                _with_app(
+                    settings, lambda app: run_export(app, args.month, args.district, args.out)
+                )
+            )
         if args.command == "console":
             return asyncio.run(
                 _with_app(settings, lambda app: chat(app, args.who, sys.stdin, sys.stdout))

@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     public_base_url: str | None = None
+
+    # Webhooks and sending (docs/channels.md).
+    max_webhook_body_bytes: int = 1_048_576  # larger webhook bodies are refused with 413
+    line_messages_per_second: float = 100.0  # LINE API calls per second from this process
+    line_reply_token_seconds: float = 50.0  # a reply token older than this is not tried
+    telegram_messages_per_second: float = 30.0  # Bot API: about 30 messages/s overall
+    telegram_chat_messages_per_second: float = 1.0  # about 1 message/s in one chat
+    telegram_group_messages_per_minute: float = 20.0  # about 20 messages/min in one group
+    telegram_poll_timeout_seconds: int = 30  # `sammachip poll`: long-polling wait per request
+    send_timeout_seconds: float = 10.0  # one platform API call; a timeout is retried later
+    outbox_drain_seconds: float = 2.0  # `serve`/`poll`: how often leftover outbox rows are tried
+
     # Officer dashboard (bot/dashboard/): signs one-time sign-in links and session cookies.
     # Unset: a random key is created once and kept in the database (see docs/dashboard.md).
     dashboard_secret: str | None = None

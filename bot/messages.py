@@ -23,6 +23,7 @@ class InboundMessage:
     reply_token: str | None = None
     display_name: str | None = None
     sent_at: datetime | None = None
+    addressed: bool = False  # in a group chat: the message mentions or replies to the bot
 
     @property
     def source_ref(self) -> str | None:

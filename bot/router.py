@@ -13,6 +13,7 @@ from bot.handlers import (
     account_book,
     activity,
     annual,
+    dashboard,
     dividend,
     export,
     help,
@@ -193,8 +194,12 @@ async def _resume(ctx: Context, _: Any) -> Reply:
 
 async def _not_linked(ctx: Context, _: Any) -> Reply | None:
     if ctx.message.is_group:
-        if ctx.room_group_id is not None and _report_intent(ctx) is not None:
-            return await start.invite(ctx)  # a report from someone not yet in the group
+        if ctx.room_group_id is not None and (
+            _report_intent(ctx) is not None or ctx.message.addressed
+        ):
+            return await start.invite(ctx)  # a report (or "@bot …") from someone not in the group
+        if ctx.room_group_id is None and ctx.message.addressed:
+            return await start.greet(ctx)  # "@bot" in a chat not linked yet: how to link it
         return None  # ordinary talk in a group chat from someone the bot does not know
     return await start.not_linked(ctx)
 
@@ -247,7 +252,10 @@ async def _report(ctx: Context, intent: str) -> Reply:
 
 async def _fallback(ctx: Context, _: Any) -> Reply | None:
     if ctx.message.is_group:
-        return None  # the bot stays quiet in ordinary group conversation
+        if not ctx.message.addressed:
+            return None  # the bot stays quiet in ordinary group conversation
+        if ctx.room_group_id is None:
+            return await start.greet(ctx)  # "@bot" in a chat not linked yet: how to link it
     parsed = ctx.parsed()
     if parsed.negated:
         return reply("รับทราบค่ะ วันนี้ยังไม่มีรายการให้บันทึก พิมพ์ เมนู เมื่อต้องการบันทึกนะคะ", *MENU_ONLY)
@@ -277,6 +285,7 @@ RULES: tuple[Rule, ...] = (
     Rule("dividend", _starts(DIVIDEND_PREFIXES), _dividend),
     Rule("export", export.wants_export, export.export),
     Rule("model_households", model_households.asked, model_households.ranking),
+    Rule("dashboard", dashboard.wants_dashboard, dashboard.link),
     Rule("summary", _starts(REPORT_PREFIXES), _summary),
     Rule("slash_report", _slash_report, _slash),
     Rule("reminders_off", reminders.wants_stop, reminders.stop),

@@ -3,20 +3,48 @@
 A row is *leased* in a short transaction (its next attempt pushed past the lease), sent with
 no transaction open, then marked sent or rescheduled in another short transaction. If the
 process dies between send and mark, the lease runs out and the row is sent again: delivery
-is at-least-once, and pushes carry a retry key so the platform drops the repeat."""
+is at-least-once, and pushes carry a retry key so the platform drops the repeat.
+
+What the sender decides, from the typed errors of `bot.channels.base` alone:
+- `Retryable` (5xx, timeouts): again later, exponential backoff with full jitter;
+- `Throttled` (429 with retry_after): again after exactly that wait, not counted as an attempt;
+- `Blocked`: failed for good, and the person's account is marked blocked (no more pushes);
+- `QuotaExhausted` (LINE monthly limit): the row is *held* and the month's `PushUsage` marked
+  exhausted, so later pushes are held without calling LINE; replies with a token still go;
+- `Permanent`: failed for good.
+Flood limits are token buckets per channel, per chat and per group chat, in this process.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.channels.base import Outgoing, Permanent, SendError, Throttled, Transport
-from bot.clock import Clock
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.channels.base import (
+    Blocked,
+    Delivery,
+    Outgoing,
+    Permanent,
+    QuotaExhausted,
+    Rate,
+    RateLimits,
+    SendError,
+    Throttled,
+    Transport,
+)
+from bot.clock import BANGKOK, Clock
 from bot.messages import Reply
+from bot.storage.models import ChatAccount, Outbox, PushUsage
 from bot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -25,6 +53,8 @@ LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 BASE_BACKOFF_S = 2.0
 MAX_BACKOFF_S = 15 * 60.0
+REPLY_TOKEN_TTL_S = 50.0  # LINE reply tokens live about a minute; leave room for the call
+MAX_INLINE_WAIT_S = 3.0  # a flood-limit wait longer than this reschedules the row instead
 
 
 def backoff(attempts: int, rng: random.Random) -> float:
@@ -32,11 +62,98 @@ def backoff(attempts: int, rng: random.Random) -> float:
     return rng.uniform(0, min(MAX_BACKOFF_S, BASE_BACKOFF_S * 2 ** max(attempts - 1, 0)))
 
 
+# --- flood limits --------------------------------------------------------------------------
+
+
+class TokenBucket:
+    def __init__(self, rate: Rate, now: float) -> None:
+        self.rate = rate
+        self.tokens = rate.burst
+        self.updated = now
+        self.blocked_until = 0.0
+
+    def _refill(self, now: float) -> None:
+        elapsed = max(0.0, now - self.updated)
+        self.tokens = min(self.rate.burst, self.tokens + elapsed * self.rate.per_second)
+        self.updated = now
+
+    def wait(self, now: float) -> float:
+        """Seconds until one token is available (0 = now)."""
+        self._refill(now)
+        blocked = max(0.0, self.blocked_until - now)
+        if self.tokens >= 1.0:
+            return blocked
+        if self.rate.per_second <= 0:
+            return float("inf")
+        return max(blocked, (1.0 - self.tokens) / self.rate.per_second)
+
+    def take(self, now: float) -> None:
+        self._refill(now)
+        self.tokens -= 1.0
+
+    def block(self, until: float) -> None:
+        self.blocked_until = max(self.blocked_until, until)
+
+
+class RateLimiter:
+    """Token buckets keyed by (channel, scope, chat). `monotonic` is injectable for tests."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
+
+    def _scoped(
+        self, channel: str, recipient: str, limits: RateLimits, is_group: bool
+    ) -> list[tuple[tuple[str, str, str], Rate]]:
+        found: list[tuple[tuple[str, str, str], Rate]] = []
+        if limits.overall is not None:
+            found.append(((channel, "all", ""), limits.overall))
+        if limits.per_chat is not None:
+            found.append(((channel, "chat", recipient), limits.per_chat))
+        if is_group and limits.per_group is not None:
+            found.append(((channel, "group", recipient), limits.per_group))
+        return found
+
+    def _bucket(self, key: tuple[str, str, str], rate: Rate, now: float) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(rate, now)
+        return bucket
+
+    def wait(self, channel: str, recipient: str, limits: RateLimits, is_group: bool) -> float:
+        now = self._monotonic()
+        return max(
+            (
+                self._bucket(key, rate, now).wait(now)
+                for key, rate in self._scoped(channel, recipient, limits, is_group)
+            ),
+            default=0.0,
+        )
+
+    def take(self, channel: str, recipient: str, limits: RateLimits, is_group: bool) -> None:
+        now = self._monotonic()
+        for key, rate in self._scoped(channel, recipient, limits, is_group):
+            self._bucket(key, rate, now).take(now)
+
+    def block(self, channel: str, recipient: str, limits: RateLimits, seconds: float) -> None:
+        """The platform said "retry after": nothing more to that chat until then."""
+        now = self._monotonic()
+        key = (channel, "chat", recipient)
+        rate = limits.per_chat or limits.overall or Rate(1.0, 1.0)
+        self._bucket(key, rate, now).block(now + seconds)
+
+
+# --- the sender ----------------------------------------------------------------------------
+
+
 @dataclass
 class DrainResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    held: int = 0  # quota exhausted: kept, not retried
+    deferred: int = 0  # a flood limit asked for a wait; rescheduled, no attempt used
+    pushed: int = 0  # pushes that count against a monthly quota
     errors: list[str] = field(default_factory=list)
 
 
@@ -47,23 +164,66 @@ class Sender:
         transports: Mapping[str, Transport],
         clock: Clock,
         rng: random.Random | None = None,
+        *,
+        tz: ZoneInfo = BANGKOK,
+        reply_token_ttl: float = REPLY_TOKEN_TTL_S,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_inline_wait: float = MAX_INLINE_WAIT_S,
     ) -> None:
         self._uow_factory = uow_factory
         self._transports = dict(transports)
         self._clock = clock
         self._rng = rng or random.Random()
+        self._tz = tz
+        self._reply_token_ttl = reply_token_ttl
+        self._limiter = limiter or RateLimiter()
+        self._sleep = sleep
+        self._max_inline_wait = max_inline_wait
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return tuple(self._transports)
+
+    def register(self, transport: Transport) -> None:
+        """Adds (or replaces) the transport of a channel; the web server does this once the
+        platform clients exist inside the running event loop."""
+        self._transports[transport.channel] = transport
+
+    def unregister(self, channel: str) -> None:
+        self._transports.pop(channel, None)
+
+    def _month(self) -> str:
+        return self._clock.now().astimezone(self._tz).strftime("%Y-%m")
 
     async def _lease(self, limit: int, only: int | None) -> list[Outgoing]:
         now = self._clock.now()
         leased: list[Outgoing] = []
         async with self._uow_factory() as uow:
+            rows: list[Outbox] = []
             if only is not None:
-                row = await uow.outbox.get(only)
-                rows = [row] if row and row.status == "pending" and row.next_attempt_at <= now else []
+                query = select(Outbox).where(Outbox.id == only)
+                if uow.session.bind is not None and uow.session.bind.dialect.name == "postgresql":
+                    # Another drain may be leasing this row right now: take it or leave it.
+                    query = query.with_for_update(skip_locked=True)
+                row = await uow.session.scalar(query)
+                if (
+                    row is not None
+                    and row.status == "pending"
+                    and row.channel in self._transports
+                    and row.next_attempt_at <= now
+                ):
+                    rows = [row]
             else:
-                rows = list(await uow.outbox.due(now, limit))
+                for channel in self._transports:
+                    rows.extend(await uow.outbox.due(now, limit, channel))
+                rows.sort(key=lambda r: r.id)
+                rows = rows[:limit]
+            exhausted = await self._exhausted(uow, {r.channel for r in rows})
             for row in rows:
-                if row.channel not in self._transports:
+                if await self._recipient_blocked(uow, row):
+                    row.status = "failed"
+                    row.last_error = "recipient blocked the bot or left the chat"
                     continue
                 row.next_attempt_at = now + LEASE
                 row.attempts += 1
@@ -75,50 +235,182 @@ class Sender:
                         channel=row.channel,
                         recipient=row.recipient,
                         reply=Reply.from_payload(row.payload),
-                        reply_token=row.reply_token,
+                        reply_token=self._usable_token(row, now),
                         retry_key=row.retry_key,
                         attempts=row.attempts,
+                        push_allowed=row.channel not in exhausted,
+                        skip_parts=int(row.payload.get("sent_parts", 0) or 0),
+                        created_at=row.created_at,
                     )
                 )
             await uow.commit()
         return leased
 
+    def _usable_token(self, row: Outbox, now: datetime) -> str | None:
+        """A reply token is tried once, on the first attempt, while the row is young."""
+        if not row.reply_token or row.attempts != 1:
+            return None
+        age = (now - row.created_at).total_seconds() if row.created_at else 0.0
+        return row.reply_token if age < self._reply_token_ttl else None
+
+    async def _exhausted(self, uow: UnitOfWork, channels: set[str]) -> set[str]:
+        if not channels:
+            return set()
+        found = await uow.session.scalars(
+            select(PushUsage.channel).where(
+                PushUsage.channel.in_(channels),
+                PushUsage.month == self._month(),
+                PushUsage.exhausted.is_(True),
+            )
+        )
+        return set(found)
+
+    async def _recipient_blocked(self, uow: UnitOfWork, row: Outbox) -> bool:
+        """A private chat's id is the person's account id on both platforms; a group chat has
+        no account, and one member having blocked the bot does not silence the group."""
+        blocked = await uow.session.scalar(
+            select(ChatAccount.id).where(
+                ChatAccount.channel == row.channel,
+                ChatAccount.external_id == row.recipient,
+                ChatAccount.blocked.is_(True),
+            )
+        )
+        return blocked is not None
+
     async def drain(self, limit: int = 100, only: int | None = None) -> DrainResult:
         result = DrainResult()
         for message in await self._lease(limit, only):
-            transport = self._transports[message.channel]
+            transport = self._transports.get(message.channel)
+            if transport is None:  # unregistered while we were leasing; the lease runs out
+                continue
+            if not await self._await_turn(transport, message, result):
+                continue
             try:
-                await transport.send(message)
+                delivery = await transport.send(message)
             except SendError as error:
-                await self._failed(message, error, result)
+                await self._failed(transport, message, error, result)
+            except Exception as error:  # a bug or an unexpected client error: retry later
+                log.exception("outbox %s: unexpected send error", message.outbox_id)
+                await self._failed(
+                    transport, message, _Unexpected(f"{type(error).__name__}: {error}"), result
+                )
             else:
-                await self._sent(message)
+                pushed = delivery.pushed if isinstance(delivery, Delivery) else 0
+                await self._sent(message, pushed)
                 result.sent += 1
+                result.pushed += pushed
         return result
 
-    async def _sent(self, message: Outgoing) -> None:
+    async def _await_turn(
+        self, transport: Transport, message: Outgoing, result: DrainResult
+    ) -> bool:
+        """Waits for the flood limits (briefly) or gives the row back for later."""
+        limits: RateLimits | None = getattr(transport, "limits", None)
+        if limits is None:
+            return True
+        is_group = bool(getattr(transport, "is_group", lambda _: False)(message.recipient))
+        while True:
+            wait = self._limiter.wait(message.channel, message.recipient, limits, is_group)
+            if wait <= 0:
+                self._limiter.take(message.channel, message.recipient, limits, is_group)
+                return True
+            if wait > self._max_inline_wait:
+                await self._defer(message, wait)
+                result.deferred += 1
+                return False
+            await self._sleep(wait)
+
+    async def _defer(self, message: Outgoing, wait: float) -> None:
         async with self._uow_factory() as uow:
-            await uow.outbox.mark_sent(message.outbox_id, self._clock.now())
+            row = await uow.outbox.get(message.outbox_id)
+            if row is not None:
+                row.attempts = max(0, row.attempts - 1)  # not tried: the attempt is not used up
+                row.next_attempt_at = self._clock.now() + timedelta(seconds=wait)
             await uow.commit()
 
-    async def _failed(self, message: Outgoing, error: SendError, result: DrainResult) -> None:
+    async def _sent(self, message: Outgoing, pushed: int) -> None:
+        async with self._uow_factory() as uow:
+            await uow.outbox.mark_sent(message.outbox_id, self._clock.now())
+            if pushed:
+                await self._count_pushes(uow, message.channel, pushed)
+            await uow.commit()
+
+    async def _count_pushes(self, uow: UnitOfWork, channel: str, pushed: int) -> None:
+        month = self._month()
+        changed = await uow.session.execute(
+            update(PushUsage)
+            .where(PushUsage.channel == channel, PushUsage.month == month)
+            .values(count=PushUsage.count + pushed)
+        )
+        if getattr(changed, "rowcount", 0):
+            return
+        try:
+            async with uow.session.begin_nested():
+                uow.session.add(
+                    PushUsage(channel=channel, month=month, count=pushed, exhausted=False)
+                )
+        except IntegrityError:  # another sender created the month's row first
+            await uow.session.execute(
+                update(PushUsage)
+                .where(PushUsage.channel == channel, PushUsage.month == month)
+                .values(count=PushUsage.count + pushed)
+            )
+
+    async def _mark_exhausted(self, uow: UnitOfWork, channel: str) -> None:
+        month = self._month()
+        usage = await uow.session.scalar(
+            select(PushUsage).where(PushUsage.channel == channel, PushUsage.month == month)
+        )
+        if usage is None:
+            uow.session.add(PushUsage(channel=channel, month=month, count=0, exhausted=True))
+        else:
+            usage.exhausted = True
+
+    async def _failed(
+        self, transport: Transport, message: Outgoing, error: SendError, result: DrainResult
+    ) -> None:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             row = await uow.outbox.get(message.outbox_id)
             if row is None:
                 return
             row.last_error = error.detail[:2000]
-            if isinstance(error, Permanent) or row.attempts >= MAX_ATTEMPTS:
+            if error.sent_parts > int(row.payload.get("sent_parts", 0) or 0):
+                row.payload = {**row.payload, "sent_parts": error.sent_parts}
+            if isinstance(error, QuotaExhausted):
+                row.status = "held"
+                await self._mark_exhausted(uow, row.channel)
+                result.held += 1
+                log.warning("outbox %s held: %s", row.id, error.detail)
+            elif isinstance(error, Permanent) or (
+                not isinstance(error, Throttled) and row.attempts >= MAX_ATTEMPTS
+            ):
                 row.status = "failed"
                 result.failed += 1
+                if isinstance(error, Blocked):
+                    await uow.session.execute(
+                        update(ChatAccount)
+                        .where(
+                            ChatAccount.channel == row.channel,
+                            ChatAccount.external_id == row.recipient,
+                        )
+                        .values(blocked=True)
+                    )
                 log.warning("outbox %s failed for good: %s", row.id, error.detail)
+            elif isinstance(error, Throttled):
+                # The platform said how long to wait: do exactly that, and it was no attempt.
+                row.attempts = max(0, row.attempts - 1)
+                row.next_attempt_at = now + timedelta(seconds=error.retry_after)
+                limits: RateLimits | None = getattr(transport, "limits", None)
+                if limits is not None:
+                    self._limiter.block(row.channel, row.recipient, limits, error.retry_after)
+                result.retried += 1
             else:
-                wait = (
-                    error.retry_after
-                    if isinstance(error, Throttled)
-                    else backoff(row.attempts, self._rng)
-                )
-                row.next_attempt_at = now + timedelta(seconds=wait)
+                row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, self._rng))
                 result.retried += 1
             result.errors.append(error.detail)
             await uow.commit()
+
+
+class _Unexpected(SendError):
+    """Anything a transport raised that is not a typed send error: treated as retryable."""

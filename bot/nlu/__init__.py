@@ -18,8 +18,8 @@ import os
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
-from bot.nlu.normalize import MAX_CHARS  # noqa: E402
-from bot.nlu.parser import parse  # noqa: E402
-from bot.nlu.result import ActivityKind, Intent, Parsed  # noqa: E402
+from bot.nlu.normalize import MAX_CHARS
+from bot.nlu.parser import parse
+from bot.nlu.result import ActivityKind, Intent, Parsed
 
 __all__ = ["MAX_CHARS", "ActivityKind", "Intent", "Parsed", "parse"]

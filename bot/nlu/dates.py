@@ -81,7 +81,7 @@ def _alternation(words: list[str]) -> str:
 
 
 def _dotted(abbreviation: str) -> str:
-    """"ต.ค." → a pattern that also accepts "ต. ค." and "ต.ค" (no final dot)."""
+    """ "ต.ค." → a pattern that also accepts "ต. ค." and "ต.ค" (no final dot)."""
     first, second = abbreviation.rstrip(".").split(".")
     return rf"{first}\.\s?{second}\.?"
 
@@ -92,14 +92,24 @@ _SPOKEN: Final = f"(?:{_alternation([n for names in _SPOKEN_MONTHS for n in name
 _DOTTED: Final = "|".join(_dotted(a) for a in _ABBREVIATIONS)
 _DOTLESS: Final = f"(?:{_alternation([a.replace('.', '') for a in _ABBREVIATIONS])})"
 # Any spelling; only used right after a digit or "เดือน". Full names first (longest).
-_MONTH_ANY: Final = f"(?:{_FULL}|{_DOTTED}|{_SPOKEN}{_THAI_LETTER_AHEAD}|{_DOTLESS}{_THAI_LETTER_AHEAD})"
+_MONTH_ANY: Final = (
+    f"(?:{_FULL}|{_DOTTED}|{_SPOKEN}{_THAI_LETTER_AHEAD}|{_DOTLESS}{_THAI_LETTER_AHEAD})"
+)
 # Spellings safe on their own in running text.
 _MONTH_ALONE: Final = f"(?:{_FULL}|{_DOTTED})"
 
 # A number followed by one of these is a quantity or a price, not a year: "15 ต.ค. 50 ฟอง".
-_NOT_A_YEAR_AFTER: Final = "|".join(
-    re.escape(w)
-    for w in sorted([*units.UNITS, *money.BAHT_WORDS, *money.SATANG_WORDS], key=len, reverse=True)
+_NOT_A_YEAR_AFTER: Final = (
+    "(?:"
+    + "|".join(
+        re.escape(w)
+        for w in sorted(
+            [*units.UNITS, *money.BAHT_WORDS, *money.SATANG_WORDS], key=len, reverse=True
+        )
+    )
+    # ...as a whole word: "ราย" starts รายรับ, "ผล" starts ผลการประชุม. Glued ๆ, ละ and
+    # particles still end the unit ("50 ฟองๆละ", "50 บาทค่ะ").
+    + r")(?=ๆ|ละ|ค่ะ|ครับ|คะ|ค่า|คับ|นะ|จ้า|[^\u0e01-\u0e4e]|$)"
 )
 _ERA: Final = r"(?P<era>พ\.?\s?ศ\.?|ค\.?\s?ศ\.?)"
 _YEAR: Final = (
@@ -116,15 +126,18 @@ _SMALL_NUMBER_WORDS: Final[dict[str, int]] = {
     "หนึ่ง": 1, "นึง": 1, "สอง": 2, "สาม": 3, "สี่": 4, "ห้า": 5,
     "หก": 6, "เจ็ด": 7, "แปด": 8, "เก้า": 9, "สิบ": 10,
 }  # fmt: skip
-_COUNT: Final = rf"(?P<n>[0-9]{{1,3}}|{_alternation(list(_SMALL_NUMBER_WORDS))})"
+_COUNT: Final = rf"(?P<n>(?<![0-9.,])[0-9]{{1,2}}|{_alternation(list(_SMALL_NUMBER_WORDS))})"
 _AGO: Final = r"(?:ก่อน|ที่แล้ว|ที่ผ่านมา)"
+
+
+Day = date  # the field names below shadow `date` inside the class bodies
 
 
 @dataclass(frozen=True, slots=True)
 class DateScan:
     text: str  # the input with every date, time and other non-amount number blanked
-    date: date | None = None
-    month: date | None = None  # first day of the month referred to
+    date: Day | None = None
+    month: Day | None = None  # first day of the month referred to
     ambiguous: tuple[str, ...] = ()
 
 
@@ -132,8 +145,8 @@ class DateScan:
 class _Found:
     rank: int  # lower wins when several dates are found
     start: int
-    date: date | None = None
-    month: date | None = None
+    date: Day | None = None
+    month: Day | None = None
     problem: str | None = None  # "date" or "month" when the text named an impossible one
 
 
@@ -302,18 +315,29 @@ def _vague(match: re.Match[str], today: date) -> _Found:
 
 # --- the pattern table, in priority order (earlier patterns claim their text first) --------
 
-_DIGIT: Final = "0-9"  # gate meaning "the text contains a digit"
-
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
     pattern: re.Pattern[str]
     resolve: _Resolver | None  # None: blank the span, it names no date
-    gate: tuple[str, ...]  # the pattern cannot match unless one of these is in the text
+    # Cheap gates tried before the pattern: it cannot match unless the text has a digit
+    # (when ``digit``) and one of ``words`` (when given). Most messages skip most rules.
+    digit: bool
+    words: re.Pattern[str] | None  # an alternation of literal strings: one C-level scan
 
 
-def _rule(pattern: str, resolve: _Resolver | None, *gate: str) -> _Rule:
-    return _Rule(re.compile(pattern), resolve, gate)
+def _rule(pattern: str, resolve: _Resolver | None, *words: str, digit: bool = True) -> _Rule:
+    gate = re.compile("|".join(map(re.escape, words))) if words else None
+    return _Rule(re.compile(pattern), resolve, digit, gate)
+
+
+# Substrings one of which every month spelling contains: the dot of "ต.ค.", the dotless
+# abbreviations, the spoken names (which the full names contain).
+_MONTHISH: Final = (
+    ".",
+    *(a.replace(".", "") for a in _ABBREVIATIONS),
+    *(n for names in _SPOKEN_MONTHS for n in names),
+)
 
 
 # "วันที่ 15 ต.ค.": the prefix is blanked with the date. It is checked backwards from the
@@ -324,16 +348,18 @@ _DAY_PREFIX: Final = re.compile(r"(?:วัน)?ที่\s*$")
 # In priority order: earlier rules claim their text first.
 _RULES: Final[tuple[_Rule, ...]] = (
     # explicit calendar dates
-    _rule(rf"{_DAY}\s*(?P<m>{_MONTH_ANY}){_YEAR}?", _named_date, _DIGIT),
+    _rule(rf"{_DAY}\s*(?P<m>{_MONTH_ANY}){_YEAR}?", _named_date, *_MONTHISH),
     _rule(
         rf"{_DAY}\s?(?P<sep>[/\-.])\s?(?P<m>[0-9]{{1,2}})\s?(?P=sep)\s?"
         r"(?P<y>[0-9]{4}|[0-9]{2})(?![0-9]|[.,][0-9])",
         _numeric_date,
-        _DIGIT,
+        "/",
+        "-",
+        ".",
     ),
     # not dates, and not amounts either: blanked so no number is read from them (before the
     # day-only rule, which would read "ครั้งที่ 3" as the 3rd)
-    _rule(r"(?:เวลา\s*)?[0-9]{1,2}[:.][0-9]{2}\s*(?:น\.|นาฬิกา|น(?![\u0e01-\u0e4e]))", None, _DIGIT),
+    _rule(r"(?:เวลา\s*)?[0-9]{1,2}[:.][0-9]{2}\s*(?:น\.|นาฬิกา|น(?![\u0e01-\u0e4e]))", None, "น"),
     _rule(r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])", None, ":"),
     _rule(r"เวลา\s*[0-9]{1,2}(?:[:.][0-9]{2})?(?:\s*น\.)?", None, "เวลา"),
     _rule(
@@ -343,7 +369,7 @@ _RULES: Final[tuple[_Rule, ...]] = (
         "ตี",
         "โมง",
     ),
-    _rule(r"(?<![0-9])0[0-9]{1,2}-?[0-9]{3}-?[0-9]{3,4}(?![0-9])", None, _DIGIT),
+    _rule(r"(?<![0-9])0[0-9]{1,2}-?[0-9]{3}-?[0-9]{3,4}(?![0-9])", None, "0"),
     _rule(
         r"(?:หมู่(?:ที่)?|ม\.|เลขที่|บ้านเลขที่)\s*[0-9]{1,4}(?:/[0-9]{1,4})?(?![0-9])",
         None,
@@ -359,36 +385,49 @@ _RULES: Final[tuple[_Rule, ...]] = (
     ),
     _rule(r"(?:วัน)?ที่\s*(?P<d>[0-9]{1,2})(?![0-9]|[.,/][0-9])" + _NOT_UNIT_AHEAD, _day_only, "ที่"),
     # months
-    _rule(rf"(?:ประจำ)?เดือน\s*(?P<m>{_MONTH_ANY}){_YEAR}?", _named_month, "เดือน"),
+    _rule(rf"(?:ประจำ)?เดือน\s*(?P<m>{_MONTH_ANY}){_YEAR}?", _named_month, "เดือน", digit=False),
     # full names end in คม/ยน/พันธ์; abbreviations have a dot
-    _rule(rf"(?P<m>{_MONTH_ALONE}){_YEAR}?", _named_month, ".", "คม", "ยน", "พันธ"),
-    _rule(rf"(?P<m>{_SPOKEN}){_YEAR}", _named_month, _DIGIT),
+    _rule(rf"(?P<m>{_MONTH_ALONE}){_YEAR}?", _named_month, ".", "คม", "ยน", "พันธ", digit=False),
+    _rule(rf"(?P<m>{_SPOKEN}){_YEAR}", _named_month, *_MONTHISH),
     _rule(
         r"เดือน(?:ที่)?\s*(?P<mn>[0-9]{1,2})(?:\s*/\s*(?P<y>[0-9]{4}|[0-9]{2}))?(?![0-9])"
         + _NOT_UNIT_AHEAD,
         _numbered_month,
         "เดือน",
     ),
-    _rule(r"เดือน(?:ที่แล้ว|ก่อน|ที่ผ่านมา)", _relative_month(-1), "เดือน"),
-    _rule(r"เดือนนี้", _relative_month(0), "เดือน"),
-    _rule(rf"{_COUNT}\s*เดือน{_AGO}", _months_ago, "เดือน"),
+    _rule(rf"{_COUNT}\s*เดือน{_AGO}", _months_ago, "เดือน", digit=False),
+    _rule(r"เดือน(?:ที่แล้ว|ก่อน|ที่ผ่านมา)", _relative_month(-1), "เดือน", digit=False),
+    _rule(r"เดือนนี้", _relative_month(0), "เดือน", digit=False),
     # relative days
-    _rule(r"เมื่อวันก่อน|วันก่อนๆ", _vague, "วันก่อน"),
-    _rule(r"(?:เมื่อ)?วานซืน", _relative_day(-2), "วาน"),
-    _rule(r"เมื่อวาน(?:นี้)?|เมื่อคืน(?:นี้)?", _relative_day(-1), "เมื่อ"),
-    _rule(r"วันนี้|เช้านี้|บ่ายนี้|เย็นนี้|คืนนี้|เมื่อเช้า(?:นี้)?", _relative_day(0), "นี้", "เมื่อเช้า"),
-    _rule(r"พรุ่งนี้", _relative_day(1), "พรุ่ง"),
-    _rule(r"มะรืน(?:นี้)?", _relative_day(2), "มะรืน"),
-    _rule(rf"(?:เมื่อ\s*)?{_COUNT}\s*วัน{_AGO}", _days_ago, "วัน"),
+    _rule(r"เมื่อวันก่อน|วันก่อนๆ", _vague, "วันก่อน", digit=False),
+    _rule(r"(?:เมื่อ)?วานซืน", _relative_day(-2), "วาน", digit=False),
+    _rule(r"เมื่อวาน(?:นี้)?|เมื่อคืน(?:นี้)?", _relative_day(-1), "เมื่อ", digit=False),
+    _rule(
+        r"วันนี้|เช้านี้|บ่ายนี้|เย็นนี้|คืนนี้|เมื่อเช้า(?:นี้)?",
+        _relative_day(0),
+        "นี้",
+        "เมื่อเช้า",
+        digit=False,
+    ),
+    _rule(r"พรุ่งนี้", _relative_day(1), "พรุ่ง", digit=False),
+    _rule(r"มะรืน(?:นี้)?", _relative_day(2), "มะรืน", digit=False),
+    _rule(rf"(?:เมื่อ\s*)?{_COUNT}\s*วัน{_AGO}", _days_ago, "วัน", digit=False),
     _rule(
         rf"(?:เมื่อ)?วัน(?P<wd>{_alternation(list(_WEEKDAYS))})"
         r"(?:\s*(?P<rel>ที่แล้ว|ก่อน|ที่ผ่านมา|นี้))?",
         _weekday,
         "วัน",
+        digit=False,
     ),
-    _rule(rf"(?<!วัน)(?:เมื่อ)?(?:สัปดาห์|อาทิตย์|อาทิตย){_AGO}", _last_week, "สัปดาห์", "อาทิตย"),
+    _rule(
+        rf"(?<!วัน)(?:เมื่อ)?(?:สัปดาห์|อาทิตย์|อาทิตย){_AGO}",
+        _last_week,
+        "สัปดาห์",
+        "อาทิตย",
+        digit=False,
+    ),
     # a year alone ("ปี 2568"): last, so "15 ต.ค. พ.ศ. 2568" keeps its year
-    _rule(r"(?:พ\.?\s?ศ\.?|ค\.?\s?ศ\.?|ปี)\s*(?:[0-9]{4}|[0-9]{2})(?![0-9])", None, _DIGIT),
+    _rule(r"(?:พ\.?\s?ศ\.?|ค\.?\s?ศ\.?|ปี)\s*(?:[0-9]{4}|[0-9]{2})(?![0-9])", None, "ศ", "ปี"),
 )
 _HAS_DIGIT: Final = re.compile(r"[0-9]")
 
@@ -399,8 +438,10 @@ def scan_dates(text: str, today: date) -> DateScan:
     taken: list[tuple[int, int]] = []
     found: list[_Found] = []
     for rule in _RULES:
-        if not any(g in text if g != _DIGIT else has_digit for g in rule.gate):
-            continue  # a substring test is much cheaper than running the pattern
+        if rule.digit and not has_digit:
+            continue
+        if rule.words is not None and rule.words.search(text) is None:
+            continue
         for match in rule.pattern.finditer(text):
             start, end = match.span()
             if "d" in rule.pattern.groupindex:

@@ -27,7 +27,7 @@ from bot.nlu.tokens import (
 )
 
 MentionKind = Literal["money", "quantity", "unit_price", "people", "hours", "times", "bare"]
-Label = Literal["money", "total", "income", "expenses", "balance", "attend"]
+Label = Literal["money", "total", "income", "expenses", "balance", "attend", "absent"]
 
 # Words just before a number that say what it is (matched as a suffix of the 1–3 words
 # before it, so "สมาชิก"+"มา" and "สมาชิกมา" both end in "มา").
@@ -42,6 +42,8 @@ _LABELS: Final[dict[str, Label]] = {
     "มา": "attend", "ผู้เข้าร่วม": "attend", "เข้าร่วม": "attend", "เข้าประชุม": "attend",
     "เข้าอบรม": "attend", "ผู้เข้าอบรม": "attend", "มาประชุม": "attend", "มาร่วม": "attend",
     "สมาชิกมา": "attend", "คนมา": "attend", "ครัวเรือนมา": "attend", "สมาชิกมาประชุม": "attend",
+    "ไม่มา": "absent", "ไม่มาประชุม": "absent", "ไม่ได้มา": "absent", "ขาด": "absent",
+    "ขาดประชุม": "absent", "ลา": "absent", "ลาประชุม": "absent",
 }  # fmt: skip
 _LABEL_SKIP: Final = frozenset({":", "=", "-", "–", "@"})
 _PER: Final = frozenset({"ละ", "ๆละ"})
@@ -75,11 +77,18 @@ def find_mentions(tokens: list[Token]) -> list[Mention]:
 
 
 def _next(tokens: list[Token], index: int) -> int | None:
-    return next(significant(tokens, index + 1), None)
+    """Index of the next non-space token (a plain loop: this runs a lot)."""
+    for following in range(index + 1, len(tokens)):
+        if tokens[following].kind != "space":
+            return following
+    return None
 
 
 def _previous(tokens: list[Token], index: int) -> int | None:
-    return next(significant(tokens, index - 1, -1), None)
+    for preceding in range(index - 1, -1, -1):
+        if tokens[preceding].kind != "space":
+            return preceding
+    return None
 
 
 def _classify(tokens: list[Token], index: int) -> Mention | None:
@@ -92,7 +101,10 @@ def _classify(tokens: list[Token], index: int) -> Mention | None:
     before = _previous(tokens, index)
     before_token = tokens[before] if before is not None else None
     if token.weak and not (
-        labels or is_unit_word(after_token) or is_currency_word(after_token) or _is_per(before_token)
+        labels
+        or is_unit_word(after_token)
+        or is_currency_word(after_token)
+        or _is_per(before_token)
     ):
         # "ร้อยพวงมาลัย", "วันนึง": a lone number word with nothing numeric around it.
         token.kind = "word"
@@ -106,7 +118,7 @@ def _classify(tokens: list[Token], index: int) -> Mention | None:
         before_token.role = "currency"
         mention.kind = "money"
         return mention
-    if _is_per(before_token) and before is not None:
+    if _is_per(before_token) and before is not None and not is_unit_word(after_token):
         mention.kind = "unit_price"
         mention.unit = _unit_before_per(tokens, before)
         _consume_currency(tokens, after)
@@ -123,8 +135,23 @@ def _money(tokens: list[Token], mention: Mention, currency: int) -> Mention:
     mention.kind = "money"
     if tokens[currency].text in money.SATANG_WORDS and mention.value is not None:
         mention.value = mention.value / 100
-    # "15 บาท/กก.", "15 บาทต่อกิโล": a price per unit
+        return mention
     per = _next(tokens, currency)
+    # "12 บาท 50 สตางค์" = 12.50
+    satang = _next(tokens, per) if per is not None else None
+    cents = tokens[per].value if per is not None and tokens[per].kind == "num" else None
+    if (
+        cents is not None
+        and per is not None
+        and satang is not None
+        and tokens[satang].text in money.SATANG_WORDS
+        and mention.value is not None
+    ):
+        mention.value += cents / 100
+        tokens[per].role = "number"
+        tokens[satang].role = "currency"
+        return mention
+    # "15 บาท/กก.", "15 บาทต่อกิโล": a price per unit
     if per is not None and tokens[per].text in ("/", "ต่อ"):
         unit_index = _next(tokens, per)
         if unit_index is not None and is_unit_word(tokens[unit_index]):
@@ -158,13 +185,13 @@ def _with_unit(tokens: list[Token], mention: Mention, unit_index: int) -> Mentio
         mention.kind = "times"
     else:
         mention.kind = "hours"
-        if mention.value is not None and unit.hours is not None:
-            mention.value *= unit.hours
+        if mention.value is not None:
+            mention.value = unit.to_hours(mention.value)
     return mention
 
 
 def _is_per(token: Token | None) -> bool:
-    """"ละ", "ๆละ", "@", or a glued unit-price token such as "ตัวละ"/"โลละ"."""
+    """ "ละ", "ๆละ", "@", or a glued unit-price token such as "ตัวละ"/"โลละ"."""
     if token is None:
         return False
     return token.text in _PER or token.text == "@" or units.unit_price_token(token.text) is not None
@@ -214,14 +241,14 @@ def _labels_before(tokens: list[Token], index: int) -> set[Label]:
 
 
 def _unitless_halves(tokens: list[Token]) -> list[Mention]:
-    """"ครึ่งกิโล", "กิโลครึ่ง", "ครึ่งวัน", "ทั้งวัน": amounts said without a digit."""
+    """ "ครึ่งกิโล", "กิโลครึ่ง", "ครึ่งวัน", "ทั้งวัน": amounts said without a digit."""
     found: list[Mention] = []
     for index, token in enumerate(tokens):
         if token.role not in (None, "keyword") or token.kind != "word":
             continue  # "ชั่วโมง" is also a work keyword
         if token.text in _WHOLE_DAY:
             token.role = "unit"
-            found.append(Mention("hours", units.DAY.hours, index, unit=units.DAY))
+            found.append(Mention("hours", units.DAY.to_hours(Decimal(1)), index, unit=units.DAY))
             continue
         if token.text == _HALF:
             after = _next(tokens, index)

@@ -21,8 +21,10 @@ inside one; a deletion-neighbourhood index makes each window a few dict look-ups
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Final
 
 from bot.nlu.result import ActivityKind, Intent
@@ -59,7 +61,7 @@ def _cmd(text: str, intent: Intent, weight: int = 40) -> Keyword:
 # Weights: 30 a defining word, 20 a strong hint, 10 or less a weak hint.
 KEYWORDS: Final[tuple[Keyword, ...]] = (
     # sale
-    _kw("ขาย", "sale", 20),
+    _kw("ขาย", "sale", 30),
     _kw("ยอดขาย", "sale", 30),
     _kw("ขายได้", "sale", 30),
     _kw("ขายดี", "sale", 20),
@@ -178,15 +180,17 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
 )
 
 _BY_TEXT: Final[dict[str, Keyword]] = {k.text: k for k in KEYWORDS}
-# For each first character, the keyword lengths to try, longest first (keeps look-ups few).
-_LENGTHS_BY_FIRST: Final[dict[str, tuple[int, ...]]] = {
-    first: tuple(sorted({len(k.text) for k in KEYWORDS if k.text[0] == first}, reverse=True))
-    for first in {k.text[0] for k in KEYWORDS}
-}
+_KEYWORD_RE: Final = re.compile(
+    "|".join(re.escape(k.text) for k in sorted(KEYWORDS, key=lambda k: -len(k.text))),
+    re.IGNORECASE,  # "Help", "UNDO"
+)
 # Prefixes newmm glues onto a keyword: "การประชุม", "ที่ประชุม", "ผู้ขาย", "มีมติ", "คำแนะนำ"...
 _GLUED_PREFIXES: Final = ("การ", "ที่", "ผู้", "มี", "ความ", "นัก", "ไป", "มา")
 
-_NEGATION_BEFORE: Final = ("ไม่", "ไม่ได้", "ห้าม", "งด", "ไม่มี", "ไม่มีการ", "อย่า", "ยังไม่")
+_NEGATION_BEFORE: Final = (
+    "ไม่", "ไม่ได้", "ห้าม", "งด", "ไม่มี", "ไม่มีการ", "อย่า", "ยังไม่", "ไม่ได้ไป", "ไม่ไป",
+    "ยกเลิก",
+)  # fmt: skip
 _NEGATION_AFTER: Final = ("ไม่ได้", "ไม่ออก", "ไม่เป็น")
 
 SLASH_COMMANDS: Final[dict[str, Intent]] = {
@@ -208,7 +212,7 @@ SLASH_COMMANDS: Final[dict[str, Intent]] = {
 
 _FIRST_BONUS: Final = 10
 _MONTH_BONUS: Final = 10  # a month named without a day hints at monthly figures
-_FUZZY_BELOW: Final = 20  # look for typos only when no keyword is at least a strong hint
+_FUZZY_BELOW: Final = 30  # look for typos only when no defining keyword was found
 _FUZZY_MIN_LENGTH: Final = 5
 _TIE_ORDER: Final[tuple[Intent, ...]] = (
     "undo", "help", "report", "monthly", "sale", "income", "expense", "meeting",
@@ -236,32 +240,48 @@ def find_keywords(tokens: list[Token]) -> tuple[list[Token], list[Hit]]:
     """Keyword hits in ``tokens``; returns the tokens re-cut at hit edges, hits marked."""
     joined, starts = _joined(tokens)
     ends = {s + len(t.text) for s, t in zip(starts, tokens, strict=True)}
-    boundaries: set[int] = set()
-    for start, token in zip(starts, tokens, strict=True):
-        if token.kind not in ("word", "latin"):
-            continue
-        boundaries.add(start)
-        if token.text.startswith(_GLUED_PREFIXES):
-            for prefix in _GLUED_PREFIXES:
-                if len(token.text) > len(prefix) and token.text.startswith(prefix):
-                    boundaries.add(start + len(prefix))
     hits: list[Hit] = []
     covered = 0
-    for position in sorted(boundaries):
-        if position < covered:
+    for start, token in zip(starts, tokens, strict=True):
+        if token.kind not in ("word", "latin") or start < covered:
             continue
-        keyword = _longest_at(joined, position, ends)
-        if keyword is None:
-            continue
-        end = position + len(keyword.text)
-        negated = keyword.negative or _negated(joined, position, end)
-        hits.append(Hit(keyword, position, end, negated))
-        covered = end
+        positions = [start]
+        if token.text.startswith(_GLUED_PREFIXES):
+            positions += [
+                start + len(prefix)
+                for prefix in _GLUED_PREFIXES
+                if len(token.text) > len(prefix) and token.text.startswith(prefix)
+            ]
+        for position in positions:
+            if position < covered:
+                continue
+            keyword = _longest_at(joined, position, ends)
+            if keyword is None:
+                continue
+            end = position + len(keyword.text)
+            negated = keyword.negative or _negated(joined, position, end)
+            hits.append(Hit(keyword, position, end, negated))
+            covered = end
+    exact = hits
+    hits = _drop_negating_commands(hits)
     if not hits or max(_raw_score(h) for h in hits) < _FUZZY_BELOW:
-        # typos are looked for only when no keyword is strong: it costs ~100 µs
-        hits.extend(_fuzzy_hits(tokens, starts, joined, covered_by=hits))
+        # typos are looked for only when no keyword is strong (it costs ~30 µs), and never
+        # over text an exact keyword already explains
+        hits.extend(_fuzzy_hits(tokens, starts, joined, covered_by=exact))
         hits.sort(key=lambda h: h.start)
     return _mark(tokens, starts, hits), hits
+
+
+def _drop_negating_commands(hits: list[Hit]) -> list[Hit]:
+    """ "ยกเลิกประชุม" (meeting called off) is a negated meeting, not the undo command; with a
+    space, "ยกเลิก ขายไข่ 30 ฟอง", it stays the command (undo that record)."""
+    kept: list[Hit] = []
+    for index, hit in enumerate(hits):
+        following = hits[index + 1] if index + 1 < len(hits) else None
+        glued_negation = following is not None and following.negated and following.start == hit.end
+        if not (hit.keyword.command and glued_negation):
+            kept.append(hit)
+    return kept
 
 
 def choose_intent(hits: list[Hit], slash: Intent | None, month_named: bool) -> IntentChoice:
@@ -329,15 +349,15 @@ def _joined(tokens: list[Token]) -> tuple[str, list[int]]:
 
 
 def _longest_at(joined: str, position: int, ends: set[int]) -> Keyword | None:
-    first = joined[position : position + 1]
-    if first.isascii():
-        first = first.lower()  # "Help", "UNDO"
-    for length in _LENGTHS_BY_FIRST.get(first, ()):
-        candidate = joined[position : position + length]
-        keyword = _BY_TEXT.get(candidate.lower() if first.isascii() else candidate)
-        if keyword is not None and (not keyword.strict or position + length in ends):
-            return keyword
-    return None
+    """The longest keyword starting at ``position`` (one regex match: the alternation is
+    ordered longest first), or None. A strict keyword must end on a token boundary."""
+    match = _KEYWORD_RE.match(joined, position)
+    if match is None:
+        return None
+    keyword = _BY_TEXT[match.group().lower()]
+    if keyword.strict and match.end() not in ends:
+        return None
+    return keyword
 
 
 def _negated(joined: str, start: int, end: int) -> bool:
@@ -347,18 +367,35 @@ def _negated(joined: str, start: int, end: int) -> bool:
 
 
 def _mark(tokens: list[Token], starts: list[int], hits: list[Hit]) -> list[Token]:
-    """Cut tokens at hit edges and mark the pieces inside a hit with role "keyword"."""
+    """Cut tokens at hit edges and mark the pieces inside a hit with role "keyword".
+
+    Hits are sorted and do not overlap, so one forward pass over tokens and hits suffices.
+    """
     if not hits:
         return tokens
-    cuts = sorted({h.start for h in hits} | {h.end for h in hits})
     out: list[Token] = []
+    spans = sorted((h.start, h.end) for h in hits)
+    current = 0  # index of the first hit that may still touch the current token
     for start, token in zip(starts, tokens, strict=True):
         end = start + len(token.text)
-        inner = [c for c in cuts if start < c < end] if token.kind in ("word", "latin") else []
-        edges = [start, *inner, end]
-        for left, right in zip(edges, edges[1:], strict=False):
-            piece = token if not inner else Token(token.kind, token.text[left - start : right - start])
-            if piece.kind in ("word", "latin") and any(h.start <= left and right <= h.end for h in hits):
+        while current < len(spans) and spans[current][1] <= start:
+            current += 1
+        if current == len(spans) or spans[current][0] >= end or token.kind not in ("word", "latin"):
+            out.append(token)  # no hit touches this token
+            continue
+        edges = {start, end}
+        for hit_start, hit_end in spans[current:]:
+            if hit_start >= end:
+                break
+            edges.update(e for e in (hit_start, hit_end) if start < e < end)
+        ordered = sorted(edges)
+        for left, right in pairwise(ordered):
+            piece = (
+                token
+                if len(ordered) == 2
+                else Token(token.kind, token.text[left - start : right - start])
+            )
+            if any(s <= left and right <= e for s, e in spans[current:]):
                 piece.role = "keyword"
             out.append(piece)
     return out
@@ -383,10 +420,25 @@ def _build_fuzzy_index() -> dict[str, set[str]]:
 
 
 _FUZZY_INDEX: Final = _build_fuzzy_index()
-# window lengths worth trying, longest first: each indexed keyword's length ± 1
-_FUZZY_LENGTHS: Final = sorted(
-    {len(k) + d for ks in _FUZZY_INDEX.values() for k in ks for d in (-1, 0, 1)}, reverse=True
-)
+# Window lengths worth trying from a given first character, longest first: the lengths ± 1 of
+# the indexed keywords that start with it, or with the character a one-letter slip at the
+# start would leave ("ระชุม" for ประชุม is not caught; such slips are rare, and trying every
+# length at every word costs ~30 µs).
+_FUZZY_LENGTHS_BY_FIRST: Final[dict[str, tuple[int, ...]]] = {
+    first: tuple(
+        sorted(
+            {
+                len(k) + d
+                for ks in _FUZZY_INDEX.values()
+                for k in ks
+                if first in (k[0], k[1:2])
+                for d in (-1, 0, 1)
+            },
+            reverse=True,
+        )
+    )
+    for first in {c for ks in _FUZZY_INDEX.values() for k in ks for c in k[:2]}
+}
 _FUZZY_MAX_TOKENS: Final = 80  # typo search only looks at the start of long messages
 
 
@@ -424,7 +476,7 @@ def _fuzzy_hits(
         start = starts[index]
         if tokens[index].kind != "word" or any(s <= start < e for s, e in taken):
             continue
-        for length in _FUZZY_LENGTHS:
+        for length in _FUZZY_LENGTHS_BY_FIRST.get(joined[start], ()):
             window = joined[start : start + length]
             if len(window) < length or " " in window or window in _BY_TEXT:
                 continue

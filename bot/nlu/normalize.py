@@ -74,6 +74,7 @@ def normalize_text(text: str) -> str:
 
 
 # Polite and sentence-final particles: they carry mood, never data. Matched as whole tokens.
+# fmt: off
 PARTICLES: Final = frozenset(
     {
         "ครับ",
@@ -107,8 +108,9 @@ PARTICLES: Final = frozenset(
         "เนาะ",
         "อ่ะ",
         "อะ",
-    }  # fmt: skip
+    }
 )
+# fmt: on
 
 # Particles that are also ordinary words: "ค่า" is "cost" in "ค่า 300" and "ค่าอาหาร".
 _PARTICLE_ONLY_AT_END: Final = frozenset({"ค่า", "ค้า", "อะ", "อ่ะ"})

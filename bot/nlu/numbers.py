@@ -54,6 +54,7 @@ _ONE_WORDS: Final = frozenset({"หนึ่ง", "นึง"})
 _WORDS_ALT: Final = "|".join(sorted([*DIGIT_WORDS, *MULTIPLIERS], key=len, reverse=True))
 NUMBER_WORDS_RE: Final = re.compile(f"(?:{_WORDS_ALT})+")
 _ONE_WORD_RE: Final = re.compile(_WORDS_ALT)
+NUMBER_WORD_INITIALS: Final = frozenset(w[0] for w in [*DIGIT_WORDS, *MULTIPLIERS])
 
 Atom = Decimal | str
 """One piece of a spoken number: a value typed in digits, or a Thai number word."""

@@ -8,12 +8,13 @@ of these codes, in this order:
 
 - ``amount``    a sale/income/expense with a quantity but no price; several candidate totals;
                 a total that disagrees with quantity × unit price; money out of range
-                (negative or > 10,000,000 baht, also for a unit price)
+                (negative or > 10,000,000 baht, also for a unit price); a monthly report
+                with an extra number that has no label
 - ``quantity``  several quantities; a quantity > 1,000,000; a unit price with no quantity
 - ``number``    a number that cannot be read ("ร้อยห้า", "สองสาม") or is approximate ("พันกว่า")
 - ``date``      an impossible or vague date ("31 ก.พ.", "เมื่อวันก่อน"); ``date`` is then null
 - ``month``     an impossible month ("เดือน 13")
-- ``item``      several products in one sale (also sets ``quantity``)
+- ``item``      several products in one sale (always together with ``quantity``)
 - ``income``, ``expenses``  monthly figures given as numbers without a label, or twice
                 with different values (``balance`` likewise for a doubly stated balance)
 - ``attendees`` several different head counts, or an implausible one
@@ -28,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
@@ -43,7 +44,9 @@ from bot.nlu.tokens import Token, tokenize
 _SLASH: Final = re.compile(r"/(?P<name>[A-Za-z]+)(?:@\w+)?(?![A-Za-z])\s*")
 
 _MONEY_INTENTS: Final[frozenset[Intent]] = frozenset({"sale", "income", "expense"})
-_ITEM_INTENTS: Final[frozenset[Intent]] = frozenset({"sale", "income", "expense", "work", "activity"})
+_ITEM_INTENTS: Final[frozenset[Intent]] = frozenset(
+    {"sale", "income", "expense", "work", "activity"}
+)
 _PEOPLE_INTENTS: Final[frozenset[Intent]] = frozenset(
     {"meeting", "training", "activity", "visit", "unknown"}
 )
@@ -51,6 +54,7 @@ _TOPIC_INTENTS: Final[frozenset[Intent]] = frozenset({"meeting", "training", "vi
 _NO_FIGURES: Final[frozenset[Intent]] = frozenset({"help", "undo", "report"})
 
 # Words that end an item ("ขายผักที่ตลาด" → ผัก) and are never part of one.
+# fmt: off
 _ITEM_STOPWORDS: Final = frozenset(
     {
         "ได้", "ไป", "มา", "ที่", "ให้", "แล้ว", "จำนวน", "ราคา", "รวม", "เป็น", "เงิน", "ละ", "และ",
@@ -59,8 +63,9 @@ _ITEM_STOPWORDS: Final = frozenset(
         "เมื่อ", "ตอน", "ช่วง", "วัน", "เวลา", "ทั้ง", "ไม่", "ยัง", "จะ", "ครั้ง", "ขอ", "ดู", "ช่วย",
         "ใน", "ต่อ", "โดย", "ครึ่ง", "กว่า", "เศษ", "ราคาถูก", "ละก็", "ไว้ขาย", "ใช้", "สั่ง",
         "สั่งซื้อ", "กลุ่ม", "สมาชิก", "ทั้งวัน",
-    }  # fmt: skip
+    }
 )
+# fmt: on
 _TOPIC_MARKERS: Final = frozenset({"เรื่อง", "หัวข้อ", "ประเด็น"})
 _HONORIFICS: Final = frozenset({"นาย", "นาง", "นางสาว", "น.ส.", "คุณ", "ลุง", "ป้า"})
 _TRIM: Final = " :;,.-–=/"
@@ -113,15 +118,17 @@ def parse(text: str, today: date) -> Parsed:
       bot asked); a negated report ("ไม่ได้ขาย") is unknown with ``negated=True`` and no figures
     - person: a name after นาย/นาง/นางสาว/น.ส./คุณ/ลุง/ป้า, for any report intent
     """
+    if isinstance(today, datetime):
+        today = today.date()  # a datetime does not compare with dates
     clean = normalize_text(text)
     slash, body = _slash_command(clean)
     scan = scan_dates(body, today)
     tokens, hits = find_keywords(tokenize(scan.text))
     choice = choose_intent(hits, slash, month_named=scan.month is not None)
     intent = choice.intent
-    draft = _Draft(ambiguous=list(scan.ambiguous))
     if intent in ("help", "undo") or choice.negated:
-        return _freeze(choice, draft, clean, None, None)
+        return _freeze(choice, _Draft(), clean, None, None)  # nothing to record, nothing to ask
+    draft = _Draft(ambiguous=list(scan.ambiguous))
     mentions = find_mentions(tokens)
     if intent not in _NO_FIGURES:
         _fill_figures(intent, mentions, draft)
@@ -136,7 +143,7 @@ def parse(text: str, today: date) -> Parsed:
 
 
 def _slash_command(text: str) -> tuple[Intent | None, str]:
-    """"/sale ไข่ 30 ฟอง" → ("sale", "ไข่ 30 ฟอง"); unknown commands are left in the text."""
+    """ "/sale ไข่ 30 ฟอง" → ("sale", "ไข่ 30 ฟอง"); unknown commands are left in the text."""
     match = _SLASH.match(text)
     if match is None:
         return None, text
@@ -198,12 +205,17 @@ def _value(mention: Mention) -> Decimal:
 
 def _single(values: Iterable[Decimal]) -> Decimal | None:
     """The one value when all candidates agree, else None."""
-    distinct = set(values)
-    return distinct.pop() if len(distinct) == 1 else None
+    first: Decimal | None = None
+    for value in values:
+        if first is None:
+            first = value
+        elif value != first:
+            return None
+    return first
 
 
 def _sale_like(intent: Intent, mentions: list[Mention], draft: _Draft) -> None:
-    people_labels: set[Label] = {"attend"}
+    people_labels: set[Label] = {"attend", "absent"}
     bare = [m for m in mentions if m.kind == "bare" and not (m.labels & people_labels)]
     money_mentions = [m for m in mentions if m.kind == "money"]
     # A number without a unit is money for sales and account-book lines ("ขายผัก 200"), and
@@ -224,10 +236,11 @@ def _sale_like(intent: Intent, mentions: list[Mention], draft: _Draft) -> None:
         else:
             draft.amount = chosen
 
-    if len(quantities) == 1 or _single(_value(q) for q in quantities) is not None:
-        if len({q.unit.name if q.unit else None for q in quantities}) == 1:
-            draft.quantity = _value(quantities[0])
-            draft.unit = quantities[0].unit.name if quantities[0].unit else None
+    same_value = _single(_value(q) for q in quantities) is not None
+    same_unit = len({q.unit.name if q.unit else None for q in quantities}) == 1
+    if same_value and same_unit:  # one quantity, or the same one repeated
+        draft.quantity = _value(quantities[0])
+        draft.unit = quantities[0].unit.name if quantities[0].unit else None
     if quantities and draft.quantity is None:
         draft.ask("quantity", "item")  # "ไข่ 50 ฟอง ผัก 3 กำ": several products
 
@@ -285,7 +298,9 @@ def _monthly(mentions: list[Mention], draft: _Draft) -> None:
     labelled: dict[str, list[Decimal]] = {"income": [], "expenses": [], "balance": []}
     unlabelled: list[Decimal] = []
     for mention in candidates:
-        field_name = next((f for f in ("income", "expenses", "balance") if f in mention.labels), None)
+        field_name = next(
+            (f for f in ("income", "expenses", "balance") if f in mention.labels), None
+        )
         if field_name is None:
             unlabelled.append(_value(mention))
         else:
@@ -307,8 +322,9 @@ def _monthly(mentions: list[Mention], draft: _Draft) -> None:
 
 
 def _attendees(mentions: list[Mention], draft: _Draft) -> None:
-    people = [m for m in mentions if m.kind == "people"]
-    labelled = [m for m in mentions if "attend" in m.labels and m.kind in ("people", "bare")]
+    present = [m for m in mentions if "absent" not in m.labels]  # "ไม่มาประชุม 3 คน"
+    people = [m for m in present if m.kind == "people"]
+    labelled = [m for m in present if "attend" in m.labels and m.kind in ("people", "bare")]
     chosen = labelled or people
     if not chosen:
         return
@@ -371,11 +387,7 @@ def _runs(tokens: list[Token], start: int = 0) -> list[str]:
 def _first_hit_index(tokens: list[Token], hits: list[Hit], choice: IntentChoice) -> int:
     """Token index just after the first live keyword of the chosen intent (0 if none)."""
     hit = next(
-        (
-            h
-            for h in hits
-            if not h.negated and any(i == choice.intent for i, _ in h.keyword.scores)
-        ),
+        (h for h in hits if not h.negated and any(i == choice.intent for i, _ in h.keyword.scores)),
         None,
     )
     if hit is None:
@@ -403,21 +415,23 @@ def _topics(tokens: list[Token], hits: list[Hit], intent: Intent) -> str | None:
     "แนะนำให้ทำบัญชี" keeps its "แนะนำ"; after a marker ("เรื่อง") only what follows is kept.
     """
     strong: set[tuple[int, int]] = {
-        (h.start, h.end)
-        for h in hits
-        if any(i == intent and w >= 20 for i, w in h.keyword.scores)
+        (h.start, h.end) for h in hits if any(i == intent and w >= 20 for i, w in h.keyword.scores)
     }
     pieces: list[str] = []
     position = 0
+    marked = False
     for token in tokens:
         start, end = position, position + len(token.text)
         position = end
-        if token.text in _TOPIC_MARKERS and token.role is None:
-            pieces = []  # keep only what follows the (last) marker
+        if not marked and token.text in _TOPIC_MARKERS and token.role is None:
+            pieces = []  # keep only what follows the first marker
+            marked = True
             continue
-        if token.role == "keyword" and any(s <= start and end <= e for s, e in strong):
-            pieces.append(" ")
-        elif token.role in ("number", "unit", "currency", "label") or token.kind == "num":
+        if (
+            (token.role == "keyword" and any(s <= start and end <= e for s, e in strong))
+            or token.role in ("number", "unit", "currency", "label")
+            or token.kind == "num"
+        ):
             pieces.append(" ")
         else:
             pieces.append(token.text)

@@ -12,22 +12,21 @@ from being read as a number or a unit. Then, in order:
 
 from __future__ import annotations
 
-import os
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, Literal
 
+# pythainlp is imported only after bot/nlu/__init__.py has set PYTHAINLP_READ_ONLY/OFFLINE
+# (a package's __init__ always runs before its submodules).
+from pythainlp.corpus.common import thai_words
+from pythainlp.tokenize import newmm
+from pythainlp.util import Trie, dict_trie
+
 from bot.nlu import money, numbers, units
 from bot.nlu.normalize import is_particle
-
-# Offline and read-only: see bot/nlu/__init__.py (repeated here so importing this module
-# directly, e.g. from a benchmark, behaves the same).
-os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
-os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
-
-from pythainlp.tokenize import word_tokenize  # noqa: E402  (after the environment is set)
 
 TokenKind = Literal["word", "num", "space", "punct", "latin", "repeat"]
 
@@ -60,6 +59,7 @@ _ABBREVIATIONS: Final = frozenset({"บ.", "กก.", "ชม.", "สต.", "น
 # "ค", "ต", "จ" begin many real words.
 _LAYOUT_DIGITS: Final = str.maketrans("ๅภถคตจ", "145890")
 _LAYOUT_TOKEN: Final = re.compile(r"[ๅภถคตจ]{2,6}")
+_LAYOUT_WORDS: Final = frozenset({"ตค"})  # made of those letters but a word: ต.ค. undotted
 _LAUGH_DIGITS: Final = re.compile(r"5{3,}")
 _K_SUFFIX: Final = frozenset({"k", "K"})
 _APPROX_AFTER: Final = frozenset({"กว่า", "กว่าๆ", "ปลายๆ", "เศษ"})
@@ -84,15 +84,25 @@ def significant(tokens: list[Token], start: int, step: int = 1) -> Iterator[int]
 
 
 def next_significant(tokens: list[Token], index: int) -> Token | None:
-    return next((tokens[i] for i in significant(tokens, index + 1)), None)
+    for following in range(index + 1, len(tokens)):
+        if tokens[following].kind != "space":
+            return tokens[following]
+    return None
 
 
 def previous_significant(tokens: list[Token], index: int) -> Token | None:
-    return next((tokens[i] for i in significant(tokens, index - 1, -1)), None)
+    for preceding in range(index - 1, -1, -1):
+        if tokens[preceding].kind != "space":
+            return tokens[preceding]
+    return None
 
 
 def is_unit_word(token: Token | None) -> bool:
-    return token is not None and token.kind in ("word", "latin") and units.lookup(token.text) is not None
+    return (
+        token is not None
+        and token.kind in ("word", "latin")
+        and units.lookup(token.text) is not None
+    )
 
 
 def is_currency_word(token: Token | None) -> bool:
@@ -102,10 +112,29 @@ def is_currency_word(token: Token | None) -> bool:
 # --- stage 1: segmentation -------------------------------------------------------------
 
 
+@functools.cache
+def _dictionary() -> Trie:
+    """newmm's bundled word list plus every Thai unit spelling and its "<unit>ละ" form.
+
+    Without them newmm cuts "แพค" into แพ/ค and "แพคละ" into แพ/คละ. Built on first use
+    (about as long as newmm's own first call, which this replaces), then shared.
+    """
+    spellings = {word for word in units.UNITS if _THAI_RUN.fullmatch(word)}
+    per_unit = {
+        word + "ละ"
+        for word, unit in units.UNITS.items()
+        if _THAI_RUN.fullmatch(word) and unit.kind in ("product", "land")
+    }
+    return dict_trie(frozenset(thai_words()) | spellings | per_unit)
+
+
 def _raw_tokens(text: str) -> list[Token]:
     if not text:
         return []
-    pieces = word_tokenize(text, engine="newmm")
+    # newmm.segment is what word_tokenize(engine="newmm") calls. Calling it directly saves the
+    # wrapper's ~15 µs of post-processing (re-joining broken numbers, whitespace options):
+    # newmm already keeps "1,500.50" whole and _SEGMENT below handles the non-Thai pieces.
+    pieces = newmm.segment(text, _dictionary())
     if "".join(pieces) != text:  # newmm never did this in testing; stay correct if it does
         pieces = [text]
     tokens: list[Token] = []
@@ -149,7 +178,9 @@ def _join_abbreviations(tokens: list[Token]) -> list[Token]:
 
 
 def _word_atoms(token: Token) -> list[str] | None:
-    return numbers.split_number_words(token.text) if token.kind == "word" else None
+    if token.kind != "word" or token.text[:1] not in numbers.NUMBER_WORD_INITIALS:
+        return None  # cheap filter: most words cannot start a number word
+    return numbers.split_number_words(token.text)
 
 
 def _assemble_numbers(tokens: list[Token]) -> list[Token]:
@@ -308,7 +339,7 @@ def _stands_alone(tokens: list[Token], index: int) -> bool:
     """A wrong-layout number is believed only as its own word followed by a unit or money
     word, or alone between spaces, and never when it is just laughter ("ถถ")."""
     text = tokens[index].text
-    if set(text) == {"ถ"}:
+    if set(text) == {"ถ"} or text in _LAYOUT_WORDS:
         return False
     before = tokens[index - 1] if index > 0 else None
     after = tokens[index + 1] if index + 1 < len(tokens) else None

@@ -23,7 +23,15 @@ UnitKind = Literal["product", "land", "people", "times", "time"]
 class Unit:
     name: str  # canonical spelling
     kind: UnitKind
-    hours: Decimal | None = None  # for time units: hours in one unit
+    # time units: hours in one unit as a ratio, so 30 นาที is exactly 0.5 h (1/60 is not a
+    # finite decimal)
+    hours_per_unit: tuple[int, int] | None = None
+
+    def to_hours(self, value: Decimal) -> Decimal | None:
+        if self.hours_per_unit is None:
+            return None
+        numerator, denominator = self.hours_per_unit
+        return value * numerator / denominator
 
 
 def _same(kind: UnitKind, *names: str) -> dict[str, Unit]:
@@ -32,12 +40,13 @@ def _same(kind: UnitKind, *names: str) -> dict[str, Unit]:
 
 KILOGRAM: Final = Unit("กิโลกรัม", "product")
 PACK: Final = Unit("แพ็ค", "product")
-HOUR: Final = Unit("ชั่วโมง", "time", Decimal(1))
+HOUR: Final = Unit("ชั่วโมง", "time", (1, 1))
 # A working day is counted as 8 hours, so ครึ่งวัน = 4 h. Days count as hours only in work
 # reports (see parser.py); "อบรม 5 วัน" is a duration, not hours worked.
-DAY: Final = Unit("วัน", "time", Decimal(8))
-MINUTE: Final = Unit("นาที", "time", Decimal(1) / Decimal(60))
+DAY: Final = Unit("วัน", "time", (8, 1))
+MINUTE: Final = Unit("นาที", "time", (1, 60))
 
+# fmt: off
 UNITS: Final[dict[str, Unit]] = {
     **dict.fromkeys(["กิโล", "กก.", "กก", "กิโลกรัม", "โล", "กิโลฯ", "kg", "กิโลฯ."], KILOGRAM),
     **dict.fromkeys(["แพ็ค", "แพ็ก", "แพค", "แพก"], PACK),
@@ -47,7 +56,7 @@ UNITS: Final[dict[str, Unit]] = {
         "ฟอง", "ตัว", "ถุง", "ขวด", "ชิ้น", "กล่อง", "ต้น", "หวี", "เครือ", "มัด", "กำ", "ลูก",
         "ผล", "ใบ", "หัว", "กระปุก", "ห่อ", "แผง", "ถาด", "ตะกร้า", "กระสอบ", "โหล", "ถัง", "ก้อน",
         "ผืน", "ชุด", "ซอง", "กระป๋อง", "อัน", "แก้ว", "จาน", "พวง", "ดอก", "คู่", "เข่ง", "ลัง",
-    ),  # fmt: skip
+    ),
     **_same("land", "ไร่", "งาน", "ตารางวา"),
     **_same("people", "คน", "ราย", "ครัวเรือน", "หลัง", "หลังคาเรือน", "ท่าน"),
     **_same("times", "ครั้ง", "รอบ"),
@@ -55,6 +64,7 @@ UNITS: Final[dict[str, Unit]] = {
     "วัน": DAY,
     **dict.fromkeys(["นาที", "น.ที"], MINUTE),
 }
+# fmt: on
 
 # "ตัวละ", "โลละ", "ฟองๆละ": newmm sometimes keeps unit+ละ as one token.
 _UNIT_PRICE_TOKEN: Final = re.compile(r"(.+?)ๆ?ละ")

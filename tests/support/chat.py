@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import func, select
 

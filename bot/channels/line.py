@@ -1,0 +1,458 @@
+"""LINE Messaging API: verify and normalise webhooks, render and send replies.
+
+Only this module knows LINE. `LineAdapter` turns a signed webhook body into channel-free
+`InboundMessage`s (every event type it does not handle is skipped by name and logged);
+`LineTransport` renders a `Reply` into LINE messages and sends it: with the reply token when
+the sender says it may still be used, else by push with `X-Line-Retry-Key`.
+
+line-bot-sdk 3.x facts this relies on: `WebhookParser` (not `WebhookHandler`, which never awaits
+async handlers); a known event type that fails to parse becomes `UnknownEvent`;
+`AsyncApiClient` must be created inside the running event loop and closed on shutdown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    ImageMessage,
+    MessageAction,
+    PushMessageRequest,
+    QuickReplyItem,
+    ReplyMessageRequest,
+    TextMessage,
+)
+from linebot.v3.messaging import QuickReply as LineQuickReply
+from linebot.v3.models.events import UnknownEvent
+from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhooks import (
+    FollowEvent,
+    GroupSource,
+    JoinEvent,
+    LeaveEvent,
+    MessageEditedEvent,
+    MessageEvent,
+    PostbackEvent,
+    RoomSource,
+    TextMessageContent,
+    UnfollowEvent,
+    UnsendEvent,
+    UserMentionee,
+    UserSource,
+)
+
+from bot.channels.base import (
+    Delivery,
+    Inbound,
+    Outgoing,
+    Permanent,
+    QuotaExhausted,
+    Rate,
+    RateLimits,
+    Retryable,
+    SendError,
+    Throttled,
+    WebhookRejected,
+    split_text,
+    utf16_cut,
+)
+from bot.messages import EventKind, InboundMessage, Reply
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "line"
+MAX_TEXT = 5000
+MAX_MESSAGES = 5  # per reply or push call
+MAX_QUICK_REPLIES = 13
+MAX_LABEL = 20
+MAX_ACTION_TEXT = 300
+QUOTA_MESSAGE = "You have reached your monthly limit"
+INVALID_REPLY_TOKEN = "Invalid reply token"
+
+
+# --- inbound -------------------------------------------------------------------------------
+
+
+class LineAdapter:
+    """Verifies X-Line-Signature and normalises events. Pure: no network, no database."""
+
+    channel = CHANNEL
+
+    def __init__(self, channel_secret: str) -> None:
+        self._parser = WebhookParser(channel_secret)
+
+    def parse(self, body: bytes, signature: str | None) -> Inbound:
+        if not signature:
+            raise WebhookRejected(400, "missing X-Line-Signature")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise WebhookRejected(400, "body is not UTF-8") from error
+        try:
+            events = self._parser.parse(text, signature)
+        except InvalidSignatureError as error:
+            raise WebhookRejected(400, "bad X-Line-Signature") from error
+        except (ValueError, KeyError, TypeError) as error:
+            raise WebhookRejected(400, f"malformed webhook body: {error}") from error
+        inbound = Inbound()
+        for event in events:
+            message = self.normalise(event)
+            if message is None:
+                kind = str(getattr(event, "type", type(event).__name__))
+                inbound.skipped.append(kind)
+            else:
+                inbound.messages.append(message)
+        return inbound
+
+    def normalise(self, event: Any) -> InboundMessage | None:
+        """One SDK event → one InboundMessage, or None (skipped, with a log line saying why)."""
+        event_type = getattr(event, "type", type(event).__name__)
+        event_id = getattr(event, "webhook_event_id", None)
+        if isinstance(event, UnknownEvent):
+            # A type this SDK does not know, or a known type whose fields did not validate.
+            log.info("line: skipped unknown %s event %s", event_type, event_id)
+            return None
+        mode = getattr(event, "mode", None)
+        mode = getattr(mode, "value", mode)
+        if mode is not None and mode != "active":
+            log.info("line: skipped %s event %s in %s mode", event_type, event_id, mode)
+            return None
+        source = _source(getattr(event, "source", None))
+        if source is None:
+            log.info("line: skipped %s event %s: unknown source", event_type, event_id)
+            return None
+        chat_id, user_id, is_group = source
+        base: dict[str, Any] = {
+            "channel": CHANNEL,
+            "chat_id": chat_id,
+            "is_group": is_group,
+            "event_id": event_id,
+            "sent_at": _instant(getattr(event, "timestamp", None)),
+        }
+
+        kind: EventKind
+        if isinstance(event, (MessageEvent, MessageEditedEvent)):
+            content = event.message
+            if not isinstance(content, TextMessageContent):
+                log.info(
+                    "line: skipped %s message %s (only text is understood)",
+                    getattr(content, "type", "?"),
+                    event_id,
+                )
+                return None
+            if user_id is None:
+                log.info(
+                    "line: skipped message %s in %s: no userId to attribute it", event_id, chat_id
+                )
+                return None
+            text, addressed = _strip_self_mentions(content)
+            kind = "edit" if isinstance(event, MessageEditedEvent) else "text"
+            return InboundMessage(
+                **base,
+                sender_id=user_id,
+                text=text,
+                kind=kind,
+                message_id=content.id,
+                reply_token=event.reply_token,
+                addressed=addressed,
+            )
+        if isinstance(event, PostbackEvent):
+            if user_id is None:
+                log.info("line: skipped postback %s: no userId", event_id)
+                return None
+            return InboundMessage(
+                **base,
+                sender_id=user_id,
+                text=event.postback.data,
+                kind="postback",
+                reply_token=event.reply_token,
+                addressed=True,
+            )
+        if isinstance(event, FollowEvent):
+            return InboundMessage(
+                **base, sender_id=user_id or chat_id, kind="follow", reply_token=event.reply_token
+            )
+        if isinstance(event, UnfollowEvent):
+            return InboundMessage(**base, sender_id=user_id or chat_id, kind="unfollow")
+        if isinstance(event, JoinEvent):
+            # The bot was added to a group chat: nobody in particular sent this.
+            return InboundMessage(
+                **base, sender_id=user_id or chat_id, kind="join", reply_token=event.reply_token
+            )
+        if isinstance(event, LeaveEvent):
+            return InboundMessage(**base, sender_id=user_id or chat_id, kind="leave")
+        if isinstance(event, UnsendEvent):
+            return InboundMessage(
+                **base,
+                sender_id=user_id or chat_id,
+                kind="unsend",
+                message_id=event.unsend.message_id,
+            )
+        log.info("line: skipped %s event %s (not handled)", event_type, event_id)
+        return None
+
+
+def _source(source: Any) -> tuple[str, str | None, bool] | None:
+    """(chat id to answer in, the person's user id if known, is it a group chat)."""
+    if isinstance(source, UserSource) and source.user_id:
+        return source.user_id, source.user_id, False
+    if isinstance(source, GroupSource):
+        return source.group_id, source.user_id, True
+    if isinstance(source, RoomSource):
+        return source.room_id, source.user_id, True
+    return None
+
+
+def _instant(timestamp_ms: Any) -> datetime | None:
+    if isinstance(timestamp_ms, int):
+        return datetime.fromtimestamp(timestamp_ms / 1000, tz=UTC)
+    return None
+
+
+def _strip_self_mentions(content: TextMessageContent) -> tuple[str, bool]:
+    """Removes "@bot" mentions of this bot from the text; says whether there was one."""
+    text = content.text
+    mention = content.mention
+    if mention is None or not mention.mentionees:
+        return text, False
+    own = sorted(
+        (m for m in mention.mentionees if isinstance(m, UserMentionee) and m.is_self),
+        key=lambda m: m.index,
+        reverse=True,  # cut from the end so earlier offsets stay valid
+    )
+    for mentionee in own:
+        text, _ = utf16_cut(text, mentionee.index, mentionee.length)
+    return " ".join(text.split()) if own else text, bool(own)
+
+
+# --- outbound ------------------------------------------------------------------------------
+
+
+def render(reply: Reply, public_base_url: str | None) -> list[Any]:
+    """A channel-free Reply → at most five LINE message objects, quick replies on the last.
+    A document becomes a download link; a picture needs PUBLIC_BASE_URL over https."""
+    texts = split_text(reply.text, MAX_TEXT) if reply.text else []
+    base = _https_base(public_base_url) if (reply.image or reply.document) else None
+    if reply.document is not None:
+        name = reply.document.filename
+        if base is not None:
+            texts.append(f"📎 {name}\n{base}/files/{reply.document.key}")
+        else:
+            texts.append(f"📎 {name}: ขอรับไฟล์ได้จากพัฒนากรค่ะ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)")
+    image_url = f"{base}/files/{reply.image.key}" if reply.image and base else None
+    if reply.image is not None and image_url is None:
+        texts.append(
+            f"[{reply.image.alt or 'รูปภาพ'}: ยังแสดงรูปใน LINE ไม่ได้ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)]"
+        )
+    room = MAX_MESSAGES - (1 if image_url else 0)
+    if len(texts) > room:
+        note = "\n…(ข้อความยาวเกินไป ตัดส่วนท้ายออก)"
+        tail = "\n".join(texts[room - 1 :])
+        texts = [*texts[: room - 1], tail[: MAX_TEXT - len(note)] + note]
+    quick = _quick_reply(reply)
+    messages: list[Any] = []
+    for i, chunk in enumerate(texts):
+        last = i == len(texts) - 1 and image_url is None
+        messages.append(TextMessage(text=chunk, quick_reply=quick if last else None))
+    if image_url is not None:
+        messages.append(
+            ImageMessage(
+                original_content_url=image_url, preview_image_url=image_url, quick_reply=quick
+            )
+        )
+    return messages
+
+
+def _https_base(public_base_url: str | None) -> str | None:
+    base = (public_base_url or "").rstrip("/")
+    if base.startswith("https://"):
+        return base
+    log.warning("line: pictures and files need PUBLIC_BASE_URL=https://… (LINE fetches them)")
+    return None
+
+
+def label(text: str, limit: int = MAX_LABEL) -> str:
+    """A quick-reply label LINE accepts (≤ 20 characters), cut with "…" where needed, never
+    between a Thai letter and the vowel or tone marks written above or below it."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    while cut > 1 and unicodedata.category(text[cut]) == "Mn":
+        cut -= 1
+    return text[:cut].rstrip() + "…"
+
+
+def _quick_reply(reply: Reply) -> LineQuickReply | None:
+    if not reply.quick_replies:
+        return None
+    items = [
+        QuickReplyItem(
+            action=MessageAction(label=label(q.label), text=q.message[:MAX_ACTION_TEXT])
+        )
+        for q in reply.quick_replies[:MAX_QUICK_REPLIES]
+    ]
+    return LineQuickReply(items=items)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    status: int
+    message: str
+    retry_after: float | None
+
+
+def _failure(error: ApiException) -> _Failure:
+    message = ""
+    body = getattr(error, "body", None)
+    if body:
+        try:
+            data = json.loads(body)
+            message = str(data.get("message", "")) if isinstance(data, dict) else ""
+        except (ValueError, TypeError):
+            message = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    headers = getattr(error, "headers", None) or {}
+    retry_after: float | None = None
+    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
+    if raw:
+        try:
+            retry_after = float(raw)
+        except ValueError:
+            retry_after = None
+    return _Failure(int(error.status or 0), message, retry_after)
+
+
+def classify(failure: _Failure, what: str) -> SendError:
+    """A LINE API error → the sender's typed error."""
+    detail = f"line {what}: {failure.status} {failure.message}".strip()
+    if failure.status == 429:
+        if QUOTA_MESSAGE.lower() in failure.message.lower():
+            return QuotaExhausted(detail)
+        if failure.retry_after is not None:
+            return Throttled(detail, failure.retry_after)
+        return Retryable(detail)
+    if failure.status >= 500 or failure.status in (0, 401, 408):
+        # 401: a wrong or revoked access token is an operator's mistake that can be fixed.
+        return Retryable(detail)
+    # 403 is "Access to this API is not available for your account" (the plan), not a block:
+    # LINE tells us about blocks with an unfollow event instead.
+    return Permanent(detail)
+
+
+class LineTransport:
+    """Sends outbox rows through the LINE Messaging API (reply first, push otherwise)."""
+
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        api: AsyncMessagingApi,
+        *,
+        public_base_url: str | None,
+        messages_per_second: float = 100.0,
+        timeout: float = 10.0,
+    ) -> None:
+        self._api = api
+        self._public_base_url = public_base_url
+        self._timeout = timeout
+        self.limits = RateLimits(overall=Rate(messages_per_second, max(1.0, messages_per_second)))
+
+    def is_group(self, recipient: str) -> bool:
+        return recipient.startswith(("C", "R"))  # group and room ids; user ids start with U
+
+    async def send(self, message: Outgoing) -> Delivery:
+        batch = render(message.reply, self._public_base_url)
+        if not batch:
+            return Delivery(pushed=0, parts=0)
+        if message.reply_token:
+            token = message.reply_token
+            failure = await self._attempt(
+                lambda: self._api.reply_message(
+                    ReplyMessageRequest(reply_token=token, messages=batch),
+                    _request_timeout=self._timeout,
+                ),
+                "reply",
+            )
+            if failure is None:
+                return Delivery(pushed=0)
+            if not (
+                failure.status == 400 and INVALID_REPLY_TOKEN.lower() in failure.message.lower()
+            ):
+                raise classify(failure, "reply")
+            log.info(
+                "line: reply token of outbox %s was used or expired; pushing", message.outbox_id
+            )
+        if not message.push_allowed:
+            raise QuotaExhausted("line push: the monthly push quota is already used up")
+        retry_key = message.retry_key or str(uuid.uuid4())
+        failure = await self._attempt(
+            lambda: self._api.push_message(
+                PushMessageRequest(to=message.recipient, messages=batch),
+                x_line_retry_key=retry_key,
+                _request_timeout=self._timeout,
+            ),
+            "push",
+        )
+        if failure is not None:
+            if failure.status != 409:
+                raise classify(failure, "push")
+            # 409 for a retry key LINE already accepted: an earlier try of this very push
+            # got through even though its answer was lost. Delivered once; nothing to do.
+            log.info("line: push of outbox %s was already accepted", message.outbox_id)
+        return Delivery(pushed=1)
+
+    async def _attempt(self, request: Callable[[], Awaitable[Any]], what: str) -> _Failure | None:
+        """Runs one API call; None on success, the API's answer on an HTTP error."""
+        try:
+            await request()
+        except ApiException as error:
+            return _failure(error)
+        except TimeoutError as error:
+            raise Retryable(f"line {what}: timed out") from error
+        except aiohttp.ClientError as error:
+            raise Retryable(f"line {what}: {type(error).__name__}: {error}") from error
+        return None
+
+
+class LineChannel:
+    """The LINE API client's lifetime: open inside the running loop, close on shutdown."""
+
+    def __init__(self, client: AsyncApiClient, transport: LineTransport) -> None:
+        self.client = client
+        self.transport = transport
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        access_token: str,
+        api_base_url: str,
+        public_base_url: str | None,
+        messages_per_second: float,
+        timeout: float,
+    ) -> LineChannel:
+        configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
+        client = AsyncApiClient(configuration)
+        api = AsyncMessagingApi(client)
+        transport = LineTransport(
+            api,
+            public_base_url=public_base_url,
+            messages_per_second=messages_per_second,
+            timeout=timeout,
+        )
+        return cls(client, transport)
+
+    async def close(self) -> None:
+        await self.client.close()

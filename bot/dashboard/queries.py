@@ -1,0 +1,571 @@
+"""What the dashboard pages show, read with a few grouped queries per page (never one query per
+group per fact). Who may see what is decided by bot/services/reports.py (`district_groups`,
+`officer_may_see`); whether a visit is due and how overdue comes from scheduler/policy.py, the
+same rules the follow-up reminders use."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.handlers.activity import KIND_NAMES
+from bot.handlers.format import baht, quantity, thai_month
+from bot.reports.queries import add_months, months_ending, sales_by_month, year_month
+from bot.services import reports
+from bot.services.actors import Actor
+from bot.services.reports import GroupMonthReport
+from bot.storage.models import (
+    Activity,
+    Area,
+    Meeting,
+    MonthlyFigures,
+    OccupationGroup,
+    Officer,
+    Person,
+    RecordMixin,
+    Role,
+    Sale,
+    Visit,
+    WorkLog,
+)
+from bot.storage.unit_of_work import UnitOfWork
+from scheduler import policy
+from scheduler.policy import Cadence, GroupFacts, Moment, VisitDue
+
+TREND_MONTHS = 6  # the overview's sparkline
+CHART_MONTHS = 12  # the group page's chart
+TIMELINE_LIMIT = 40
+VISITS_LIMIT = 20
+FIGURES_LIMIT = 36
+
+ROLE_NAMES: dict[str, str] = {Role.CHAIR: "ประธาน", Role.TREASURER: "เหรัญญิก", Role.MEMBER: "สมาชิก"}
+_ROLE_ORDER: dict[str, int] = {Role.CHAIR: 0, Role.TREASURER: 1, Role.MEMBER: 2}
+
+# Figures of the previous month (treasurers send them after the month ends).
+SUBMITTED = "submitted"  # on time
+LATE = "late"  # submitted after the due day
+MISSING = "missing"  # not submitted and the due day has passed
+PENDING = "pending"  # not submitted, still before the due day
+NOT_DUE = "not_due"  # the group did not exist in that month
+
+
+@dataclass(frozen=True, slots=True)
+class VisitStatus:
+    """The officer's visit to one group in the current period (calendar week or month)."""
+
+    every: str  # policy.WEEK | policy.MONTH
+    last_visit: date | None
+    due: VisitDue | None  # None: visited this period (or reminders off for the group)
+    enabled: bool
+
+    @property
+    def overdue_days(self) -> int | None:
+        return None if self.due is None else self.due.overdue_days
+
+    @property
+    def level(self) -> str:
+        """overdue (past the due date) | due (due this period, not yet late) | ok | off"""
+        if not self.enabled:
+            return "off"
+        if self.due is None:
+            return "ok"
+        return "overdue" if self.due.overdue_days > 0 else "due"
+
+
+@dataclass(frozen=True, slots=True)
+class FiguresStatus:
+    month: date  # the month the figures are about (the previous calendar month)
+    state: str  # SUBMITTED | LATE | MISSING | PENDING | NOT_DUE
+    due_on: date  # the last day they are on time
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    group_id: int
+    name: str
+    occupation: str
+    village: str
+    founded_on: date
+    age_months: int
+    visit: VisitStatus
+    meetings: int  # this month
+    figures: FiguresStatus
+    sales: Decimal  # this month
+    trend: tuple[tuple[date, Decimal], ...]  # oldest first, ending with this month
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    district: str
+    province: str | None
+    today: date
+    now: datetime
+    month: date
+    rows: list[GroupRow]
+
+    @property
+    def figures_month(self) -> date:
+        """The month whose figures treasurers are sending now (the previous one)."""
+        return add_months(self.month, -1)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for row in self.rows if row.visit.level == "overdue")
+
+    @property
+    def figures_missing(self) -> int:
+        return sum(1 for row in self.rows if row.figures.state == MISSING)
+
+    @property
+    def no_meeting(self) -> int:
+        return sum(1 for row in self.rows if row.meetings == 0)
+
+    @property
+    def sales(self) -> Decimal:
+        return sum((row.sales for row in self.rows), Decimal(0))
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole calendar months from `start` to `end` (0 when less than one)."""
+    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+    return max(months, 0)
+
+
+def age_text(months: int) -> str:
+    if months < 1:
+        return "ไม่ถึง 1 เดือน"
+    years, rest = divmod(months, 12)
+    if not years:
+        return f"{rest} เดือน"
+    return f"{years} ปี" + (f" {rest} เดือน" if rest else "")
+
+
+def visit_status(
+    group: OccupationGroup, last_visit: date | None, cadence: Cadence, moment: Moment
+) -> VisitStatus:
+    """The reminder policy's answer for this group, kept for display."""
+    own = cadence.override(group.settings or None)
+    facts = GroupFacts(
+        group_id=group.id,
+        name=group.name,
+        officer_id=group.officer_id,
+        founded_on=group.founded_on,
+        last_visit=last_visit,
+    )
+    weekly = policy.is_new_group(group.founded_on, own, moment.today)
+    return VisitStatus(
+        every=policy.WEEK if weekly else policy.MONTH,
+        last_visit=last_visit,
+        due=policy.visit_due(facts, own, moment),
+        enabled=own.enabled,
+    )
+
+
+def figures_status(
+    group: OccupationGroup, first_created: datetime | None, moment: Moment, settings: Settings
+) -> FiguresStatus:
+    from bot.reports.export import submission_deadline
+
+    month = moment.prev_month_start
+    deadline = submission_deadline(month, settings.figures_escalate_day, settings.tz)
+    due_on = deadline.date() - timedelta(days=1)
+    if group.founded_on >= moment.month_start:
+        state = NOT_DUE
+    elif first_created is not None:
+        state = SUBMITTED if first_created < deadline else LATE
+    else:
+        state = MISSING if moment.now >= deadline else PENDING
+    return FiguresStatus(month, state, due_on)
+
+
+async def _pairs(uow: UnitOfWork, statement: Any) -> dict[Any, Any]:
+    """A two-column query as a dict (first column -> second)."""
+    return {key: value for key, value in await uow.session.execute(statement)}
+
+
+async def _rows(
+    uow: UnitOfWork, groups: Sequence[OccupationGroup], settings: Settings, moment: Moment
+) -> list[GroupRow]:
+    if not groups:
+        return []
+    ids = [g.id for g in groups]
+    villages: dict[int, str] = await _pairs(
+        uow, select(Area.id, Area.name).where(Area.id.in_({g.village_id for g in groups}))
+    )
+    last_visits: dict[int, date] = await _pairs(
+        uow,
+        select(Visit.group_id, func.max(Visit.on_date))
+        .where(
+            Visit.group_id.in_(ids),
+            Visit.withdrawn_at.is_(None),
+            Visit.on_date <= moment.today,
+        )
+        .group_by(Visit.group_id),
+    )
+    next_month = add_months(moment.month_start, 1)
+    meetings: dict[int, int] = await _pairs(
+        uow,
+        select(Meeting.group_id, func.count())
+        .where(
+            Meeting.group_id.in_(ids),
+            Meeting.withdrawn_at.is_(None),
+            Meeting.on_date >= moment.month_start,
+            Meeting.on_date < next_month,
+        )
+        .group_by(Meeting.group_id),
+    )
+    figures: dict[int, datetime] = await _pairs(
+        uow,
+        select(MonthlyFigures.group_id, func.min(MonthlyFigures.created_at))
+        .where(
+            MonthlyFigures.group_id.in_(ids),
+            MonthlyFigures.withdrawn_at.is_(None),
+            MonthlyFigures.month == moment.prev_month_start,
+        )
+        .group_by(MonthlyFigures.group_id),
+    )
+    window = months_ending(moment.month_start, TREND_MONTHS)
+    year, month = year_month(Sale.on_date)
+    sales: dict[tuple[int, date], Decimal] = {}
+    for group_id, y, m, total in await uow.session.execute(
+        select(Sale.group_id, year, month, func.sum(Sale.amount))
+        .where(
+            Sale.group_id.in_(ids),
+            Sale.withdrawn_at.is_(None),
+            Sale.on_date >= window[0],
+            Sale.on_date < next_month,
+        )
+        .group_by(Sale.group_id, year, month)
+    ):
+        sales[(int(group_id), date(int(y), int(m), 1))] = Decimal(total or 0)
+
+    cadence = Cadence.from_settings(settings)
+    rows = []
+    for group in groups:
+        trend = tuple((first, sales.get((group.id, first), Decimal(0))) for first in window)
+        rows.append(
+            GroupRow(
+                group_id=group.id,
+                name=group.name,
+                occupation=group.occupation,
+                village=villages.get(group.village_id, ""),
+                founded_on=group.founded_on,
+                age_months=months_between(group.founded_on, moment.today),
+                visit=visit_status(group, last_visits.get(group.id), cadence, moment),
+                meetings=int(meetings.get(group.id, 0)),
+                figures=figures_status(group, figures.get(group.id), moment, settings),
+                sales=trend[-1][1],
+                trend=trend,
+            )
+        )
+    return rows
+
+
+# --- sorting -----------------------------------------------------------------------------
+
+SORTS = ("overdue", "name", "village", "age", "meetings", "figures", "sales")
+_FIGURES_ORDER = {MISSING: 0, PENDING: 1, LATE: 2, SUBMITTED: 3, NOT_DUE: 4}
+
+
+def _overdue_key(row: GroupRow) -> tuple[Any, ...]:
+    # Groups with a visit due first, most overdue first (the digest's order, policy.order_visits),
+    # then those visited this period, then those with reminders off; by name among equals.
+    due = row.visit.due
+    rank = {"overdue": 0, "due": 0, "ok": 1, "off": 2}[row.visit.level]
+    return (rank, -(due.overdue_days if due else 0), thai_key(row.name), row.group_id)
+
+
+_LEADING_VOWEL = re.compile(r"([เแโใไ])([ก-ฮ])")
+
+
+def thai_key(text: str) -> str:
+    """Dictionary order for Thai: a leading vowel (เ แ โ ใ ไ) sorts after its consonant, so
+    "โนนดู่" files under น, as in a Thai dictionary, not after every other word."""
+    return _LEADING_VOWEL.sub(r"\2\1", text)
+
+
+_KEYS: dict[str, Any] = {
+    "overdue": _overdue_key,
+    "name": lambda r: (thai_key(r.name), r.group_id),
+    "village": lambda r: (thai_key(r.village), thai_key(r.name), r.group_id),
+    "age": lambda r: (-r.age_months, thai_key(r.name), r.group_id),  # oldest first
+    "meetings": lambda r: (r.meetings, thai_key(r.name), r.group_id),  # fewest first
+    "figures": lambda r: (_FIGURES_ORDER[r.figures.state], thai_key(r.name), r.group_id),
+    "sales": lambda r: (-r.sales, thai_key(r.name), r.group_id),  # highest first
+}
+
+
+def sort_rows(rows: list[GroupRow], by: str, reverse: bool = False) -> list[GroupRow]:
+    return sorted(rows, key=_KEYS.get(by, _overdue_key), reverse=reverse)
+
+
+async def overview(uow: UnitOfWork, actor: Actor, settings: Settings, now: datetime) -> Overview:
+    moment = Moment.of(now, settings.tz)
+    groups = await reports.district_groups(uow, actor)
+    assert actor.district_id is not None  # district_groups refuses anyone else
+    district = await uow.groups.area_by_id(actor.district_id)
+    province = (
+        await uow.groups.area_by_id(district.parent_id)
+        if district is not None and district.parent_id is not None
+        else None
+    )
+    rows = await _rows(uow, groups, settings, moment)
+    return Overview(
+        district=district.name if district else "",
+        province=province.name if province else None,
+        today=moment.today,
+        now=now,
+        month=moment.month_start,
+        rows=sort_rows(rows, "overdue"),
+    )
+
+
+# --- one group ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    name: str
+    role: str  # Role value
+    role_name: str
+    committee_role: str | None
+    since: date
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    on_date: date
+    created_at: datetime
+    kind: str  # sale | meeting | work | activity | visit | monthly
+    kind_name: str
+    text: str
+    who: str
+    withdrawn: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FiguresRevision:
+    month: date
+    revision: int
+    income: Decimal
+    expenses: Decimal
+    balance: Decimal
+    on_date: date
+    created_at: datetime
+    who: str
+    withdrawn: bool
+    current: bool  # the revision that counts for its month
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRow:
+    on_date: date
+    officer: str
+    notes: str | None
+    suggestions: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPage:
+    row: GroupRow
+    report: GroupMonthReport  # this month
+    previous_sales: Decimal  # last month's total, for the change
+    members: list[MemberRow]
+    months: list[tuple[date, Decimal]]  # CHART_MONTHS, oldest first
+    figures: list[FiguresRevision]
+    visits: list[VisitRow]
+    timeline: list[TimelineItem]
+    now: datetime
+
+    @property
+    def group(self) -> OccupationGroup:
+        return self.report.group
+
+
+async def visible_group(uow: UnitOfWork, actor: Actor, group_id: int) -> OccupationGroup | None:
+    """The group if this officer may see it; None for another district's group or none at all
+    (the pages answer both with the same 404, so ids cannot be probed)."""
+    group = await uow.groups.get(group_id)
+    if group is None or not await reports.officer_may_see(uow, actor, group):
+        return None
+    return group
+
+
+async def group_page(
+    uow: UnitOfWork, group: OccupationGroup, settings: Settings, now: datetime
+) -> GroupPage:
+    moment = Moment.of(now, settings.tz)
+    (row,) = await _rows(uow, [group], settings, moment)
+    report = await reports.group_month(uow, group.id, moment.month_start)
+    previous = moment.prev_month_start
+    previous_sales = await uow.records.sales_total(group.id, previous, moment.month_start)
+    members = [
+        MemberRow(
+            name=person.name,
+            role=membership.role,
+            role_name=ROLE_NAMES.get(membership.role, membership.role),
+            committee_role=membership.committee_role,
+            since=membership.since.astimezone(settings.tz).date(),
+        )
+        for membership, person in await uow.groups.members(group.id)
+    ]
+    members.sort(key=lambda m: (_ROLE_ORDER.get(m.role, 9), m.name))
+    return GroupPage(
+        row=row,
+        report=report,
+        previous_sales=previous_sales,
+        members=members,
+        months=await sales_by_month(uow, group.id, moment.month_start, CHART_MONTHS),
+        figures=await _figures(uow, group.id),
+        visits=await _visits(uow, group.id),
+        timeline=await _timeline(uow, group.id),
+        now=now,
+    )
+
+
+async def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return await _pairs(uow, select(Person.id, Person.name).where(Person.id.in_(ids)))
+
+
+async def _figures(uow: UnitOfWork, group_id: int) -> list[FiguresRevision]:
+    rows = (
+        await uow.session.scalars(
+            select(MonthlyFigures)
+            .where(MonthlyFigures.group_id == group_id)
+            .order_by(MonthlyFigures.month.desc(), MonthlyFigures.revision.desc())
+            .limit(FIGURES_LIMIT)
+        )
+    ).all()
+    names = await _names(uow, {r.recorded_by for r in rows})
+    counted: set[date] = set()
+    found = []
+    for r in rows:
+        current = r.withdrawn_at is None and r.month not in counted
+        if current:
+            counted.add(r.month)
+        found.append(
+            FiguresRevision(
+                month=r.month,
+                revision=r.revision,
+                income=r.income,
+                expenses=r.expenses,
+                balance=r.balance,
+                on_date=r.on_date,
+                created_at=r.created_at,
+                who=names.get(r.recorded_by, ""),
+                withdrawn=r.withdrawn_at is not None,
+                current=current,
+            )
+        )
+    return found
+
+
+async def _visits(uow: UnitOfWork, group_id: int) -> list[VisitRow]:
+    rows = await uow.session.execute(
+        select(Visit, Officer.name)
+        .join(Officer, Officer.id == Visit.officer_id)
+        .where(Visit.group_id == group_id, Visit.withdrawn_at.is_(None))
+        .order_by(Visit.on_date.desc(), Visit.id.desc())
+        .limit(VISITS_LIMIT)
+    )
+    return [VisitRow(v.on_date, name, v.notes, v.suggestions) for v, name in rows]
+
+
+_KIND_NAMES = {
+    "sale": "ขาย",
+    "meeting": "ประชุม",
+    "work": "งาน",
+    "activity": "กิจกรรม",
+    "visit": "พัฒนากรเยี่ยม",
+    "monthly": "ตัวเลขประจำเดือน",
+}
+_TIMELINE_MODELS: tuple[tuple[str, type[RecordMixin]], ...] = (
+    ("sale", Sale),
+    ("meeting", Meeting),
+    ("work", WorkLog),
+    ("activity", Activity),
+    ("visit", Visit),
+    ("monthly", MonthlyFigures),
+)
+
+
+async def _timeline(uow: UnitOfWork, group_id: int) -> list[TimelineItem]:
+    """The group's latest records of every kind, newest first (withdrawn ones marked)."""
+    found: list[tuple[str, Any]] = []
+    for kind, model in _TIMELINE_MODELS:
+        column: Any = model.group_id  # type: ignore[attr-defined]
+        records = (
+            await uow.session.scalars(
+                select(model)
+                .where(column == group_id)
+                .order_by(model.on_date.desc(), model.id.desc())
+                .limit(TIMELINE_LIMIT)
+            )
+        ).all()
+        found.extend((kind, r) for r in records)
+    found.sort(key=lambda item: (item[1].on_date, item[1].created_at), reverse=True)
+    found = found[:TIMELINE_LIMIT]
+    people = {r.recorded_by for _, r in found} | {
+        r.person_id for kind, r in found if kind == "work"
+    }
+    names = await _names(uow, people)
+    return [
+        TimelineItem(
+            on_date=r.on_date,
+            created_at=r.created_at,
+            kind=kind,
+            kind_name=_KIND_NAMES[kind],
+            text=_describe(kind, r, names),
+            who=names.get(r.recorded_by, ""),
+            withdrawn=r.withdrawn_at is not None,
+        )
+        for kind, r in found
+    ]
+
+
+def _describe(kind: str, r: Any, names: dict[int, str]) -> str:
+    parts: list[str] = []
+    if kind == "sale":
+        parts.append(r.item)
+        if r.quantity is not None:
+            parts.append(f"{quantity(r.quantity)} {r.unit or ''}".strip())
+        parts.append(baht(r.amount))
+    elif kind == "meeting":
+        if r.attendees is not None:
+            parts.append(f"ผู้เข้าร่วม {r.attendees} คน")
+        if r.topics:
+            parts.append(f"เรื่อง {r.topics}")
+        if r.decisions:
+            parts.append(f"มติ {r.decisions}")
+    elif kind == "work":
+        parts.append(names.get(r.person_id, ""))
+        if r.hours is not None:
+            parts.append(f"{quantity(r.hours)} ชั่วโมง")
+        if r.quantity is not None:
+            parts.append(f"{quantity(r.quantity)} {r.unit or ''}".strip())
+        if r.note:
+            parts.append(r.note)
+    elif kind == "activity":
+        parts.append(KIND_NAMES.get(r.kind, r.kind))
+        if r.topics:
+            parts.append(r.topics)
+        if r.attendees is not None:
+            parts.append(f"{r.attendees} คน")
+    elif kind == "visit":
+        if r.notes:
+            parts.append(r.notes)
+        if r.suggestions:
+            parts.append(f"คำแนะนำ: {r.suggestions}")
+    elif kind == "monthly":
+        parts.append(f"เดือน {thai_month(r.month)} ฉบับที่ {r.revision}")
+        parts.append(f"รับ {baht(r.income)} จ่าย {baht(r.expenses)} คงเหลือ {baht(r.balance)}")
+    return " · ".join(p for p in parts if p)

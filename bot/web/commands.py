@@ -1,0 +1,96 @@
+"""`sammachip serve` and `sammachip poll`: migrate, build the app, run until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from bot.app import build_app
+from bot.channels.base import Inbound
+from bot.channels.telegram import poll
+from bot.config import Settings
+from bot.storage.migrate import upgrade_async
+from bot.web.runtime import (
+    Channels,
+    deliver,
+    drain_forever,
+    process,
+    start_scheduler,
+    stop_scheduler,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+async def serve(settings: Settings, host: str, port: int, scheduler: bool = True) -> int:
+    import uvicorn
+
+    from bot.web.server import create_web_app
+
+    _logging()
+    await upgrade_async(settings.database_url)
+    if not (settings.line_enabled or settings.telegram_enabled):
+        log.warning("neither LINE nor Telegram credentials are set: only /healthz and the dashboard")
+    app = build_app(settings)
+    try:
+        web = create_web_app(app, scheduler=scheduler)
+        config = uvicorn.Config(
+            web, host=host, port=port, lifespan="on", proxy_headers=True, log_config=None
+        )
+        await uvicorn.Server(config).serve()
+    finally:
+        await app.close()
+    return 0
+
+
+async def run_poll(settings: Settings, scheduler: bool = True) -> int:
+    _logging()
+    if not settings.telegram_enabled:
+        sys.stderr.write("ยังไม่ได้ตั้งค่า TELEGRAM_BOT_TOKEN (TELEGRAM_BOT_TOKEN is not set)\n")
+        return 2
+    await upgrade_async(settings.database_url)
+    app = build_app(settings)
+    channels = await Channels.open(app)
+    sending: set[asyncio.Task[None]] = set()
+
+    async def handle(inbound: Inbound) -> None:
+        done = await process(app, inbound)
+        if done.error is not None:
+            raise done.error  # the offset stays: the update is fetched again
+        task = asyncio.create_task(deliver(app, done.outbox_ids, inbound.acks))
+        sending.add(task)
+        task.add_done_callback(sending.discard)
+
+    drainer = asyncio.create_task(drain_forever(app, settings.outbox_drain_seconds))
+    scheduled = await start_scheduler(app) if scheduler else None
+    assert channels.telegram is not None
+    polling = asyncio.create_task(
+        poll(channels.telegram, handle, wait_seconds=settings.telegram_poll_timeout_seconds)
+    )
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, polling.cancel)
+    log.info("polling Telegram as @%s", channels.telegram.bot.username)
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+    finally:
+        await stop_scheduler(scheduled)
+        drainer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await drainer
+        if sending:
+            await asyncio.wait(sending, timeout=10)
+        await channels.close(app)
+        await app.close()
+    return 0

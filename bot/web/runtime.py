@@ -1,0 +1,166 @@
+"""What `serve` and `poll` share: opening the platform clients inside the running event loop,
+handing normalised messages to the core, sending the replies right after commit, and the
+periodic outbox drain that picks up retries and rows a crash left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.app import App
+from bot.channels.base import Ack, FileData, FileLoader, Inbound
+from bot.channels.line import LineAdapter, LineChannel
+from bot.channels.telegram import TelegramChannel
+
+log = logging.getLogger(__name__)
+
+
+def file_loader(app: App) -> FileLoader:
+    """Reads a generated picture or document that has not expired yet."""
+
+    async def load(key: str) -> FileData | None:
+        async with app.uow() as uow:
+            stored = await uow.files.get(key, app.clock.now())
+            if stored is None:
+                return None
+            return FileData(stored.data, stored.content_type, stored.filename)
+
+    return load
+
+
+@dataclass
+class Channels:
+    """The platform clients of this process (a channel without credentials stays None)."""
+
+    line: LineChannel | None = None
+    line_adapter: LineAdapter | None = None
+    telegram: TelegramChannel | None = None
+
+    @classmethod
+    async def open(cls, app: App, *, line: bool = True, telegram: bool = True) -> Channels:
+        settings = app.settings
+        channels = cls()
+        try:
+            if line and settings.line_enabled:
+                assert settings.line_channel_secret and settings.line_channel_access_token
+                channels.line_adapter = LineAdapter(settings.line_channel_secret)
+                channels.line = LineChannel.open(
+                    access_token=settings.line_channel_access_token,
+                    api_base_url=settings.line_api_base_url,
+                    public_base_url=settings.public_base_url,
+                    messages_per_second=settings.line_messages_per_second,
+                    timeout=settings.send_timeout_seconds,
+                )
+                app.sender.register(channels.line.transport)
+            if telegram and settings.telegram_enabled:
+                assert settings.telegram_bot_token
+                channels.telegram = await TelegramChannel.open(
+                    token=settings.telegram_bot_token,
+                    base_url=settings.telegram_api_base_url,
+                    webhook_secret=settings.telegram_webhook_secret,
+                    files=file_loader(app),
+                    request_timeout=settings.send_timeout_seconds,
+                    messages_per_second=settings.telegram_messages_per_second,
+                    chat_messages_per_second=settings.telegram_chat_messages_per_second,
+                    group_messages_per_minute=settings.telegram_group_messages_per_minute,
+                )
+                app.sender.register(channels.telegram.transport)
+        except BaseException:
+            await channels.close(app)
+            raise
+        return channels
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n, on in (("line", self.line), ("telegram", self.telegram)) if on]
+
+    async def close(self, app: App) -> None:
+        if self.line is not None:
+            app.sender.unregister("line")
+            await self.line.close()
+            self.line = None
+        if self.telegram is not None:
+            app.sender.unregister("telegram")
+            await self.telegram.close()
+            self.telegram = None
+
+
+@dataclass
+class Processed:
+    """The outcome of handing one webhook body (or polled update) to the core."""
+
+    outbox_ids: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    error: BaseException | None = None
+
+
+async def process(app: App, inbound: Inbound) -> Processed:
+    """Each message in order, each in its own committed transaction. Stops at the first
+    failure: the platform redelivers, and the messages already committed are deduped."""
+    done = Processed()
+    for message in inbound.messages:
+        try:
+            handled = await app.conversation.handle(message)
+        except Exception as error:
+            log.exception("%s: event %s not stored", message.channel, message.event_id)
+            done.error = error
+            break
+        if handled.duplicate:
+            done.duplicates += 1
+        if handled.outbox_id is not None:
+            done.outbox_ids.append(handled.outbox_id)
+    return done
+
+
+async def deliver(app: App, outbox_ids: Sequence[int], acks: Sequence[Ack] = ()) -> None:
+    """After the response: acknowledge (Telegram callback answers), then send the replies.
+    A failed send stays in the outbox for the periodic drain; nothing here may raise."""
+    for ack in acks:
+        try:
+            await ack()
+        except Exception:
+            log.exception("acknowledgement failed")
+    for outbox_id in outbox_ids:
+        try:
+            await app.sender.drain(only=outbox_id)
+        except Exception:
+            log.exception("outbox %s: immediate send failed; the drain loop retries it", outbox_id)
+
+
+async def drain_forever(app: App, interval: float) -> None:
+    """Retries, held-back rows and anything a crash left: drain what is due, forever."""
+    while True:
+        try:
+            result = await app.sender.drain()
+            busy = result.sent + result.retried + result.failed >= 100
+        except Exception:
+            log.exception("outbox drain failed; trying again in %.0f s", interval)
+            busy = False
+        if not busy:
+            await asyncio.sleep(interval)
+
+
+async def start_scheduler(app: App) -> Any | None:
+    """Starts the follow-up scheduler if `scheduler.jobs.start(app)` exists; else None."""
+    try:
+        from scheduler import jobs
+    except ImportError:
+        log.info("scheduler.jobs not available: follow-up reminders are off")
+        return None
+    start = getattr(jobs, "start", None)
+    if start is None or not inspect.iscoroutinefunction(start):
+        log.info("scheduler.jobs has no start(app) coroutine: follow-up reminders are off")
+        return None
+    return await start(app)
+
+
+async def stop_scheduler(handle: Any | None) -> None:
+    if handle is None:
+        return
+    result = handle.shutdown()
+    if inspect.isawaitable(result):
+        await result

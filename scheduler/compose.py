@@ -1,0 +1,189 @@
+"""The words of the reminders: one short, warm Thai message per person per sweep, whatever
+mix of reminders is due for them (an officer's digest and follow-ups, a chair's meeting
+reminder, a treasurer's figures...). Dates are Buddhist Era, numbers have separators, and
+every message ends with what to do next and a quick reply that does it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.handlers.format import BE_OFFSET, THAI_MONTHS_SHORT, number, thai_month
+from bot.messages import QuickReply, Reply
+from scheduler import policy
+from scheduler.policy import Due, VisitDue
+
+MAX_QUICK_REPLIES = 13
+# Lines shown, the rest counted ("และอีก 7 แห่ง"): a message stays well under LINE's 5,000 and
+# Telegram's 4,096 characters, and short enough to read on a phone.
+MAX_LISTED = 25
+MAX_FOLLOWUPS = 15
+SNOOZE = QuickReply("เตือนพรุ่งนี้")
+LOG_VISIT = QuickReply("บันทึกการเยี่ยม", "/visit")
+LOG_MEETING = QuickReply("บันทึกการประชุม", "/meeting")
+SEND_FIGURES = QuickReply("ส่งตัวเลขเดือน", "/monthly")
+LOG_TRAINING = QuickReply("บันทึกการอบรม", "อบรม")
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def week_range(start: date) -> str:
+    """20–26 ต.ค. 2568 · 29 ก.ย. – 5 ต.ค. 2568 · 29 ธ.ค. 2568 – 4 ม.ค. 2569."""
+    end = start + timedelta(days=6)
+    be_end = end.year + BE_OFFSET
+    if start.month == end.month:
+        return f"{start.day}–{end.day} {THAI_MONTHS_SHORT[end.month - 1]} {be_end}"
+    if start.year == end.year:
+        return (
+            f"{start.day} {THAI_MONTHS_SHORT[start.month - 1]} – "
+            f"{end.day} {THAI_MONTHS_SHORT[end.month - 1]} {be_end}"
+        )
+    return (
+        f"{start.day} {THAI_MONTHS_SHORT[start.month - 1]} {start.year + BE_OFFSET} – "
+        f"{end.day} {THAI_MONTHS_SHORT[end.month - 1]} {be_end}"
+    )
+
+
+def fiscal_year(start: date) -> str:
+    """The reporting year starting at `start`: "ต.ค. 2567 – ก.ย. 2568"."""
+    return f"{thai_month(start)} – {thai_month(policy.add_months(start, 11))}"
+
+
+def visit_line(index: int, item: VisitDue, today: date) -> str:
+    days = item.days_since(today)
+    last = "ยังไม่เคยเยี่ยม" if days is None else f"เยี่ยมล่าสุด {number(days)} วันก่อน"
+    every = "สัปดาห์ละครั้ง" if item.every == policy.WEEK else "เดือนละครั้ง"
+    return f"{index}. {item.name} — {last} ({every})"
+
+
+@dataclass
+class _Parts:
+    lines: list[str]
+    quick: list[QuickReply]
+
+    def add_quick(self, *buttons: QuickReply) -> None:
+        for button in buttons:
+            if all(q.message != button.message for q in self.quick):
+                self.quick.append(button)
+
+
+def _digest(parts: _Parts, due: Due, visits: Sequence[VisitDue], today: date) -> None:
+    if due.kind == policy.VISIT_PLAN:
+        parts.lines.append(
+            f"แผนเยี่ยมสัปดาห์นี้ ({week_range(due.about or today)}) มี {number(len(visits))} แห่งค่ะ"
+        )
+    else:
+        parts.lines.append(f"ในรอบนี้ยังไม่ได้เยี่ยมอีก {number(len(visits))} แห่งค่ะ")
+    shown = visits[:MAX_LISTED]
+    parts.lines.extend(visit_line(i, item, today) for i, item in enumerate(shown, 1))
+    if len(visits) > len(shown):
+        parts.lines.append(f"และอีก {number(len(visits) - len(shown))} แห่ง")
+    # One button for all: `/visit` asks which group or household, with a choice for each.
+    parts.add_quick(LOG_VISIT)
+
+
+def _officer_followups(parts: _Parts, dues: Sequence[Due]) -> None:
+    lines = []
+    for due in dues:
+        month = thai_month(due.about) if due.about else ""
+        if due.kind == policy.FIGURES_LATE:
+            lines.append(f"• {due.subject} ยังไม่ส่งตัวเลขรายรับ–รายจ่ายเดือน {month} (เตือนเหรัญญิกแล้ว)")
+        elif due.kind == policy.MEETING_LATE:
+            lines.append(f"• {due.subject} ไม่มีบันทึกการประชุมกลุ่มในเดือน {month}")
+        elif due.kind == policy.ANNUAL_LATE and due.about:
+            lines.append(f"• {due.subject} ยังไม่ส่งสรุปกำไรประจำปีบัญชี {fiscal_year(due.about)}")
+        elif due.kind == policy.HOUSEHOLD:
+            lines.append(f"• ครัวเรือน{due.subject} ยังไม่มีบันทึกความก้าวหน้าเดือน {month}")
+    if lines:
+        parts.lines.append("เรื่องที่ควรติดตามค่ะ")
+        parts.lines.extend(lines[:MAX_FOLLOWUPS])
+        if len(lines) > MAX_FOLLOWUPS:
+            parts.lines.append(f"และอีก {number(len(lines) - MAX_FOLLOWUPS)} เรื่อง")
+
+
+def message(name: str, dues: Sequence[Due], visits: Sequence[VisitDue], today: date) -> Reply:
+    """The one message for one person: `dues` are the reminders newly due for them in this
+    sweep; `visits` are the digest's lines when a digest is among them (already ordered)."""
+    parts = _Parts([f"สวัสดีค่ะ คุณ{first_name(name)} 🌱"], [])
+    by_kind: dict[str, list[Due]] = {}
+    for due in dues:
+        by_kind.setdefault(due.kind, []).append(due)
+    closing: list[str] = []
+
+    for kind in (policy.VISIT_PLAN, policy.VISIT_FOLLOWUP):
+        for due in by_kind.get(kind, [])[:1]:
+            _digest(parts, due, visits, today)
+    officer_followups = [
+        d
+        for kind in (policy.FIGURES_LATE, policy.MEETING_LATE, policy.ANNUAL_LATE)
+        for d in by_kind.get(kind, [])
+    ] + [d for d in by_kind.get(policy.HOUSEHOLD, []) if d.role == policy.OFFICER]
+    _officer_followups(parts, officer_followups)
+    if visits and (by_kind.get(policy.VISIT_PLAN) or by_kind.get(policy.VISIT_FOLLOWUP)):
+        closing.append("เยี่ยมแล้วกด บันทึกการเยี่ยม เพื่อบันทึกผลได้เลยค่ะ 🙏")
+    elif officer_followups:
+        closing.append("ช่วยติดตามกับกลุ่มด้วยนะคะ เยี่ยมแล้วกด บันทึกการเยี่ยม ได้เลยค่ะ 🙏")
+        parts.add_quick(LOG_VISIT)
+
+    for due in by_kind.get(policy.MEETING, []):
+        parts.lines.append(
+            f"เดือน {thai_month(due.about or today)} {due.subject} ยังไม่มีบันทึกการประชุมกลุ่มค่ะ "
+            "กลุ่มควรประชุมอย่างน้อยเดือนละครั้งนะคะ"
+        )
+    if by_kind.get(policy.MEETING):
+        closing.append("ประชุมแล้วพิมพ์ เช่น ประชุม สมาชิกมา 12 คน เรื่องแบ่งงาน หรือกด บันทึกการประชุม ค่ะ")
+        parts.add_quick(LOG_MEETING)
+
+    for due in by_kind.get(policy.FIGURES, []):
+        month = thai_month(due.about or today)
+        if due.stage == 0:
+            parts.lines.append(f"ถึงเวลาส่งตัวเลขรายรับ–รายจ่ายเดือน {month} ของ{due.subject}แล้วค่ะ")
+        else:
+            parts.lines.append(
+                f"ขอเตือนอีกครั้งนะคะ ยังไม่ได้รับตัวเลขรายรับ–รายจ่ายเดือน {month} ของ{due.subject}ค่ะ"
+            )
+    if by_kind.get(policy.FIGURES):
+        closing.append("พิมพ์ เช่น รายรับ 12,000 รายจ่าย 4,500 หรือกด ส่งตัวเลขเดือน ได้เลยค่ะ")
+        parts.add_quick(SEND_FIGURES)
+
+    for due in by_kind.get(policy.ANNUAL, []):
+        parts.lines.append(
+            f"เริ่มปีบัญชีใหม่แล้วค่ะ 🎉 กรุณาสรุปกำไรขาดทุนของ{due.subject} "
+            f"ประจำปีบัญชี {fiscal_year(due.about or today)} แล้วส่งให้พัฒนากรด้วยนะคะ"
+        )
+
+    trainer = [d for d in by_kind.get(policy.HOUSEHOLD, []) if d.role != policy.OFFICER]
+    if trainer:
+        parts.lines.append(
+            f"ครัวเรือนที่ยังไม่มีบันทึกความก้าวหน้าเดือน {thai_month(trainer[0].about or today)} ค่ะ"
+        )
+        parts.lines.extend(f"• {d.subject}" for d in trainer[:MAX_LISTED])
+        if len(trainer) > MAX_LISTED:
+            parts.lines.append(f"และอีก {number(len(trainer) - MAX_LISTED)} ครัวเรือน")
+        closing.append("ช่วยติดตามให้กำลังใจ แล้วบันทึกการอบรมหรือกิจกรรมด้วยนะคะ 🙏")
+        parts.add_quick(LOG_TRAINING)
+
+    quick = [*parts.quick[: MAX_QUICK_REPLIES - 1], SNOOZE]
+    return Reply(text="\n".join(parts.lines + closing), quick_replies=tuple(quick))
+
+
+_QUICK_JSON: dict[tuple[QuickReply, ...], str] = {}
+
+
+def payload_json(reply: Reply) -> str:
+    """`reply.to_payload()` as JSON text, without re-encoding the same quick replies for every
+    one of a hundred thousand messages (the sweep writes payloads in bulk)."""
+    fields = []
+    for name, value in reply.to_payload().items():
+        if name == "quick_replies":
+            encoded = _QUICK_JSON.get(reply.quick_replies)
+            if encoded is None:
+                encoded = _QUICK_JSON[reply.quick_replies] = json.dumps(value, ensure_ascii=False)
+        else:
+            encoded = json.dumps(value, ensure_ascii=False)
+        fields.append(f"{json.dumps(name)}: {encoded}")
+    return "{" + ", ".join(fields) + "}"

@@ -1,0 +1,115 @@
+"""APScheduler wiring: cron triggers in the bot's time zone that run the follow-up sweep and
+drain the outbox. The jobs live in code and the state lives in our tables (reminder, outbox),
+so several workers may run this at once: on PostgreSQL the sweep's advisory lock lets one of
+them do the work, and the reminders' unique key makes any overlap harmless.
+
+`serve` and `poll` call `await start(app)` inside their running event loop and
+`handle.shutdown()` when they stop; `sammachip remind` calls `run_once` directly."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from scheduler.policy import DAY_NAMES, Schedule
+from scheduler.sweep import SweepSummary, sweep
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+MAX_DRAIN_ROUNDS = 1000  # x 100 rows per round: more than a day's reminders for a province
+MISFIRE_GRACE_S = 3600  # a worker that was busy or asleep still runs a job up to an hour late
+
+
+async def run_once(app: App, at: datetime | None = None, *, lock: bool = True) -> SweepSummary:
+    """One sweep as of `at` (default: the app's clock), committed, then the outbox drained
+    of everything due. Returns the summary (`sammachip remind` prints it)."""
+    now = at or app.clock.now()
+    async with app.uow() as uow:
+        summary = await sweep(uow.session, app.settings, now, lock=lock)
+        await uow.commit()
+    if summary.skipped:
+        log.info("sweep skipped: another worker holds the lock")
+    for _ in range(MAX_DRAIN_ROUNDS):
+        result = await app.sender.drain()
+        summary.sent += result.sent
+        summary.failed += result.failed
+        if result.sent + result.retried + result.failed == 0:
+            break
+    return summary
+
+
+def triggers(settings: Any) -> dict[str, CronTrigger]:
+    """The cron triggers, by job id: the daily sweep and the two officer digests (a digest
+    whose time coincides with the daily sweep needs no job of its own)."""
+    tz = ZoneInfo(settings.bot_timezone)
+    schedule = Schedule.from_settings(settings)
+    found = {
+        "sweep": CronTrigger(
+            hour=schedule.sweep_at.hour, minute=schedule.sweep_at.minute, timezone=tz
+        )
+    }
+    for name, day, at in (
+        ("digest_plan", schedule.plan_day, schedule.plan_at),
+        ("digest_followup", schedule.followup_day, schedule.followup_at),
+    ):
+        if day is None or at == schedule.sweep_at:
+            continue
+        found[name] = CronTrigger(
+            day_of_week=DAY_NAMES[day], hour=at.hour, minute=at.minute, timezone=tz
+        )
+    return found
+
+
+@dataclass
+class Scheduled:
+    """The running scheduler; `shutdown()` stops it (jobs already running are not awaited)."""
+
+    scheduler: AsyncIOScheduler
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def jobs(self) -> dict[str, datetime | None]:
+        """Job id -> next run time (for /healthz and tests)."""
+        return {job.id: job.next_run_time for job in self.scheduler.get_jobs()}
+
+
+async def _job(app: App, name: str) -> None:
+    try:
+        summary = await run_once(app)
+        log.info("%s: %s", name, summary.to_json())
+    except Exception:
+        log.exception("%s failed; the next run will catch up", name)
+
+
+async def start(app: App, *, catch_up: bool = True) -> Scheduled:
+    """Starts the follow-up jobs on the running event loop. With `catch_up`, one sweep runs
+    right away, so a worker that was down at 08:00 sends what is still due when it comes
+    back (quiet hours still apply)."""
+    tz = ZoneInfo(app.settings.bot_timezone)
+    scheduler = AsyncIOScheduler(timezone=tz)
+    for name, trigger in triggers(app.settings).items():
+        scheduler.add_job(
+            _job,
+            trigger,
+            args=(app, name),
+            id=name,
+            name=name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=MISFIRE_GRACE_S,
+        )
+    if catch_up:
+        scheduler.add_job(_job, args=(app, "catch_up"), id="catch_up", name="catch_up")
+    scheduler.start()
+    return Scheduled(scheduler)

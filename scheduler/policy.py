@@ -1,0 +1,511 @@
+"""The programme's follow-up cadence (DOMAIN.md, cadence table) as pure functions.
+
+Everything here is a function of facts about one group or household and of one instant; there
+is no database and no clock. The sweep (scheduler/sweep.py) gathers the facts for every group at
+once, asks these functions what is due, and writes each answer under its unique key
+(kind, target, recipient, period) so that asking again the same day, on another worker, or
+after a day of downtime never sends anything twice.
+
+Periods are calendar weeks (Monday–Sunday) and calendar months in the bot's time zone
+(Asia/Bangkok). A rule is *due* during a window; a sweep that runs late, inside the window,
+still sends it ("misses nothing still due"), and once the window has passed it is not sent at
+all (a later stage or the officer's escalation takes over).
+
+Defaults come from settings and every one can be overridden per group in
+`OccupationGroup.settings` under the same name (e.g. {"meeting_due_day": 25}); a group with
+{"reminders": false} is left alone entirely (a dissolved or paused group).
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+log = logging.getLogger(__name__)
+
+WEEK = "week"
+MONTH = "month"
+
+# Reminder kinds (the `kind` of the unique key) and who receives them.
+VISIT_PLAN = "visit_plan"  # officer digest, Monday: the week's visit plan
+VISIT_FOLLOWUP = "visit_followup"  # officer digest, Thursday: still not visited this period
+MEETING = "meeting"  # chair: no meeting logged by the due day
+MEETING_LATE = "meeting_late"  # officer: no meeting logged in the whole month
+FIGURES = "figures"  # treasurer: last month's figures (one per reminder day)
+FIGURES_LATE = "figures_late"  # officer: last month's figures still missing on the escalation day
+ANNUAL = "annual"  # treasurer: the annual profit summary, at the start of the reporting year
+ANNUAL_LATE = "annual_late"  # officer: the annual summary still missing after the grace period
+HOUSEHOLD = "household"  # trainer (or officer): a household with no progress record this month
+KINDS = (
+    VISIT_PLAN, VISIT_FOLLOWUP, MEETING, MEETING_LATE, FIGURES, FIGURES_LATE,
+    ANNUAL, ANNUAL_LATE, HOUSEHOLD,
+)  # fmt: skip
+
+OFFICER = "officer"
+CHAIR = "chair"
+TREASURER = "treasurer"
+TRAINER = "trainer"
+
+# How long after the month's last day a missed "no meeting this month" flag is still sent.
+MEETING_FLAG_GRACE_DAYS = 7
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class CadenceError(ValueError):
+    """A cadence setting that cannot be understood."""
+
+
+# --- configuration ---------------------------------------------------------------------
+
+
+def parse_days(value: str | Iterable[int]) -> tuple[int, ...]:
+    """ "1,5" -> (1, 5): days of the month, 1-28 so that every month has them."""
+    items = [p.strip() for p in value.split(",")] if isinstance(value, str) else list(value)
+    days = sorted({int(p) for p in items if str(p).strip()})
+    if any(not 1 <= d <= 28 for d in days):
+        raise CadenceError(f"reminder days must be between 1 and 28, got {value!r}")
+    return tuple(days)
+
+
+def parse_clock(value: str) -> time:
+    """ "08:00" -> time(8, 0)."""
+    try:
+        hours, minutes = value.strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError as error:
+        raise CadenceError(f"time must be HH:MM, got {value!r}") from error
+
+
+def parse_weekday(value: str) -> int | None:
+    """ "mon" -> 0 ... "sun" -> 6; "" or "off" -> None (that digest is turned off)."""
+    name = value.strip().lower()[:3]
+    if name in ("", "off", "no"):
+        return None
+    if name not in DAY_NAMES:
+        raise CadenceError(f"day must be one of {', '.join(DAY_NAMES)}, got {value!r}")
+    return DAY_NAMES.index(name)
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time] | None:
+    """ "20:00-07:00" -> (20:00, 07:00); "" or "off" -> None (no quiet hours)."""
+    text = value.strip().lower()
+    if text in ("", "off", "none"):
+        return None
+    try:
+        start, end = text.split("-")
+    except ValueError as error:
+        raise CadenceError(f"quiet hours must be HH:MM-HH:MM, got {value!r}") from error
+    return parse_clock(start), parse_clock(end)
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """The follow-up rules' parameters for one group: the settings, with the group's overrides."""
+
+    new_group_months: int = 12  # weekly visits while younger than this, monthly after
+    meeting_due_day: int = 20  # chair reminded if no meeting logged by this day; 0 = off
+    figures_remind_days: tuple[int, ...] = (1, 5)  # treasurer reminded on these days
+    figures_escalate_day: int = 10  # officer told on this day if still missing; 0 = off
+    fiscal_year_start_month: int = 10  # the group's reporting year starts this month; 0 = off
+    annual_escalate_days: int = 14  # officer told this many days into the year if missing
+    household_progress_day: int = 20  # trainer reminded from this day if no progress record
+    enabled: bool = True  # {"reminders": false} in a group's settings turns everything off
+
+    def __post_init__(self) -> None:
+        if self.new_group_months < 0:
+            raise CadenceError("new_group_months must be 0 or more")
+        for name in ("meeting_due_day", "figures_escalate_day", "household_progress_day"):
+            if not 0 <= getattr(self, name) <= 31:
+                raise CadenceError(f"{name} must be a day of the month (0 = off)")
+        if not 0 <= self.fiscal_year_start_month <= 12:
+            raise CadenceError("fiscal_year_start_month must be 1-12 (0 = off)")
+        if self.annual_escalate_days < 1:
+            raise CadenceError("annual_escalate_days must be 1 or more")
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Cadence:
+        """From a `bot.config.Settings` (or anything with the same attribute names)."""
+        return cls().override(
+            {f.name: getattr(settings, f.name) for f in fields(cls) if hasattr(settings, f.name)}
+        )
+
+    def override(self, overrides: Mapping[str, Any] | None) -> Cadence:
+        """This cadence with a group's overrides applied. Unknown keys are ignored, and a value
+        that makes no sense is logged and ignored (one bad group must not stop the sweep)."""
+        if not overrides:
+            return self
+        changes: dict[str, Any] = {}
+        if "reminders" in overrides:
+            changes["enabled"] = bool(overrides["reminders"])
+        for f in fields(self):
+            if f.name not in overrides or f.name == "enabled":
+                continue
+            value = overrides[f.name]
+            try:
+                changes[f.name] = (
+                    parse_days(value) if f.name == "figures_remind_days" else int(value)
+                )
+            except (TypeError, ValueError):
+                log.warning("ignoring cadence override %s=%r", f.name, value)
+        if not changes:
+            return self
+        try:
+            return replace(self, **changes)
+        except CadenceError as error:
+            log.warning("ignoring cadence overrides %r: %s", overrides, error)
+            return self
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When the officer digests go out, the sweep's time, and the quiet hours (all local)."""
+
+    sweep_at: time = time(8, 0)
+    plan_day: int | None = 0  # Monday
+    plan_at: time = time(8, 0)
+    followup_day: int | None = 3  # Thursday
+    followup_at: time = time(8, 0)
+    quiet: tuple[time, time] | None = (time(20, 0), time(7, 0))
+    digest_households: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Schedule:
+        return cls(
+            sweep_at=parse_clock(settings.sweep_time),
+            plan_day=parse_weekday(settings.digest_plan_day),
+            plan_at=parse_clock(settings.digest_plan_time),
+            followup_day=parse_weekday(settings.digest_followup_day),
+            followup_at=parse_clock(settings.digest_followup_time),
+            quiet=parse_quiet_hours(settings.quiet_hours),
+            digest_households=bool(settings.digest_households),
+        )
+
+
+# --- calendar --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8192)  # a sweep asks about the same few thousand days again and again
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def week_key(day: date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One instant, with the calendar facts every rule needs computed once per sweep."""
+
+    now: datetime  # aware
+    local: datetime  # the same instant in the bot's time zone
+    today: date
+    week_start: date  # Monday
+    week_end: date  # Sunday
+    month_start: date
+    month_end: date  # last day of the month
+    prev_month_start: date
+    week: str  # "2025-W43", the key of the current calendar week
+    month: str  # "2025-10"
+    prev_month: str
+
+    @classmethod
+    def of(cls, now: datetime, tz: ZoneInfo) -> Moment:
+        if now.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware instant")
+        local = now.astimezone(tz)
+        today = local.date()
+        week_start = today - timedelta(days=today.weekday())
+        month_start = today.replace(day=1)
+        return cls(
+            now=now,
+            local=local,
+            today=today,
+            week_start=week_start,
+            week_end=week_start + timedelta(days=6),
+            month_start=month_start,
+            month_end=add_months(month_start, 1) - timedelta(days=1),
+            prev_month_start=add_months(month_start, -1),
+            week=week_key(today),
+            month=month_key(today),
+            prev_month=month_key(add_months(month_start, -1)),
+        )
+
+    def at(self, day: date, when: time) -> datetime:
+        """A local wall-clock time on `day`, as an aware datetime in the bot's time zone."""
+        return datetime.combine(day, when, tzinfo=self.local.tzinfo)
+
+
+def quiet_until(moment: Moment, schedule: Schedule) -> datetime | None:
+    """If `moment` falls inside the quiet hours, the instant they end; otherwise None."""
+    if schedule.quiet is None:
+        return None
+    start, end = schedule.quiet
+    clock = moment.local.time().replace(tzinfo=None)
+    if start == end:
+        return None
+    if start < end:  # e.g. 12:00-13:00, within one day
+        return moment.at(moment.today, end) if start <= clock < end else None
+    if clock >= start:  # after the evening start: quiet until tomorrow's end
+        return moment.at(moment.today + timedelta(days=1), end)
+    if clock < end:  # after midnight, before the morning end
+        return moment.at(moment.today, end)
+    return None
+
+
+def next_sweep_after(moment: Moment, schedule: Schedule) -> datetime:
+    """Tomorrow at the sweep time: where `เตือนพรุ่งนี้` snoozes reminders to."""
+    return moment.at(moment.today + timedelta(days=1), schedule.sweep_at)
+
+
+def digest_slot(moment: Moment, schedule: Schedule) -> str | None:
+    """Which officer digest is due now: the week's plan from Monday 08:00 until the Thursday
+    digest, the Thursday follow-up from then until Sunday night, or none (Monday before 08:00).
+    A sweep that runs late still sends the digest of the window it falls in."""
+    plan = (
+        moment.at(moment.week_start + timedelta(days=schedule.plan_day), schedule.plan_at)
+        if schedule.plan_day is not None
+        else None
+    )
+    followup = (
+        moment.at(moment.week_start + timedelta(days=schedule.followup_day), schedule.followup_at)
+        if schedule.followup_day is not None
+        else None
+    )
+    if followup is not None and (plan is None or followup > plan) and moment.local >= followup:
+        return VISIT_FOLLOWUP
+    if plan is not None and moment.local >= plan:
+        return VISIT_PLAN
+    return None
+
+
+# --- facts -----------------------------------------------------------------------------
+
+
+class GroupFacts(NamedTuple):
+    """What the sweep knows about one occupation group as of the sweep's instant."""
+
+    group_id: int
+    name: str
+    officer_id: int
+    founded_on: date
+    last_visit: date | None = None  # latest visit on or before today (withdrawn ones ignored)
+    meeting_this_month: bool = False
+    meeting_last_month: bool = False
+    figures_last_month: bool = False  # the previous month's figures have been submitted
+    annual_years: frozenset[int] = frozenset()  # years whose annual summary was submitted
+
+    @property
+    def target(self) -> str:
+        return f"group:{self.group_id}"
+
+
+class HouseholdFacts(NamedTuple):
+    household_id: int
+    name: str  # the head of the household
+    officer_id: int
+    has_trainer: bool = False  # a trainer with a linked chat account follows it
+    last_visit: date | None = None
+    progress_this_month: bool = False  # a sale, account entry, activity, training or visit
+
+    @property
+    def target(self) -> str:
+        return f"household:{self.household_id}"
+
+
+class Due(NamedTuple):
+    """One reminder that is due: to whom (by role), about what, for which period."""
+
+    kind: str
+    target: str  # "group:5" / "household:3" / "officer:7"
+    role: str  # officer | chair | treasurer | trainer
+    period: str  # "2025-W43", "2025-10", "2025-09:5", "FY2024"
+    subject: str  # the group's or household's name, for the message
+    about: date | None = None  # the month, or the start of the reporting year, concerned
+    stage: int = 0  # 0 for the first reminder, 1 for "again"
+
+
+class VisitDue(NamedTuple):
+    """A group or household the officer should visit in the current period."""
+
+    target: str
+    name: str
+    officer_id: int
+    every: str  # week | month
+    last_visit: date | None
+    overdue_days: int  # days past the date the visit fell due (negative: due later this period)
+
+    def days_since(self, today: date) -> int | None:
+        return None if self.last_visit is None else (today - self.last_visit).days
+
+
+# --- the rules -------------------------------------------------------------------------
+
+
+def is_new_group(founded_on: date, cadence: Cadence, today: date) -> bool:
+    return today < add_months(founded_on, cadence.new_group_months)
+
+
+def visit_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> VisitDue | None:
+    """Officer visit: weekly in the group's first `new_group_months`, monthly after; a visit
+    logged in the current period (calendar week or month) satisfies it."""
+    if not cadence.enabled or group.founded_on > moment.today:
+        return None
+    weekly = is_new_group(group.founded_on, cadence, moment.today)
+    start = moment.week_start if weekly else moment.month_start
+    last = group.last_visit
+    if last is not None and last >= start:
+        return None
+    if last is None:
+        due_from = group.founded_on
+    else:
+        due_from = last + timedelta(days=7) if weekly else add_months(last, 1)
+    return VisitDue(
+        target=group.target,
+        name=group.name,
+        officer_id=group.officer_id,
+        every=WEEK if weekly else MONTH,
+        last_visit=last,
+        overdue_days=(moment.today - due_from).days,
+    )
+
+
+def household_visit_due(household: HouseholdFacts, moment: Moment) -> VisitDue | None:
+    """Households the officer follows are due a visit once a calendar month."""
+    last = household.last_visit
+    if last is not None and last >= moment.month_start:
+        return None
+    return VisitDue(
+        target=household.target,
+        name=f"ครัวเรือน{household.name}",
+        officer_id=household.officer_id,
+        every=MONTH,
+        last_visit=last,
+        # Never visited: as overdue as a visit can be; sorted by name among equals.
+        overdue_days=10**6 if last is None else (moment.today - add_months(last, 1)).days,
+    )
+
+
+def meeting_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
+    """Group meeting, at least monthly: the chair is reminded from the due day (20th) if none
+    is logged this month; the officer is told on the month's last day (or, after downtime,
+    within a week of it) that the month passed without one."""
+    if not cadence.enabled:
+        return []
+    due: list[Due] = []
+    today = moment.today
+    if (
+        cadence.meeting_due_day
+        and today.day >= min(cadence.meeting_due_day, moment.month_end.day)
+        and not group.meeting_this_month
+        and group.founded_on < moment.month_start
+    ):
+        due.append(Due(MEETING, group.target, CHAIR, moment.month, group.name, moment.month_start))
+    if today == moment.month_end and not group.meeting_this_month:
+        flagged, key = moment.month_start, moment.month
+    elif today.day <= MEETING_FLAG_GRACE_DAYS and not group.meeting_last_month:
+        flagged, key = moment.prev_month_start, moment.prev_month
+    else:
+        return due
+    if group.founded_on < flagged:
+        due.append(Due(MEETING_LATE, group.target, OFFICER, key, group.name, flagged))
+    return due
+
+
+def figures_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
+    """Treasurer's figures for the previous month: reminded on each reminder day (1st, 5th;
+    after downtime only the latest day that has come), escalated to the officer from the
+    escalation day (10th). Nothing at all once they are submitted."""
+    if not cadence.enabled or group.figures_last_month:
+        return []
+    month = moment.prev_month_start
+    if group.founded_on >= moment.month_start:  # the group did not exist last month
+        return []
+    due: list[Due] = []
+    today = moment.today.day
+    stages = [d for d in cadence.figures_remind_days if d <= today]
+    if stages:
+        stage = len(stages) - 1
+        due.append(
+            Due(FIGURES, group.target, TREASURER, f"{moment.prev_month}:{stages[-1]}",
+                group.name, month, stage)
+        )  # fmt: skip
+    if cadence.figures_escalate_day and today >= cadence.figures_escalate_day:
+        due.append(Due(FIGURES_LATE, group.target, OFFICER, moment.prev_month, group.name, month))
+    return due
+
+
+def reporting_year_start(today: date, start_month: int) -> date:
+    """The first day of the reporting year `today` falls in."""
+    year = today.year if today.month >= start_month else today.year - 1
+    return date(year, start_month, 1)
+
+
+def annual_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
+    """Annual profit summary of the reporting year that just ended: the treasurer is reminded
+    at the start of the new reporting year, the officer told if it is still missing after
+    `annual_escalate_days` (and until the year ends). `AnnualSummary.year` is the CE year in
+    which the summarised reporting year started."""
+    if not cadence.enabled or not cadence.fiscal_year_start_month:
+        return []
+    start = reporting_year_start(moment.today, cadence.fiscal_year_start_month)
+    summarised = start.replace(year=start.year - 1)
+    if group.founded_on >= start or summarised.year in group.annual_years:
+        return []
+    period = f"FY{summarised.year}"
+    if moment.today < start + timedelta(days=cadence.annual_escalate_days):
+        return [Due(ANNUAL, group.target, TREASURER, period, group.name, summarised)]
+    return [Due(ANNUAL_LATE, group.target, OFFICER, period, group.name, summarised)]
+
+
+def group_reminders(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
+    """Every reminder about one group that is due at `moment` (visits go in the digest)."""
+    return [
+        *meeting_due(group, cadence, moment),
+        *figures_due(group, cadence, moment),
+        *annual_due(group, cadence, moment),
+    ]
+
+
+def household_reminders(household: HouseholdFacts, cadence: Cadence, moment: Moment) -> list[Due]:
+    """Trained households: from the progress day, the responsible trainer (the officer when no
+    trainer is linked) is reminded once a month of each household with no progress record."""
+    day = cadence.household_progress_day
+    if not day or household.progress_this_month:
+        return []
+    if moment.today.day < min(day, moment.month_end.day):
+        return []
+    role = TRAINER if household.has_trainer else OFFICER
+    return [
+        Due(HOUSEHOLD, household.target, role, moment.month, household.name, moment.month_start)
+    ]
+
+
+def order_visits(items: Iterable[VisitDue]) -> list[VisitDue]:
+    """Most overdue first; among equals, by name (stable, so digests read the same twice)."""
+    return sorted(items, key=lambda v: (-v.overdue_days, v.name, v.target))
+
+
+def digest_due(
+    officer_id: int, visits: Iterable[VisitDue], moment: Moment, schedule: Schedule
+) -> Due | None:
+    """The officer's digest, if one is due now and there is something in it."""
+    slot = digest_slot(moment, schedule)
+    if slot is None or not any(True for _ in visits):
+        return None
+    return Due(slot, f"officer:{officer_id}", OFFICER, moment.week, "", moment.week_start)

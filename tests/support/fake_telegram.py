@@ -1,0 +1,461 @@
+"""A local stand-in for the Telegram Bot API, and updates in its wire format.
+
+`FakeTelegram` runs a real HTTP server on 127.0.0.1 in its own thread and answers what
+python-telegram-bot sends (form-encoded or multipart bodies, JSON-encoded values) with
+`{"ok": true, "result": …}` or `{"ok": false, "error_code": …, "description": …,
+"parameters": {"retry_after": …}}`. Methods: getMe, sendMessage, sendPhoto, sendDocument,
+answerCallbackQuery, getUpdates (long polling over a queue the test fills), setWebhook,
+deleteWebhook. Scripted failures: `plan("sendMessage", 429, retry_after=3)`, `plan(..., 500)`,
+`delay=` for slow calls; `blocked` chats answer 403 like a person who blocked the bot.
+
+`TelegramUpdates` builds updates (message, edited_message, callback_query, my_chat_member).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_ID = 7000001
+BOT_USERNAME = "sammachip_test_bot"
+TOKEN = f"{BOT_ID}:AAE-test-token_0123456789abcdefghijklmnopq"
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class Planned:
+    status: int
+    description: str
+    retry_after: int | None = None
+    delay: float = 0.0
+    accept: bool = False
+
+
+@dataclass
+class Sent:
+    method: str
+    chat_id: str
+    text: str | None
+    reply_markup: dict[str, Any] | None
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._script: dict[str, deque[Planned]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # every request (method, params)
+        self.sent: list[Sent] = []  # messages that reached a chat, once each
+        self.answered: list[str] = []  # callback query ids answered
+        self.blocked: set[str] = set()
+        self.offsets: list[int | None] = []  # getUpdates offsets asked for
+        self.webhook: dict[str, Any] | None = None
+        self._message_ids = itertools.count(9000)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- test controls -------------------------------------------------------------------
+
+    def plan(
+        self, method: str, status: int, description: str = "", *, retry_after: int | None = None,
+        delay: float = 0.0, accept: bool = False,
+    ) -> None:  # fmt: skip
+        text = description or {
+            429: f"Too Many Requests: retry after {retry_after}",
+            500: "Internal Server Error",
+            502: "Bad Gateway",
+            403: "Forbidden: bot was blocked by the user",
+            400: "Bad Request: chat not found",
+        }.get(status, "Error")
+        with self._lock:
+            self._script.setdefault(method, deque()).append(
+                Planned(status, text, retry_after, delay, accept)
+            )
+
+    def queue_updates(self, *updates: dict[str, Any]) -> None:
+        with self._cond:
+            self._updates.extend(updates)
+            self._cond.notify_all()
+
+    def texts(self, chat_id: int | str | None = None) -> list[str]:
+        with self._lock:
+            return [
+                s.text or ""
+                for s in self.sent
+                if s.text is not None and (chat_id is None or s.chat_id == str(chat_id))
+            ]
+
+    def count(self, method: str) -> int:
+        with self._lock:
+            return sum(1 for m, _ in self.calls if m == method)
+
+    # --- server --------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        """What TELEGRAM_API_BASE_URL is set to (the python-telegram-bot `base_url` form)."""
+        return f"{self.url}/bot"
+
+    def start(self) -> FakeTelegram:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), name="fake-telegram", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _reply(self, request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    def _error(self, request: BaseHTTPRequestHandler, status: int, description: str,
+               retry_after: int | None = None) -> None:  # fmt: skip
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        self._reply(request, status, body)
+
+    def _params(
+        self, request: BaseHTTPRequestHandler, raw: bytes
+    ) -> tuple[dict[str, Any], dict[str, bytes]]:
+        kind = request.headers.get("Content-Type", "")
+        params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        if kind.startswith("multipart/form-data"):
+            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                f"Content-Type: {kind}\r\n\r\n".encode() + raw
+            )
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                payload = part.get_payload(decode=True) or b""
+                if part.get_filename():
+                    files[str(name)] = payload
+                else:
+                    params[str(name)] = payload.decode()
+        elif kind.startswith("application/json"):
+            params = json.loads(raw or b"{}")
+        else:
+            params = dict(parse_qsl(raw.decode()))
+        return params, files
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length)
+        path = request.path.split("?")[0]
+        prefix = f"/bot{self.token}/"
+        if not path.startswith("/bot"):
+            self._error(request, 404, "Not Found")
+            return
+        if not path.startswith(prefix):
+            self._error(request, 401, "Unauthorized")
+            return
+        method = path[len(prefix) :]
+        params, files = self._params(request, raw)
+        with self._lock:
+            self.calls.append((method, params))
+            queue = self._script.get(method)
+            planned = queue.popleft() if queue else None
+        if planned is not None:
+            if planned.delay:
+                time.sleep(planned.delay)
+            if planned.status == 200 or planned.accept:
+                result = self._method(method, params, files)
+                if planned.status == 200 and result is not None:
+                    self._reply(request, 200, {"ok": True, "result": result})
+                    return
+            if planned.status != 200:
+                self._error(request, planned.status, planned.description, planned.retry_after)
+                return
+        if method == "getUpdates":
+            self._reply(request, 200, {"ok": True, "result": self._get_updates(params)})
+            return
+        chat = str(params.get("chat_id", ""))
+        if method.startswith("send") and chat in self.blocked:
+            self._error(request, 403, "Forbidden: bot was blocked by the user")
+            return
+        text = params.get("text")
+        if method == "sendMessage" and (not text or _utf16_len(str(text)) > 4096):
+            self._error(
+                request,
+                400,
+                "Bad Request: message is too long"
+                if text
+                else "Bad Request: message text is empty",
+            )
+            return
+        result = self._method(method, params, files)
+        if result is None:
+            self._error(request, 404, "Not Found")
+            return
+        self._reply(request, 200, {"ok": True, "result": result})
+
+    def _method(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        now = int(time.time())
+        if method == "getMe":
+            return {"id": BOT_ID, "is_bot": True, "first_name": "Sammachip", "username": BOT_USERNAME,
+                    "can_join_groups": True, "can_read_all_group_messages": False,
+                    "supports_inline_queries": False}  # fmt: skip
+        if method in ("deleteWebhook", "setWebhook", "close", "logOut"):
+            if method == "setWebhook":
+                self.webhook = params
+            return True
+        if method == "answerCallbackQuery":
+            with self._lock:
+                self.answered.append(str(params.get("callback_query_id")))
+            return True
+        if method in ("sendMessage", "sendPhoto", "sendDocument"):
+            chat = str(params["chat_id"])
+            markup = params.get("reply_markup")
+            markup = json.loads(markup) if isinstance(markup, str) else markup
+            text = params.get("text") if method == "sendMessage" else params.get("caption")
+            with self._lock:
+                self.sent.append(
+                    Sent(
+                        method,
+                        chat,
+                        text if method == "sendMessage" else None,
+                        markup,
+                        params,
+                        files,
+                    )
+                )
+            message: dict[str, Any] = {
+                "message_id": next(self._message_ids),
+                "date": now,
+                "chat": _chat(chat),
+                "from": {
+                    "id": BOT_ID,
+                    "is_bot": True,
+                    "first_name": "Sammachip",
+                    "username": BOT_USERNAME,
+                },
+            }
+            if method == "sendMessage":
+                message["text"] = text
+            elif method == "sendPhoto":
+                message["photo"] = [
+                    {"file_id": "p1", "file_unique_id": "u1", "width": 10, "height": 10}
+                ]
+            else:
+                message["document"] = {"file_id": "d1", "file_unique_id": "u2"}
+            return message
+        return None
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params["offset"]) if params.get("offset") not in (None, "", "null") else None
+        timeout = min(float(params.get("timeout") or 0), 0.5)  # tests never wait long
+        with self._cond:
+            self.offsets.append(offset)
+            if offset is not None:  # confirmed: Telegram forgets everything before the offset
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            deadline = time.monotonic() + timeout
+            while not self._updates and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
+            return list(self._updates)
+
+
+def _chat(chat_id: str) -> dict[str, Any]:
+    if chat_id.startswith("-"):
+        return {
+            "id": int(chat_id),
+            "type": "supergroup" if chat_id.startswith("-100") else "group",
+            "title": "กลุ่ม",
+        }
+    return {"id": int(chat_id), "type": "private", "first_name": "Person"}
+
+
+class TelegramUpdates:
+    """Updates as the Bot API sends them (webhook body or getUpdates result items)."""
+
+    def __init__(self) -> None:
+        self._update_ids = itertools.count(880000001)
+        self._message_ids = itertools.count(1)
+        self._callback_ids = itertools.count(4400000000000000001)
+
+    @staticmethod
+    def user(user_id: int, first_name: str = "บุญมี", last_name: str = "ใจงาม") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": first_name, "last_name": last_name,
+                "language_code": "th"}  # fmt: skip
+
+    @staticmethod
+    def chat(chat_id: int, title: str = "กลุ่มไข่เค็ม") -> dict[str, Any]:
+        if chat_id < 0:
+            return {
+                "id": chat_id,
+                "type": "supergroup" if str(chat_id).startswith("-100") else "group",
+                "title": title,
+            }
+        return {"id": chat_id, "type": "private", "first_name": "บุญมี"}
+
+    def next_id(self) -> int:
+        return next(self._update_ids)
+
+    def message(
+        self, text: str, *, user_id: int, chat_id: int | None = None, entities: list[dict[str, Any]] | None = None,
+        reply_to_bot: bool = False, update_id: int | None = None, message_id: int | None = None,
+        first_name: str = "บุญมี",
+    ) -> dict[str, Any]:  # fmt: skip
+        chat = chat_id if chat_id is not None else user_id
+        message: dict[str, Any] = {
+            "message_id": message_id or next(self._message_ids),
+            "from": self.user(user_id, first_name),
+            "chat": self.chat(chat),
+            "date": int(time.time()),
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
+            ]
+        if entities:
+            message["entities"] = entities
+        if reply_to_bot:
+            message["reply_to_message"] = {
+                "message_id": 1,
+                "from": {
+                    "id": BOT_ID,
+                    "is_bot": True,
+                    "first_name": "Sammachip",
+                    "username": BOT_USERNAME,
+                },
+                "chat": self.chat(chat),
+                "date": int(time.time()) - 60,
+                "text": "บันทึกแล้วค่ะ",
+            }
+        return {"update_id": update_id or self.next_id(), "message": message}
+
+    def mention(self, text_after: str, *, user_id: int, chat_id: int) -> dict[str, Any]:
+        """`@bot <text>` in a group, with the mention entity Telegram adds."""
+        handle = f"@{BOT_USERNAME}"
+        return self.message(
+            f"{handle} {text_after}", user_id=user_id, chat_id=chat_id,
+            entities=[{"type": "mention", "offset": 0, "length": _utf16_len(handle)}],
+        )  # fmt: skip
+
+    def edited(self, original: dict[str, Any], text: str) -> dict[str, Any]:
+        message = dict(original["message"])
+        message.update(text=text, edit_date=int(time.time()))
+        message.pop("entities", None)
+        return {"update_id": self.next_id(), "edited_message": message}
+
+    def callback(self, data: str, *, user_id: int, chat_id: int) -> dict[str, Any]:
+        return {
+            "update_id": self.next_id(),
+            "callback_query": {
+                "id": str(next(self._callback_ids)),
+                "from": self.user(user_id),
+                "chat_instance": "-4455667788",
+                "data": data,
+                "message": {
+                    "message_id": next(self._message_ids),
+                    "from": {
+                        "id": BOT_ID,
+                        "is_bot": True,
+                        "first_name": "Sammachip",
+                        "username": BOT_USERNAME,
+                    },
+                    "chat": self.chat(chat_id),
+                    "date": int(time.time()) - 10,
+                    "text": "ยืนยันไหมคะ",
+                },
+            },
+        }
+
+    def my_chat_member(self, *, chat_id: int, user_id: int, old: str, new: str) -> dict[str, Any]:
+        bot = {"id": BOT_ID, "is_bot": True, "first_name": "Sammachip", "username": BOT_USERNAME}
+        return {
+            "update_id": self.next_id(),
+            "my_chat_member": {
+                "chat": self.chat(chat_id),
+                "from": self.user(user_id),
+                "date": int(time.time()),
+                "old_chat_member": _member(bot, old),
+                "new_chat_member": _member(bot, new),
+            },
+        }
+
+    def sticker(self, *, user_id: int) -> dict[str, Any]:
+        return {
+            "update_id": self.next_id(),
+            "message": {
+                "message_id": next(self._message_ids),
+                "from": self.user(user_id),
+                "chat": self.chat(user_id),
+                "date": int(time.time()),
+                "sticker": {"file_id": "s", "file_unique_id": "su", "width": 512, "height": 512,
+                            "is_animated": False, "is_video": False, "type": "regular"},
+            },
+        }  # fmt: skip
+
+
+def _member(user: dict[str, Any], status: str) -> dict[str, Any]:
+    member: dict[str, Any] = {"user": user, "status": status}
+    if status == "kicked":
+        member["until_date"] = 0
+    if status == "administrator":
+        member.update(
+            can_be_edited=False, is_anonymous=False, can_manage_chat=True, can_delete_messages=True,
+            can_manage_video_chats=True, can_restrict_members=True, can_promote_members=False,
+            can_change_info=True, can_invite_users=True, can_post_stories=False,
+            can_edit_stories=False, can_delete_stories=False,
+        )  # fmt: skip
+    if status == "restricted":
+        member.update(
+            is_member=True, can_send_messages=True, can_send_audios=True, can_send_documents=True,
+            can_send_photos=True, can_send_videos=True, can_send_video_notes=True,
+            can_send_voice_notes=True, can_send_polls=True, can_send_other_messages=True,
+            can_add_web_page_previews=True, can_change_info=False, can_invite_users=True,
+            can_pin_messages=False, can_manage_topics=False, until_date=0,
+        )  # fmt: skip
+    return member
