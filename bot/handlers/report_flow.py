@@ -131,10 +131,21 @@ COMMON_QUESTIONS = {
     "month": Question("รายงานของเดือนไหนคะ เช่น เดือน ต.ค. 68", (QuickReply("เดือนที่แล้ว"),)),
     "amount": Question("ได้เงินทั้งหมดกี่บาทคะ เช่น 250 บาท"),
     "item": Question("เป็นรายการอะไรคะ เช่น ไข่เค็ม"),
+    "quantity": Question("จำนวนเท่าไรคะ เช่น 30 ฟอง"),
+    "income": Question("รายรับทั้งหมดกี่บาทคะ เช่น 12,500"),
+    "expenses": Question("รายจ่ายทั้งหมดกี่บาทคะ เช่น 4,000"),
+    "balance": Question("ยอดเงินคงเหลือกี่บาทคะ"),
+    "attendees": Question("มีผู้เข้าร่วมกี่คนคะ เช่น 12 คน"),
+    "hours": Question("ทำงานกี่ชั่วโมงคะ เช่น 3 ชั่วโมง"),
 }
 
-# Parser ambiguity codes that mean "ask for this slot instead of guessing it".
-AMBIGUITY_SLOTS = {"date": "date", "month": "month", "amount": "amount", "item": "item"}
+# Parser ambiguity codes (bot/nlu/README.md) that mean "ask for this slot, do not guess it";
+# "number" is an unclear number word, asked as the report's money slot.
+AMBIGUITY_SLOTS = {
+    code: code
+    for code in ("date", "month", "amount", "item", "quantity", "income", "expenses", "balance",
+                 "attendees", "hours")
+}  # fmt: skip
 
 
 def start_slots(parsed: Parsed, money_slot: str = "amount") -> Slots:

@@ -92,3 +92,36 @@ def test_a_wrong_officer_id_is_a_clear_error(workdir: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "ไม่พบพัฒนากร" in done.stderr and "Traceback" not in done.stderr
+
+
+CONVERSATIONS = {
+    "member": ("ขายไข่เค็ม 30 ฟอง 300 บาท\nทำงาน 3 ชั่วโมง\nกิจกรรม แปรรูปไข่เค็ม 200 ฟอง\n",
+               [("sale", "item, quantity, amount", ("ไข่เค็ม", 30, 300)),
+                ("work_log", "hours", (3,)),
+                ("activity", "kind", ("production",))]),
+    "chair": ("ประชุม สมาชิกมา 11 คน เรื่องแบ่งเวร\n", [("meeting", "attendees", (11,))]),
+    "treasurer": ("รายรับ 7,000 รายจ่าย 2,000 เดือนที่แล้ว\nยืนยัน\n",
+                  [("monthly_figures", "income, expenses, balance", (7000, 2000, 5000))]),
+    "officer": ("เยี่ยมกลุ่มเลี้ยงกบ บ่อสะอาด แนะนำให้ขายออนไลน์\n",
+                [("visit", "suggestions", ("ขายออนไลน์",))]),
+    "trainer": ("อบรมการทำบัญชีครัวเรือน คำปุ่น มาเรียน\n", [("activity", "kind, attendees", ("training", 1))]),
+    "household": ("ได้เงินขายผัก 200\nจ่ายค่าอาหารไก่ 350\n",
+                  [("account_entry", "kind, item, amount", ("expense", "อาหารไก่", 350))]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("who", sorted(CONVERSATIONS))
+def test_each_kind_piped_through_the_console_is_stored_as_said(workdir: Path, who: str) -> None:
+    import sqlite3
+
+    run(workdir, "demo", stdin="")
+    lines, expected = CONVERSATIONS[who]
+    out = run(workdir, "console", "--as", who, stdin=lines)
+    assert "ขอโทษ" not in out and "ขออภัย" not in out, out
+    database = sqlite3.connect(workdir / "data" / "sammachip.db")
+    try:
+        for table, columns, values in expected:
+            row = database.execute(f"SELECT {columns} FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+            assert tuple(row) == values, (table, row)
+    finally:
+        database.close()
