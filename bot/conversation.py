@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.clock import Clock
@@ -102,7 +102,7 @@ class Conversation:
                 rule, answer = "error", reply(SORRY, *MENU_ONLY)
 
             if answer is not None and expired:
-                answer = Reply(f"{EXPIRED}\n{answer.text}", answer.quick_replies, answer.image)
+                answer = replace(answer, text=f"{EXPIRED}\n{answer.text}")
             outbox_id = None
             if answer is not None:
                 row = await uow.outbox.add(
@@ -141,6 +141,4 @@ class Conversation:
 def _bounded(message: InboundMessage) -> InboundMessage:
     if len(message.text) <= MAX_TEXT:
         return message
-    from dataclasses import replace
-
     return replace(message, text=message.text[:MAX_TEXT])

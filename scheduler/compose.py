@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from json.encoder import encode_basestring
 
 from bot.handlers.format import BE_OFFSET, THAI_MONTHS_SHORT, number, thai_month
 from bot.messages import QuickReply, Reply
@@ -108,37 +109,50 @@ def _officer_followups(parts: _Parts, dues: Sequence[Due]) -> None:
 def message(name: str, dues: Sequence[Due], visits: Sequence[VisitDue], today: date) -> Reply:
     """The one message for one person: `dues` are the reminders newly due for them in this
     sweep; `visits` are the digest's lines when a digest is among them (already ordered)."""
-    parts = _Parts([f"สวัสดีค่ะ คุณ{first_name(name)} 🌱"], [])
-    by_kind: dict[str, list[Due]] = {}
+    digest: Due | None = None
+    followups: list[Due] = []
+    meetings: list[Due] = []
+    figures: list[Due] = []
+    annual: list[Due] = []
+    households: list[Due] = []
     for due in dues:
-        by_kind.setdefault(due.kind, []).append(due)
+        kind = due.kind
+        if kind == policy.VISIT_PLAN or kind == policy.VISIT_FOLLOWUP:
+            digest = digest or due
+        elif kind == policy.MEETING:
+            meetings.append(due)
+        elif kind == policy.FIGURES:
+            figures.append(due)
+        elif kind == policy.ANNUAL:
+            annual.append(due)
+        elif kind == policy.HOUSEHOLD and due.role != policy.OFFICER:
+            households.append(due)
+        else:
+            followups.append(due)
+    parts = _Parts([f"สวัสดีค่ะ คุณ{first_name(name)} 🌱"], [])
     closing: list[str] = []
 
-    for kind in (policy.VISIT_PLAN, policy.VISIT_FOLLOWUP):
-        for due in by_kind.get(kind, [])[:1]:
-            _digest(parts, due, visits, today)
-    officer_followups = [
-        d
-        for kind in (policy.FIGURES_LATE, policy.MEETING_LATE, policy.ANNUAL_LATE)
-        for d in by_kind.get(kind, [])
-    ] + [d for d in by_kind.get(policy.HOUSEHOLD, []) if d.role == policy.OFFICER]
-    _officer_followups(parts, officer_followups)
-    if visits and (by_kind.get(policy.VISIT_PLAN) or by_kind.get(policy.VISIT_FOLLOWUP)):
+    if digest is not None:
+        _digest(parts, digest, visits, today)
+    if followups:
+        order = (policy.FIGURES_LATE, policy.MEETING_LATE, policy.ANNUAL_LATE, policy.HOUSEHOLD)
+        _officer_followups(parts, sorted(followups, key=lambda d: order.index(d.kind)))
+    if digest is not None and visits:
         closing.append("เยี่ยมแล้วกด บันทึกการเยี่ยม เพื่อบันทึกผลได้เลยค่ะ 🙏")
-    elif officer_followups:
+    elif followups:
         closing.append("ช่วยติดตามกับกลุ่มด้วยนะคะ เยี่ยมแล้วกด บันทึกการเยี่ยม ได้เลยค่ะ 🙏")
         parts.add_quick(LOG_VISIT)
 
-    for due in by_kind.get(policy.MEETING, []):
+    for due in meetings:
         parts.lines.append(
             f"เดือน {thai_month(due.about or today)} {due.subject} ยังไม่มีบันทึกการประชุมกลุ่มค่ะ "
             "กลุ่มควรประชุมอย่างน้อยเดือนละครั้งนะคะ"
         )
-    if by_kind.get(policy.MEETING):
+    if meetings:
         closing.append("ประชุมแล้วพิมพ์ เช่น ประชุม สมาชิกมา 12 คน เรื่องแบ่งงาน หรือกด บันทึกการประชุม ค่ะ")
         parts.add_quick(LOG_MEETING)
 
-    for due in by_kind.get(policy.FIGURES, []):
+    for due in figures:
         month = thai_month(due.about or today)
         if due.stage == 0:
             parts.lines.append(f"ถึงเวลาส่งตัวเลขรายรับ–รายจ่ายเดือน {month} ของ{due.subject}แล้วค่ะ")
@@ -146,44 +160,45 @@ def message(name: str, dues: Sequence[Due], visits: Sequence[VisitDue], today: d
             parts.lines.append(
                 f"ขอเตือนอีกครั้งนะคะ ยังไม่ได้รับตัวเลขรายรับ–รายจ่ายเดือน {month} ของ{due.subject}ค่ะ"
             )
-    if by_kind.get(policy.FIGURES):
+    if figures:
         closing.append("พิมพ์ เช่น รายรับ 12,000 รายจ่าย 4,500 หรือกด ส่งตัวเลขเดือน ได้เลยค่ะ")
         parts.add_quick(SEND_FIGURES)
 
-    for due in by_kind.get(policy.ANNUAL, []):
+    for due in annual:
         parts.lines.append(
             f"เริ่มปีบัญชีใหม่แล้วค่ะ 🎉 กรุณาสรุปกำไรขาดทุนของ{due.subject} "
             f"ประจำปีบัญชี {fiscal_year(due.about or today)} แล้วส่งให้พัฒนากรด้วยนะคะ"
         )
 
-    trainer = [d for d in by_kind.get(policy.HOUSEHOLD, []) if d.role != policy.OFFICER]
-    if trainer:
+    if households:
         parts.lines.append(
-            f"ครัวเรือนที่ยังไม่มีบันทึกความก้าวหน้าเดือน {thai_month(trainer[0].about or today)} ค่ะ"
+            f"ครัวเรือนที่ยังไม่มีบันทึกความก้าวหน้าเดือน {thai_month(households[0].about or today)} ค่ะ"
         )
-        parts.lines.extend(f"• {d.subject}" for d in trainer[:MAX_LISTED])
-        if len(trainer) > MAX_LISTED:
-            parts.lines.append(f"และอีก {number(len(trainer) - MAX_LISTED)} ครัวเรือน")
+        parts.lines.extend(f"• {d.subject}" for d in households[:MAX_LISTED])
+        if len(households) > MAX_LISTED:
+            parts.lines.append(f"และอีก {number(len(households) - MAX_LISTED)} ครัวเรือน")
         closing.append("ช่วยติดตามให้กำลังใจ แล้วบันทึกการอบรมหรือกิจกรรมด้วยนะคะ 🙏")
         parts.add_quick(LOG_TRAINING)
 
-    quick = [*parts.quick[: MAX_QUICK_REPLIES - 1], SNOOZE]
-    return Reply(text="\n".join(parts.lines + closing), quick_replies=tuple(quick))
+    quick = (*parts.quick[: MAX_QUICK_REPLIES - 1], SNOOZE)
+    return Reply(text="\n".join(parts.lines + closing), quick_replies=quick)
 
 
-_QUICK_JSON: dict[tuple[QuickReply, ...], str] = {}
+# Payload JSON around the text, per set of quick replies: "prefix" + encoded text + "suffix".
+_FRAMES: dict[tuple[object, ...], tuple[str, str]] = {}
+_MARK = "\x00text\x00"
 
 
 def payload_json(reply: Reply) -> str:
-    """`reply.to_payload()` as JSON text, without re-encoding the same quick replies for every
-    one of a hundred thousand messages (the sweep writes payloads in bulk)."""
-    fields = []
-    for name, value in reply.to_payload().items():
-        if name == "quick_replies":
-            encoded = _QUICK_JSON.get(reply.quick_replies)
-            if encoded is None:
-                encoded = _QUICK_JSON[reply.quick_replies] = json.dumps(value, ensure_ascii=False)
-        else:
-            encoded = json.dumps(value, ensure_ascii=False)
-        fields.append(f"{json.dumps(name)}: {encoded}")
-    return "{" + ", ".join(fields) + "}"
+    """`reply.to_payload()` as JSON text. A sweep writes a hundred thousand payloads that
+    differ only in their text, so the rest is encoded once and the text spliced in."""
+    payload = reply.to_payload()
+    if any(v is not None for k, v in payload.items() if k not in ("text", "quick_replies")):
+        return json.dumps(payload, ensure_ascii=False)  # an image or the like: no shortcut
+    key = (reply.quick_replies, *payload)
+    frame = _FRAMES.get(key)
+    if frame is None:
+        framed = json.dumps({**payload, "text": _MARK}, ensure_ascii=False)
+        prefix, _, suffix = framed.partition(json.dumps(_MARK, ensure_ascii=False))
+        frame = _FRAMES[key] = (prefix, suffix)
+    return frame[0] + encode_basestring(reply.text) + frame[1]

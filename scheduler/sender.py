@@ -70,7 +70,6 @@ class TokenBucket:
         self.rate = rate
         self.tokens = rate.burst
         self.updated = now
-        self.blocked_until = 0.0
 
     def _refill(self, now: float) -> None:
         elapsed = max(0.0, now - self.updated)
@@ -80,19 +79,15 @@ class TokenBucket:
     def wait(self, now: float) -> float:
         """Seconds until one token is available (0 = now)."""
         self._refill(now)
-        blocked = max(0.0, self.blocked_until - now)
         if self.tokens >= 1.0:
-            return blocked
+            return 0.0
         if self.rate.per_second <= 0:
             return float("inf")
-        return max(blocked, (1.0 - self.tokens) / self.rate.per_second)
+        return (1.0 - self.tokens) / self.rate.per_second
 
     def take(self, now: float) -> None:
         self._refill(now)
         self.tokens -= 1.0
-
-    def block(self, until: float) -> None:
-        self.blocked_until = max(self.blocked_until, until)
 
 
 class RateLimiter:
@@ -135,13 +130,6 @@ class RateLimiter:
         for key, rate in self._scoped(channel, recipient, limits, is_group):
             self._bucket(key, rate, now).take(now)
 
-    def block(self, channel: str, recipient: str, limits: RateLimits, seconds: float) -> None:
-        """The platform said "retry after": nothing more to that chat until then."""
-        now = self._monotonic()
-        key = (channel, "chat", recipient)
-        rate = limits.per_chat or limits.overall or Rate(1.0, 1.0)
-        self._bucket(key, rate, now).block(now + seconds)
-
 
 # --- the sender ----------------------------------------------------------------------------
 
@@ -180,6 +168,7 @@ class Sender:
         self._limiter = limiter or RateLimiter()
         self._sleep = sleep
         self._max_inline_wait = max_inline_wait
+        self._hold_chat: dict[tuple[str, str], datetime] = {}  # retry_after, per chat
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -288,12 +277,10 @@ class Sender:
             try:
                 delivery = await transport.send(message)
             except SendError as error:
-                await self._failed(transport, message, error, result)
+                await self._failed(message, error, result)
             except Exception as error:  # a bug or an unexpected client error: retry later
                 log.exception("outbox %s: unexpected send error", message.outbox_id)
-                await self._failed(
-                    transport, message, _Unexpected(f"{type(error).__name__}: {error}"), result
-                )
+                await self._failed(message, _Unexpected(f"{type(error).__name__}: {error}"), result)
             else:
                 pushed = delivery.pushed if isinstance(delivery, Delivery) else 0
                 await self._sent(message, pushed)
@@ -305,6 +292,14 @@ class Sender:
         self, transport: Transport, message: Outgoing, result: DrainResult
     ) -> bool:
         """Waits for the flood limits (briefly) or gives the row back for later."""
+        held = self._hold_chat.get((message.channel, message.recipient))
+        if held is not None:
+            wait = (held - self._clock.now()).total_seconds()
+            if wait > 0:
+                await self._defer(message, wait)
+                result.deferred += 1
+                return False
+            del self._hold_chat[(message.channel, message.recipient)]
         limits: RateLimits | None = getattr(transport, "limits", None)
         if limits is None:
             return True
@@ -366,9 +361,7 @@ class Sender:
         else:
             usage.exhausted = True
 
-    async def _failed(
-        self, transport: Transport, message: Outgoing, error: SendError, result: DrainResult
-    ) -> None:
+    async def _failed(self, message: Outgoing, error: SendError, result: DrainResult) -> None:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             row = await uow.outbox.get(message.outbox_id)
@@ -401,9 +394,8 @@ class Sender:
                 # The platform said how long to wait: do exactly that, and it was no attempt.
                 row.attempts = max(0, row.attempts - 1)
                 row.next_attempt_at = now + timedelta(seconds=error.retry_after)
-                limits: RateLimits | None = getattr(transport, "limits", None)
-                if limits is not None:
-                    self._limiter.block(row.channel, row.recipient, limits, error.retry_after)
+                # Nothing else goes to that chat until then either (Telegram counts per chat).
+                self._hold_chat[(row.channel, row.recipient)] = row.next_attempt_at
                 result.retried += 1
             else:
                 row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, self._rng))

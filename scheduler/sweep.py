@@ -80,7 +80,7 @@ class SweepSummary:
     skipped: bool = False  # another worker holds the sweep lock
     groups: int = 0
     households: int = 0
-    due: int = 0  # reminders due now, before the unique key removed those already written
+    due: int = 0  # reminders due now (snoozed ones aside), written before or by this sweep
     written: int = 0  # new reminder rows
     by_kind: dict[str, int] = field(default_factory=dict)
     messages: int = 0  # outbox rows written (one per person per chat account)
@@ -408,9 +408,7 @@ SELECT v.kind, v.target, v.recipient, v.period, v.outbox_id, :now
 FROM unnest(CAST(:kinds AS text[]), CAST(:targets AS text[]), CAST(:recipients AS text[]),
             CAST(:periods AS text[]), CAST(:outbox_ids AS int[]))
      AS v(kind, target, recipient, period, outbox_id)
-ORDER BY v.kind, v.target, v.recipient, v.period
 ON CONFLICT (kind, target, recipient, period) DO NOTHING
-RETURNING kind, target, recipient, period
 """
 _REMINDERS_SQLITE = """
 INSERT INTO reminder (kind, target, recipient, period, outbox_id, created_at)
@@ -418,16 +416,14 @@ SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(va
        json_extract(value, '$[3]'), json_extract(value, '$[4]'), :now
 FROM json_each(:rows) WHERE true
 ON CONFLICT (kind, target, recipient, period) DO NOTHING
-RETURNING kind, target, recipient, period
 """
-_OUTBOX_PG = """
-INSERT INTO outbox (channel, recipient, kind, chat_account_id, payload, status, attempts,
-                    next_attempt_at, created_at)
-SELECT v.channel, v.recipient, 'reminder', v.account, CAST(v.payload AS json), 'pending', 0,
-       :next_attempt, :now
-FROM unnest(CAST(:channels AS text[]), CAST(:chat_ids AS text[]), CAST(:accounts AS int[]),
-            CAST(:payloads AS text[])) AS v(channel, recipient, account, payload)
-RETURNING id, chat_account_id
+# Which of this sweep's messages kept their reminders (only asked after losing a race).
+_WON_PG = """
+SELECT kind, target, recipient, period FROM reminder WHERE outbox_id = ANY(CAST(:ids AS int[]))
+"""
+_WON_SQLITE = """
+SELECT kind, target, recipient, period FROM reminder
+WHERE outbox_id IN (SELECT json_extract(value, '$[0]') FROM json_each(:rows))
 """
 # SQLite: large payloads parse faster as executemany parameters than through json_each. The
 # sweep holds SQLite's write lock (BEGIN IMMEDIATE), so the rows above the previous highest id
@@ -468,7 +464,11 @@ async def _bulk(
             params = {name: [row[i] for row in chunk] for i, name in enumerate(names)}
         else:
             params = {"rows": json.dumps(chunk, ensure_ascii=False)}
-        returned.extend((await session.execute(statement, params)).all())
+        result = await session.execute(statement, params)
+        if result.returns_rows:  # type: ignore[attr-defined]
+            returned.extend(result.all())
+        else:
+            returned.append(result.rowcount)  # type: ignore[attr-defined]
     return returned
 
 
@@ -477,23 +477,54 @@ async def _write_outbox(
     rows: Sequence[tuple[str, str, int, str]],
     next_attempt: datetime,
     now: datetime,
-) -> list[Any]:
-    """Inserts the messages (channel, chat id, chat account, payload JSON): (id, account) each."""
-    if not rows or session.get_bind().dialect.name == "postgresql":
-        return await _bulk(session, _OUTBOX_PG, "", rows, next_attempt=next_attempt, now=now)
+) -> list[tuple[int, int]]:
+    """Inserts the messages (channel, chat id, chat account, payload JSON): (id, account) each.
+    PostgreSQL: ids drawn from the table's sequence, rows sent with COPY (binary, one round
+    trip). SQLite: executemany; the sweep holds SQLite's write lock (BEGIN IMMEDIATE), so the
+    rows above the previous highest id are exactly the ones it inserted."""
+    if not rows:
+        return []
     connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        ids = (
+            (
+                await connection.execute(
+                    text(
+                        "SELECT nextval(pg_get_serial_sequence('outbox', 'id')) "
+                        "FROM generate_series(1, :n)"
+                    ),
+                    {"n": len(rows)},
+                )
+            )
+            .scalars()
+            .all()
+        )
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            "outbox",
+            columns=_OUTBOX_COLUMNS,
+            records=[
+                (outbox_id, channel, chat_id, "reminder", account, payload, "pending", 0,
+                 next_attempt, now)
+                for outbox_id, (channel, chat_id, account, payload) in zip(ids, rows, strict=True)
+            ],
+        )  # fmt: skip
+        return [(int(outbox_id), row[2]) for outbox_id, row in zip(ids, rows, strict=True)]
     stamp = UtcDateTime().dialect_impl(connection.dialect).bind_processor(connection.dialect)
     assert stamp is not None
     when, created = stamp(next_attempt), stamp(now)
     before = await connection.scalar(select(func.coalesce(func.max(Outbox.id), 0)))
-    await connection.exec_driver_sql(
-        _OUTBOX_SQLITE,
-        [(*row, when, created) for row in rows],
-    )
+    await connection.exec_driver_sql(_OUTBOX_SQLITE, [(*row, when, created) for row in rows])
     found = await connection.execute(
         select(Outbox.id, Outbox.chat_account_id).where(Outbox.id > before)
     )
-    return list(found.all())
+    return [(int(i), int(a or 0)) for i, a in found.all()]
+
+
+_OUTBOX_COLUMNS = [
+    "id", "channel", "recipient", "kind", "chat_account_id", "payload", "status", "attempts",
+    "next_attempt_at", "created_at",
+]  # fmt: skip
 
 
 async def existing(session: AsyncSession, keys: Sequence[Key]) -> set[Key]:
@@ -566,6 +597,7 @@ async def _sweep(
     due: dict[Key, _Candidate] = {}
     for candidate in plan.candidates:
         due.setdefault(candidate.key, candidate)
+    summary.due = len(due)
     for key in await existing(session, list(due)):
         del due[key]
     clock.lap("dedupe")
@@ -589,7 +621,7 @@ async def _sweep(
             if message is None:
                 message = messages[recipient] = _Message(recipient, [])
             message.items.append(candidate)
-    summary.due = len(plan.candidates) - summary.snoozed
+    summary.due -= summary.snoozed
 
     hold_until = policy.quiet_until(moment, schedule)
     next_attempt = (hold_until or moment.local).astimezone(now.tzinfo)
@@ -608,21 +640,22 @@ async def _sweep(
     # The reminder rows, each pointing at its message; the unique key decides who wins if
     # another sweep wrote the same reminder since we looked (it can only happen without the
     # lock): then this sweep's message drops what it lost, and the winner's message says it.
+    # Racing sweeps of the same data insert in the same order (evaluation order), so they
+    # queue behind each other on the first key instead of deadlocking.
     reminder_rows: list[tuple[str, str, str, str, int | None]] = []
     for message in messages.values():
         first = min(message.outbox_ids)
         reminder_rows.extend((*c.key, first) for c in message.items)
     reminder_rows.extend((*c.key, None) for c in unsent)
-    if len(reminder_rows) > _chunk(session):
-        reminder_rows.sort()  # within one statement PostgreSQL orders them (ORDER BY)
-    won = {
-        tuple(row)
-        for row in await _bulk(session, _REMINDERS_PG, _REMINDERS_SQLITE, reminder_rows, now=now)
-    }
-    if len(won) < len(reminder_rows):
+    inserted = sum(await _bulk(session, _REMINDERS_PG, _REMINDERS_SQLITE, reminder_rows, now=now))
+    kinds = Counter(row[0] for row in reminder_rows)
+    if inserted < len(reminder_rows):
+        ours = [(i,) for m in messages.values() for i in m.outbox_ids]
+        won = {tuple(r) for r in await _bulk(session, _WON_PG, _WON_SQLITE, ours)}
         await _drop_lost(session, messages, won, people, plan, moment)
-    summary.written = len(won)
-    summary.by_kind = dict(sorted(Counter(k[0] for k in won).items()))
+        kinds = Counter(key[0] for key in won)
+    summary.written = inserted
+    summary.by_kind = dict(sorted(kinds.items()))
     summary.recipients = sum(1 for m in messages.values() if m.items)
     summary.messages = sum(len(m.outbox_ids) for m in messages.values() if m.items)
     summary.deferred = summary.messages if hold_until is not None else 0

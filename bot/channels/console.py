@@ -14,6 +14,8 @@ def render(message: Outgoing) -> str:
     lines = [f"🤖 {message.reply.text}"]
     if message.reply.image is not None:
         lines.append(f"   [รูป: {message.reply.image.alt or message.reply.image.key}]")
+    if message.reply.document is not None:
+        lines.append(f"   📎 {message.reply.document.filename}")
     if message.reply.quick_replies:
         lines.append("   " + "  ".join(f"[{q.label}]" for q in message.reply.quick_replies))
     return "\n".join(lines)

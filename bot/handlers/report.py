@@ -4,12 +4,13 @@ a household its own account book."""
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.handlers.context import Context, reply
 from bot.handlers.format import baht, number, thai_date, thai_month
-from bot.messages import QuickReply, Reply
+from bot.messages import Image, QuickReply, Reply
 from bot.services import reports
 from bot.services.periods import add_months
 from bot.services.reports import GroupMonthReport, month_bounds
@@ -95,4 +96,26 @@ async def summary(ctx: Context) -> Reply:
         )
     if not blocks:
         return reply("ยังไม่มีข้อมูลให้สรุปค่ะ พิมพ์ เมนู เพื่อดูวิธีบันทึกนะคะ", *NEXT)
-    return reply("\n\n".join(blocks) + "\nพิมพ์ เมนู เพื่อบันทึกรายการต่อค่ะ", *NEXT)
+    text = "\n\n".join(blocks) + "\nพิมพ์ เมนู เพื่อบันทึกรายการต่อค่ะ"
+    image = await _chart(ctx, wanted[0], month) if wanted else None
+    return Reply(text, NEXT, image=image)
+
+
+CHART_TTL = timedelta(days=7)
+
+
+async def _chart(ctx: Context, group_id: int, month: date) -> Image:
+    """Sales by month for the last 12 months, as a picture sent with the summary."""
+    # matplotlib loads on the first summary, not when the server starts.
+    from bot.reports.charts import sales_chart
+    from bot.reports.queries import sales_by_month
+
+    group = await ctx.uow.groups.get(group_id)
+    months = await sales_by_month(ctx.uow, group_id, month)
+    title = f"ยอดขายรายเดือน {group.name if group else ''}".strip()
+    # Drawing takes a CPU-bound moment: keep it off the event loop.
+    png = await asyncio.to_thread(sales_chart, months, title)
+    stored = await ctx.uow.files.put(
+        png, "image/png", now=ctx.now, ttl=CHART_TTL, filename="sales.png"
+    )
+    return Image(stored.key, title)

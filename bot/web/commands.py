@@ -29,6 +29,8 @@ def _logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 async def serve(settings: Settings, host: str, port: int, scheduler: bool = True) -> int:
@@ -41,14 +43,11 @@ async def serve(settings: Settings, host: str, port: int, scheduler: bool = True
     if not (settings.line_enabled or settings.telegram_enabled):
         log.warning("neither LINE nor Telegram credentials are set: only /healthz and the dashboard")
     app = build_app(settings)
-    try:
-        web = create_web_app(app, scheduler=scheduler)
-        config = uvicorn.Config(
-            web, host=host, port=port, lifespan="on", proxy_headers=True, log_config=None
-        )
-        await uvicorn.Server(config).serve()
-    finally:
-        await app.close()
+    web = create_web_app(app, scheduler=scheduler, close_app=True)
+    config = uvicorn.Config(
+        web, host=host, port=port, lifespan="on", proxy_headers=True, log_config=None
+    )
+    await uvicorn.Server(config).serve()  # Ctrl-C / SIGTERM: a clean shutdown, then exit
     return 0
 
 

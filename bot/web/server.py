@@ -79,9 +79,11 @@ def create_web_app(
     scheduler: bool = True,
     drain_interval: float | None = None,
     dashboard: bool = True,
+    close_app: bool = False,
 ) -> Starlette:
     """The ASGI app. Platform clients are opened in its lifespan (inside the running loop) and
-    closed on shutdown; with `drain_interval` (default: settings) a drain loop runs too."""
+    closed on shutdown; with `drain_interval` (default: settings) a drain loop runs too, and
+    with `close_app` the app's database engine is disposed of at the end."""
     state = WebState(
         app,
         scheduler=scheduler,
@@ -108,6 +110,8 @@ def create_web_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await drainer
             await state.channels.close(app)
+            if close_app:  # `serve`: the database pool goes with the server
+                await app.close()
 
     async def line_webhook(request: Request) -> Response:
         adapter = state.channels.line_adapter

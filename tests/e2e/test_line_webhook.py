@@ -3,7 +3,6 @@ the (fake) LINE API with the event's reply token, or pushed when the token is no
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -16,7 +15,6 @@ from bot.storage.models import (
     ChatAccount,
     ChatRoom,
     InboundEvent,
-    Outbox,
     PushUsage,
     Sale,
 )

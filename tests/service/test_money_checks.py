@@ -92,6 +92,10 @@ async def test_the_annual_summary_adds_up_the_year(chat: Chat) -> None:
     assert "กำไร 17,000 บาท" in member_view and "ยืนยัน" not in member_view
 
 
-async def test_a_summary_compares_with_last_month(chat: Chat) -> None:
-    summary = await chat.text("สรุป", "chair")
-    assert "จากเดือนก่อน" in summary
+async def test_a_summary_compares_with_last_month_and_brings_a_chart(chat: Chat) -> None:
+    summary = await chat.say("สรุป", "chair")
+    assert summary is not None and "จากเดือนก่อน" in summary.text
+    assert summary.image is not None
+    async with chat.app.uow() as uow:
+        stored = await uow.files.get(summary.image.key, chat.app.clock.now())
+    assert stored is not None and stored.data.startswith(b"\x89PNG") and stored.content_type == "image/png"

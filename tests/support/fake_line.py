@@ -14,6 +14,7 @@ the body plus its X-Line-Signature like LINE does.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -153,7 +154,8 @@ class FakeLine:
                 return
 
             def do_POST(self) -> None:
-                fake._handle(self)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    fake._handle(self)  # a client that gave up (a cancelled long poll)
 
             def do_GET(self) -> None:
                 fake._send(self, 404, {"message": "Not found"})

@@ -13,6 +13,7 @@ deleteWebhook. Scripted failures: `plan("sendMessage", 429, retry_after=3)`, `pl
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import itertools
@@ -128,7 +129,8 @@ class FakeTelegram:
                 return
 
             def do_POST(self) -> None:
-                fake._handle(self)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    fake._handle(self)  # a client that gave up (a cancelled long poll)
 
             def do_GET(self) -> None:
                 fake._handle(self)
