@@ -401,59 +401,119 @@ def household_visit_due(household: HouseholdFacts, moment: Moment) -> VisitDue |
     )
 
 
+def reporting_year_start(today: date, start_month: int) -> date:
+    """The first day of the reporting year `today` falls in."""
+    year = today.year if today.month >= start_month else today.year - 1
+    return date(year, start_month, 1)
+
+
+class Rules:
+    """The group rules for one cadence at one moment. Everything that does not depend on the
+    group (today's reminder stage, the reporting year, the windows) is worked out once here,
+    so that asking about 100,000 groups costs little more than reading their facts."""
+
+    def __init__(self, cadence: Cadence, moment: Moment) -> None:
+        self.cadence = cadence
+        self.moment = moment
+        today = moment.today
+        # Meeting: the chair from the due day; the officer on the month's last day, or within
+        # a week after it for a sweep that missed that day.
+        self.chair_due = bool(cadence.meeting_due_day) and today.day >= min(
+            cadence.meeting_due_day, moment.month_end.day
+        )
+        self.flag_this_month = today == moment.month_end
+        self.flag_last_month = today.day <= MEETING_FLAG_GRACE_DAYS
+        # Figures for last month: the latest reminder day that has come, and the escalation.
+        stages = [d for d in cadence.figures_remind_days if d <= today.day]
+        self.figures_stage = len(stages) - 1
+        self.figures_period = f"{moment.prev_month}:{stages[-1]}" if stages else ""
+        self.figures_late = bool(cadence.figures_escalate_day) and (
+            today.day >= cadence.figures_escalate_day
+        )
+        # Annual summary of the reporting year that just ended.
+        self.year_start: date | None = None
+        if cadence.fiscal_year_start_month:
+            start = reporting_year_start(today, cadence.fiscal_year_start_month)
+            self.year_start = start
+            self.summarised = start.replace(year=start.year - 1)
+            self.annual_period = f"FY{self.summarised.year}"
+            self.annual_late = today >= start + timedelta(days=cadence.annual_escalate_days)
+
+    def meeting(self, group: GroupFacts, target: str) -> list[Due]:
+        m = self.moment
+        due: list[Due] = []
+        if self.chair_due and not group.meeting_this_month and group.founded_on < m.month_start:
+            due.append(Due(MEETING, target, CHAIR, m.month, group.name, m.month_start))
+        if self.flag_this_month and not group.meeting_this_month:
+            flagged, key = m.month_start, m.month
+        elif self.flag_last_month and not group.meeting_last_month:
+            flagged, key = m.prev_month_start, m.prev_month
+        else:
+            return due
+        if group.founded_on < flagged:
+            due.append(Due(MEETING_LATE, target, OFFICER, key, group.name, flagged))
+        return due
+
+    def figures(self, group: GroupFacts, target: str) -> list[Due]:
+        m = self.moment
+        if group.figures_last_month or group.founded_on >= m.month_start:
+            return []  # submitted, or the group did not exist last month
+        month = m.prev_month_start
+        due: list[Due] = []
+        if self.figures_period:
+            due.append(
+                Due(FIGURES, target, TREASURER, self.figures_period, group.name, month,
+                    self.figures_stage)
+            )  # fmt: skip
+        if self.figures_late:
+            due.append(Due(FIGURES_LATE, target, OFFICER, m.prev_month, group.name, month))
+        return due
+
+    def annual(self, group: GroupFacts, target: str) -> list[Due]:
+        start = self.year_start
+        if start is None or group.founded_on >= start:
+            return []
+        if self.summarised.year in group.annual_years:
+            return []
+        if self.annual_late:
+            return [
+                Due(ANNUAL_LATE, target, OFFICER, self.annual_period, group.name, self.summarised)
+            ]
+        return [Due(ANNUAL, target, TREASURER, self.annual_period, group.name, self.summarised)]
+
+    def group(self, group: GroupFacts) -> list[Due]:
+        """Every reminder about `group` due now (its visit goes in the officer's digest)."""
+        if not self.cadence.enabled:
+            return []
+        target = group.target
+        return [
+            *self.meeting(group, target),
+            *self.figures(group, target),
+            *self.annual(group, target),
+        ]
+
+
+@functools.lru_cache(maxsize=64)
+def rules(cadence: Cadence, moment: Moment) -> Rules:
+    return Rules(cadence, moment)
+
+
 def meeting_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
     """Group meeting, at least monthly: the chair is reminded from the due day (20th) if none
     is logged this month; the officer is told on the month's last day (or, after downtime,
     within a week of it) that the month passed without one."""
     if not cadence.enabled:
         return []
-    due: list[Due] = []
-    today = moment.today
-    if (
-        cadence.meeting_due_day
-        and today.day >= min(cadence.meeting_due_day, moment.month_end.day)
-        and not group.meeting_this_month
-        and group.founded_on < moment.month_start
-    ):
-        due.append(Due(MEETING, group.target, CHAIR, moment.month, group.name, moment.month_start))
-    if today == moment.month_end and not group.meeting_this_month:
-        flagged, key = moment.month_start, moment.month
-    elif today.day <= MEETING_FLAG_GRACE_DAYS and not group.meeting_last_month:
-        flagged, key = moment.prev_month_start, moment.prev_month
-    else:
-        return due
-    if group.founded_on < flagged:
-        due.append(Due(MEETING_LATE, group.target, OFFICER, key, group.name, flagged))
-    return due
+    return rules(cadence, moment).meeting(group, group.target)
 
 
 def figures_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
     """Treasurer's figures for the previous month: reminded on each reminder day (1st, 5th;
     after downtime only the latest day that has come), escalated to the officer from the
     escalation day (10th). Nothing at all once they are submitted."""
-    if not cadence.enabled or group.figures_last_month:
+    if not cadence.enabled:
         return []
-    month = moment.prev_month_start
-    if group.founded_on >= moment.month_start:  # the group did not exist last month
-        return []
-    due: list[Due] = []
-    today = moment.today.day
-    stages = [d for d in cadence.figures_remind_days if d <= today]
-    if stages:
-        stage = len(stages) - 1
-        due.append(
-            Due(FIGURES, group.target, TREASURER, f"{moment.prev_month}:{stages[-1]}",
-                group.name, month, stage)
-        )  # fmt: skip
-    if cadence.figures_escalate_day and today >= cadence.figures_escalate_day:
-        due.append(Due(FIGURES_LATE, group.target, OFFICER, moment.prev_month, group.name, month))
-    return due
-
-
-def reporting_year_start(today: date, start_month: int) -> date:
-    """The first day of the reporting year `today` falls in."""
-    year = today.year if today.month >= start_month else today.year - 1
-    return date(year, start_month, 1)
+    return rules(cadence, moment).figures(group, group.target)
 
 
 def annual_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
@@ -461,25 +521,14 @@ def annual_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]
     at the start of the new reporting year, the officer told if it is still missing after
     `annual_escalate_days` (and until the year ends). `AnnualSummary.year` is the CE year in
     which the summarised reporting year started."""
-    if not cadence.enabled or not cadence.fiscal_year_start_month:
+    if not cadence.enabled:
         return []
-    start = reporting_year_start(moment.today, cadence.fiscal_year_start_month)
-    summarised = start.replace(year=start.year - 1)
-    if group.founded_on >= start or summarised.year in group.annual_years:
-        return []
-    period = f"FY{summarised.year}"
-    if moment.today < start + timedelta(days=cadence.annual_escalate_days):
-        return [Due(ANNUAL, group.target, TREASURER, period, group.name, summarised)]
-    return [Due(ANNUAL_LATE, group.target, OFFICER, period, group.name, summarised)]
+    return rules(cadence, moment).annual(group, group.target)
 
 
 def group_reminders(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
     """Every reminder about one group that is due at `moment` (visits go in the digest)."""
-    return [
-        *meeting_due(group, cadence, moment),
-        *figures_due(group, cadence, moment),
-        *annual_due(group, cadence, moment),
-    ]
+    return rules(cadence, moment).group(group)
 
 
 def household_reminders(household: HouseholdFacts, cadence: Cadence, moment: Moment) -> list[Due]:

@@ -334,7 +334,8 @@ async def evaluate(
     }
 
     plan = _Plan()
-    cadences: dict[str, Cadence] = {}
+    base_rules = policy.Rules(base, moment)
+    overridden: dict[str, policy.Rules] = {}
 
     def to_officer(due: Due, officer_id: int) -> None:
         person: int | None = officers.get(officer_id)
@@ -343,17 +344,18 @@ async def evaluate(
 
     visits: dict[int, list[VisitDue]] = defaultdict(list)
     for facts, overrides in groups:
+        rules = base_rules
         if overrides:
             key = repr(sorted(overrides.items()))
-            cadence = cadences.get(key) or cadences.setdefault(key, base.override(overrides))
-        else:
-            cadence = base
-        if not cadence.enabled:
+            if key not in overridden:
+                overridden[key] = policy.Rules(base.override(overrides), moment)
+            rules = overridden[key]
+        if not rules.cadence.enabled:
             continue
-        visit = policy.visit_due(facts, cadence, moment)
+        visit = policy.visit_due(facts, rules.cadence, moment)
         if visit is not None:
             visits[facts.officer_id].append(visit)
-        for due in policy.group_reminders(facts, cadence, moment):
+        for due in rules.group(facts):
             if due.role == policy.OFFICER:
                 to_officer(due, facts.officer_id)
                 continue

@@ -299,9 +299,7 @@ def _quick_reply(reply: Reply) -> LineQuickReply | None:
     if not reply.quick_replies:
         return None
     items = [
-        QuickReplyItem(
-            action=MessageAction(label=label(q.label), text=q.message[:MAX_ACTION_TEXT])
-        )
+        QuickReplyItem(action=MessageAction(label=label(q.label), text=q.message[:MAX_ACTION_TEXT]))
         for q in reply.quick_replies[:MAX_QUICK_REPLIES]
     ]
     return LineQuickReply(items=items)

@@ -41,7 +41,9 @@ async def serve(settings: Settings, host: str, port: int, scheduler: bool = True
     _logging()
     await upgrade_async(settings.database_url)
     if not (settings.line_enabled or settings.telegram_enabled):
-        log.warning("neither LINE nor Telegram credentials are set: only /healthz and the dashboard")
+        log.warning(
+            "neither LINE nor Telegram credentials are set: only /healthz and the dashboard"
+        )
     app = build_app(settings)
     web = create_web_app(app, scheduler=scheduler, close_app=True)
     config = uvicorn.Config(

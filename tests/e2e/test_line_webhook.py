@@ -253,3 +253,7 @@ async def test_a_group_chat_is_linked_and_each_record_is_attributed_to_its_sende
     await until(
         lambda: len(stack.line.delivered) == replies_before + 4, what="an answer to a mention"
     )
+
+    assert (await stack.post_line(stack.events.leave(group=group))).status_code == 200
+    await stack.settled()
+    assert len(stack.line.delivered) == replies_before + 4  # removed from the group: nothing said

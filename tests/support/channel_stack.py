@@ -184,11 +184,13 @@ def stack_settings(url: str, line: FakeLine, telegram: FakeTelegram) -> Settings
 
 
 @asynccontextmanager
-async def running_stack(url: str, line: FakeLine, telegram: FakeTelegram) -> AsyncIterator[Stack]:
+async def running_stack(
+    url: str, line: FakeLine, telegram: FakeTelegram, *, drain_interval: float = 0
+) -> AsyncIterator[Stack]:
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
     app = build_app(stack_settings(url, line, telegram), clock=clock)
     ids = await Chat(app, RecordingTransport("console")).seed()
-    web = create_web_app(app, scheduler=False, drain_interval=0, dashboard=False)
+    web = create_web_app(app, scheduler=False, drain_interval=drain_interval, dashboard=False)
     server = await LiveServer(web).start()
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
