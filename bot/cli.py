@@ -199,7 +199,9 @@ async def _demo(app: App, who: str) -> int:
         ids = await seed(uow, local_today(app.clock, app.settings.tz))
         await uow.commit()
     if ids.created:
-        sys.stdout.write("สร้างข้อมูลตัวอย่างอำเภอวังหินแล้ว (พัฒนากร 1 คน, 2 กลุ่มอาชีพ, ครัวเรือนเป้าหมาย 2 ครัวเรือน)\n")
+        sys.stdout.write(
+            "สร้างข้อมูลตัวอย่างอำเภอวังหินแล้ว (พัฒนากร 1 คน, 2 กลุ่มอาชีพ, ครัวเรือนเป้าหมาย 2 ครัวเรือน)\n"
+        )
     return await chat(app, who, sys.stdin, sys.stdout)
 
 

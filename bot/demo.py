@@ -54,7 +54,9 @@ def console_id(person_id: int) -> str:
 
 async def _person(uow: UnitOfWork, name: str) -> Person:
     person = await uow.people.add_person(name)
-    uow.session.add(ChatAccount(channel=CONSOLE, external_id=console_id(person.id), person_id=person.id))
+    uow.session.add(
+        ChatAccount(channel=CONSOLE, external_id=console_id(person.id), person_id=person.id)
+    )
     await uow.session.flush()
     return person
 
@@ -176,7 +178,9 @@ async def persona_account(uow: UnitOfWork, who: str) -> ChatAccount:
     if person is not None:
         account = await uow.people.account(CONSOLE, console_id(person.id))
         if account is None:
-            account = ChatAccount(channel=CONSOLE, external_id=console_id(person.id), person_id=person.id)
+            account = ChatAccount(
+                channel=CONSOLE, external_id=console_id(person.id), person_id=person.id
+            )
             uow.session.add(account)
             await uow.session.flush()
         return account

@@ -95,7 +95,9 @@ def console() -> RecordingTransport:
 
 
 @pytest.fixture
-async def app(database_url: str, clock: FixedClock, console: RecordingTransport) -> AsyncIterator[App]:
+async def app(
+    database_url: str, clock: FixedClock, console: RecordingTransport
+) -> AsyncIterator[App]:
     built = build_app(test_settings(database_url), clock=clock, transports={"console": console})
     try:
         yield built

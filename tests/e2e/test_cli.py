@@ -16,7 +16,11 @@ KEYS_PARSE = {"intent", "date", "month", "item", "quantity", "unit", "unit_price
 
 
 def run(cwd: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None) -> str:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "LINE_", "TELEGRAM_"))}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "LINE_", "TELEGRAM_"))
+    }
     environment.update(env or {})
     done = subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -69,8 +73,18 @@ def test_operator_commands_print_the_documented_json(workdir: Path) -> None:
     from zoneinfo import ZoneInfo
 
     month = datetime.now(ZoneInfo("Asia/Bangkok")).strftime("%Y-%m")
-    report = json.loads(run(workdir, "report", "group", str(group["group_id"]), "--month", month, "--json"))
-    assert set(report) == {"group_id", "month", "sales", "meetings", "work", "monthly_figures", "visits"}
+    report = json.loads(
+        run(workdir, "report", "group", str(group["group_id"]), "--month", month, "--json")
+    )
+    assert set(report) == {
+        "group_id",
+        "month",
+        "sales",
+        "meetings",
+        "work",
+        "monthly_figures",
+        "visits",
+    }
     assert report["sales"] == {"count": 1, "total": "400.00", "by_item": {"เห็ดนางฟ้า": "400.00"}}
     assert report["monthly_figures"] is None
     assert report["visits"] == {"count": 0, "last": None}
@@ -121,7 +135,9 @@ def test_each_kind_piped_through_the_console_is_stored_as_said(workdir: Path, wh
     database = sqlite3.connect(workdir / "data" / "sammachip.db")
     try:
         for table, columns, values in expected:
-            row = database.execute(f"SELECT {columns} FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+            row = database.execute(
+                f"SELECT {columns} FROM {table} ORDER BY id DESC LIMIT 1"
+            ).fetchone()
             assert tuple(row) == values, (table, row)
     finally:
         database.close()

@@ -28,7 +28,9 @@ from tests.support.chat import Chat
 
 async def rows(chat: Chat, model: type, *where: object) -> list:  # type: ignore[type-arg]
     async with chat.app.uow() as uow:
-        return list((await uow.session.scalars(select(model).where(*where).order_by(model.id))).all())
+        return list(
+            (await uow.session.scalars(select(model).where(*where).order_by(model.id))).all()
+        )
 
 
 async def test_a_sale_typed_in_one_line_is_saved_and_echoed(chat: Chat) -> None:
@@ -40,7 +42,11 @@ async def test_a_sale_typed_in_one_line_is_saved_and_echoed(chat: Chat) -> None:
     assert [q.label for q in answer.quick_replies][:2] == ["ยกเลิก", "แก้ไข"]
     sales = await rows(chat, Sale)
     assert len(sales) == before + 1
-    assert (sales[-1].item, sales[-1].quantity, sales[-1].amount) == ("ไข่เค็ม", Decimal(50), Decimal(250))
+    assert (sales[-1].item, sales[-1].quantity, sales[-1].amount) == (
+        "ไข่เค็ม",
+        Decimal(50),
+        Decimal(250),
+    )
 
 
 async def test_the_done_when_of_the_core_issue(chat: Chat) -> None:
@@ -205,7 +211,12 @@ async def test_undo_from_chat_withdraws_and_audits(chat: Chat) -> None:
     assert "ยกเลิกรายการล่าสุดแล้ว" in answer and "50 บาท" in answer
     sale = (await rows(chat, Sale))[-1]
     assert sale.withdrawn_at is not None
-    assert [a.action for a in await rows(chat, AuditLog, AuditLog.entity == "sale", AuditLog.entity_id == sale.id)] == [
+    assert [
+        a.action
+        for a in await rows(
+            chat, AuditLog, AuditLog.entity == "sale", AuditLog.entity_id == sale.id
+        )
+    ] == [
         "create",
         "undo",
     ]
@@ -274,7 +285,13 @@ async def test_a_redelivered_message_is_stored_and_answered_once(chat: Chat) -> 
 
 async def test_hostile_input_gets_a_polite_reply_and_no_record(chat: Chat) -> None:
     before = await chat.count(Sale)
-    for text in ("ก" * 10_000, "😀" * 500, "\x00\x07\u200b", "'; DROP TABLE sale; --", "ขาย -500 บาท"):
+    for text in (
+        "ก" * 10_000,
+        "😀" * 500,
+        "\x00\x07\u200b",
+        "'; DROP TABLE sale; --",
+        "ขาย -500 บาท",
+    ):
         answer = await chat.say(text)
         assert answer is not None and answer.text  # always a reply in a private chat
         assert "Traceback" not in answer.text
@@ -295,8 +312,13 @@ async def test_a_flood_is_slowed_politely_without_delaying_others(chat: Chat) ->
     outcomes = []
     for n in range(100):  # a hundred messages within the same second
         handled = await chat.app.conversation.handle(
-            InboundMessage(channel="console", sender_id=sender, chat_id=sender,
-                           text="ขายไข่เค็ม 1 ฟอง 5 บาท", event_id=f"flood-{n}")  # fmt: skip
+            InboundMessage(
+                channel="console",
+                sender_id=sender,
+                chat_id=sender,
+                text="ขายไข่เค็ม 1 ฟอง 5 บาท",
+                event_id=f"flood-{n}",
+            )
         )
         outcomes.append(handled)
     saved = [h for h in outcomes if h.rule == "report"]
@@ -306,7 +328,9 @@ async def test_a_flood_is_slowed_politely_without_delaying_others(chat: Chat) ->
     assert await chat.count(InboundEvent, InboundEvent.external_id.like("flood-%")) == 100
     # Someone else in the same second is served as usual.
     handled = await chat.app.conversation.handle(
-        InboundMessage(channel="console", sender_id=other, chat_id=other, text="สรุป", event_id="other-1")
+        InboundMessage(
+            channel="console", sender_id=other, chat_id=other, text="สรุป", event_id="other-1"
+        )
     )
     assert handled.rule == "summary"
 

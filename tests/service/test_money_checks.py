@@ -98,4 +98,8 @@ async def test_a_summary_compares_with_last_month_and_brings_a_chart(chat: Chat)
     assert summary.image is not None
     async with chat.app.uow() as uow:
         stored = await uow.files.get(summary.image.key, chat.app.clock.now())
-    assert stored is not None and stored.data.startswith(b"\x89PNG") and stored.content_type == "image/png"
+    assert (
+        stored is not None
+        and stored.data.startswith(b"\x89PNG")
+        and stored.content_type == "image/png"
+    )

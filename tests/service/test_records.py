@@ -137,12 +137,17 @@ async def test_unknown_codes_link_nothing(chat: Chat) -> None:
             assert (await enrolment.link_by_code(uow, account, code)).kind == "unknown"
         await uow.commit()
         assert account.person_id is None
-        assert await uow.session.scalar(select(Membership).where(Membership.person_id.is_(None))) is None
+        assert (
+            await uow.session.scalar(select(Membership).where(Membership.person_id.is_(None)))
+            is None
+        )
 
 
 async def test_an_officer_visits_only_groups_of_their_own_district(chat: Chat) -> None:
     async with chat.app.uow() as uow:
-        other = await admin.add_officer(uow, name="สมชาย ต่างถิ่น", district="ชุมแสง", province="นครสวรรค์")
+        other = await admin.add_officer(
+            uow, name="สมชาย ต่างถิ่น", district="ชุมแสง", province="นครสวรรค์"
+        )
         other_group = await admin.create_group(
             uow, name="กลุ่มเพาะเห็ด", occupation="เพาะเห็ด", village="บ้านเกยไชย", officer_id=other.id,
             founded=date(2025, 1, 1),
@@ -164,7 +169,11 @@ async def test_an_officer_visits_only_groups_of_their_own_district(chat: Chat) -
     async with chat.app.uow() as uow:
         with pytest.raises(NotAllowed, match="พัฒนากร"):
             await records.record_visit(
-                uow, member, today=TODAY, on_date=None, group_id=chat.ids.egg_group_id  # type: ignore[union-attr]
+                uow,
+                member,
+                today=TODAY,
+                on_date=None,
+                group_id=chat.ids.egg_group_id,  # type: ignore[union-attr]
             )
         assert (await reports.district_groups(uow, officer))[0].id == chat.ids.egg_group_id  # type: ignore[union-attr]
         with pytest.raises(NotAllowed):
@@ -211,14 +220,18 @@ async def test_a_person_in_two_groups_is_asked_which(chat: Chat) -> None:
     boonmee = await actor_named(chat.app, "บุญมี")
     async with chat.app.uow() as uow:
         with pytest.raises(NeedsChoice) as asked:
-            await records.record_sale(uow, boonmee, records.SaleInput("ไข่", Decimal(10)), today=TODAY)
+            await records.record_sale(
+                uow, boonmee, records.SaleInput("ไข่", Decimal(10)), today=TODAY
+            )
     assert len(asked.value.options) == 2
 
 
 async def test_undo_withdraws_my_last_record_with_an_audit_entry(chat: Chat) -> None:
     member = await actor_named(chat.app, "บุญมี")
     async with chat.app.uow() as uow:
-        sale = await records.record_sale(uow, member, records.SaleInput("ไข่", Decimal(10)), today=TODAY)
+        sale = await records.record_sale(
+            uow, member, records.SaleInput("ไข่", Decimal(10)), today=TODAY
+        )
         await uow.commit()
     async with chat.app.uow() as uow:
         undone = await records.undo_last(uow, member)
@@ -262,7 +275,15 @@ async def test_the_group_report_has_exactly_the_documented_keys(chat: Chat) -> N
         report = (
             await reports.group_month(uow, chat.ids.egg_group_id, date(2025, 10, 1))  # type: ignore[union-attr]
         ).to_json()
-    assert set(report) == {"group_id", "month", "sales", "meetings", "work", "monthly_figures", "visits"}
+    assert set(report) == {
+        "group_id",
+        "month",
+        "sales",
+        "meetings",
+        "work",
+        "monthly_figures",
+        "visits",
+    }
     assert set(report["sales"]) == {"count", "total", "by_item"}
     assert set(report["meetings"]) == {"count", "attendees"}
     assert set(report["visits"]) == {"count", "last"}

@@ -47,7 +47,9 @@ class Chat:
             await uow.commit()
         return account.external_id
 
-    async def say(self, text: str, who: str = "member", *, chat_id: str | None = None) -> Reply | None:
+    async def say(
+        self, text: str, who: str = "member", *, chat_id: str | None = None
+    ) -> Reply | None:
         """Sends `text` as a demo persona (role name or person name); returns the reply shown."""
         sender = await self.account_id(who)
         clock = self.app.clock
