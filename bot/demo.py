@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.services import admin, records
 from bot.services.actors import Actor, load_actor
 from bot.services.records import SaleInput
-from bot.storage.models import ChatAccount, Membership, Officer, Person, Role
+from bot.storage.models import ChatAccount, Membership, Officer, Person, Role, utcnow
 from bot.storage.unit_of_work import UnitOfWork
 
 OFFICER_NAME = "รัตนา พัฒนกิจ"
@@ -55,7 +55,12 @@ def console_id(person_id: int) -> str:
 async def _person(uow: UnitOfWork, name: str) -> Person:
     person = await uow.people.add_person(name)
     uow.session.add(
-        ChatAccount(channel=CONSOLE, external_id=console_id(person.id), person_id=person.id)
+        ChatAccount(
+            channel=CONSOLE,
+            external_id=console_id(person.id),
+            person_id=person.id,
+            consented_at=utcnow(),
+        )
     )
     await uow.session.flush()
     return person
@@ -179,7 +184,10 @@ async def persona_account(uow: UnitOfWork, who: str) -> ChatAccount:
         account = await uow.people.account(CONSOLE, console_id(person.id))
         if account is None:
             account = ChatAccount(
-                channel=CONSOLE, external_id=console_id(person.id), person_id=person.id
+                channel=CONSOLE,
+                external_id=console_id(person.id),
+                person_id=person.id,
+                consented_at=utcnow(),
             )
             uow.session.add(account)
             await uow.session.flush()

@@ -189,6 +189,8 @@ async def _resume(ctx: Context, _: Any) -> Reply:
         return await undo.resume(ctx, data)
     if flow == "erase":
         return await privacy.resume(ctx, data)
+    if flow == "consent":
+        return await start.resume_consent(ctx, data)
     return await report_flow.resume(ctx, SPECS[flow], data)
 
 
@@ -210,6 +212,18 @@ async def _my_data(ctx: Context, _: Any) -> Reply:
 
 async def _erase(ctx: Context, _: Any) -> Reply:
     return await privacy.ask_erase(ctx)
+
+
+_NAME = re.compile(r"^(?:ชื่อ|/name)\s*:?\s+(\S.{0,99})$", re.DOTALL)
+
+
+def _name_given(ctx: Context) -> str | None:
+    match = _NAME.match(ctx.text.strip())
+    return match.group(1) if match else None
+
+
+async def _set_name(ctx: Context, name: str) -> Reply:
+    return await start.set_name(ctx, name)
 
 
 async def _help(ctx: Context, _: Any) -> Reply:
@@ -278,6 +292,7 @@ RULES: tuple[Rule, ...] = (
     Rule("my_data", lambda ctx: True if _words(ctx) in MY_DATA_WORDS else None, _my_data),
     Rule("erase", lambda ctx: True if _words(ctx) in ERASE_WORDS else None, _erase),
     Rule("unlinked", _unlinked, _not_linked),
+    Rule("set_name", _name_given, _set_name),
     Rule("help", lambda ctx: True if _words(ctx) in HELP_WORDS else None, _help),
     Rule("undo", lambda ctx: True if _words(ctx) in UNDO_WORDS else None, _undo),
     Rule("edit", _starts(EDIT_PREFIXES), _edit),

@@ -3,9 +3,16 @@ join, and the invitation an unlinked person gets."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.handlers.context import MENU_ONLY, Context, reply
+from bot.handlers.privacy import NOTICE
 from bot.messages import QuickReply, Reply
-from bot.services.enrolment import link_by_code, link_room
+from bot.services.enrolment import PLACEHOLDER_NAME, link_by_code, link_room
+
+AGREE = "ยินยอม"
+DECLINE = "ไม่ยินยอม"
+SET_NAME = "ชื่อ"
 
 ROLE_NAMES = {
     "member": "สมาชิก",
@@ -20,7 +27,8 @@ HOW_TO_LINK = "พิมพ์ ลงทะเบียน ตามด้วย
 GREETING = (
     "สวัสดีค่ะ ยินดีต้อนรับสู่ผู้ช่วยสัมมาชีพชุมชน 🌱\n"
     "ใช้บันทึกการขาย การประชุม งาน กิจกรรม และตัวเลขประจำเดือนของกลุ่มอาชีพได้ง่าย ๆ\n"
-    f"เริ่มต้น: {HOW_TO_LINK}"
+    f"เริ่มต้น: {HOW_TO_LINK}\n"
+    "🔒 บอทจะขอความยินยอมก่อนเก็บข้อมูลส่วนตัวใด ๆ ค่ะ"
 )
 ROOM_GREETING = (
     "สวัสดีค่ะทุกคน 🌱 ผู้ช่วยสัมมาชีพชุมชนพร้อมช่วยบันทึกงานของกลุ่มแล้วค่ะ\n"
@@ -42,6 +50,42 @@ async def link(ctx: Context, code: str) -> Reply:
             )
         return reply(f"ไม่พบรหัส {code} ค่ะ กรุณาตรวจสอบรหัสกลุ่มกับพัฒนากรอีกครั้งนะคะ")
 
+    if ctx.account.consented_at is None:
+        # PDPA: say what is collected and why, and link nothing until the person agrees.
+        await ctx.start_flow("consent", {"code": code})
+        return reply(
+            f"{NOTICE}\nกด {AGREE} เพื่อลงทะเบียนต่อ หรือ {DECLINE} ค่ะ",
+            QuickReply(AGREE),
+            QuickReply(DECLINE),
+        )
+    return await _link_person(ctx, code)
+
+
+async def resume_consent(ctx: Context, data: dict[str, Any]) -> Reply:
+    answer = ctx.text.strip()
+    if answer == AGREE:
+        await ctx.end_flow()
+        ctx.account.consented_at = ctx.now
+        if ctx.message.display_name:
+            ctx.account.display_name = ctx.message.display_name
+        linked = await _link_person(ctx, str(data.get("code", "")))
+        if ctx.account.person_id is not None:
+            person = await ctx.uow.people.person(ctx.account.person_id)
+            if person is not None and person.consented_at is None:
+                person.consented_at = ctx.now
+        return Reply(f"ขอบคุณค่ะ บันทึกความยินยอมแล้ว\n{linked.text}", linked.quick_replies)
+    if answer in (DECLINE, "ยกเลิก"):
+        await ctx.end_flow()
+        return reply(
+            "ไม่เป็นไรค่ะ ยังไม่ได้ลงทะเบียน และไม่มีข้อมูลส่วนตัวของคุณถูกเก็บไว้ "
+            "หากเปลี่ยนใจ พิมพ์ ลงทะเบียน ตามด้วยรหัสได้ทุกเมื่อค่ะ"
+        )
+    return reply(
+        f"กด {AGREE} เพื่อลงทะเบียนต่อ หรือ {DECLINE} ค่ะ", QuickReply(AGREE), QuickReply(DECLINE)
+    )
+
+
+async def _link_person(ctx: Context, code: str) -> Reply:
     linked = await link_by_code(ctx.uow, ctx.account, code)
     if linked.kind == "unknown":
         return reply(
@@ -63,7 +107,29 @@ async def link(ctx: Context, code: str) -> Reply:
         text = f"เชื่อมบัญชีวิทยากรของคุณ{linked.name}แล้วค่ะ 🎉"
     else:
         text = f"เชื่อมบัญชีครัวเรือนของคุณ{linked.name}แล้วค่ะ 🎉"
+    if await _unnamed(ctx):
+        text += f"\nบอกชื่อของคุณเพื่อใช้ในรายงานของกลุ่มได้ค่ะ พิมพ์ เช่น {SET_NAME} สมศรี ใจดี"
     return reply(f"{text}\nพิมพ์ เมนู เพื่อดูสิ่งที่ทำได้ค่ะ", *MENU_ONLY)
+
+
+async def _unnamed(ctx: Context) -> bool:
+    if ctx.account.person_id is None:
+        return False
+    person = await ctx.uow.people.person(ctx.account.person_id)
+    return person is not None and person.name == PLACEHOLDER_NAME
+
+
+async def set_name(ctx: Context, name: str) -> Reply:
+    """ชื่อ สมศรี ใจดี — the name shown in the group's reports (work, dividends)."""
+    cleaned = " ".join(name.split())[:100]
+    if ctx.account.person_id is None or not cleaned:
+        return reply(f"ยังไม่ได้ลงทะเบียนค่ะ\n{HOW_TO_LINK}")
+    person = await ctx.uow.people.person(ctx.account.person_id)
+    assert person is not None
+    before = {"name": person.name}
+    person.name = cleaned
+    await ctx.uow.audit.add(person.id, "rename", "person", person.id, before, {"name": cleaned})
+    return reply(f"บันทึกชื่อ {cleaned} แล้วค่ะ พิมพ์ เมนู เพื่อดูสิ่งที่ทำได้นะคะ", *MENU_ONLY)
 
 
 async def greet(ctx: Context) -> Reply:

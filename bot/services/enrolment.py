@@ -12,6 +12,8 @@ from bot.storage.models import ChatAccount, ChatRoom, Membership, Role, Trainer,
 from bot.storage.unit_of_work import UnitOfWork
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9]{4,16}$")
+# The name of a member who joined without one known (LINE gives no name): they can say "ชื่อ …".
+PLACEHOLDER_NAME = "สมาชิก"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> 
     if found is None:
         return Linked("unknown")
     group, role = found.group, found.role
-    person_id = await _person_for(uow, account, "สมาชิก")
+    person_id = await _person_for(uow, account, PLACEHOLDER_NAME)
     membership = await uow.groups.membership(person_id, group.id)
     if membership is not None and (membership.role == role or role == Role.MEMBER):
         return Linked("already", membership.role, group.name)

@@ -126,6 +126,8 @@ class ChatAccount(Base):
     # Follow-up reminders: `หยุดเตือน` turns them off, `เตือนพรุ่งนี้` snoozes them.
     reminders_off: Mapped[bool] = mapped_column(Boolean, default=False)
     reminders_snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # PDPA: when this account accepted the privacy notice; nothing personal is linked before.
+    consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -68,7 +68,7 @@ def test_operator_commands_print_the_documented_json(workdir: Path) -> None:
 
     # A member joins with the code and sells; the report counts it.
     run(workdir, "console", "--as", "นายทดลอง",
-        stdin=f"เข้ากลุ่ม {group['join_code']}\nขายเห็ดนางฟ้า 5 กิโล กิโลละ 80\n")  # fmt: skip
+        stdin=f"เข้ากลุ่ม {group['join_code']}\nยินยอม\nขายเห็ดนางฟ้า 5 กิโล กิโลละ 80\n")  # fmt: skip
     from datetime import datetime
     from zoneinfo import ZoneInfo
 

@@ -259,7 +259,11 @@ async def test_a_stranger_is_told_how_to_link_and_can_join_with_a_code(chat: Cha
     async with chat.app.uow() as uow:
         group = await uow.groups.get(chat.ids.egg_group_id)  # type: ignore[union-attr]
     assert group is not None
-    welcome = await chat.text(f"เข้ากลุ่ม {group.join_code}", "นายใหม่")
+    notice = await chat.say(f"เข้ากลุ่ม {group.join_code}", "นายใหม่")
+    assert notice is not None and "ความเป็นส่วนตัว" in notice.text
+    assert [q.label for q in notice.quick_replies] == ["ยินยอม", "ไม่ยินยอม"]
+    welcome = await chat.text("ยินยอม", "นายใหม่")
+    assert "บันทึกความยินยอมแล้ว" in welcome
     assert "สมาชิกของกลุ่มไข่เค็มสมุนไพรลูกหม่อน" in welcome
     assert "บันทึกการขายแล้ว" in await chat.text("ขายไข่ 10 ฟอง 50 บาท", "นายใหม่")
 
@@ -377,3 +381,43 @@ async def test_erasure_anonymises_the_person_and_keeps_group_totals(chat: Chat) 
         map(float, before["work"].values())
     )
     assert [t.action for t in trail] == ["erase"]
+
+
+async def test_declining_the_privacy_notice_links_nothing(chat: Chat) -> None:
+    from bot.storage.models import ChatAccount, Person
+
+    async with chat.app.uow() as uow:
+        group = await uow.groups.get(chat.ids.egg_group_id)  # type: ignore[union-attr]
+    assert group is not None
+    people = await chat.count(Person)
+    await chat.say(f"เข้ากลุ่ม {group.join_code}", "คนลังเล")
+    assert "ไม่มีข้อมูลส่วนตัวของคุณถูกเก็บไว้" in await chat.text("ไม่ยินยอม", "คนลังเล")
+    assert await chat.count(Person) == people
+    assert await chat.count(ChatAccount, ChatAccount.consented_at.is_not(None),
+                            ChatAccount.external_id == "guest:คนลังเล") == 0  # fmt: skip
+
+
+async def test_a_member_without_a_known_name_can_give_it(chat: Chat) -> None:
+    from bot.storage.models import Person
+
+    async with chat.app.uow() as uow:
+        group = await uow.groups.get(chat.ids.egg_group_id)  # type: ignore[union-attr]
+        account = await uow.people.ensure_account("console", "no-name", None)
+        await uow.commit()
+    assert group is not None
+    for text in (f"เข้ากลุ่ม {group.join_code}", "ยินยอม"):
+        handled = await chat.app.conversation.handle(
+            InboundMessage(channel="console", sender_id="no-name", chat_id="no-name", text=text)
+        )
+    assert handled.reply is not None and "ชื่อ สมศรี ใจดี" in handled.reply.text
+    handled = await chat.app.conversation.handle(
+        InboundMessage(
+            channel="console", sender_id="no-name", chat_id="no-name", text="ชื่อ จันทร์ดี มีสุข"
+        )
+    )
+    assert handled.reply is not None and "บันทึกชื่อ จันทร์ดี มีสุข แล้ว" in handled.reply.text
+    async with chat.app.uow() as uow:
+        stored = await uow.people.account("console", "no-name")
+        person = await uow.session.get(Person, stored.person_id)  # type: ignore[union-attr]
+    assert person is not None and person.name == "จันทร์ดี มีสุข" and person.consented_at is not None
+    assert account.id == stored.id  # type: ignore[union-attr]

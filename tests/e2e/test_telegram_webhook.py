@@ -191,8 +191,9 @@ async def test_long_polling_stores_each_update_once_and_confirms_it_only_after_c
         await deliver(app, done.outbox_ids, inbound.acks)
 
     join = stack.updates.message(f"/join {await stack.join_code()}", user_id=620)
+    agree = stack.updates.message("ยินยอม", user_id=620)
     sale = stack.updates.message(SALE, user_id=620)
-    fake.queue_updates(join, sale)
+    fake.queue_updates(join, agree, sale)
     polling = asyncio.create_task(poll(channels.telegram, handle, wait_seconds=1, idle_pause=0.01))
     try:
         await until(

@@ -154,7 +154,13 @@ class Stack:
             self.events.text(f"เข้ากลุ่ม {await self.join_code()}", user=user, reply_token=token)
         )
         assert response.status_code == 200
-        await until(lambda: len(self.line.delivered) > before, what="the welcome reply")
+        await until(lambda: len(self.line.delivered) > before, what="the privacy notice")
+        # PDPA: nothing is linked until the person agrees to the notice.
+        response = await self.post_line(
+            self.events.text("ยินยอม", user=user, reply_token=self.line.issue_token(user))
+        )
+        assert response.status_code == 200
+        await until(lambda: len(self.line.delivered) > before + 1, what="the welcome reply")
         return user
 
     async def telegram_member(self, user: int) -> int:
@@ -163,7 +169,10 @@ class Stack:
             self.updates.message(f"/join {await self.join_code()}", user_id=user)
         )
         assert response.status_code == 200
-        await until(lambda: len(self.telegram.sent) > before, what="the welcome message")
+        await until(lambda: len(self.telegram.sent) > before, what="the privacy notice")
+        response = await self.post_telegram(self.updates.message("ยินยอม", user_id=user))
+        assert response.status_code == 200
+        await until(lambda: len(self.telegram.sent) > before + 1, what="the welcome message")
         return user
 
 
