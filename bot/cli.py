@@ -16,7 +16,7 @@ from bot.app import App, build_app
 from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleTransport
 from bot.config import Settings
-from bot.messages import InboundMessage
+from bot.messages import InboundMessage, Reply
 from bot.services.errors import ServiceError
 from bot.storage.migrate import upgrade_async
 
@@ -189,6 +189,29 @@ async def chat(app: App, who: str, stdin: TextIO, out: TextIO) -> int:
         )
         if handled.outbox_id is not None:
             await app.sender.drain(only=handled.outbox_id)
+        if handled.reply is not None:
+            await _save_attachments(app, handled.reply, out)
+
+
+CONSOLE_FILES = Path("data") / "files"
+
+
+async def _save_attachments(app: App, answer: Reply, out: TextIO) -> None:
+    """A terminal cannot show a chart or a workbook: write them under ./data/files/ instead."""
+    wanted = [(a.key, name) for a, name in ((answer.image, "png"), (answer.document, ""))
+              if a is not None]  # fmt: skip
+    for key, suffix in wanted:
+        async with app.uow() as uow:
+            stored = await uow.files.get(key, app.clock.now())
+        if stored is None:
+            continue
+        CONSOLE_FILES.mkdir(parents=True, exist_ok=True)
+        name = (
+            stored.filename if stored.filename and not suffix else f"{key[:12]}.{suffix or 'bin'}"
+        )
+        path = CONSOLE_FILES / name
+        path.write_bytes(stored.data)
+        out.write(f"   (บันทึกไฟล์ไว้ที่ {path})\n")
 
 
 async def _demo(app: App, who: str) -> int:
