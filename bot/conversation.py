@@ -103,6 +103,8 @@ class Conversation:
 
             if answer is not None and expired:
                 answer = replace(answer, text=f"{EXPIRED}\n{answer.text}")
+            if answer is not None and not message.is_group and not ctx.account_erased:
+                answer = await _with_held_reminders(uow, account.id, answer, now)
             outbox_id = None
             if answer is not None:
                 row = await uow.outbox.add(
@@ -136,6 +138,22 @@ class Conversation:
             outbox_id = row.id
         await uow.commit()
         return Handled("flood", answer, outbox_id)
+
+
+async def _with_held_reminders(
+    uow: UnitOfWork, account_id: int, answer: Reply, now: datetime
+) -> Reply:
+    """Reminders held back because the LINE monthly push quota is used up ride along with the
+    person's next reply, which costs no quota; they are then done."""
+    held = await uow.outbox.held_reminders(account_id)
+    if not held:
+        return answer
+    notes = [Reply.from_payload(row.payload).text for row in held]
+    for row in held:
+        row.status = "sent"
+        row.sent_at = now
+        row.last_error = "delivered with a reply"
+    return replace(answer, text="\n\n".join([answer.text, *(f"🔔 {note}" for note in notes)]))
 
 
 def _bounded(message: InboundMessage) -> InboundMessage:

@@ -114,7 +114,14 @@ def _cancel_flow(ctx: Context) -> bool | None:
 
 
 def _open_flow(ctx: Context) -> bool | None:
-    if ctx.state is None or _words(ctx) in HELP_WORDS:
+    """An open question takes the message, except words that are never an answer: the menu,
+    a reminder's own quick replies, and the privacy commands."""
+    if ctx.state is None or _words(ctx) in HELP_WORDS or _words(ctx) in MY_DATA_WORDS:
+        return None
+    if any(
+        wants(ctx)
+        for wants in (reminders.wants_stop, reminders.wants_snooze, reminders.wants_resume)
+    ):
         return None
     return True
 

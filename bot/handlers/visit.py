@@ -58,6 +58,10 @@ async def check(ctx: Context, slots: Slots) -> None:
     if len(hits) == 1:
         slots["target_ref"] = hits[0]
         slots["target_name"] = next(n for n, r in targets.items() if r == hits[0])
+        notes = str(slots.get("topics") or "").removeprefix("กลุ่ม").removeprefix("ครัวเรือน")
+        if notes and len(notes) - _overlap(notes, slots["target_name"]) < MIN_OVERLAP:
+            # "/visit กลุ่มเลี้ยงกบ" names the group only: the notes are still to be asked.
+            slots.pop("topics", None)
         return
     if not targets:
         raise NotAllowed("ยังไม่มีกลุ่มหรือครัวเรือนที่คุณดูแลค่ะ ให้สำนักงานอำเภอเพิ่มกลุ่มก่อนนะคะ")

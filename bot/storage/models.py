@@ -436,14 +436,20 @@ class Reminder(Base):
     """A follow-up reminder that was written; the unique key makes every sweep idempotent."""
 
     __tablename__ = "reminder"
-    __table_args__ = (UniqueConstraint("kind", "target", "recipient", "period"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "target", "recipient", "period"),
+        # เตือนพรุ่งนี้ re-opens a person's reminders of the last day.
+        Index("ix_reminder_recipient_created", "recipient", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(64))
     recipient: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(16))
-    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    # The outbox row that carries it. Deliberately not a foreign key: outbox rows are never
+    # deleted, and checking the key cost the 100,000-group sweep about 3 s on PostgreSQL.
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -539,6 +539,21 @@ class OutboxRepository(_Repository):
     async def get(self, outbox_id: int) -> Outbox | None:
         return await self.session.get(Outbox, outbox_id)
 
+    async def held_reminders(self, chat_account_id: int) -> Sequence[Outbox]:
+        """Reminders waiting because the LINE push quota ran out (status "held")."""
+        return (
+            await self.session.scalars(
+                select(Outbox)
+                .where(
+                    Outbox.chat_account_id == chat_account_id,
+                    Outbox.kind == "reminder",
+                    Outbox.status == "held",
+                )
+                .order_by(Outbox.id)
+                .limit(5)
+            )
+        ).all()
+
     async def mark_sent(self, outbox_id: int, at: datetime) -> None:
         await self.session.execute(
             update(Outbox)

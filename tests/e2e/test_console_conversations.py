@@ -421,3 +421,44 @@ async def test_a_member_without_a_known_name_can_give_it(chat: Chat) -> None:
         person = await uow.session.get(Person, stored.person_id)  # type: ignore[union-attr]
     assert person is not None and person.name == "จันทร์ดี มีสุข" and person.consented_at is not None
     assert account.id == stored.id  # type: ignore[union-attr]
+
+
+async def test_a_visit_naming_only_the_group_asks_for_the_notes(chat: Chat) -> None:
+    before = await chat.count(Visit)
+    assert "ผลการเยี่ยม" in await chat.text("/visit กลุ่มเลี้ยงกบ", "officer")
+    assert await chat.count(Visit) == before
+    assert "บันทึกการเยี่ยมแล้ว" in await chat.text("บ่อกบสะอาด สมาชิกขยัน", "officer")
+    visit = (await rows(chat, Visit))[-1]
+    assert visit.group_id == chat.ids.frog_group_id and visit.notes == "บ่อกบสะอาด สมาชิกขยัน"  # type: ignore[union-attr]
+
+
+async def test_reminder_words_work_in_the_middle_of_a_question(chat: Chat) -> None:
+    from bot.storage.models import ChatAccount
+
+    assert "ขายอะไร" in await chat.text("/sale")
+    answer = await chat.text("หยุดเตือน")
+    assert "ขายอะไร" not in answer
+    async with chat.app.uow() as uow:
+        account = await uow.people.account("console", await chat.account_id("member"))
+    assert isinstance(account, ChatAccount) and account.reminders_off
+
+
+async def test_held_reminders_ride_along_with_the_next_reply(chat: Chat) -> None:
+    from bot.messages import Reply as BotReply
+
+    sender = await chat.account_id("treasurer")
+    async with chat.app.uow() as uow:
+        account = await uow.people.account("console", sender)
+        assert account is not None
+        row = await uow.outbox.add(
+            "console", sender, BotReply("อย่าลืมส่งตัวเลขเดือน ก.ย. นะคะ").to_payload(),
+            available_at=chat.app.clock.now(), kind="reminder", chat_account_id=account.id,
+            status="held",
+        )  # fmt: skip
+        await uow.commit()
+    answer = await chat.text("สรุป", "treasurer")
+    assert "🔔 อย่าลืมส่งตัวเลขเดือน ก.ย. นะคะ" in answer
+    async with chat.app.uow() as uow:
+        held = await uow.outbox.get(row.id)
+    assert held is not None and held.status == "sent"
+    assert "🔔" not in await chat.text("สรุป", "treasurer")  # delivered once
