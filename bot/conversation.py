@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
+
 from bot.clock import Clock
 from bot.config import Settings
 from bot.flood import FloodGate
@@ -96,7 +98,12 @@ class Conversation:
                 # The use case said no: nothing it wrote survives, and the person is told why.
                 await savepoint.rollback()
                 rule, answer = "refused", reply(refusal.message, *MENU_ONLY)
-            except Exception:
+            except Exception as error:
+                if _database_unavailable(error):
+                    # Not the handler's fault: the whole message fails and nothing of it is
+                    # kept (not even the dedupe row), so the webhook answers 5xx and the
+                    # platform's redelivery stores it once the database is back.
+                    raise
                 log.exception("handler failed for %s message", message.channel)
                 await savepoint.rollback()
                 rule, answer = "error", reply(SORRY, *MENU_ONLY)
@@ -105,17 +112,9 @@ class Conversation:
                 answer = replace(answer, text=f"{EXPIRED}\n{answer.text}")
             if answer is not None and not message.is_group and not ctx.account_erased:
                 answer = await _with_held_reminders(uow, account.id, answer, now)
-            outbox_id = None
-            if answer is not None:
-                row = await uow.outbox.add(
-                    message.channel,
-                    message.chat_id,
-                    answer.to_payload(),
-                    message.reply_token,
-                    available_at=now,
-                    chat_account_id=None if ctx.account_erased else account.id,
-                )
-                outbox_id = row.id
+            outbox_id = await _enqueue(
+                uow, message, answer, now, None if ctx.account_erased else account.id
+            )
             await uow.commit()
         return Handled(rule, answer, outbox_id)
 
@@ -124,20 +123,31 @@ class Conversation:
     ) -> Handled:
         """A flooding sender: the delivery is acknowledged (so it is not redelivered), nothing
         is processed, and the person is told once to wait and resend."""
-        outbox_id = None
-        answer = None
-        if tell:
-            answer = Reply(SLOW_DOWN)
-            row = await uow.outbox.add(
-                message.channel,
-                message.chat_id,
-                answer.to_payload(),
-                message.reply_token,
-                available_at=now,
-            )
-            outbox_id = row.id
+        answer = Reply(SLOW_DOWN) if tell else None
+        outbox_id = await _enqueue(uow, message, answer, now, None)
         await uow.commit()
         return Handled("flood", answer, outbox_id)
+
+
+async def _enqueue(
+    uow: UnitOfWork,
+    message: InboundMessage,
+    answer: Reply | None,
+    now: datetime,
+    account_id: int | None,
+) -> int | None:
+    """The reply as an outbox row, in the message's transaction; the sender sends it."""
+    if answer is None:
+        return None
+    row = await uow.outbox.add(
+        message.channel,
+        message.chat_id,
+        answer.to_payload(),
+        message.reply_token,
+        available_at=now,
+        chat_account_id=account_id,
+    )
+    return row.id
 
 
 async def _with_held_reminders(
@@ -154,6 +164,16 @@ async def _with_held_reminders(
         row.sent_at = now
         row.last_error = "delivered with a reply"
     return replace(answer, text="\n\n".join([answer.text, *(f"🔔 {note}" for note in notes)]))
+
+
+def _database_unavailable(error: BaseException) -> bool:
+    """A lost connection, a locked SQLite file or a driver in a broken state: transient, so
+    the message must be retried rather than answered with "ระบบขัดข้อง" and marked as seen."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or isinstance(
+        error, (OperationalError, InterfaceError, InternalError)
+    )
 
 
 def _bounded(message: InboundMessage) -> InboundMessage:
