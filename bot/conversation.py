@@ -63,59 +63,63 @@ class Conversation:
             accepted, tell = self._flood.admit((message.channel, message.sender_id), now)
             if not accepted:
                 return await self._slow_down(uow, message, now, tell)
-            account = await uow.people.ensure_account(
-                message.channel, message.sender_id, message.display_name
-            )
-            if message.kind in ("text", "postback", "follow") and account.blocked:
-                account.blocked = False  # they came back: pushes may resume
-            actor = await load_actor(uow, account.person_id) if account.person_id else None
-            room = (
-                await uow.groups.room(message.channel, message.chat_id)
-                if message.is_group
-                else None
-            )
-            state = await uow.conversations.get(account.id, message.chat_id)
-            ctx = Context(
-                uow=uow,
-                message=_bounded(message),
-                account=account,
-                actor=actor,
-                settings=self._settings,
-                now=now,
-                today=now.astimezone(self._settings.tz).date(),
-                state=state,
-                room_group_id=room.group_id if room and room.active else None,
-            )
-            expired = state is not None and state.expires_at <= now
-            if expired:
-                await ctx.end_flow()
-
-            savepoint = await uow.session.begin_nested()
             try:
-                rule, answer = await dispatch(ctx, self._rules)
-                await savepoint.commit()
-            except ServiceError as refusal:
-                # The use case said no: nothing it wrote survives, and the person is told why.
-                await savepoint.rollback()
-                rule, answer = "refused", reply(refusal.message, *MENU_ONLY)
-            except Exception as error:
-                if _database_unavailable(error):
-                    # Not the handler's fault: the whole message fails and nothing of it is
-                    # kept (not even the dedupe row), so the webhook answers 5xx and the
-                    # platform's redelivery stores it once the database is back.
-                    raise
-                log.exception("handler failed for %s message", message.channel)
-                await savepoint.rollback()
-                rule, answer = "error", reply(SORRY, *MENU_ONLY)
+                return await self._handle(uow, message, now)
+            except BaseException:
+                self._flood.refund((message.channel, message.sender_id))
+                raise
 
-            if answer is not None and expired:
-                answer = replace(answer, text=f"{EXPIRED}\n{answer.text}")
-            if answer is not None and not message.is_group and not ctx.account_erased:
-                answer = await _with_held_reminders(uow, account.id, answer, now)
-            outbox_id = await _enqueue(
-                uow, message, answer, now, None if ctx.account_erased else account.id
-            )
-            await uow.commit()
+    async def _handle(self, uow: UnitOfWork, message: InboundMessage, now: datetime) -> Handled:
+        """The message of an admitted sender, inside the caller's unit of work."""
+        account = await uow.people.ensure_account(
+            message.channel, message.sender_id, message.display_name
+        )
+        if message.kind in ("text", "postback", "follow") and account.blocked:
+            account.blocked = False  # they came back: pushes may resume
+        actor = await load_actor(uow, account.person_id) if account.person_id else None
+        room = await uow.groups.room(message.channel, message.chat_id) if message.is_group else None
+        state = await uow.conversations.get(account.id, message.chat_id)
+        ctx = Context(
+            uow=uow,
+            message=_bounded(message),
+            account=account,
+            actor=actor,
+            settings=self._settings,
+            now=now,
+            today=now.astimezone(self._settings.tz).date(),
+            state=state,
+            room_group_id=room.group_id if room and room.active else None,
+        )
+        expired = state is not None and state.expires_at <= now
+        if expired:
+            await ctx.end_flow()
+
+        savepoint = await uow.session.begin_nested()
+        try:
+            rule, answer = await dispatch(ctx, self._rules)
+            await savepoint.commit()
+        except ServiceError as refusal:
+            # The use case said no: nothing it wrote survives, and the person is told why.
+            await savepoint.rollback()
+            rule, answer = "refused", reply(refusal.message, *MENU_ONLY)
+        except Exception as error:
+            if _database_unavailable(error):
+                # Not the handler's fault: the whole message fails and nothing of it is
+                # kept (not even the dedupe row), so the webhook answers 5xx and the
+                # platform's redelivery stores it once the database is back.
+                raise
+            log.exception("handler failed for %s message", message.channel)
+            await savepoint.rollback()
+            rule, answer = "error", reply(SORRY, *MENU_ONLY)
+
+        if answer is not None and expired:
+            answer = replace(answer, text=f"{EXPIRED}\n{answer.text}")
+        if answer is not None and not message.is_group and not ctx.account_erased:
+            answer = await _with_held_reminders(uow, account.id, answer, now)
+        outbox_id = await _enqueue(
+            uow, message, answer, now, None if ctx.account_erased else account.id
+        )
+        await uow.commit()
         return Handled(rule, answer, outbox_id)
 
     async def _slow_down(

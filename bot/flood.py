@@ -39,3 +39,10 @@ class FloodGate:
         tell = not bucket.warned
         bucket.warned = True
         return False, tell
+
+    def refund(self, key: tuple[str, str]) -> None:
+        """Gives back the token of an accepted message that then failed (the database was
+        down): the platform's redelivery of it must not count as flooding."""
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            bucket.tokens = min(float(self.burst), bucket.tokens + 1)

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.channels.base import (
     Blocked,
@@ -54,6 +54,7 @@ MAX_ATTEMPTS = 8
 BASE_BACKOFF_S = 2.0
 MAX_BACKOFF_S = 15 * 60.0
 REPLY_TOKEN_TTL_S = 50.0  # LINE reply tokens live about a minute; leave room for the call
+MARK_ATTEMPTS = 5  # a delivered row's "sent" mark, tried this many times
 MAX_INLINE_WAIT_S = 3.0  # a flood-limit wait longer than this reschedules the row instead
 
 
@@ -324,11 +325,22 @@ class Sender:
             await uow.commit()
 
     async def _sent(self, message: Outgoing, pushed: int) -> None:
-        async with self._uow_factory() as uow:
-            await uow.outbox.mark_sent(message.outbox_id, self._clock.now())
-            if pushed:
-                await self._count_pushes(uow, message.channel, pushed)
-            await uow.commit()
+        """Marks a delivered row sent. The platform already has the message, so a failed mark
+        (a dropped connection, a busy SQLite file) is retried here: a row left leased would be
+        sent again once its lease runs out."""
+        for attempt in range(MARK_ATTEMPTS):
+            try:
+                async with self._uow_factory() as uow:
+                    await uow.outbox.mark_sent(message.outbox_id, self._clock.now())
+                    if pushed:
+                        await self._count_pushes(uow, message.channel, pushed)
+                    await uow.commit()
+                return
+            except DBAPIError:
+                if attempt + 1 == MARK_ATTEMPTS:
+                    raise
+                log.warning("outbox %s: marking sent failed; trying again", message.outbox_id)
+                await asyncio.sleep(0.05 * 2**attempt)
 
     async def _count_pushes(self, uow: UnitOfWork, channel: str, pushed: int) -> None:
         month = self._month()

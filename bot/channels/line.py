@@ -105,7 +105,7 @@ class LineAdapter:
             events = self._parser.parse(text, signature)
         except InvalidSignatureError as error:
             raise WebhookRejected(400, "bad X-Line-Signature") from error
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             raise WebhookRejected(400, f"malformed webhook body: {error}") from error
         inbound = Inbound()
         for event in events:

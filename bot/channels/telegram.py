@@ -112,12 +112,14 @@ class TelegramAdapter:
             raise WebhookRejected(403, "bad secret token")
         try:
             data = json.loads(body)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # not JSON, or nested past any update
             raise WebhookRejected(400, "body is not JSON") from error
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise WebhookRejected(400, "not a Telegram update")
         try:
-            update = Update.de_json(data, self._bot)
+            # python-telegram-bot reads leniently (a message without "chat" becomes chat=None),
+            # so a malformed update can fail while it is normalised too, not only in de_json.
+            return self.inbound(Update.de_json(data, self._bot))
         except Exception as error:
             # Refusing it would make Telegram redeliver it forever, holding up the updates
             # after it: acknowledge it, say so in the log, and store nothing.
@@ -125,7 +127,6 @@ class TelegramAdapter:
                 "telegram: skipped update %s that could not be read: %s", data["update_id"], error
             )
             return Inbound(skipped=[str(data["update_id"])])
-        return self.inbound(update)
 
     def inbound(self, update: Update) -> Inbound:
         result = Inbound()

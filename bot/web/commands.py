@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import sys
 
@@ -31,6 +32,24 @@ def _logging() -> None:
     )
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # uvicorn's access log prints each path with its query: the dashboard's one-time sign-in
+    # link carries its token there.
+    logging.getLogger("uvicorn.access").addFilter(RedactQuery())
+
+
+_SECRET_QUERY = re.compile(r"((?:^|[?&;])(?:token|secret|key|code)=)[^&;\s\"]*", re.IGNORECASE)
+
+
+class RedactQuery(logging.Filter):
+    """Blanks secret-looking query values (token=, secret=, key=, code=) in a log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _SECRET_QUERY.sub(r"\1[redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
 
 
 async def serve(settings: Settings, host: str, port: int, scheduler: bool = True) -> int:

@@ -1,0 +1,693 @@
+"""Webhook load benchmark: `sammachip serve` against its own stack's ceiling, in one run.
+
+Run from the project root:
+
+    .venv/bin/python bench/webhook.py --db both --seconds 20 [--profile] [--out bench/webhook_results.md]
+
+For each database (SQLite file, and a throwaway PostgreSQL 15 from tests/support/postgres.py):
+
+1. a fresh migrated database with a synthetic district bulk-loaded (tests/scheduler/synthetic.py:
+   `--groups` occupation groups with a chair and a treasurer), then for every chair and treasurer a
+   consented LINE or Telegram chat account and for every group a linked group chat — inserted
+   directly, so the load is reports, not sign-ups;
+2. the fake LINE and Telegram APIs (tests/support) in a child process, recording when each reply
+   arrives; `python -m bot serve --no-scheduler` as a real subprocess pointed at them (start-up =
+   spawn → first /healthz 200; resident memory from /proc/PID/status after the load);
+3. the ceiling: the same generator against bench/bare_app.py (a bare Starlette route returning 200
+   under the same uvicorn settings), closed loop, then the bot, closed loop (`--concurrency`
+   requests in flight, `--seconds` long) = the sustained rate;
+4. open loop at half of the bot's sustained rate for `--seconds`: p50/p99 from the scheduled send
+   instant to the 2xx, and to the reply's arrival at the fake API (LINE: matched by reply token;
+   Telegram: by chat, first in first out).
+
+Events: signed LINE text events and Telegram updates built by tests/support (`LineEvents`,
+`TelegramUpdates`), Thai reports (sale, meeting, work, activity) from tests/data/parse_cases.jsonl,
+70 % in private chats and 30 % in linked group chats, round-robin over all senders so that no one
+meets the per-person flood gate (10 burst, then 1/s). The platform send limits of the sender are
+raised for the run (the fakes do not limit; a real LINE/Telegram would).
+
+With `--profile`, py-spy samples the serve process during the bot's closed-loop phase and the
+heaviest frames are printed (raw stacks kept under bench/profiles/). Loopback only; every phase is
+bounded in time and the whole run stops by itself. Prints a Markdown report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import multiprocessing
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+from sqlalchemy import select, update  # noqa: E402
+
+from bot.storage.database import create_engine  # noqa: E402
+from bot.storage.migrate import upgrade_async  # noqa: E402
+from bot.storage.models import ChatAccount, ChatRoom, Membership, Person  # noqa: E402
+from tests.scheduler.synthetic import populate  # noqa: E402
+from tests.support import postgres  # noqa: E402
+from tests.support.fake_line import FakeLine, LineEvents, signed  # noqa: E402
+from tests.support.fake_telegram import TOKEN, FakeTelegram, TelegramUpdates  # noqa: E402
+
+LINE_SECRET = "bench-line-channel-secret"
+LINE_TOKEN = "line-test-token"
+TG_SECRET = "bench-telegram-secret"
+TG_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+INTENTS = ("sale", "meeting", "work", "activity")
+PROFILES = ROOT / "bench" / "profiles"
+
+
+# --- fake platform APIs in their own process ---------------------------------------------------
+
+
+class TimedLine(FakeLine):
+    """FakeLine that accepts the bench's own reply tokens and records when each reply arrives."""
+
+    def __init__(self) -> None:
+        super().__init__(LINE_TOKEN)
+        self.arrivals: list[tuple[str, float]] = []
+
+    def _reply(self, call: Any) -> Any:
+        # The generator makes the reply tokens in another process: any token not seen is fresh.
+        if call.reply_token and call.reply_token not in self._tokens:
+            self._tokens[call.reply_token] = ("fresh", "")
+        return super()._reply(call)
+
+    def _accept(self, call: Any) -> None:
+        super()._accept(call)
+        key = call.reply_token if call.endpoint == "reply" else f"line:{call.to}"
+        self.arrivals.append((key, time.monotonic()))
+
+
+class TimedTelegram(FakeTelegram):
+    def __init__(self) -> None:
+        super().__init__(TOKEN)
+        self.arrivals: list[tuple[str, float]] = []
+
+    def _method(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        result = super()._method(method, params, files)
+        if method == "sendMessage":
+            with self._lock:
+                self.arrivals.append((f"tg:{params['chat_id']}", time.monotonic()))
+        return result
+
+
+def fakes_main(conn: Connection) -> None:
+    line = TimedLine().start()
+    telegram = TimedTelegram().start()
+    conn.send((line.url, telegram.base_url))
+    while True:
+        command = conn.recv()
+        if command == "collect":
+            with line._lock, telegram._lock:
+                arrivals = line.arrivals + telegram.arrivals
+                line.arrivals, telegram.arrivals = [], []
+                line.calls.clear(), line.delivered.clear(), telegram.calls.clear()
+                telegram.sent.clear()
+            conn.send(arrivals)
+        else:
+            break
+    line.stop()
+    telegram.stop()
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    channel: str  # "line" | "telegram"
+    user: str  # external id of the sender
+    chat: str | None  # group chat external id, None for a private chat
+
+
+async def seed(url: str, groups: int) -> list[Target]:
+    """A migrated database with `groups` groups whose chairs and treasurers chat on LINE (even
+    group ids) or Telegram (odd), each group linked to a group chat on the same platform."""
+    await upgrade_async(url)
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    try:
+        await populate(engine, groups=groups, officers=max(1, groups // 50))
+        async with engine.begin() as conn:
+            members = (await conn.execute(select(Membership.person_id, Membership.group_id))).all()
+            accounts, rooms, targets = [], {}, []
+            for person_id, group_id in members:
+                line = group_id % 2 == 0
+                channel = "line" if line else "telegram"
+                user = f"U{person_id:032x}" if line else str(1_000_000 + person_id)
+                room = f"C{group_id:032x}" if line else str(-1_001_000_000_000 - group_id)
+                accounts.append(
+                    {"channel": channel, "external_id": user, "person_id": person_id,
+                     "blocked": False, "reminders_off": False, "consented_at": now,
+                     "created_at": now}
+                )  # fmt: skip
+                rooms[room] = {"channel": channel, "external_id": room, "group_id": group_id,
+                               "active": True, "created_at": now}  # fmt: skip
+                targets.append(Target(channel, user, None))
+                targets.append(Target(channel, user, room))
+            await conn.execute(ChatAccount.__table__.insert(), accounts)
+            await conn.execute(ChatRoom.__table__.insert(), list(rooms.values()))
+            await conn.execute(update(Person).values(consented_at=now))
+    finally:
+        await engine.dispose()
+    return targets
+
+
+def report_texts() -> list[str]:
+    texts = []
+    for line in (ROOT / "tests" / "data" / "parse_cases.jsonl").read_text().splitlines():
+        case = json.loads(line)
+        expect = case["expect"]
+        if expect.get("intent") in INTENTS and not expect.get("ambiguous"):
+            texts.append(case["text"])
+    return texts
+
+
+@dataclass
+class Event:
+    path: str
+    body: bytes
+    headers: dict[str, str]
+    key: str  # how its reply is recognised at the fake API
+
+
+class Events:
+    """An endless, deterministic mix: 70 % private chats, 30 % group chats, round-robin."""
+
+    def __init__(self, targets: list[Target], texts: list[str], seed: int = 8) -> None:
+        rng = random.Random(seed)
+        private = [t for t in targets if t.chat is None]
+        groups = [t for t in targets if t.chat is not None]
+        rng.shuffle(private)
+        rng.shuffle(groups)
+        self._order: Iterator[Target] = self._mix(private, groups)
+        self._texts = texts
+        self._rng = rng
+        self._line = LineEvents()
+        self._telegram = TelegramUpdates()
+        self._tokens = 0
+        self._run = secrets.token_hex(6)
+
+    @staticmethod
+    def _mix(private: list[Target], groups: list[Target]) -> Iterator[Target]:
+        i = j = 0
+        n = 0
+        while True:
+            n += 1
+            if n % 10 < 3:
+                yield groups[j % len(groups)]
+                j += 1
+            else:
+                yield private[i % len(private)]
+                i += 1
+
+    def next(self) -> Event:
+        target = next(self._order)
+        text = self._rng.choice(self._texts)
+        if target.channel == "line":
+            self._tokens += 1
+            # Unique across runs: the fake LINE outlives one database's run, and a reused
+            # (already answered) token would turn the reply into a push.
+            token = f"{self._run}{self._tokens:020d}"
+            event = self._line.text(text, user=target.user, reply_token=token, group=target.chat)
+            body, signature = signed([event], LINE_SECRET)
+            headers = {"X-Line-Signature": signature, "Content-Type": "application/json"}
+            return Event("/webhooks/line", body, headers, token)
+        chat = int(target.chat) if target.chat else int(target.user)
+        update_ = self._telegram.message(text, user_id=int(target.user), chat_id=chat)
+        body = json.dumps(update_, ensure_ascii=False).encode()
+        headers = {TG_HEADER: TG_SECRET, "Content-Type": "application/json"}
+        return Event("/webhooks/telegram", body, headers, f"tg:{chat}")
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    startup_s: float
+    log: Path
+
+    def rss_mb(self) -> tuple[float, float]:
+        """(VmRSS, VmHWM) in MiB."""
+        fields = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            fields[name] = value.strip()
+        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+async def start_server(command: list[str], env: dict[str, str], log: Path, port: int) -> Server:
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    with log.open("wb") as out:
+        # Popen returns at once (it does not wait for the child): fine inside the loop.
+        process = subprocess.Popen(  # noqa: ASYNC220
+            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
+    deadline = started + 90
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command} exited: see {log}")
+            try:
+                async with session.get(f"{url}/healthz") as response:
+                    if response.status == 200:
+                        return Server(process, url, time.monotonic() - started, log)
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.01)
+    process.kill()
+    raise RuntimeError(f"{command} did not answer /healthz in 90 s: see {log}")
+
+
+def serve_env(database_url: str, line_url: str, telegram_url: str, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "TELEGRAM_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        LINE_CHANNEL_SECRET=LINE_SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=LINE_TOKEN,
+        LINE_API_BASE_URL=line_url,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=TG_SECRET,
+        TELEGRAM_API_BASE_URL=telegram_url,
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        # The fakes do not limit; the sender's platform limits would cap replies at 30-100/s.
+        LINE_MESSAGES_PER_SECOND="100000",
+        TELEGRAM_MESSAGES_PER_SECOND="100000",
+        TELEGRAM_GROUP_MESSAGES_PER_MINUTE="600",
+    )
+    return env
+
+
+# --- the generator -----------------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    name: str
+    sent: int = 0
+    ok: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    to_2xx: list[float] = field(default_factory=list)
+    sends: dict[str, collections.deque[float]] = field(default_factory=dict)
+    to_reply: list[float] = field(default_factory=list)
+    replies: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+
+async def _post(session: aiohttp.ClientSession, base: str, event: Event) -> int:
+    async with session.post(base + event.path, data=event.body, headers=event.headers) as r:
+        await r.read()
+        return r.status
+
+
+def _record(phase: Phase, event: Event, t0: float, status: int) -> None:
+    phase.to_2xx.append(time.monotonic() - t0)
+    if 200 <= status < 300:
+        phase.ok += 1
+        phase.sends.setdefault(event.key, collections.deque()).append(t0)
+    else:
+        phase.errors += 1
+
+
+async def closed_loop(base: str, events: Events, seconds: float, concurrency: int) -> Phase:
+    phase = Phase("closed")
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.monotonic()
+        end = start + seconds
+
+        async def worker() -> None:
+            while time.monotonic() < end:
+                event = events.next()
+                t0 = time.monotonic()
+                phase.sent += 1
+                try:
+                    status = await _post(session, base, event)
+                except aiohttp.ClientError:
+                    status = 599
+                _record(phase, event, t0, status)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        phase.seconds = time.monotonic() - start
+    return phase
+
+
+async def open_loop(base: str, events: Events, seconds: float, rate: float) -> Phase:
+    """Sends at a fixed rate whatever the answers do; latency counts from the scheduled instant
+    (no coordinated omission)."""
+    phase = Phase("open")
+    count = max(1, int(rate * seconds))
+    connector = aiohttp.TCPConnector(limit=512)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        tasks = []
+        start = time.monotonic()
+
+        async def one(event: Event, at: float) -> None:
+            try:
+                status = await _post(session, base, event)
+            except aiohttp.ClientError:
+                status = 599
+            _record(phase, event, at, status)
+
+        for i in range(count):
+            at = start + i / rate
+            delay = at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            phase.sent += 1
+            tasks.append(asyncio.create_task(one(events.next(), at)))
+        await asyncio.wait(tasks, timeout=60)
+        phase.seconds = time.monotonic() - start
+    return phase
+
+
+def match_replies(phase: Phase, arrivals: list[tuple[str, float]]) -> None:
+    """Pairs each reply with the earliest unanswered send of the same key."""
+    for key, arrived in sorted(arrivals, key=lambda a: a[1]):
+        queue = phase.sends.get(key)
+        if queue:
+            phase.to_reply.append(arrived - queue.popleft())
+            phase.replies += 1
+
+
+async def collect(conn: Connection, phase: Phase, *, wait: float = 30.0) -> None:
+    """Waits (up to `wait` s) until every acknowledged event has a reply, then matches them."""
+    arrivals: list[tuple[str, float]] = []
+    deadline = time.monotonic() + wait
+    while True:
+        conn.send("collect")
+        arrivals += conn.recv()
+        if len(arrivals) >= phase.ok or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    match_replies(phase, arrivals)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+# --- profile ---------------------------------------------------------------------------------
+
+
+def start_profile(pid: int, seconds: float, name: str) -> tuple[subprocess.Popen[bytes], Path]:
+    PROFILES.mkdir(exist_ok=True)
+    out = PROFILES / f"{name}.txt"
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    command = [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)),
+               "--rate", "200", "--format", "raw", "--output", str(out), "--nonblocking"]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out
+
+
+def summarise_profile(path: Path, top: int = 25) -> str:
+    """Inclusive share of samples per frame (function file:line collapsed to function file)."""
+    if not path.exists():
+        return f"(no profile at {path})"
+    inclusive: collections.Counter[str] = collections.Counter()
+    leaf: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue  # a torn line (the process was sampled while it exited)
+        count = int(count_text)
+        total += count
+        frames = [_frame(f) for f in stack.split(";")]
+        for frame in set(frames):
+            inclusive[frame] += count
+        leaf[frames[-1]] += count
+    # The project's own frames (inclusive), then where the samples end, by package.
+    ours = [
+        (f, c)
+        for f, c in inclusive.most_common()
+        if ("(bot/" in f or "(scheduler/" in f) and "bot/__main__" not in f and "cli.py" not in f
+    ]
+    packages: collections.Counter[str] = collections.Counter()
+    for frame, count in leaf.items():
+        where = frame.rpartition("(")[2].rstrip(")")
+        packages[where.split("/")[0].removesuffix(".py")] += count
+    rows = ["| project frame (inclusive) | share of samples |", "|---|---:|"]
+    rows += [f"| `{f}` | {c / total:.0%} |" for f, c in ours[:top]]
+    rows += ["", "| samples ending in (self time by package) | share |", "|---|---:|"]
+    rows += [f"| `{p}` | {c / total:.0%} |" for p, c in packages.most_common(10)]
+    return f"{total} samples (all threads)\n\n" + "\n".join(rows)
+
+
+def _frame(raw: str) -> str:
+    # py-spy raw frames: "function (path/to/file.py:123)"
+    name, _, where = raw.partition(" (")
+    where = where.rstrip(")").rsplit(":", 1)[0]
+    for marker in ("site-packages/", "/work/main/", "lib/python3.11/"):
+        if marker in where:
+            where = where.split(marker, 1)[1]
+    return f"{name} ({where})"
+
+
+# --- one database ----------------------------------------------------------------------------
+
+
+@dataclass
+class DbResult:
+    database: str
+    startup_s: float
+    ceiling: Phase
+    bare_open: Phase
+    closed: Phase
+    open: Phase
+    rss_mb: float
+    hwm_mb: float
+    profile: str | None = None
+
+
+async def run_database(
+    database: str, url: str, args: argparse.Namespace, fakes: Connection, urls: tuple[str, str]
+) -> DbResult:
+    print(f"[{database}] seeding {args.groups} groups …", file=sys.stderr)
+    targets = await seed(url, args.groups)
+    texts = report_texts()
+    tmp = Path(tempfile.mkdtemp(prefix="sammachip-bench-"))
+    python = sys.executable
+
+    port = free_port()
+    bare = await start_server(
+        [python, str(ROOT / "bench" / "bare_app.py"), "--port", str(port)],
+        dict(os.environ),
+        tmp / "bare.log",
+        port,
+    )
+    try:
+        print(f"[{database}] ceiling: bare Starlette, closed loop …", file=sys.stderr)
+        await closed_loop(bare.url, Events(targets, texts, 1), 3, args.concurrency)  # warm-up
+        ceiling = await closed_loop(
+            bare.url, Events(targets, texts, 2), args.seconds, args.concurrency
+        )
+    finally:
+        bare.stop()
+
+    port = free_port()
+    env = serve_env(url, urls[0], urls[1], port)
+    serve = await start_server(
+        [python, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--no-scheduler"],
+        env, tmp / "serve.log", port,
+    )  # fmt: skip
+    try:
+        events = Events(targets, texts, 3)
+        print(f"[{database}] serve up in {serve.startup_s:.2f} s; warm-up …", file=sys.stderr)
+        warm = await closed_loop(serve.url, events, 3, args.concurrency)
+        await collect(fakes, warm, wait=10)
+        print(f"[{database}] bot: closed loop …", file=sys.stderr)
+        spy = None
+        if args.profile:
+            spy = start_profile(serve.process.pid, args.seconds, f"serve-{database}")
+        closed = await closed_loop(serve.url, events, args.seconds, args.concurrency)
+        profile = None
+        if spy is not None:
+            spy[0].wait(timeout=args.seconds + 30)
+            profile = summarise_profile(spy[1])
+        await collect(fakes, closed)
+        half = max(1.0, closed.rate / 2)
+        print(f"[{database}] bot: open loop at {half:.0f}/s …", file=sys.stderr)
+        opened = await open_loop(serve.url, events, args.seconds, half)
+        await collect(fakes, opened)
+        rss, hwm = serve.rss_mb()
+    finally:
+        serve.stop()
+
+    # The bare endpoint at the same fixed rate: the latency floor of the stack.
+    port = free_port()
+    bare = await start_server(
+        [python, str(ROOT / "bench" / "bare_app.py"), "--port", str(port)],
+        dict(os.environ),
+        tmp / "bare.log",
+        port,
+    )
+    try:
+        bare_open = await open_loop(bare.url, Events(targets, texts, 4), args.seconds, half)
+    finally:
+        bare.stop()
+    print(f"[{database}] server logs kept in {tmp}", file=sys.stderr)
+    return DbResult(database, serve.startup_s, ceiling, bare_open, closed, opened, rss, hwm,
+                    profile)  # fmt: skip
+
+
+async def _create_database(server: postgres.PostgresServer, name: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres")
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def markdown(results: list[DbResult], args: argparse.Namespace, command: str) -> str:
+    load = os.getloadavg()
+    lines = [
+        "# Webhook benchmark (`sammachip serve`)",
+        "",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- command: `{command}`",
+        f"- load: {args.groups} groups, {args.groups * 2} senders (chair + treasurer, half LINE,"
+        " half Telegram) and as many linked group chats; 70 % private, 30 % group messages; "
+        f"closed loop with {args.concurrency} requests in flight, {args.seconds:g} s per phase",
+        f"- 1-minute load average at the end: {load[0]:.1f}",
+        "",
+        "| database | ceiling: bare Starlette (ev/s) | bot sustained (ev/s) | ratio | "
+        "open loop rate (ev/s) | send→2xx p50 / p99 (ms) | send→reply p50 / p99 (ms) | "
+        "replies / 2xx | bare at same rate p50 / p99 (ms) | errors | serve start-up (s) | "
+        "RSS after load / peak (MiB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        o = r.open
+        lines.append(
+            f"| {r.database} | {r.ceiling.rate:,.0f} | {r.closed.rate:,.0f} | "
+            f"{r.closed.rate / r.ceiling.rate:.0%} | {o.sent / o.seconds:,.0f} | "
+            f"{pct(o.to_2xx, 0.5):.0f} / {pct(o.to_2xx, 0.99):.0f} | "
+            f"{pct(o.to_reply, 0.5):.0f} / {pct(o.to_reply, 0.99):.0f} | "
+            f"{o.replies:,} / {o.ok:,} | "
+            f"{pct(r.bare_open.to_2xx, 0.5):.1f} / {pct(r.bare_open.to_2xx, 0.99):.1f} | "
+            f"{r.closed.errors + o.errors} | {r.startup_s:.2f} | {r.rss_mb:.0f} / {r.hwm_mb:.0f} |"
+        )
+    lines += ["", "Closed loop (the sustained-rate phase) latencies, for reference:", ""]
+    lines += ["| database | send→2xx p50 / p99 (ms) | send→reply p50 / p99 (ms) | replies / 2xx |",
+              "|---|---:|---:|---:|"]  # fmt: skip
+    for r in results:
+        c = r.closed
+        lines.append(
+            f"| {r.database} | {pct(c.to_2xx, 0.5):.0f} / {pct(c.to_2xx, 0.99):.0f} | "
+            f"{pct(c.to_reply, 0.5):.0f} / {pct(c.to_reply, 0.99):.0f} | "
+            f"{c.replies:,} / {c.ok:,} |"
+        )
+    for r in results:
+        if r.profile:
+            lines += ["", f"## py-spy profile of serve, {r.database}, closed loop", "", r.profile]
+    return "\n".join(lines) + "\n"
+
+
+async def run(args: argparse.Namespace) -> list[DbResult]:
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    fakes = context.Process(target=fakes_main, args=(child,), daemon=True)
+    fakes.start()
+    urls = parent.recv()
+    results = []
+    try:
+        if args.db in ("sqlite", "both"):
+            tmp = Path(tempfile.mkdtemp(prefix="sammachip-bench-db-"))
+            try:
+                url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+                results.append(await run_database("SQLite", url, args, parent, urls))
+                print(markdown(results, args, "(partial)"), file=sys.stderr)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+        if args.db in ("postgres", "both"):
+            server = postgres.start()
+            try:
+                await _create_database(server, "bench")
+                results.append(
+                    await run_database("PostgreSQL", server.url("bench"), args, parent, urls)
+                )
+            finally:
+                server.stop()
+    finally:
+        parent.send("stop")
+        fakes.join(timeout=10)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="closed-loop requests in flight"
+    )
+    parser.add_argument(
+        "--groups", type=int, default=2000, help="synthetic groups (2 senders each)"
+    )
+    parser.add_argument("--profile", action="store_true", help="py-spy the serve process")
+    parser.add_argument("--out", type=Path, help="also write the report to this file")
+    args = parser.parse_args(argv)
+    command = ".venv/bin/python bench/webhook.py " + " ".join(argv or sys.argv[1:])
+    results = asyncio.run(run(args))
+    report = markdown(results, args, command)
+    print(report)
+    if args.out:
+        args.out.write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
