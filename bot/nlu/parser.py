@@ -132,6 +132,8 @@ def parse(text: str, today: date) -> Parsed:
     mentions = find_mentions(tokens)
     if intent not in _NO_FIGURES:
         _fill_figures(intent, mentions, draft)
+        if _NEGATIVE.search(scan.text) and not (intent == "monthly" and "คงเหลือ" in scan.text):
+            _ask_instead_of_negatives(draft)
         draft.person = _person(tokens)
         if intent in _ITEM_INTENTS:
             draft.item = _item(tokens, hits, choice)
@@ -140,6 +142,28 @@ def parse(text: str, today: date) -> Parsed:
     elif any(m.unclear or m.approx for m in mentions):
         draft.ask("number")
     return _freeze(choice, draft, clean, scan.date, scan.month)
+
+
+# A minus sign stuck to a number after a space or at the start: "ขาย -500 บาท". Numbers read
+# without their sign would be stored as positive; a minus between words or in a range
+# ("10-20 ฟอง", "รายรับ-5000") is left alone. A treasurer's balance may be negative.
+_NEGATIVE: Final = re.compile(r"(?:^|\s)[-−]\d")
+_SIGNED_FIELDS: Final = (
+    ("amount", "amount"),
+    ("unit_price", "amount"),
+    ("quantity", "quantity"),
+    ("income", "income"),
+    ("expenses", "expenses"),
+    ("hours", "hours"),
+)
+
+
+def _ask_instead_of_negatives(draft: _Draft) -> None:
+    """A report with a negative number is asked again rather than read without its sign."""
+    for name, code in _SIGNED_FIELDS:
+        if getattr(draft, name) is not None:
+            setattr(draft, name, None)
+            draft.ask(code)
 
 
 def _slash_command(text: str) -> tuple[Intent | None, str]:
