@@ -23,17 +23,7 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        # One pooled connection for a file database. Every transaction takes SQLite's write
-        # lock at BEGIN (see _sqlite_begin_immediate), so only one runs at a time anyway; with
-        # several pooled connections the others wait for the lock in SQLite's busy handler,
-        # which sleeps up to 100 ms between tries and gives up after the busy timeout: with 32
-        # messages at once many failed with "database is locked" (bench/webhook.py, see
-        # BENCHMARKS.md). Waiting in the pool's queue hands the connection over at once, in
-        # arrival order. Other processes (`sammachip remind`) still meet busy_timeout.
-        pool: dict[str, Any] = {}
-        if url.database and url.database != ":memory:":
-            pool = {"pool_size": 1, "max_overflow": 0}
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **pool)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
