@@ -40,6 +40,7 @@ class Context:
     room_group_id: int | None = None  # the occupation group a group chat is linked to
     parse_cache: dict[str, Parsed] = field(default_factory=dict)
     account_erased: bool = False  # set when the person erased their data in this message
+    flow_saved: bool = False  # a flow was started or moved on in this message
 
     @property
     def text(self) -> str:
@@ -66,10 +67,14 @@ class Context:
             data,
             self.now + timedelta(minutes=self.settings.flow_timeout_minutes),
         )
+        self.flow_saved = True
 
     async def end_flow(self) -> None:
+        if self.state is None and not self.flow_saved:
+            return  # nothing was open: skip the lookup (every saved report ends its flow)
         await self.uow.conversations.clear(self.account.id, self.message.chat_id)
         self.state = None
+        self.flow_saved = False
 
 
 def reply(text: str, *quick: QuickReply) -> Reply:

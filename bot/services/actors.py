@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.storage.models import Trainer
+from bot.storage.models import Household, Officer, Person, Trainer
 from bot.storage.unit_of_work import UnitOfWork
 
 
@@ -54,19 +54,32 @@ class Actor:
 
 
 async def load_actor(uow: UnitOfWork, person_id: int) -> Actor:
-    person = await uow.people.person(person_id)
-    if person is None:
+    """Two queries on every message: the person with their programme roles, and their groups."""
+    row = (
+        await uow.session.execute(
+            select(
+                Person.name,
+                select(Officer.id).where(Officer.person_id == Person.id).scalar_subquery(),
+                select(Officer.district_id).where(Officer.person_id == Person.id).scalar_subquery(),
+                select(Household.id)
+                .where(Household.person_id == Person.id)
+                .order_by(Household.id)
+                .limit(1)
+                .scalar_subquery(),
+                select(Trainer.id).where(Trainer.person_id == Person.id).scalar_subquery(),
+            ).where(Person.id == person_id)
+        )
+    ).one_or_none()
+    if row is None:
         raise LookupError(f"person {person_id} does not exist")
+    name, officer_id, district_id, household_id, trainer_id = row
     memberships = await uow.groups.memberships_of(person_id)
-    officer = await uow.people.officer_of(person_id)
-    household = await uow.groups.household_of(person_id)
-    trainer_id = await uow.session.scalar(select(Trainer.id).where(Trainer.person_id == person_id))
     return Actor(
-        person_id=person.id,
-        name=person.name,
+        person_id=person_id,
+        name=name,
         groups=tuple(GroupRole(g.id, g.name, m.role) for m, g in memberships),
-        officer_id=officer.id if officer else None,
-        district_id=officer.district_id if officer else None,
-        household_id=household.id if household else None,
+        officer_id=officer_id,
+        district_id=district_id,
+        household_id=household_id,
         trainer_id=trainer_id,
     )

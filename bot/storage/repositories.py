@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
@@ -476,19 +478,22 @@ class ConversationRepository(_Repository):
             await self.session.flush()
 
     async def seen(self, channel: str, external_id: str) -> bool:
-        """Records a platform delivery id; False the first time, True for a redelivery."""
-        found = await self.session.scalar(
-            select(InboundEvent.id).where(
-                InboundEvent.channel == channel, InboundEvent.external_id == external_id
-            )
+        """Records a platform delivery id; False the first time, True for a redelivery.
+
+        One statement, INSERT … ON CONFLICT DO NOTHING: the unique key decides, so two workers
+        racing on one delivery cannot both store it (on PostgreSQL the second waits for the
+        first to commit, then finds the row)."""
+        bind = self.session.bind
+        insert = (
+            pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
         )
-        if found is not None:
-            return True
-        self.session.add(InboundEvent(channel=channel, external_id=external_id))
-        # The unique constraint is the real guard against two workers racing on one event:
-        # the loser's flush or commit fails and its transaction rolls back whole.
-        await self.session.flush()
-        return False
+        statement = (
+            insert(InboundEvent)
+            .values(channel=channel, external_id=external_id, received_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(InboundEvent.id)
+        )
+        return await self.session.scalar(statement) is None
 
 
 class OutboxRepository(_Repository):
