@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -63,7 +63,6 @@ class Reply:
     text: str
     quick_replies: tuple[QuickReply, ...] = ()
     image: Image | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     document: Document | None = None
 
     def to_payload(self) -> dict[str, Any]:

@@ -4,7 +4,6 @@ a household its own account book."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -107,15 +106,11 @@ CHART_TTL = timedelta(days=7)
 async def _chart(ctx: Context, group_id: int, month: date) -> Image:
     """Sales by month for the last 12 months, as a picture sent with the summary."""
     # matplotlib loads on the first summary, not when the server starts.
-    from bot.reports.charts import sales_chart
-    from bot.reports.queries import sales_by_month
+    from bot.reports.charts import group_sales_chart
 
-    group = await ctx.uow.groups.get(group_id)
-    months = await sales_by_month(ctx.uow, group_id, month)
-    title = f"ยอดขายรายเดือน {group.name if group else ''}".strip()
-    # Drawing takes a CPU-bound moment: keep it off the event loop.
-    png = await asyncio.to_thread(sales_chart, months, title)
+    png = await group_sales_chart(ctx.uow, group_id, month)
     stored = await ctx.uow.files.put(
         png, "image/png", now=ctx.now, ttl=CHART_TTL, filename="sales.png"
     )
-    return Image(stored.key, title)
+    group = await ctx.uow.groups.get(group_id)  # already loaded: no second query
+    return Image(stored.key, f"ยอดขายรายเดือน {group.name if group else ''}".strip())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,7 +20,6 @@ from bot.services.errors import NeedsChoice
 Slots = dict[str, Any]
 
 DECIMAL_SLOTS = ("quantity", "unit_price", "amount", "income", "expenses", "balance", "hours")
-DATE_SLOTS = ("date", "month")
 TEXT_SLOTS = ("item", "topics", "decisions", "unit", "activity_kind", "person", "target")
 CANCEL_WORDS = ("ยกเลิก", "/cancel", "cancel", "ไม่เอา", "ไม่ใช่")
 CONFIRM_WORDS = ("ยืนยัน", "ตกลง", "ใช่", "ok", "โอเค", "yes", "/confirm")
@@ -45,7 +44,6 @@ class ReportSpec:
     check: Callable[[Context, Slots], Awaitable[None]] | None = None
     # What to show for confirmation before saving; None from it means "no need to confirm".
     summary: Callable[[Context, Slots], Awaitable[str | None]] | None = None
-    optional_questions: tuple[str, ...] = field(default=())
 
 
 # --- converting between parse results and the JSON-safe slot dictionary --------------------

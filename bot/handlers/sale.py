@@ -9,7 +9,7 @@ from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
 from bot.handlers.format import baht, quantity
 from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
-from bot.messages import QuickReply, Reply
+from bot.messages import Reply
 from bot.services.records import SaleInput, record_sale
 
 
@@ -89,5 +89,3 @@ SPEC = ReportSpec(
     check=group_check(household_ok=True),
     summary=unusual_price,
 )
-
-QUICK_EXAMPLE = QuickReply("ขายไข่เค็ม 30 ฟอง 300 บาท")

@@ -8,6 +8,7 @@ vowels stack correctly. matplotlib is imported lazily: bot start-up does not pay
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 from collections.abc import Sequence
@@ -106,4 +107,6 @@ async def group_sales_chart(uow: UnitOfWork, group_id: int, end_month: date) -> 
     """The last 12 months of a group's sales, ending with `end_month`, as a PNG."""
     group = await uow.groups.get(group_id)
     name = group.name if group is not None else f"กลุ่ม {group_id}"
-    return sales_chart(await sales_by_month(uow, group_id, end_month), f"ยอดขายรายเดือน {name}")
+    months = await sales_by_month(uow, group_id, end_month)
+    # Drawing is a CPU-bound moment: keep it off the event loop.
+    return await asyncio.to_thread(sales_chart, months, f"ยอดขายรายเดือน {name}")

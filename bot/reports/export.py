@@ -64,7 +64,6 @@ if TYPE_CHECKING:
     from bot.app import App
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
 BANGKOK = ZoneInfo("Asia/Bangkok")
 FIGURES_DUE_DAY = 10  # Settings.figures_escalate_day: figures are late after the 10th
 
