@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     telegram_poll_timeout_seconds: int = 30  # `sammachip poll`: long-polling wait per request
     send_timeout_seconds: float = 10.0  # one platform API call; a timeout is retried later
     outbox_drain_seconds: float = 2.0  # `serve`/`poll`: how often leftover outbox rows are tried
+    # `serve` stores webhook events first (one commit for many requests) and answers 2xx, then
+    # handles them in this many ordered lanes (a chat always uses the same lane; SQLite: 1).
+    intake_lanes: int = 8
+    intake_retry_seconds: float = 30.0  # a stored event not handled by then is tried again
 
     # Officer dashboard (bot/dashboard/): signs one-time sign-in links and session cookies.
     # Unset: a random key is created once and kept in the database (see docs/dashboard.md).

@@ -55,12 +55,29 @@ class Conversation:
         self._rules = rules
         self._flood = flood or FloodGate(settings.flood_burst, settings.flood_per_second)
 
-    async def handle(self, message: InboundMessage) -> Handled:
+    async def handle(
+        self,
+        message: InboundMessage,
+        *,
+        inbox_id: int | None = None,
+        received_at: datetime | None = None,
+    ) -> Handled:
+        """Handles one message in one transaction. From the webhook inbox (`inbox_id`), the
+        stored row is turned `done` in that same transaction; otherwise the delivery id is
+        recorded here. Either way a redelivery finds it and is dropped."""
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            if message.event_id and await uow.conversations.seen(message.channel, message.event_id):
+            if inbox_id is not None:
+                if not await uow.inbox.take(inbox_id):
+                    return Handled("duplicate", None, None, duplicate=True)
+            elif message.event_id and await uow.conversations.seen(
+                message.channel, message.event_id
+            ):
                 return Handled("duplicate", None, None, duplicate=True)
-            accepted, tell = self._flood.admit((message.channel, message.sender_id), now)
+            # The flood gate looks at when messages arrived, not when they are handled: a
+            # backlog worked off after a restart is not a flood.
+            arrived = min(received_at, now) if received_at is not None else now
+            accepted, tell = self._flood.admit((message.channel, message.sender_id), arrived)
             if not accepted:
                 return await self._slow_down(uow, message, now, tell)
             try:
@@ -103,7 +120,7 @@ class Conversation:
             await savepoint.rollback()
             rule, answer = "refused", reply(refusal.message, *MENU_ONLY)
         except Exception as error:
-            if _database_unavailable(error):
+            if database_unavailable(error):
                 # Not the handler's fault: the whole message fails and nothing of it is
                 # kept (not even the dedupe row), so the webhook answers 5xx and the
                 # platform's redelivery stores it once the database is back.
@@ -170,7 +187,7 @@ async def _with_held_reminders(
     return replace(answer, text="\n\n".join([answer.text, *(f"🔔 {note}" for note in notes)]))
 
 
-def _database_unavailable(error: BaseException) -> bool:
+def database_unavailable(error: BaseException) -> bool:
     """A lost connection, a locked SQLite file or a driver in a broken state: transient, so
     the message must be retried rather than answered with "ระบบขัดข้อง" and marked as seen."""
     if not isinstance(error, DBAPIError):

@@ -29,6 +29,24 @@ class InboundMessage:
     def source_ref(self) -> str | None:
         return f"{self.channel}:{self.chat_id}:{self.message_id}" if self.message_id else None
 
+    def to_record(self) -> dict[str, Any]:
+        """Plain JSON for the webhook inbox (the message waits there until it is handled)."""
+        record: dict[str, Any] = {
+            name: getattr(self, name) for name in _MESSAGE_FIELDS if name != "sent_at"
+        }
+        record["sent_at"] = None if self.sent_at is None else self.sent_at.isoformat()
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> InboundMessage:
+        values = {name: record[name] for name in _MESSAGE_FIELDS if name in record}
+        sent_at = values.get("sent_at")
+        values["sent_at"] = None if sent_at is None else datetime.fromisoformat(sent_at)
+        return cls(**values)
+
+
+_MESSAGE_FIELDS = tuple(InboundMessage.__slots__)
+
 
 @dataclass(frozen=True, slots=True)
 class QuickReply:

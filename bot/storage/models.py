@@ -384,15 +384,28 @@ RECORD_MODELS: dict[str, type[RecordMixin]] = {
 
 
 class InboundEvent(Base):
-    """One row per platform delivery id: a redelivered event finds its row and is dropped."""
+    """One row per platform delivery id: a redelivered event finds its row and is dropped.
+
+    It is also the webhook inbox: `serve` stores a delivered event here as `pending` (with the
+    normalised message) and answers 2xx once that commit is done; the intake then handles it,
+    and the message's own transaction turns the row `done` and clears `message`. Console and
+    polled messages are handled at once and written `done` directly."""
 
     __tablename__ = "inbound_event"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_inbound_event_pending", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
+    message: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # A pending row is left alone until then by the other workers' recovery (a lease).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ConversationState(Base):

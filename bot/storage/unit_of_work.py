@@ -13,6 +13,7 @@ from bot.storage.repositories import (
     ConversationRepository,
     FileRepository,
     GroupRepository,
+    InboxRepository,
     OutboxRepository,
     PeopleRepository,
     RecordRepository,
@@ -26,6 +27,7 @@ class UnitOfWork:
     records: RecordRepository
     conversations: ConversationRepository
     outbox: OutboxRepository
+    inbox: InboxRepository
     audit: AuditRepository
     files: FileRepository
 
@@ -39,6 +41,7 @@ class UnitOfWork:
         self.records = RecordRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.inbox = InboxRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.files = FileRepository(self.session)
         return self

@@ -116,14 +116,19 @@ async def process(app: App, inbound: Inbound) -> Processed:
     return done
 
 
-async def deliver(app: App, outbox_ids: Sequence[int], acks: Sequence[Ack] = ()) -> None:
-    """After the response: acknowledge (Telegram callback answers), then send the replies.
-    A failed send stays in the outbox for the periodic drain; nothing here may raise."""
+async def acknowledge(acks: Sequence[Ack]) -> None:
+    """After the response: Telegram callback answers (the button stops spinning)."""
     for ack in acks:
         try:
             await ack()
         except Exception:
             log.exception("acknowledgement failed")
+
+
+async def deliver(app: App, outbox_ids: Sequence[int], acks: Sequence[Ack] = ()) -> None:
+    """After handling: acknowledge, then send the replies. A failed send stays in the outbox
+    for the periodic drain; nothing here may raise."""
+    await acknowledge(acks)
     for outbox_id in outbox_ids:
         try:
             await app.sender.drain(only=outbox_id)

@@ -6,10 +6,10 @@
   GET  /files/{key}         generated pictures and exports (unguessable, expiring keys)
   /dashboard/...            the officer dashboard (bot.dashboard)
 
-A webhook answers 2xx only after every message in it was committed (dedupe row, record and
-outbox row in one transaction each), and answers at once: the replies are sent by a
-background task after the response. If the core fails (database down) the answer is 500, so
-the platform redelivers, and dedupe makes that safe.
+A webhook answers 2xx only after its events are committed to the inbox (`bot.web.intake`:
+one commit shared by every request waiting at that moment); they are handled and answered
+right after, in order per chat. If they cannot be stored (database down) the answer is 500, so
+the platform redelivers, and the unique delivery id makes that safe.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from starlette.routing import BaseRoute, Route
 from bot.app import App
 from bot.channels.base import Inbound, WebhookRejected
 from bot.channels.telegram import SECRET_HEADER
+from bot.web.intake import Intake
 from bot.web.runtime import (
     Channels,
-    deliver,
+    acknowledge,
     drain_forever,
-    process,
     start_scheduler,
     stop_scheduler,
 )
@@ -71,6 +71,7 @@ class WebState:
         self.drain_interval = drain_interval
         self.channels = Channels()
         self.scheduled: Any | None = None
+        self.intake: Intake | None = None
 
 
 def create_web_app(
@@ -96,6 +97,8 @@ def create_web_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         state.channels = await Channels.open(app)
         drainer: asyncio.Task[None] | None = None
+        state.intake = Intake(app)
+        state.intake.start()
         try:
             if state.drain_interval and state.drain_interval > 0:
                 drainer = asyncio.create_task(drain_forever(app, state.drain_interval))
@@ -104,6 +107,7 @@ def create_web_app(
             log.info("serving channels: %s", ", ".join(state.channels.names) or "none")
             yield
         finally:
+            await state.intake.stop()
             await stop_scheduler(state.scheduled)
             if drainer is not None:
                 drainer.cancel()
@@ -137,14 +141,15 @@ def create_web_app(
         except WebhookRejected as rejected:
             log.warning("%s refused: %s", request.url.path, rejected.detail)
             return PlainTextResponse(rejected.detail, status_code=rejected.status)
-        done = await process(app, inbound)
-        # Whatever was committed is sent now, even if a later event failed.
-        task = BackgroundTask(deliver, app, done.outbox_ids, [] if done.error else inbound.acks)
-        if done.error is not None:
-            return JSONResponse({"ok": False}, status_code=500, background=task)
+        assert state.intake is not None, "the lifespan starts the intake"
+        try:
+            accepted = await state.intake.accept(inbound.messages)
+        except Exception:
+            # Nothing of this request is stored: the platform's redelivery will be.
+            return JSONResponse({"ok": False}, status_code=500)
         return JSONResponse(
-            {"ok": True, "messages": len(inbound.messages), "duplicates": done.duplicates},
-            background=task,
+            {"ok": True, "messages": len(inbound.messages), "duplicates": accepted.duplicates},
+            background=BackgroundTask(acknowledge, inbound.acks),
         )
 
     async def healthz(_: Request) -> Response:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.storage.models import (
     AuditLog,
@@ -18,6 +19,7 @@ from bot.storage.models import (
     PushUsage,
     Sale,
 )
+from bot.storage.repositories import InboxRepository
 from tests.support.channel_stack import BOTH_BACKENDS, Stack
 from tests.support.fake_line import group_id, user_id
 from tests.support.live_server import until
@@ -111,7 +113,9 @@ async def test_a_slow_line_api_does_not_slow_the_webhook_answer(stack: Stack) ->
     token = stack.line.issue_token(user)
     stack.line.plan("reply", 200, delay=1.5)
     started = time.monotonic()
-    response = await stack.post_line(stack.events.text(SALE, user=user, reply_token=token))
+    response = await stack.post_line(
+        stack.events.text(SALE, user=user, reply_token=token), wait=False
+    )
     answered = time.monotonic() - started
     assert response.status_code == 200 and answered < 1.0
     assert not any(c.reply_token == token for c in stack.line.delivered)  # sent after answering
@@ -120,27 +124,63 @@ async def test_a_slow_line_api_does_not_slow_the_webhook_answer(stack: Stack) ->
     )
 
 
-async def test_if_the_core_fails_line_gets_a_5xx_and_the_redelivery_is_stored_once(
+async def test_if_the_event_cannot_be_stored_line_gets_a_5xx_and_the_redelivery_is_stored_once(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = await stack.line_member()
-    real = stack.app.conversation.handle
+    real = InboxRepository.accept
     calls = 0
 
-    async def database_down_once(message):  # type: ignore[no-untyped-def]
+    async def database_down_once(self, *args):  # type: ignore[no-untyped-def]
         nonlocal calls
         calls += 1
         if calls == 1:
             raise ConnectionError("database is down")
-        return await real(message)
+        return await real(self, *args)
 
-    monkeypatch.setattr(stack.app.conversation, "handle", database_down_once)
+    monkeypatch.setattr(InboxRepository, "accept", database_down_once)
     event = stack.events.text(SALE, user=user, reply_token=stack.line.issue_token(user))
     assert (await stack.post_line(event)).status_code == 500
-    assert (await stack.post_line(event)).status_code == 200
-    assert (await stack.post_line(event)).status_code == 200
+    first = await stack.post_line(event)
+    again = await stack.post_line(event)
+    assert first.status_code == again.status_code == 200
+    assert first.json()["duplicates"] == 0 and again.json()["duplicates"] == 1
     person = await stack.person_of("line", user)
     assert await stack.count(Sale, Sale.recorded_by == person) == 1
+
+
+async def test_an_event_stored_while_handling_fails_is_handled_later_exactly_once(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 2xx went out (the event is stored), then the database dropped while handling it:
+    the event stays pending and the intake's recovery handles it once the database is back."""
+    user = await stack.line_member()
+    real = stack.app.conversation.handle
+    calls = 0
+
+    async def connection_lost_once(message, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OperationalError("SELECT 1", {}, ConnectionError("connection lost"))
+        return await real(message, **kwargs)
+
+    monkeypatch.setattr(stack.app.conversation, "handle", connection_lost_once)
+    event = stack.events.text(SALE, user=user, reply_token=stack.line.issue_token(user))
+    assert (await stack.post_line(event)).status_code == 200
+    person = await stack.person_of("line", user)
+    assert await stack.count(Sale, Sale.recorded_by == person) == 0
+    assert await stack.count(InboundEvent, InboundEvent.status == "pending") == 1
+
+    stack.clock.instant += timedelta(seconds=stack.app.settings.intake_retry_seconds + 1)
+    intake = stack.web.state.web.intake
+    assert await intake.recover() == 1
+    await stack.handled()
+    assert await stack.count(Sale, Sale.recorded_by == person) == 1
+    assert await stack.count(InboundEvent, InboundEvent.status == "pending") == 0
+    await stack.post_line(event)  # the platform's own redelivery changes nothing
+    assert await stack.count(Sale, Sale.recorded_by == person) == 1
+    await until(lambda: any("ไข่" in t for t in stack.line.texts(user)), what="the late reply")
 
 
 async def test_a_body_over_the_limit_is_refused_with_413(stack: Stack) -> None:

@@ -19,6 +19,7 @@ import httpx
 from sqlalchemy import func, select, update
 
 from bot.demo import EGG_GROUP
+from bot.messages import InboundMessage
 from bot.storage.database import create_engine, session_factory
 from bot.storage.models import (
     Base,
@@ -104,6 +105,21 @@ async def sale_refs(url: str) -> Counter[str]:
         await engine.dispose()
 
 
+async def waiting_refs(url: str) -> Counter[str]:
+    """Events acknowledged and stored in the inbox but not handled yet, by the reference their
+    sale will carry (channel:chat:message)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(InboundEvent.message).where(InboundEvent.status == "pending")
+            )
+            refs = [InboundMessage.from_record(message).source_ref for (message,) in rows]
+            return Counter(ref for ref in refs if ref)
+    finally:
+        await engine.dispose()
+
+
 async def event_ids(url: str, channel: str) -> Counter[str]:
     engine = create_engine(url)
     try:
@@ -134,14 +150,17 @@ async def expire_leases(url: str) -> int:
 
 
 async def pending(url: str) -> int:
-    return await count(url, Outbox, Outbox.status == "pending")
+    """Stored events not handled yet plus replies not sent yet."""
+    return await count(url, Outbox, Outbox.status == "pending") + await count(
+        url, InboundEvent, InboundEvent.status == "pending"
+    )
 
 
 async def wait_pending_zero(url: str, within: float = 20.0) -> None:
     deadline = time.monotonic() + within
     while await pending(url):
         if time.monotonic() > deadline:
-            raise AssertionError(f"{await pending(url)} outbox rows still pending")
+            raise AssertionError(f"{await pending(url)} events or replies still pending")
         await asyncio.sleep(0.2)
 
 

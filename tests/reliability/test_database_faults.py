@@ -46,13 +46,20 @@ def hold_write_lock(
 async def drain_all(stack: Stack) -> None:
     """What the drain loop does over the next minutes: retries until nothing is pending (a
     send whose database work failed stays pending and is retried after its backoff)."""
-    await asyncio.sleep(0.2)  # the background sends after the last responses
+    await stack.handled()
+    intake = stack.web.state.web.intake
     for _ in range(40):
+        # Events whose handling lost its connection wait in the inbox for their retry time.
+        await intake.recover()
+        await stack.handled()
         await stack.app.sender.drain(limit=500)
-        if not await stack.count(Outbox, Outbox.status == "pending", Outbox.channel == "line"):
+        waiting = await stack.count(InboundEvent, InboundEvent.status == "pending")
+        if not waiting and not await stack.count(
+            Outbox, Outbox.status == "pending", Outbox.channel == "line"
+        ):
             return
         stack.clock.instant += timedelta(minutes=16)
-    raise AssertionError("outbox rows still pending")
+    raise AssertionError("events or outbox rows still pending")
 
 
 async def stored(stack: Stack, event: dict[str, Any]) -> tuple[int, int]:

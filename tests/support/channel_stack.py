@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from starlette.applications import Starlette
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
@@ -78,6 +79,7 @@ PUBLIC = "https://bot.example.test"
 @dataclass
 class Stack:
     app: App
+    web: Starlette
     server: LiveServer
     http: httpx.AsyncClient
     line: FakeLine
@@ -88,26 +90,42 @@ class Stack:
     updates: TelegramUpdates
 
     async def post_line(
-        self, *events: dict[str, Any], signature: str | None = "sign"
+        self, *events: dict[str, Any], signature: str | None = "sign", wait: bool = True
     ) -> httpx.Response:
+        """POSTs a signed webhook; with `wait`, returns once the bot has handled what it stored
+        and tried its replies (as a person waits for the answer), else right after the 2xx."""
         body, good = signed(list(events), LINE_SECRET)
         headers = {"Content-Type": "application/json"}
         if signature == "sign":
             headers["X-Line-Signature"] = good
         elif signature is not None:
             headers["X-Line-Signature"] = signature
-        return await self.http.post("/webhooks/line", content=body, headers=headers)
+        response = await self.http.post("/webhooks/line", content=body, headers=headers)
+        if wait:
+            await self.handled()
+        return response
 
     async def post_telegram(
-        self, update: dict[str, Any], secret: str | None = TELEGRAM_SECRET
+        self, update: dict[str, Any], secret: str | None = TELEGRAM_SECRET, wait: bool = True
     ) -> httpx.Response:
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        return await self.http.post("/webhooks/telegram", json=update, headers=headers)
+        response = await self.http.post("/webhooks/telegram", json=update, headers=headers)
+        if wait:
+            await self.handled()
+        return response
+
+    async def handled(self) -> None:
+        """Until the server's intake has handled every stored event and tried its reply."""
+        intake = self.web.state.web.intake
+        assert intake is not None
+        async with asyncio.timeout(10):
+            await intake.idle()
 
     async def settled(self) -> None:
         """Until every reply written so far has been sent (or given up on) by the sender."""
+        await self.handled()
         for _ in range(500):
             if await self.count(Outbox, Outbox.status == "pending") == 0:
                 return
@@ -204,7 +222,7 @@ async def running_stack(
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
             yield Stack(
-                app, server, http, line, telegram, clock, ids, LineEvents(), TelegramUpdates()
+                app, web, server, http, line, telegram, clock, ids, LineEvents(), TelegramUpdates()
             )
     finally:
         await server.stop()

@@ -1,0 +1,281 @@
+"""The webhook intake of `serve`: store first, answer 2xx, handle right after.
+
+A platform expects a quick answer (LINE and Telegram both redeliver a webhook that is slow or
+fails), and one message's handling is a few dozen SQL statements. So the web server does the
+one thing that must happen before the 2xx — make the events durable — and the rest follows:
+
+1. **Store** (`Intake.accept`): every request waiting at the same moment shares one INSERT and
+   one COMMIT (group commit) into `inbound_event` as `pending` rows with the normalised message.
+   The unique (channel, delivery id) key drops redeliveries. Only after that commit does the
+   webhook answer 2xx, so an acknowledged event is never lost; if the commit fails the answer
+   is 5xx and the platform redelivers.
+2. **Handle** (lanes): each chat maps to one lane, an asyncio queue worked in order, so one
+   person's messages are handled in the order they came while other chats go on in parallel.
+   `Conversation.handle(inbox_id=…)` turns the row `done` in the same transaction as the
+   record and the reply, so an event is handled once even if two workers pick it up.
+3. **Send**: each lane hands its committed replies to its own sender task (same order).
+
+Rows that a crash, a restart or a database outage left `pending` are picked up by the
+recovery loop: at start-up all of them, later those whose retry time has passed. An event whose
+handling keeps failing for reasons other than the database is set `failed` after a few tries
+(kept, with its message, for the operator) instead of blocking its lane forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.app import App
+from bot.conversation import database_unavailable
+from bot.messages import InboundMessage
+from bot.storage.repositories import PendingEvent
+
+log = logging.getLogger(__name__)
+
+MAX_ROWS_PER_COMMIT = 500  # one INSERT's rows (7 values each; SQLite allows 32,766)
+MAX_FAILURES = 5  # handling attempts (not counting database outages) before `failed`
+MAX_QUEUED = 10_000  # events held in memory; more wait in the database for the recovery loop
+RECOVER_BATCH = 500
+RECOVER_EVERY_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The outcome of storing one webhook's events."""
+
+    stored: int
+    duplicates: int
+
+
+@dataclass(slots=True)
+class _Waiting:
+    messages: Sequence[InboundMessage]
+    done: asyncio.Future[Accepted]
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    event_id: int
+    received_at: datetime
+    message: InboundMessage
+
+
+@dataclass
+class _Lane:
+    jobs: asyncio.Queue[_Job] = field(default_factory=asyncio.Queue)
+    replies: asyncio.Queue[int] = field(default_factory=asyncio.Queue)
+
+
+class Intake:
+    def __init__(self, app: App, *, lanes: int | None = None) -> None:
+        self._app = app
+        settings = app.settings
+        sqlite = app.engine.dialect.name == "sqlite"
+        # SQLite has one writer at a time: more lanes would only queue on its lock.
+        count = 1 if sqlite else max(1, lanes or settings.intake_lanes)
+        self._lanes = [_Lane() for _ in range(count)]
+        self._retry = timedelta(seconds=settings.intake_retry_seconds)
+        self._waiting: list[_Waiting] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._held: set[int] = set()  # ids queued or being handled in this process
+
+    # --- 1. store ------------------------------------------------------------------------
+
+    async def accept(self, messages: Sequence[InboundMessage]) -> Accepted:
+        """Stores the events of one webhook (durably, with every other request waiting now)
+        and returns once they are committed. Raises if they could not be stored."""
+        if not messages:
+            return Accepted(0, 0)
+        waiting = _Waiting(messages, asyncio.get_running_loop().create_future())
+        self._waiting.append(waiting)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        # shield: a client hanging up must not cancel the commit other requests share.
+        return await asyncio.shield(waiting.done)
+
+    async def _write(self) -> None:
+        """Commits what is waiting, again and again while more arrives (group commit)."""
+        while self._waiting:
+            batch: list[_Waiting] = []
+            rows = 0
+            while self._waiting and (not batch or rows < MAX_ROWS_PER_COMMIT):
+                waiting = self._waiting.pop(0)
+                batch.append(waiting)
+                rows += len(waiting.messages)
+            try:
+                jobs = await self._store(batch)
+            except Exception as error:
+                log.warning("webhook events not stored (%s: %s)", type(error).__name__, error)
+                for waiting in batch:
+                    if not waiting.done.done():
+                        waiting.done.set_exception(error)
+                continue
+            for job in jobs:
+                self._queue(job)
+
+    async def _store(self, batch: list[_Waiting]) -> list[_Job]:
+        now = self._app.clock.now()
+        keyed: list[tuple[str, str, InboundMessage]] = []
+        firsts: set[tuple[str, str]] = set()
+        for waiting in batch:
+            for message in waiting.messages:
+                # An event without a delivery id cannot be deduplicated; it still gets a row.
+                key = (message.channel, message.event_id or f"local:{uuid.uuid4().hex}")
+                if key not in firsts:  # a delivery repeated inside this batch counts once
+                    firsts.add(key)
+                    keyed.append((*key, message))
+        async with self._app.uow() as uow:
+            ids = await uow.inbox.accept(
+                [(channel, external, message.to_record()) for channel, external, message in keyed],
+                now,
+                self._retry,
+            )
+            await uow.commit()
+        jobs: list[_Job] = []
+        new_by_message: dict[int, int] = {}
+        for channel, external, message in keyed:
+            event_id = ids.get((channel, external))
+            if event_id is not None:
+                new_by_message[id(message)] = event_id
+                jobs.append(_Job(event_id, now, message))
+        for waiting in batch:
+            stored = sum(1 for message in waiting.messages if id(message) in new_by_message)
+            if not waiting.done.done():
+                waiting.done.set_result(
+                    Accepted(stored=stored, duplicates=len(waiting.messages) - stored)
+                )
+        return jobs
+
+    # --- 2. handle and 3. send -----------------------------------------------------------
+
+    def _lane(self, message: InboundMessage) -> _Lane:
+        if len(self._lanes) == 1:
+            return self._lanes[0]
+        key = f"{message.channel}:{message.chat_id}".encode()
+        return self._lanes[zlib.crc32(key) % len(self._lanes)]
+
+    def _queue(self, job: _Job) -> None:
+        """Into the chat's lane; beyond MAX_QUEUED the event waits in the database instead."""
+        if job.event_id in self._held or len(self._held) >= MAX_QUEUED:
+            return
+        self._held.add(job.event_id)
+        self._lane(job.message).jobs.put_nowait(job)
+
+    async def _work(self, lane: _Lane) -> None:
+        while True:
+            job = await lane.jobs.get()
+            try:
+                await self._handle(job, lane)
+            finally:
+                self._held.discard(job.event_id)
+                lane.jobs.task_done()
+
+    async def _handle(self, job: _Job, lane: _Lane) -> None:
+        try:
+            handled = await self._app.conversation.handle(
+                job.message, inbox_id=job.event_id, received_at=job.received_at
+            )
+        except Exception as error:
+            if database_unavailable(error):
+                log.warning("event %s waits for the database: %s", job.event_id, error)
+            else:
+                log.exception("event %s could not be handled", job.event_id)
+                await self._count_failure(job.event_id)
+            return
+        if handled.outbox_id is not None:
+            lane.replies.put_nowait(handled.outbox_id)
+
+    async def _count_failure(self, event_id: int) -> None:
+        with contextlib.suppress(Exception):  # the retry time set at storing still applies
+            async with self._app.uow() as uow:
+                if await uow.inbox.failed_attempt(
+                    event_id, self._app.clock.now() + self._retry, MAX_FAILURES
+                ):
+                    log.error("event %s failed %s times: set aside", event_id, MAX_FAILURES)
+                await uow.commit()
+
+    async def _send(self, lane: _Lane) -> None:
+        while True:
+            outbox_id = await lane.replies.get()
+            try:
+                await self._app.sender.drain(only=outbox_id)
+            except Exception:
+                log.exception("outbox %s: immediate send failed; the drain retries it", outbox_id)
+            finally:
+                lane.replies.task_done()
+
+    # --- recovery ------------------------------------------------------------------------
+
+    async def recover(self, *, everything: bool = False) -> int:
+        """Queues pending events left by a crash or an outage: those whose retry time has
+        passed, or (at start-up) all of them. Returns how many were queued."""
+        if len(self._held) > RECOVER_BATCH:
+            return 0  # busy with what is queued; those rows are picked up once it shrinks
+        now = self._app.clock.now()
+        horizon = now + timedelta(days=36500) if everything else now
+        async with self._app.uow() as uow:
+            due = await uow.inbox.due(horizon, RECOVER_BATCH, now + self._retry, set(self._held))
+            await uow.commit()
+        for pending in due:
+            self._queue(_recovered(pending))
+        return len(due)
+
+    async def _recover_forever(self) -> None:
+        first = True
+        while True:
+            try:
+                queued = await self.recover(everything=first)
+                first = False
+            except Exception as error:
+                log.warning("intake recovery failed (%s); trying again", error)
+                queued = 0
+            if queued < RECOVER_BATCH:
+                await asyncio.sleep(min(self._retry.total_seconds(), RECOVER_EVERY_S))
+
+    # --- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        for lane in self._lanes:
+            self._tasks.append(asyncio.create_task(self._work(lane)))
+            self._tasks.append(asyncio.create_task(self._send(lane)))
+        self._tasks.append(asyncio.create_task(self._recover_forever()))
+
+    async def idle(self) -> None:
+        """Until everything stored so far in this process is handled and its reply tried."""
+        while True:
+            if self._writer is not None and not self._writer.done():
+                await asyncio.wait({self._writer})
+            for lane in self._lanes:
+                await lane.jobs.join()
+                await lane.replies.join()
+            if (
+                not self._waiting
+                and not self._held
+                and all(lane.replies.empty() for lane in self._lanes)
+            ):
+                return
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Finishes what is queued (for up to `grace` seconds), then stops; anything left
+        stays pending in the database for the next start."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await self.idle()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+
+def _recovered(pending: PendingEvent) -> _Job:
+    return _Job(pending.id, pending.received_at, InboundMessage.from_record(pending.message))
