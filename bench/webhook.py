@@ -376,6 +376,82 @@ async def closed_loop(base: str, events: Events, seconds: float, concurrency: in
     return phase
 
 
+class Arrivals:
+    """Polls the fake APIs (every few ms) for replies that arrived and wakes whoever waits for
+    that key: lets a generator worker wait for its own reply before sending the next event."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._waiting: dict[str, collections.deque[asyncio.Future[float]]] = {}
+
+    def expect(self, key: str) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, collections.deque()).append(future)
+        return future
+
+    def _collect(self) -> list[tuple[str, float]]:
+        self._conn.send("collect")
+        arrivals: list[tuple[str, float]] = self._conn.recv()
+        return arrivals
+
+    async def poll(self, until: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        while not until.is_set():
+            for key, arrived in await loop.run_in_executor(None, self._collect):
+                queue = self._waiting.get(key)
+                while queue:
+                    future = queue.popleft()
+                    if not future.done():
+                        future.set_result(arrived)
+                        break
+            await asyncio.sleep(0.005)
+
+
+async def end_to_end_loop(
+    base: str, events: Events, seconds: float, concurrency: int, conn: Connection
+) -> Phase:
+    """Closed loop over the whole path: each of `concurrency` workers sends an event and waits
+    for its reply to reach the fake API before sending the next. Its rate is what the bot
+    sustains end to end (stored, handled and answered) without a backlog building up."""
+    phase = Phase("end-to-end")
+    arrivals = Arrivals(conn)
+    stop = asyncio.Event()
+    poller = asyncio.create_task(arrivals.poll(stop))
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.monotonic()
+        end = start + seconds
+
+        async def worker() -> None:
+            while time.monotonic() < end:
+                event = events.next()
+                waiting = arrivals.expect(event.key)
+                t0 = time.monotonic()
+                phase.sent += 1
+                try:
+                    status = await _post(session, base, event)
+                except aiohttp.ClientError:
+                    status = 599
+                phase.to_2xx.append(time.monotonic() - t0)
+                if not 200 <= status < 300:
+                    phase.errors += 1
+                    continue
+                try:
+                    arrived = await asyncio.wait_for(waiting, timeout=30)
+                except TimeoutError:
+                    phase.errors += 1
+                    continue
+                phase.ok += 1
+                phase.replies += 1
+                phase.to_reply.append(arrived - t0)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        phase.seconds = time.monotonic() - start
+    stop.set()
+    await poller
+    return phase
+
+
 async def open_loop(base: str, events: Events, seconds: float, rate: float) -> Phase:
     """Sends at a fixed rate whatever the answers do; latency counts from the scheduled instant
     (no coordinated omission)."""
@@ -499,8 +575,9 @@ class DbResult:
     startup_s: float
     ceiling: Phase
     bare_open: Phase
-    closed: Phase
+    closed: Phase  # end to end: each worker waits for its reply
     open: Phase
+    ingest: Phase  # webhooks taken (stored, 2xx) faster than they are handled
     rss_mb: float
     hwm_mb: float
     profile: str | None = None
@@ -541,22 +618,34 @@ async def run_database(
     try:
         events = Events(targets, texts, 3)
         print(f"[{database}] serve up in {serve.startup_s:.2f} s; warm-up …", file=sys.stderr)
-        warm = await closed_loop(serve.url, events, 3, args.concurrency)
-        await collect(fakes, warm, wait=10)
-        print(f"[{database}] bot: closed loop …", file=sys.stderr)
+        # Warm-up end to end: an ingest-speed warm-up would leave a backlog behind it.
+        await end_to_end_loop(serve.url, events, 3, args.concurrency, fakes)
+        await collect(fakes, Phase("drop"), wait=0)
+        print(f"[{database}] bot: end-to-end closed loop …", file=sys.stderr)
         spy = None
-        if args.profile:
-            spy = start_profile(serve.process.pid, args.seconds, f"serve-{database}")
-        closed = await closed_loop(serve.url, events, args.seconds, args.concurrency)
+        if args.profile == "end-to-end":
+            spy = start_profile(serve.process.pid, args.seconds, f"serve-{database}-e2e")
+        closed = await end_to_end_loop(serve.url, events, args.seconds, args.concurrency, fakes)
         profile = None
         if spy is not None:
             spy[0].wait(timeout=args.seconds + 30)
             profile = summarise_profile(spy[1])
-        await collect(fakes, closed)
+        await collect(fakes, Phase("drop"), wait=0)  # replies that came after their wait
         half = max(1.0, closed.rate / 2)
         print(f"[{database}] bot: open loop at {half:.0f}/s …", file=sys.stderr)
         opened = await open_loop(serve.url, events, args.seconds, half)
         await collect(fakes, opened)
+        # Last, as it leaves a backlog behind: how fast webhooks are taken (stored + 2xx) when
+        # they come faster than they can be handled, and how many replies go out meanwhile.
+        print(f"[{database}] bot: ingest closed loop …", file=sys.stderr)
+        if args.profile == "ingest":
+            spy = start_profile(serve.process.pid, args.seconds, f"serve-{database}-ingest")
+        ingest = await closed_loop(serve.url, events, args.seconds, args.concurrency)
+        if spy is not None and args.profile == "ingest":
+            spy[0].wait(timeout=args.seconds + 30)
+            profile = summarise_profile(spy[1])
+        fakes.send("collect")
+        ingest.replies = len(fakes.recv())  # replies that went out during the ingest phase
         rss, hwm = serve.rss_mb()
     finally:
         serve.stop()
@@ -574,8 +663,8 @@ async def run_database(
     finally:
         bare.stop()
     print(f"[{database}] server logs kept in {tmp}", file=sys.stderr)
-    return DbResult(database, serve.startup_s, ceiling, bare_open, closed, opened, rss, hwm,
-                    profile)  # fmt: skip
+    return DbResult(database, serve.startup_s, ceiling, bare_open, closed, opened, ingest, rss,
+                    hwm, profile)  # fmt: skip
 
 
 async def _create_database(server: postgres.PostgresServer, name: str) -> None:
@@ -603,33 +692,47 @@ def markdown(results: list[DbResult], args: argparse.Namespace, command: str) ->
         f"closed loop with {args.concurrency} requests in flight, {args.seconds:g} s per phase",
         f"- 1-minute load average at the end: {load[0]:.1f}",
         "",
-        "| database | ceiling: bare Starlette (ev/s) | bot sustained (ev/s) | ratio | "
-        "open loop rate (ev/s) | send→2xx p50 / p99 (ms) | send→reply p50 / p99 (ms) | "
-        "replies / 2xx | bare at same rate p50 / p99 (ms) | errors | serve start-up (s) | "
-        "RSS after load / peak (MiB) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| database | ceiling: bare Starlette (ev/s) | ingest: stored + 2xx (ev/s) | ratio | "
+        "end to end: answered (ev/s) | ratio | replies sent during ingest (ev/s) | "
+        "errors | serve start-up (s) | RSS after load / peak (MiB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        i, c = r.ingest, r.closed
+        lines.append(
+            f"| {r.database} | {r.ceiling.rate:,.0f} | {i.rate:,.0f} | "
+            f"{i.rate / r.ceiling.rate:.0%} | {c.rate:,.0f} | {c.rate / r.ceiling.rate:.1%} | "
+            f"{i.replies / i.seconds:,.0f} | {c.errors + r.open.errors + i.errors} | "
+            f"{r.startup_s:.2f} | {r.rss_mb:.0f} / {r.hwm_mb:.0f} |"
+        )
+    lines += [
+        "",
+        "Open loop at half the end-to-end rate (latency from the scheduled send instant), and "
+        "the bare endpoint at that same rate:",
+        "",
+        "| database | rate (ev/s) | send→2xx p50 / p99 (ms) | send→reply p50 / p99 (ms) | "
+        "replies / 2xx | bare p50 / p99 (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         o = r.open
         lines.append(
-            f"| {r.database} | {r.ceiling.rate:,.0f} | {r.closed.rate:,.0f} | "
-            f"{r.closed.rate / r.ceiling.rate:.0%} | {o.sent / o.seconds:,.0f} | "
+            f"| {r.database} | {o.sent / o.seconds:,.0f} | "
             f"{pct(o.to_2xx, 0.5):.0f} / {pct(o.to_2xx, 0.99):.0f} | "
             f"{pct(o.to_reply, 0.5):.0f} / {pct(o.to_reply, 0.99):.0f} | "
             f"{o.replies:,} / {o.ok:,} | "
-            f"{pct(r.bare_open.to_2xx, 0.5):.1f} / {pct(r.bare_open.to_2xx, 0.99):.1f} | "
-            f"{r.closed.errors + o.errors} | {r.startup_s:.2f} | {r.rss_mb:.0f} / {r.hwm_mb:.0f} |"
+            f"{pct(r.bare_open.to_2xx, 0.5):.1f} / {pct(r.bare_open.to_2xx, 0.99):.1f} |"
         )
-    lines += ["", "Closed loop (the sustained-rate phase) latencies, for reference:", ""]
-    lines += ["| database | send→2xx p50 / p99 (ms) | send→reply p50 / p99 (ms) | replies / 2xx |",
-              "|---|---:|---:|---:|"]  # fmt: skip
+    lines += ["", "Closed loops, for reference (queueing included):", ""]
+    lines += ["| database | phase | send→2xx p50 / p99 (ms) | send→reply p50 / p99 (ms) |",
+              "|---|---|---:|---:|"]  # fmt: skip
     for r in results:
-        c = r.closed
-        lines.append(
-            f"| {r.database} | {pct(c.to_2xx, 0.5):.0f} / {pct(c.to_2xx, 0.99):.0f} | "
-            f"{pct(c.to_reply, 0.5):.0f} / {pct(c.to_reply, 0.99):.0f} | "
-            f"{c.replies:,} / {c.ok:,} |"
-        )
+        for name, phase in (("end to end", r.closed), ("ingest", r.ingest)):
+            lines.append(
+                f"| {r.database} | {name} | {pct(phase.to_2xx, 0.5):.0f} / "
+                f"{pct(phase.to_2xx, 0.99):.0f} | "
+                f"{pct(phase.to_reply, 0.5):.0f} / {pct(phase.to_reply, 0.99):.0f} |"
+            )
     for r in results:
         if r.profile:
             lines += ["", f"## py-spy profile of serve, {r.database}, closed loop", "", r.profile]
@@ -677,7 +780,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--groups", type=int, default=2000, help="synthetic groups (2 senders each)"
     )
-    parser.add_argument("--profile", action="store_true", help="py-spy the serve process")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="end-to-end",
+        choices=("end-to-end", "ingest"),
+        help="py-spy the serve process during that phase (default: end-to-end)",
+    )
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
     command = ".venv/bin/python bench/webhook.py " + " ".join(argv or sys.argv[1:])

@@ -13,7 +13,7 @@ from bot.channels.base import Transport
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.storage.database import create_engine, session_factory
+from bot.storage.database import WriterGate, create_engine, session_factory, writer_gate
 from bot.storage.unit_of_work import UnitOfWork
 from scheduler.sender import Sender
 
@@ -26,9 +26,10 @@ class App:
     clock: Clock
     conversation: Conversation
     sender: Sender
+    gate: WriterGate | None = None
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self.gate)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -44,9 +45,10 @@ def build_app(
     engine = engine or create_engine(settings.database_url)
     sessions = session_factory(engine)
     clock = clock or SystemClock()
+    gate = writer_gate(engine)
 
     def uow() -> UnitOfWork:
-        return UnitOfWork(sessions)
+        return UnitOfWork(sessions, gate)
 
     return App(
         settings=settings,
@@ -61,4 +63,5 @@ def build_app(
             tz=settings.tz,
             reply_token_ttl=settings.line_reply_token_seconds,
         ),
+        gate=gate,
     )

@@ -8,6 +8,8 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.database import WriterGate
+
 from bot.storage.repositories import (
     AuditRepository,
     ConversationRepository,
@@ -31,10 +33,15 @@ class UnitOfWork:
     audit: AuditRepository
     files: FileRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], gate: WriterGate | None = None
+    ) -> None:
         self._sessions = sessions
+        self._gate = gate
 
     async def __aenter__(self) -> Self:
+        if self._gate is not None:
+            await self._gate.enter()
         self.session = self._sessions()
         self.people = PeopleRepository(self.session)
         self.groups = GroupRepository(self.session)
@@ -55,7 +62,11 @@ class UnitOfWork:
         # close() ends the transaction, rolling back anything not committed. Unlike an explicit
         # rollback() it detaches objects without expiring them, so values read inside a
         # read-only unit of work stay readable after it (no lazy loads in async code).
-        await self.session.close()
+        try:
+            await self.session.close()
+        finally:
+            if self._gate is not None:
+                self._gate.leave()
 
     async def commit(self) -> None:
         await self.session.commit()
