@@ -14,8 +14,9 @@ needs two answers per step:
   prefix of every word. The same byte also flags "some word hashes here", so most prefixes
   that are not words skip the set lookups.
 
-Same results as `Trie.prefixes` for the same words; a call takes ~1.4× as long (~0.7 µs
-instead of ~0.5 µs; newmm makes ~12 calls per message, so ~3 µs of a ~150 µs `parse`). str hashes are randomised per process, so the table is valid only in
+Same results as `Trie.prefixes` for the same words; a call takes ~1.6× as long (~0.75 µs
+instead of ~0.48 µs: slicing a Thai string costs more than indexing one character; newmm
+makes ~10 calls per message, so ~3 µs of a ~140 µs `parse`). str hashes are randomised per process, so the table is valid only in
 the process that built it (unpickling rebuilds it).
 """
 
@@ -61,22 +62,24 @@ class CompactTrie(Trie):
             table[hash(word) & mask] |= _WORD
             for end in range(1, len(word)):
                 table[hash(word[:end]) & mask] |= _STEM
-        self._table = bytes(table)
+        # One attribute unpacked per call: newmm calls prefixes ~10 times per message.
+        self._lookup = (bytes(table), mask, self._words, self._extra)
 
     def prefixes(self, text: str, start: int = 0) -> list[str]:
         """Words that ``text[start:]`` begins with, shortest first (as `Trie.prefixes`)."""
+        # A while loop returning from inside measured ~10 % faster than for/range/break.
         found: list[str] = []
-        table = self._table
-        mask = self._mask
-        words = self._words
-        extra = self._extra
-        for end in range(start + 1, len(text) + 1):
+        table, mask, words, extra = self._lookup
+        end = start + 1
+        stop = len(text)
+        while end <= stop:
             prefix = text[start:end]
             flags = table[hash(prefix) & mask]
             if flags & _WORD and (prefix in words or prefix in extra):
                 found.append(prefix)
-            if not flags & _STEM:
-                break
+            if flags < _STEM:  # no word continues past this prefix
+                return found
+            end += 1
         return found
 
     def __contains__(self, key: str) -> bool:
