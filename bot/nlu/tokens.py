@@ -23,9 +23,9 @@ from typing import Final, Literal
 # (a package's __init__ always runs before its submodules).
 from pythainlp.corpus.common import thai_words
 from pythainlp.tokenize import newmm
-from pythainlp.util import Trie, dict_trie
 
 from bot.nlu import money, numbers, units
+from bot.nlu.dictionary import CompactTrie
 from bot.nlu.normalize import is_particle
 
 TokenKind = Literal["word", "num", "space", "punct", "latin", "repeat"]
@@ -113,11 +113,12 @@ def is_currency_word(token: Token | None) -> bool:
 
 
 @functools.cache
-def _dictionary() -> Trie:
+def _dictionary() -> CompactTrie:
     """newmm's bundled word list plus every Thai unit spelling and its "<unit>ละ" form.
 
     Without them newmm cuts "แพค" into แพ/ค and "แพคละ" into แพ/คละ. Built on first use
-    (about as long as newmm's own first call, which this replaces), then shared.
+    (~0.1 s), then shared. A `CompactTrie`, not pythainlp's `Trie`: same segmentation,
+    ~2 MiB instead of ~63 MiB; the word list itself stays pythainlp's one cached copy.
     """
     spellings = {word for word in units.UNITS if _THAI_RUN.fullmatch(word)}
     per_unit = {
@@ -125,7 +126,7 @@ def _dictionary() -> Trie:
         for word, unit in units.UNITS.items()
         if _THAI_RUN.fullmatch(word) and unit.kind in ("product", "land")
     }
-    return dict_trie(frozenset(thai_words()) | spellings | per_unit)
+    return CompactTrie(thai_words(), spellings | per_unit)
 
 
 def _raw_tokens(text: str) -> list[Token]:
