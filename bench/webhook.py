@@ -14,11 +14,17 @@ For each database (SQLite file, and a throwaway PostgreSQL 15 from tests/support
    arrives; `python -m bot serve --no-scheduler` as a real subprocess pointed at them (start-up =
    spawn → first /healthz 200; resident memory from /proc/PID/status after the load);
 3. the ceiling: the same generator against bench/bare_app.py (a bare Starlette route returning 200
-   under the same uvicorn settings), closed loop, then the bot, closed loop (`--concurrency`
-   requests in flight, `--seconds` long) = the sustained rate;
-4. open loop at half of the bot's sustained rate for `--seconds`: p50/p99 from the scheduled send
-   instant to the 2xx, and to the reply's arrival at the fake API (LINE: matched by reply token;
-   Telegram: by chat, first in first out).
+   under the same uvicorn settings), closed loop, `--concurrency` requests in flight;
+4. the bot **end to end**: closed loop where each of `--concurrency` workers sends an event and
+   waits for its reply to reach the fake API before sending the next = the rate the bot sustains
+   with no backlog (stored, handled, answered);
+5. open loop at half of that end-to-end rate: p50/p99 from the scheduled send instant to the
+   2xx, and to the reply's arrival at the fake API (LINE: matched by reply token; Telegram: by
+   chat, first in first out);
+6. the bot **ingest**: closed loop on the 2xx only (`serve` answers once an event is stored and
+   handles it right after, see bot/web/intake.py) = how fast webhooks are taken when they come
+   faster than they are handled (a burst); the ratio to the ceiling is the issue's target. It
+   runs last because it leaves a backlog; resident memory is read after it.
 
 Events: signed LINE text events and Telegram updates built by tests/support (`LineEvents`,
 `TelegramUpdates`), Thai reports (sale, meeting, work, activity) from tests/data/parse_cases.jsonl,
@@ -26,7 +32,7 @@ Events: signed LINE text events and Telegram updates built by tests/support (`Li
 meets the per-person flood gate (10 burst, then 1/s). The platform send limits of the sender are
 raised for the run (the fakes do not limit; a real LINE/Telegram would).
 
-With `--profile`, py-spy samples the serve process during the bot's closed-loop phase and the
+With `--profile [end-to-end|ingest]`, py-spy samples the serve process during that phase and the
 heaviest frames are printed (raw stacks kept under bench/profiles/). Loopback only; every phase is
 bounded in time and the whole run stops by itself. Prints a Markdown report.
 """
@@ -735,7 +741,12 @@ def markdown(results: list[DbResult], args: argparse.Namespace, command: str) ->
             )
     for r in results:
         if r.profile:
-            lines += ["", f"## py-spy profile of serve, {r.database}, closed loop", "", r.profile]
+            lines += [
+                "",
+                f"## py-spy profile of serve, {r.database}, {args.profile} phase",
+                "",
+                r.profile,
+            ]
     return "\n".join(lines) + "\n"
 
 

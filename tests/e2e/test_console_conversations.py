@@ -438,8 +438,9 @@ async def test_reminder_words_work_in_the_middle_of_a_question(chat: Chat) -> No
     assert "ขายอะไร" in await chat.text("/sale")
     answer = await chat.text("หยุดเตือน")
     assert "ขายอะไร" not in answer
+    member = await chat.account_id("member")
     async with chat.app.uow() as uow:
-        account = await uow.people.account("console", await chat.account_id("member"))
+        account = await uow.people.account("console", member)
     assert isinstance(account, ChatAccount) and account.reminders_off
 
 

@@ -162,8 +162,9 @@ async def test_the_workbook_matches_the_records(chat: Chat) -> None:
 
 
 async def test_a_month_without_figures_says_not_sent(chat: Chat) -> None:
+    district = await district_id(chat)
     async with chat.app.uow() as uow:
-        data = await district_workbook(uow, await district_id(chat), date(2025, 10, 1))
+        data = await district_workbook(uow, district, date(2025, 10, 1))
     book = load_workbook(io.BytesIO(data))
     table = rows(book["สรุป"])
     assert [r[10] for r in table[2:4]] == [MISSING, MISSING]
@@ -173,8 +174,9 @@ async def test_a_month_without_figures_says_not_sent(chat: Chat) -> None:
 
 async def test_the_summary_csv_opens_in_excel_and_matches(chat: Chat) -> None:
     await add_september_records(chat)
+    district = await district_id(chat)
     async with chat.app.uow() as uow:
-        data = await district_summary_csv(uow, await district_id(chat), SEPTEMBER)
+        data = await district_summary_csv(uow, district, SEPTEMBER)
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8 Thai
     assert b"\r\n" in data
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
