@@ -301,6 +301,7 @@ async def test_a_token_refused_on_a_retry_was_used_by_the_earlier_attempt_so_it_
     assert (await row(app, outbox_id)).status == "sent"  # not pushed: nothing sent twice
 
 
+@BOTH_BACKENDS
 async def test_a_token_dead_on_first_use_is_forgotten_before_the_push(
     app: App, clock: FixedClock, time_: FakeTime
 ) -> None:
@@ -322,6 +323,7 @@ async def test_a_token_dead_on_first_use_is_forgotten_before_the_push(
     assert transport.tried[-1].retry_key == transport.tried[1].retry_key
 
 
+@BOTH_BACKENDS
 async def test_a_dead_token_is_not_pushed_by_an_attempt_that_lost_its_lease(
     app: App, clock: FixedClock, time_: FakeTime
 ) -> None:
