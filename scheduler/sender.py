@@ -1,9 +1,22 @@
 """The one send path for replies and reminders: drain the outbox.
 
-A row is *leased* in a short transaction (its next attempt pushed past the lease), sent with
-no transaction open, then marked sent or rescheduled in another short transaction. If the
-process dies between send and mark, the lease runs out and the row is sent again: delivery
-is at-least-once, and pushes carry a retry key so the platform drops the repeat.
+A row is *leased* in a short transaction (its next attempt pushed past the lease, its attempt
+counted), sent with no transaction open, then marked sent or rescheduled in another short
+transaction, right after its own send (never in a batch). If the process dies between send and
+mark, the lease runs out and the row is sent again. What keeps that from doubling a message:
+- a LINE push carries the row's retry key (`X-Line-Retry-Key`): LINE answers 409 to a key it
+  already accepted, and that counts as delivered;
+- a LINE reply token is single-use, and a young row's token is offered again on every
+  attempt (its lease is short, so a crash leaves it retried while the token lives). The lease
+  commits the attempt before the send, so `attempts > 1` with the token still on the row means
+  an earlier attempt offered it and never learned the outcome: if LINE now refuses the token,
+  that earlier reply got through and the row is marked sent, not pushed. A token refused on
+  its first use was dead already; it is taken off the row (committed) before the push, so no
+  later attempt mistakes the refusal for a delivery;
+- Telegram has no idempotency key: a message the Bot API accepted just before the process
+  died, not yet marked, is sent again (at least once). The window is one API call: each row
+  is marked right after its send, and each part of a multi-part message is counted
+  (`sent_parts`) as soon as it is delivered.
 
 What the sender decides, from the typed errors of `bot.channels.base` alone:
 - `Retryable` (5xx, timeouts): again later, exponential backoff with full jitter;
@@ -23,7 +36,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,6 +51,7 @@ from bot.channels.base import (
     QuotaExhausted,
     Rate,
     RateLimits,
+    ReplyTokenRejected,
     SendError,
     Throttled,
     Transport,
@@ -50,6 +64,9 @@ from bot.storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+# A send that offers a reply token: short, so that after a crash the row is tried again while
+# its token still lives (see above). Longer than one API call (SEND_TIMEOUT_SECONDS, 10 s).
+REPLY_LEASE = timedelta(seconds=15)
 MAX_ATTEMPTS = 8
 BASE_BACKOFF_S = 2.0
 MAX_BACKOFF_S = 15 * 60.0
@@ -215,7 +232,8 @@ class Sender:
                     row.status = "failed"
                     row.last_error = "recipient blocked the bot or left the chat"
                     continue
-                row.next_attempt_at = now + LEASE
+                token = self._usable_token(row, now)
+                row.next_attempt_at = now + (REPLY_LEASE if token else LEASE)
                 row.attempts += 1
                 if row.retry_key is None:
                     row.retry_key = str(uuid.uuid4())
@@ -225,20 +243,22 @@ class Sender:
                         channel=row.channel,
                         recipient=row.recipient,
                         reply=Reply.from_payload(row.payload),
-                        reply_token=self._usable_token(row, now),
+                        reply_token=token,
                         retry_key=row.retry_key,
                         attempts=row.attempts,
                         push_allowed=row.channel not in exhausted,
                         skip_parts=int(row.payload.get("sent_parts", 0) or 0),
                         created_at=row.created_at,
+                        on_part=self._part_sent(row.id),
                     )
                 )
             await uow.commit()
         return leased
 
     def _usable_token(self, row: Outbox, now: datetime) -> str | None:
-        """A reply token is tried once, on the first attempt, while the row is young."""
-        if not row.reply_token or row.attempts != 1:
+        """A reply token is offered while the row is young, on every attempt: single-use, it
+        cannot deliver twice. A token known to be spent was taken off the row."""
+        if not row.reply_token:
             return None
         age = (now - row.created_at).total_seconds() if row.created_at else 0.0
         return row.reply_token if age < self._reply_token_ttl else None
@@ -275,19 +295,79 @@ class Sender:
                 continue
             if not await self._await_turn(transport, message, result):
                 continue
+            await self._send(transport, message, result)
+        return result
+
+    async def _send(self, transport: Transport, message: Outgoing, result: DrainResult) -> None:
+        """One row: send, then mark it sent (or failed, or due again) at once."""
+        while True:
             try:
                 delivery = await transport.send(message)
+            except ReplyTokenRejected as error:
+                if message.attempts > 1:
+                    # An earlier attempt offered this token and died (or timed out) before it
+                    # learned the answer; the token is spent, so that reply got through.
+                    log.info(
+                        "outbox %s: reply token already used by an earlier attempt: delivered",
+                        message.outbox_id,
+                    )
+                    delivery = Delivery(pushed=0)
+                else:
+                    # Dead before we used it (expired, or a redelivered event's old token).
+                    if not await self._forget_token(message, error):
+                        return  # no longer ours: another sender took the row meanwhile
+                    message = replace(message, reply_token=None)
+                    continue  # push it now
             except SendError as error:
                 await self._failed(message, error, result)
+                return
             except Exception as error:  # a bug or an unexpected client error: retry later
                 log.exception("outbox %s: unexpected send error", message.outbox_id)
                 await self._failed(message, _Unexpected(f"{type(error).__name__}: {error}"), result)
-            else:
-                pushed = delivery.pushed if isinstance(delivery, Delivery) else 0
-                await self._sent(message, pushed)
-                result.sent += 1
-                result.pushed += pushed
-        return result
+                return
+            pushed = delivery.pushed if isinstance(delivery, Delivery) else 0
+            await self._sent(message, pushed)
+            result.sent += 1
+            result.pushed += pushed
+            return
+
+    async def _forget_token(self, message: Outgoing, error: SendError) -> bool:
+        """Takes a dead reply token off the row before pushing (so that no later attempt
+        offers it and reads the refusal as an earlier delivery) and renews the lease for the
+        push. False if the row is no longer this attempt's (another sender leased it)."""
+        async with self._uow_factory() as uow:
+            changed = await uow.session.execute(
+                update(Outbox)
+                .where(
+                    Outbox.id == message.outbox_id,
+                    Outbox.status == "pending",
+                    Outbox.attempts == message.attempts,
+                    Outbox.reply_token.is_not(None),
+                )
+                .values(
+                    reply_token=None,
+                    last_error=error.detail[:2000],
+                    next_attempt_at=self._clock.now() + LEASE,
+                )
+            )
+            await uow.commit()
+        return bool(getattr(changed, "rowcount", 0))
+
+    def _part_sent(self, outbox_id: int) -> Callable[[int], Awaitable[None]]:
+        """What a transport awaits after each part of a multi-part message: the count is
+        committed at once, so a retry after a crash does not repeat the parts delivered."""
+
+        async def record(parts: int) -> None:
+            try:
+                async with self._uow_factory() as uow:
+                    row = await uow.outbox.get(outbox_id)
+                    if row is not None and parts > int(row.payload.get("sent_parts", 0) or 0):
+                        row.payload = {**row.payload, "sent_parts": parts}
+                    await uow.commit()
+            except Exception:  # at worst those parts are sent again after a crash
+                log.warning("outbox %s: could not record %s parts sent", outbox_id, parts)
+
+        return record
 
     async def _await_turn(
         self, transport: Transport, message: Outgoing, result: DrainResult

@@ -16,10 +16,15 @@ from bot.messages import InboundMessage, Reply
 class Outgoing:
     """One outbox row as the transport sees it.
 
-    `reply_token` is only set when it may still be used (first attempt, young row); otherwise
-    the transport pushes. `push_allowed` is False once the channel's monthly push quota is
-    known to be exhausted. `skip_parts` counts the parts (text chunks, image) an earlier
-    attempt already delivered, so a retry does not repeat them."""
+    `reply_token` is only set while it may still be used (a young row whose token is not
+    known to be spent); otherwise the transport pushes. It is offered again on a retry: a
+    reply token is single-use, so if an earlier attempt's reply got through, the platform
+    refuses it now (`ReplyTokenRejected`) instead of delivering the message twice.
+    `push_allowed` is False once the channel's monthly push quota is known to be exhausted.
+    `skip_parts` counts the parts (text chunks, image) an earlier attempt already delivered,
+    so a retry does not repeat them; a transport that sends a message in several calls awaits
+    `on_part(n)` after the n-th part, so the count is kept even if the process dies before
+    the message is done."""
 
     outbox_id: int
     channel: str
@@ -31,6 +36,7 @@ class Outgoing:
     push_allowed: bool = True
     skip_parts: int = 0
     created_at: datetime | None = None
+    on_part: Callable[[int], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,13 @@ class Throttled(SendError):
     def __init__(self, detail: str, retry_after: float, *, sent_parts: int = 0) -> None:
         super().__init__(detail, sent_parts=sent_parts)
         self.retry_after = retry_after
+
+
+class ReplyTokenRejected(SendError):
+    """The platform refused the reply token (LINE: 400 "Invalid reply token"): it was used
+    already or it expired. The sender decides what that means: on a retry of a token an
+    earlier attempt offered (its answer lost), that attempt used it, so the message was
+    delivered; on the token's first use it was dead before we tried, so the message is pushed."""
 
 
 class Permanent(SendError):

@@ -3,7 +3,10 @@
 Only this module knows LINE. `LineAdapter` turns a signed webhook body into channel-free
 `InboundMessage`s (every event type it does not handle is skipped by name and logged);
 `LineTransport` renders a `Reply` into LINE messages and sends it: with the reply token when
-the sender says it may still be used, else by push with `X-Line-Retry-Key`.
+the sender says it may still be used, else by push with `X-Line-Retry-Key`. Both are
+idempotent on LINE's side, which is what makes a LINE send exactly-once across crashes: a
+reply token is single-use (a second reply with it is refused: `ReplyTokenRejected`), and a
+push whose retry key LINE already accepted answers 409 (counted as delivered).
 
 line-bot-sdk 3.x facts this relies on: `WebhookParser` (not `WebhookHandler`, which never awaits
 async handlers); a known event type that fails to parse becomes `UnknownEvent`;
@@ -62,6 +65,7 @@ from bot.channels.base import (
     QuotaExhausted,
     Rate,
     RateLimits,
+    ReplyTokenRejected,
     Retryable,
     SendError,
     Throttled,
@@ -385,13 +389,10 @@ class LineTransport:
             )
             if failure is None:
                 return Delivery(pushed=0)
-            if not (
-                failure.status == 400 and INVALID_REPLY_TOKEN.lower() in failure.message.lower()
-            ):
-                raise classify(failure, "reply")
-            log.info(
-                "line: reply token of outbox %s was used or expired; pushing", message.outbox_id
-            )
+            if failure.status == 400 and INVALID_REPLY_TOKEN.lower() in failure.message.lower():
+                # Used or expired: which one, and so whether to push, is the sender's call.
+                raise ReplyTokenRejected(f"line reply: 400 {failure.message}")
+            raise classify(failure, "reply")
         if not message.push_allowed:
             raise QuotaExhausted("line push: the monthly push quota is already used up")
         retry_key = message.retry_key or str(uuid.uuid4())

@@ -363,6 +363,10 @@ class TelegramTransport:
                     await self._file(chat_id, kind, value, message.reply, markup if last else None)
             except TelegramError as error:
                 raise classify(error, sent_parts=index) from error
+            if not last and message.on_part is not None:
+                # The Bot API has no idempotency key: count each part the moment it is in,
+                # so a crash before the message is done repeats at most the part in flight.
+                await message.on_part(index + 1)
         return Delivery(pushed=0, parts=len(parts))
 
     async def _file(

@@ -9,7 +9,6 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.database import WriterGate
-
 from bot.storage.repositories import (
     AuditRepository,
     ConversationRepository,

@@ -7,7 +7,14 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from bot.channels.base import Outgoing, Permanent, QuotaExhausted, Retryable, Throttled
+from bot.channels.base import (
+    Outgoing,
+    Permanent,
+    QuotaExhausted,
+    ReplyTokenRejected,
+    Retryable,
+    Throttled,
+)
 from bot.channels.line import LineChannel
 from bot.messages import Document, Image, QuickReply, Reply
 from tests.support.fake_line import FakeLine, user_id
@@ -58,18 +65,29 @@ async def test_a_reply_uses_the_token_and_carries_the_quick_replies(
     assert items[1]["action"]["text"] == "ส่งออก ก.ย."  # what the bot receives when tapped
 
 
-async def test_an_expired_token_falls_back_to_a_push_with_a_retry_key(
+async def test_a_used_or_expired_token_is_refused_and_the_push_carries_a_retry_key(
     fake: FakeLine, line: LineChannel
 ) -> None:
     to = user_id()
     token = fake.issue_token(to)
-    fake.expire(token)
-    delivery = await line.transport.send(outgoing(Reply("สวัสดีค่ะ"), to, token, key="k-1"))
+    await line.transport.send(outgoing(Reply("ครั้งแรก"), to, token))
+    # Single-use, like LINE: the second reply with it is refused, nothing is delivered.
+    with pytest.raises(ReplyTokenRejected, match="Invalid reply token"):
+        await line.transport.send(outgoing(Reply("ครั้งแรก"), to, token))
+    expired = fake.issue_token(to)
+    fake.expire(expired)
+    with pytest.raises(ReplyTokenRejected):
+        await line.transport.send(outgoing(Reply("สวัสดีค่ะ"), to, expired, key="k-1"))
+    assert fake.texts(to) == ["ครั้งแรก"]
+    # Whether to push is the sender's decision; without the token the transport pushes.
+    delivery = await line.transport.send(outgoing(Reply("สวัสดีค่ะ"), to, key="k-1"))
     assert delivery.pushed == 1
-    assert [(c.endpoint, c.status) for c in fake.calls] == [("reply", 400), ("push", 200)]
+    assert [(c.endpoint, c.status) for c in fake.calls] == [
+        ("reply", 200), ("reply", 400), ("reply", 400), ("push", 200),
+    ]  # fmt: skip
     push = fake.delivered[-1]
     assert (push.to, push.retry_key) == (to, "k-1")
-    assert fake.texts(to) == ["สวัสดีค่ะ"]
+    assert fake.texts(to) == ["ครั้งแรก", "สวัสดีค่ะ"]
 
 
 async def test_a_retried_push_the_platform_already_accepted_is_not_delivered_twice(
@@ -79,7 +97,8 @@ async def test_a_retried_push_the_platform_already_accepted_is_not_delivered_twi
     fake.plan("push", 500, accept=True)  # delivered, but the answer was lost
     with pytest.raises(Retryable):
         await line.transport.send(outgoing(Reply("เตือนส่งตัวเลขค่ะ"), to, key="same-key"))
-    await line.transport.send(outgoing(Reply("เตือนส่งตัวเลขค่ะ"), to, key="same-key"))
+    again = await line.transport.send(outgoing(Reply("เตือนส่งตัวเลขค่ะ"), to, key="same-key"))
+    assert again.pushed == 1  # delivered: counted once, as the first try's answer was lost
     assert [c.status for c in fake.calls] == [500, 409]
     assert fake.texts(to) == ["เตือนส่งตัวเลขค่ะ"]
 

@@ -3,6 +3,7 @@ when, what is given up, what is held, what is counted, and the flood limits."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +20,7 @@ from bot.channels.base import (
     QuotaExhausted,
     Rate,
     RateLimits,
+    ReplyTokenRejected,
     Retryable,
     SendError,
     Throttled,
@@ -26,7 +28,15 @@ from bot.channels.base import (
 from bot.clock import FixedClock
 from bot.messages import Reply
 from bot.storage.models import ChatAccount, Outbox, PushUsage
-from scheduler.sender import MAX_ATTEMPTS, RateLimiter, Sender, TokenBucket
+from scheduler.sender import (
+    LEASE,
+    MAX_ATTEMPTS,
+    REPLY_LEASE,
+    REPLY_TOKEN_TTL_S,
+    RateLimiter,
+    Sender,
+    TokenBucket,
+)
 from tests.conftest import test_settings as settings_for
 from tests.support.channel_stack import BOTH_BACKENDS
 
@@ -222,7 +232,7 @@ async def test_pushes_are_counted_for_the_month(app: App, time_: FakeTime) -> No
     assert usage is not None and usage.count == 2 and not usage.exhausted
 
 
-async def test_the_reply_token_is_offered_once_and_only_while_fresh(
+async def test_a_young_reply_token_is_offered_again_on_a_retry_and_never_when_old(
     app: App, clock: FixedClock, time_: FakeTime
 ) -> None:
     transport = Scripted(channel="line", script=[Retryable("line reply: 500")])
@@ -231,7 +241,9 @@ async def test_the_reply_token_is_offered_once_and_only_while_fresh(
     await sender.drain(only=young)
     later(clock, 3)
     await sender.drain()
-    assert [m.reply_token for m in transport.tried] == ["tok-1", None]  # the retry pushes
+    # Single-use, the token cannot deliver twice: the retry offers it again (no push quota).
+    assert [m.reply_token for m in transport.tried] == ["tok-1", "tok-1"]
+    assert (await row(app, young)).status == "sent"
 
     old = await add(app, "U2", channel="line", token="tok-2")
     async with app.uow() as uow:
@@ -241,6 +253,133 @@ async def test_the_reply_token_is_offered_once_and_only_while_fresh(
         await uow.commit()
     await sender.drain(only=old)
     assert transport.tried[-1].reply_token is None  # about to expire: push straight away
+
+
+async def test_a_send_offering_a_token_is_leased_briefly_so_a_crash_retries_it_in_time(
+    app: App, clock: FixedClock
+) -> None:
+    with_token = await add(app, "U1", channel="line", token="tok-1")
+    without = await add(app, "U2", channel="line")
+
+    class Dies:
+        channel = "line"
+
+        async def send(self, message: Outgoing) -> Delivery:
+            raise asyncio.CancelledError  # the process is killed mid-send
+
+    sender = Sender(app.uow, {"line": Dies()}, app.clock, tz=app.settings.tz)
+    with pytest.raises(asyncio.CancelledError):
+        await sender.drain()
+    leased = await row(app, with_token)
+    assert leased.attempts == 1 and leased.reply_token == "tok-1"  # committed before the send
+    assert (
+        leased.next_attempt_at
+        == clock.instant + REPLY_LEASE
+        < clock.instant + timedelta(seconds=REPLY_TOKEN_TTL_S)
+    )
+    assert (await row(app, without)).attempts == 1
+    assert (await row(app, without)).next_attempt_at == clock.instant + LEASE
+
+
+async def test_a_token_refused_on_a_retry_was_used_by_the_earlier_attempt_so_it_is_delivered(
+    app: App, clock: FixedClock, time_: FakeTime
+) -> None:
+    """The process died after LINE accepted the reply, before the row was marked sent."""
+    transport = Scripted(
+        channel="line", script=[ReplyTokenRejected("line reply: 400 Invalid reply token")]
+    )
+    sender = sender_for(app, transport, time_)
+    outbox_id = await add(app, "U1", channel="line", token="tok-1")
+    async with app.uow() as uow:  # what the killed process left: leased, attempt counted
+        crashed = await uow.outbox.get(outbox_id)
+        assert crashed is not None
+        crashed.attempts, crashed.retry_key = 1, "key-1"
+        await uow.commit()
+    result = await sender.drain()
+    assert (result.sent, result.pushed) == (1, 0)
+    assert [(m.reply_token, m.attempts) for m in transport.tried] == [("tok-1", 2)]
+    assert (await row(app, outbox_id)).status == "sent"  # not pushed: nothing sent twice
+
+
+@BOTH_BACKENDS
+async def test_a_token_dead_on_first_use_is_forgotten_before_the_push(
+    app: App, clock: FixedClock, time_: FakeTime
+) -> None:
+    transport = Scripted(
+        channel="line",
+        script=[ReplyTokenRejected("line reply: 400 Invalid reply token"), Retryable("push: 500")],
+    )
+    sender = sender_for(app, transport, time_)
+    outbox_id = await add(app, "U1", channel="line", token="expired")
+    await sender.drain(only=outbox_id)
+    assert [m.reply_token for m in transport.tried] == ["expired", None]
+    pending = await row(app, outbox_id)
+    # The push failed, but the token is off the row: a retry's refusal cannot pass for a
+    # delivery. The retry pushes again with the same retry key (LINE drops a repeat).
+    assert pending.status == "pending" and pending.reply_token is None
+    later(clock, 3)
+    assert (await sender.drain()).sent == 1
+    assert transport.tried[-1].reply_token is None
+    assert transport.tried[-1].retry_key == transport.tried[1].retry_key
+
+
+@BOTH_BACKENDS
+async def test_a_dead_token_is_not_pushed_by_an_attempt_that_lost_its_lease(
+    app: App, clock: FixedClock, time_: FakeTime
+) -> None:
+    outbox_id = await add(app, "U1", channel="line", token="tok-1")
+
+    class Overtaken:
+        """While this attempt waited on LINE, its lease ran out and another sender took the
+        row (and used the token): this attempt's refusal must not turn into a push."""
+
+        channel = "line"
+        tried: list[Outgoing] = []  # noqa: RUF012
+
+        async def send(self, message: Outgoing) -> Delivery:
+            self.tried.append(message)
+            async with app.uow() as uow:
+                taken = await uow.outbox.get(outbox_id)
+                assert taken is not None
+                taken.attempts += 1
+                await uow.commit()
+            raise ReplyTokenRejected("line reply: 400 Invalid reply token")
+
+    transport = Overtaken()
+    sender = Sender(app.uow, {"line": transport}, app.clock, tz=app.settings.tz)
+    result = await sender.drain(only=outbox_id)
+    assert len(transport.tried) == 1 and result.sent == 0
+    assert (await row(app, outbox_id)).reply_token == "tok-1"  # left to the other sender
+
+
+async def test_the_parts_of_a_message_delivered_before_a_crash_are_not_sent_again(
+    app: App, time_: FakeTime
+) -> None:
+    outbox_id = await add(app, "501", text="ยาว")
+
+    class DiesAfterOnePart:
+        channel = "telegram"
+        tried: list[Outgoing] = []  # noqa: RUF012
+
+        async def send(self, message: Outgoing) -> Delivery:
+            self.tried.append(message)
+            if len(self.tried) == 1:
+                assert message.on_part is not None
+                await message.on_part(1)  # the first part went out
+                raise asyncio.CancelledError  # killed while sending the second
+            return Delivery(parts=2)
+
+    transport = DiesAfterOnePart()
+    sender = Sender(app.uow, {"telegram": transport}, app.clock, tz=app.settings.tz)
+    with pytest.raises(asyncio.CancelledError):
+        await sender.drain()
+    async with app.uow() as uow:  # the lease runs out
+        leased = await uow.outbox.get(outbox_id)
+        assert leased is not None
+        leased.next_attempt_at = app.clock.now()
+        await uow.commit()
+    assert (await sender.drain()).sent == 1
+    assert [m.skip_parts for m in transport.tried] == [0, 1]
 
 
 async def test_one_chat_gets_about_one_message_a_second(app: App, time_: FakeTime) -> None:

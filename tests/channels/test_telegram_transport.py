@@ -151,3 +151,19 @@ async def test_a_retry_does_not_repeat_the_parts_already_delivered(
     assert failed.value.sent_parts == 1
     await telegram.transport.send(outgoing(reply, ALICE, skip=failed.value.sent_parts))
     assert fake.texts(ALICE) == ["ก" * 4000, "ข" * 4000]
+
+
+async def test_each_part_is_reported_as_soon_as_it_is_delivered(
+    fake: FakeTelegram, telegram: TelegramChannel
+) -> None:
+    """No idempotency key on the Bot API: the sender commits the count after every part, so
+    a crash in the middle of a long message repeats at most the part in flight."""
+    reply = Reply("ก" * 4000 + "\n" + "ข" * 4000 + "\n" + "ค" * 4000)
+    reported: list[tuple[int, int]] = []
+
+    async def on_part(parts: int) -> None:
+        reported.append((parts, len(fake.texts(ALICE))))
+
+    message = Outgoing(1, "telegram", str(ALICE), reply, None, "key", 1, on_part=on_part)
+    await telegram.transport.send(message)
+    assert reported == [(1, 1), (2, 2)]  # after each part but the last (marked sent instead)

@@ -86,8 +86,24 @@ async def test_an_api_500_is_retried_and_the_reply_arrives_exactly_once(stack: S
     assert (await stack.app.sender.drain()).sent == 1
     assert (await stack.app.sender.drain()).sent == 0
     answers = [t for t in stack.line.texts(user) if "บันทึกการขาย" in t]
-    assert len(answers) == 1  # the retry pushed it (a reply token is tried only once)
-    assert stack.line.delivered[-1].retry_key is not None
+    assert len(answers) == 1
+    # The token was still young: the retry used it (a reply costs no push quota).
+    assert stack.line.delivered[-1].reply_token == token
+
+
+async def test_a_reply_line_took_but_answered_500_is_not_sent_again(stack: Stack) -> None:
+    user = await stack.line_member()
+    token = stack.line.issue_token(user)
+    stack.line.plan("reply", 500, {"message": "Internal server error"}, accept=True)
+    await stack.post_line(stack.events.text(SALE, user=user, reply_token=token))
+    row = await stack.settled_or_failed_once()
+    assert row.status == "pending" and row.attempts == 1
+    stack.clock.instant += timedelta(seconds=5)
+    assert (await stack.app.sender.drain()).sent == 1
+    # LINE refused the spent token: the first reply got through, so no push follows it.
+    assert [c.status for c in stack.line.calls if c.reply_token == token] == [500, 400]
+    assert not any(c.endpoint == "push" and c.to == user for c in stack.line.calls)
+    assert len([t for t in stack.line.texts(user) if "บันทึกการขาย" in t]) == 1
 
 
 async def test_an_expired_reply_token_falls_back_to_push_and_counts_against_the_quota(

@@ -149,6 +149,22 @@ async def expire_leases(url: str) -> int:
         await engine.dispose()
 
 
+async def unmarked(url: str, channel: str) -> list[tuple[str, str]]:
+    """(recipient, text) of the rows a killed process had leased and counted an attempt of but
+    never marked: the sends that may have reached the platform without the database knowing."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(Outbox.recipient, Outbox.payload).where(
+                    Outbox.channel == channel, Outbox.status == "pending", Outbox.attempts >= 1
+                )
+            )
+            return [(str(recipient), str(payload.get("text", ""))) for recipient, payload in rows]
+    finally:
+        await engine.dispose()
+
+
 async def pending(url: str) -> int:
     """Stored events not handled yet plus replies not sent yet."""
     return await count(url, Outbox, Outbox.status == "pending") + await count(
@@ -227,6 +243,10 @@ class ServeProcess:
                     raise TimeoutError("serve did not start")
                 await asyncio.sleep(0.1)
 
+    @property
+    def dead(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flushing, no goodbye."""
         if self.process is not None and self.process.poll() is None:
@@ -247,6 +267,16 @@ def line_request(events: list[dict[str, Any]]) -> tuple[bytes, dict[str, str]]:
 
     body = json.dumps({"destination": "Ubot", "events": events}, ensure_ascii=False).encode()
     return body, {"Content-Type": "application/json", "X-Line-Signature": sign(body, LINE_SECRET)}
+
+
+def telegram_request(update: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    import json
+
+    body = json.dumps(update, ensure_ascii=False).encode()
+    return body, {
+        "Content-Type": "application/json",
+        "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET,
+    }
 
 
 def figures(scenario: str, **numbers: int) -> dict[str, int]:

@@ -5,7 +5,9 @@ scopes cannot deadlock it) and implements what the bot calls: reply (single-use 
 that can be expired), push (X-Line-Retry-Key: a key already accepted answers 409), with
 LINE's validation of message count, text length and quick replies. Tests script failures:
 `plan("push", 500)`, `plan("reply", 429, {"message": "You have reached your monthly limit."})`,
-`plan("push", 500, accept=True)` (delivered, but the answer is lost), `delay=` for slow calls.
+`plan("push", 500, accept=True)` (delivered, but the answer is lost), `delay=` for slow calls,
+`latency` for a platform that is slow on every call, `on_accept` to act (kill the bot) the
+instant a message was accepted, before the answer goes back. Each call records when it arrived.
 
 `LineEvents` builds webhook events with every field the SDK requires, and `signed()` makes
 the body plus its X-Line-Signature like LINE does.
@@ -23,6 +25,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -79,6 +82,7 @@ class Call:
     messages: list[dict[str, Any]]
     retry_key: str | None
     status: int
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 class FakeLine:
@@ -91,6 +95,9 @@ class FakeLine:
         self.calls: list[Call] = []  # every reply/push request, whatever it was answered
         self.delivered: list[Call] = []  # what reached people, once each
         self._ids = itertools.count(100000000000000000)
+        self.latency = 0.0  # seconds every reply and push takes (a slow platform)
+        # Called (in the server's thread) when a call was accepted, before it is answered.
+        self.on_accept: Callable[[Call], None] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -153,9 +160,12 @@ class FakeLine:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-            def do_POST(self) -> None:
+            def handle(self) -> None:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    fake._handle(self)  # a client that gave up (a cancelled long poll)
+                    super().handle()  # a client that went away (gave up, or was killed)
+
+            def do_POST(self) -> None:
+                fake._handle(self)
 
             def do_GET(self) -> None:
                 fake._send(self, 404, {"message": "Not found"})
@@ -229,7 +239,10 @@ class FakeLine:
             planned = self._script[endpoint].popleft() if self._script[endpoint] else None
         if planned is not None and planned.delay:
             time.sleep(planned.delay)
+        elif self.latency:
+            time.sleep(self.latency)
         with self._lock:
+            delivered_before = len(self.delivered)
             self.calls.append(call)
             if problem:
                 call.status = 400
@@ -250,6 +263,8 @@ class FakeLine:
             else:
                 answer = self._push(call)
         status, payload, headers = answer
+        if self.on_accept is not None and len(self.delivered) > delivered_before:
+            self.on_accept(call)  # e.g. kill the bot: accepted, and the answer never arrives
         self._send(request, status, payload, headers)
 
     def _accept(self, call: Call) -> None:

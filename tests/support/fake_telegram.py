@@ -6,7 +6,9 @@ python-telegram-bot sends (form-encoded or multipart bodies, JSON-encoded values
 "parameters": {"retry_after": …}}`. Methods: getMe, sendMessage, sendPhoto, sendDocument,
 answerCallbackQuery, getUpdates (long polling over a queue the test fills), setWebhook,
 deleteWebhook. Scripted failures: `plan("sendMessage", 429, retry_after=3)`, `plan(..., 500)`,
-`delay=` for slow calls; `blocked` chats answer 403 like a person who blocked the bot.
+`delay=` for slow calls, `latency` for every send, `on_accept` to act (kill the bot) the instant
+a message reached its chat, before the answer goes back; `blocked` chats answer 403 like a
+person who blocked the bot. Each message delivered records when it reached the chat.
 
 `TelegramUpdates` builds updates (message, edited_message, callback_query, my_chat_member).
 """
@@ -21,6 +23,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -52,6 +55,7 @@ class Sent:
     reply_markup: dict[str, Any] | None
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it reached the chat
 
 
 class FakeTelegram:
@@ -68,6 +72,9 @@ class FakeTelegram:
         self.offsets: list[int | None] = []  # getUpdates offsets asked for
         self.webhook: dict[str, Any] | None = None
         self._message_ids = itertools.count(9000)
+        self.latency = 0.0  # seconds every send takes before it reaches the chat
+        # Called (in the server's thread) when a message reached its chat, before the answer.
+        self.on_accept: Callable[[Sent], None] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -128,9 +135,12 @@ class FakeTelegram:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-            def do_POST(self) -> None:
+            def handle(self) -> None:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    fake._handle(self)  # a client that gave up (a cancelled long poll)
+                    super().handle()  # a client that went away (a cancelled long poll, a kill)
+
+            def do_POST(self) -> None:
+                fake._handle(self)
 
             def do_GET(self) -> None:
                 fake._handle(self)
@@ -207,6 +217,8 @@ class FakeTelegram:
             self.calls.append((method, params))
             queue = self._script.get(method)
             planned = queue.popleft() if queue else None
+        if planned is None and self.latency and method.startswith("send"):
+            time.sleep(self.latency)
         if planned is not None:
             if planned.delay:
                 time.sleep(planned.delay)
@@ -239,6 +251,8 @@ class FakeTelegram:
         if result is None:
             self._error(request, 404, "Not Found")
             return
+        if self.on_accept is not None and method.startswith("send"):
+            self.on_accept(self.sent[-1])  # e.g. kill the bot before it hears the answer
         self._reply(request, 200, {"ok": True, "result": result})
 
     def _method(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
