@@ -28,7 +28,7 @@ import contextlib
 import logging
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,6 +39,9 @@ from bot.storage.repositories import PendingEvent
 
 log = logging.getLogger(__name__)
 
+# While webhooks are arriving, handling waits for a quiet moment, at most this long per event:
+# a platform waits for its 2xx, a reply can wait a moment, and handling never stops entirely.
+MAX_DEFER_S = 0.1
 MAX_ROWS_PER_COMMIT = 500  # one INSERT's rows (7 values each; SQLite allows 32,766)
 MAX_FAILURES = 5  # handling attempts (not counting database outages) before `failed`
 MAX_QUEUED = 10_000  # events held in memory; more wait in the database for the recovery loop
@@ -86,8 +89,41 @@ class Intake:
         self._writer: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._held: set[int] = set()  # ids queued or being handled in this process
+        self._arriving = 0  # webhook requests being read, checked and stored right now
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+        self._one_at_a_time = asyncio.Lock()
 
     # --- 1. store ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def arriving(self) -> Iterator[None]:
+        """Around a webhook request: while any is in progress, handling defers to it."""
+        self._arriving += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._arriving -= 1
+            if not self._arriving:
+                self._quiet.set()
+
+    @contextlib.asynccontextmanager
+    async def _webhooks_first(self) -> AsyncIterator[None]:
+        """Around one handling or sending step. One process has one CPU: under a burst the
+        event loop would share its time evenly between storing webhooks and handling them, and
+        the platforms would wait for their 2xx behind the handling. So while webhooks are
+        arriving, steps go one at a time across all lanes, each after a quiet moment (waiting
+        at most MAX_DEFER_S, so handling slows down but never stops); when none are arriving,
+        every lane runs freely."""
+        if not self._arriving:
+            yield
+            return
+        async with self._one_at_a_time:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(MAX_DEFER_S):
+                    await self._quiet.wait()
+            yield
 
     async def accept(self, messages: Sequence[InboundMessage]) -> Accepted:
         """Stores the events of one webhook (durably, with every other request waiting now)
@@ -173,7 +209,8 @@ class Intake:
         while True:
             job = await lane.jobs.get()
             try:
-                await self._handle(job, lane)
+                async with self._webhooks_first():
+                    await self._handle(job, lane)
             finally:
                 self._held.discard(job.event_id)
                 lane.jobs.task_done()
@@ -206,7 +243,8 @@ class Intake:
         while True:
             outbox_id = await lane.replies.get()
             try:
-                await self._app.sender.drain(only=outbox_id)
+                async with self._webhooks_first():
+                    await self._app.sender.drain(only=outbox_id)
             except Exception:
                 log.exception("outbox %s: immediate send failed; the drain retries it", outbox_id)
             finally:

@@ -132,6 +132,11 @@ def create_web_app(
         return await _webhook(request, lambda body: channel.adapter.parse(body, secret))
 
     async def _webhook(request: Request, parse: Any) -> Response:
+        assert state.intake is not None, "the lifespan starts the intake"
+        with state.intake.arriving():
+            return await _take(request, parse, state.intake)
+
+    async def _take(request: Request, parse: Any, intake: Intake) -> Response:
         try:
             body = await read_body(request, app.settings.max_webhook_body_bytes)
         except BodyTooLarge:
@@ -141,9 +146,8 @@ def create_web_app(
         except WebhookRejected as rejected:
             log.warning("%s refused: %s", request.url.path, rejected.detail)
             return PlainTextResponse(rejected.detail, status_code=rejected.status)
-        assert state.intake is not None, "the lifespan starts the intake"
         try:
-            accepted = await state.intake.accept(inbound.messages)
+            accepted = await intake.accept(inbound.messages)
         except Exception:
             # Nothing of this request is stored: the platform's redelivery will be.
             return JSONResponse({"ok": False}, status_code=500)
