@@ -452,7 +452,7 @@ _SEPARATOR = "\x1f"  # ASCII unit separator: in no key, id or period the sweep m
 
 def _joined(values: Sequence[Any]) -> str:
     """One column of a PostgreSQL bulk statement as one text: asyncpg encodes a text[]
-    parameter element by element, with type checks for each (about 0.4 s for 200,000 keys of
+    parameter element by element, with type checks for each (about 0.3 s for 200,000 keys of
     four columns), while one long text costs a copy. None becomes "" (the statements' NULL)."""
     parts = [
         value if isinstance(value, str) else "" if value is None else str(value) for value in values
