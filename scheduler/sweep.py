@@ -2,12 +2,14 @@
 set-based queries, ask the policy what is due, and write the reminders and their outbox rows
 in one transaction.
 
-Idempotency is the unique key (kind, target, recipient, period) of `reminder`: rows are
-inserted with INSERT … ON CONFLICT DO NOTHING RETURNING, and only the rows this sweep actually
-inserted get a message. A second sweep the same day, a sweep on another worker at the same
-moment, or a late sweep after downtime therefore sends nothing twice, while anything still due
-that was never written is written now. On PostgreSQL the sweep also takes a transaction-level
-advisory lock, so of several workers only one does the work at a time.
+Idempotency is the unique key (kind, target, recipient, period) of `reminder`: the sweep
+leaves out the keys already written, writes the reminder rows before their messages, and only
+the rows it actually inserted get a message (when a key was taken since it looked, the insert
+is redone with ON CONFLICT DO NOTHING RETURNING to learn which). A second sweep the same day, a
+sweep on another worker at the same moment, or a late sweep after downtime therefore sends
+nothing twice, while anything still due that was never written is written now. On PostgreSQL
+the sweep also takes a transaction-level advisory lock, so of several workers only one does the
+work at a time.
 
 One message per person per sweep: everything newly due for a person (an officer's digest and
 follow-ups, a chair's meeting reminder...) is put into one outbox row per chat account that
@@ -25,23 +27,22 @@ import logging
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import asyncpg
 from sqlalchemy import (
     String,
     and_,
     bindparam,
     case,
     cast,
-    delete,
     func,
     select,
     text,
     union,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -253,7 +254,7 @@ _PEOPLE_PG = """
 SELECT p.id, p.name, a.id, a.channel, a.external_id, a.blocked OR a.reminders_off,
        a.reminders_snoozed_until > :now
 FROM person AS p LEFT JOIN chat_account AS a ON a.person_id = p.id
-WHERE p.erased_at IS NULL AND p.id = ANY(CAST(:ids AS int[]))
+WHERE p.erased_at IS NULL AND p.id = ANY(CAST(string_to_array(:ids, chr(31)) AS int[]))
 """
 _PEOPLE_SQLITE = """
 SELECT p.id, p.name, a.id, a.channel, a.external_id, a.blocked OR a.reminders_off,
@@ -387,18 +388,22 @@ async def evaluate(
 
 # --- writing ----------------------------------------------------------------------------
 
-# Bulk statements, one per chunk of rows: the rows travel as arrays (PostgreSQL `unnest`) or as
-# one JSON document (SQLite `json_each`), so 100,000 reminders are a few round trips, not
-# 100,000 statements.
+# Bulk statements, one per chunk of rows, so 100,000 keys are a few round trips, not 100,000
+# statements. PostgreSQL: each column travels as one text, its values joined by U+001F and split
+# by `string_to_array` (see `_joined`), the rows rebuilt by `unnest`. SQLite: the rows travel as
+# one JSON document, read by `json_each`.
 _EXISTING_PG = """
-SELECT v.n - 1
-FROM unnest(CAST(:kinds AS text[]), CAST(:targets AS text[]), CAST(:recipients AS text[]),
-            CAST(:periods AS text[])) WITH ORDINALITY AS v(kind, target, recipient, period, n)
+SELECT array_agg(v.n - 1)
+FROM unnest(string_to_array(:kinds, chr(31)), string_to_array(:targets, chr(31)),
+            string_to_array(:recipients, chr(31)), string_to_array(:periods, chr(31)))
+     WITH ORDINALITY AS v(kind, target, recipient, period, n)
 JOIN reminder AS r
   ON r.kind = v.kind AND r.target = v.target AND r.recipient = v.recipient AND r.period = v.period
 """
+# Both answer one row: the indexes (in the chunk) of the keys already written, as one array or
+# one JSON text rather than a row each (a repeat sweep finds every key).
 _EXISTING_SQLITE = """
-SELECT j.key
+SELECT json_group_array(j.key)
 FROM json_each(:rows) AS j
 JOIN reminder AS r
   ON r.kind = json_extract(j.value, '$[0]') AND r.target = json_extract(j.value, '$[1]')
@@ -407,8 +412,9 @@ JOIN reminder AS r
 _REMINDERS_PG = """
 INSERT INTO reminder (kind, target, recipient, period, outbox_id, created_at)
 SELECT v.kind, v.target, v.recipient, v.period, v.outbox_id, :now
-FROM unnest(CAST(:kinds AS text[]), CAST(:targets AS text[]), CAST(:recipients AS text[]),
-            CAST(:periods AS text[]), CAST(:outbox_ids AS int[]))
+FROM unnest(string_to_array(:kinds, chr(31)), string_to_array(:targets, chr(31)),
+            string_to_array(:recipients, chr(31)), string_to_array(:periods, chr(31)),
+            CAST(string_to_array(:outbox_ids, chr(31), '') AS int[]))
      AS v(kind, target, recipient, period, outbox_id)
 ON CONFLICT (kind, target, recipient, period) DO NOTHING
 """
@@ -419,22 +425,20 @@ SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(va
 FROM json_each(:rows) WHERE true
 ON CONFLICT (kind, target, recipient, period) DO NOTHING
 """
-# Which of this sweep's messages kept their reminders (only asked after losing a race).
-_WON_PG = """
-SELECT kind, target, recipient, period FROM reminder WHERE outbox_id = ANY(CAST(:ids AS int[]))
-"""
-_WON_SQLITE = """
-SELECT kind, target, recipient, period FROM reminder
-WHERE outbox_id IN (SELECT json_extract(value, '$[0]') FROM json_each(:rows))
-"""
-# SQLite: large payloads parse faster as executemany parameters than through json_each. The
-# sweep holds SQLite's write lock (BEGIN IMMEDIATE), so the rows above the previous highest id
-# are exactly the ones it inserted.
+# Added to the two above when some key was taken since `existing` looked: what comes back is
+# exactly the rows this sweep inserted, i.e. the reminders it won.
+_WON = "\nRETURNING kind, target, recipient, period"
+# SQLite: large payloads parse faster as executemany parameters than through json_each.
 _OUTBOX_SQLITE = """
-INSERT INTO outbox (channel, recipient, kind, chat_account_id, payload, status, attempts,
+INSERT INTO outbox (id, channel, recipient, kind, chat_account_id, payload, status, attempts,
                     next_attempt_at, created_at)
-VALUES (?, ?, 'reminder', ?, ?, 'pending', 0, ?, ?)
+VALUES (?, ?, ?, 'reminder', ?, ?, 'pending', 0, ?, ?)
 """
+_OUTBOX_COLUMNS = [
+    "id", "channel", "recipient", "kind", "chat_account_id", "payload", "status", "attempts",
+    "next_attempt_at", "created_at",
+]  # fmt: skip
+_REMINDER_COLUMNS = ["kind", "target", "recipient", "period", "outbox_id", "created_at"]
 
 
 def _chunk(session: AsyncSession) -> int:
@@ -442,7 +446,21 @@ def _chunk(session: AsyncSession) -> int:
     return 200_000 if session.get_bind().dialect.name == "postgresql" else 20_000
 
 
-_ARRAYS = re.compile(r"CAST\(:(\w+) AS")
+_COLUMNS = re.compile(r"string_to_array\(:(\w+),")
+_SEPARATOR = "\x1f"  # ASCII unit separator: in no key, id or period the sweep makes
+
+
+def _joined(values: Sequence[Any]) -> str:
+    """One column of a PostgreSQL bulk statement as one text: asyncpg encodes a text[]
+    parameter element by element, with type checks for each (about 0.3 s for 200,000 keys of
+    four columns), while one long text costs a copy. None becomes "" (the statements' NULL)."""
+    parts = [
+        value if isinstance(value, str) else "" if value is None else str(value) for value in values
+    ]
+    joined = _SEPARATOR.join(parts)
+    if joined.count(_SEPARATOR) != len(parts) - 1:
+        raise ValueError("a bulk value contains the column separator U+001F")
+    return joined
 
 
 async def _bulk(
@@ -453,7 +471,7 @@ async def _bulk(
     if not rows:
         return []
     postgres = session.get_bind().dialect.name == "postgresql"
-    names = _ARRAYS.findall(pg)
+    names = _COLUMNS.findall(pg)
     statement = text(pg if postgres else lite).bindparams(
         *(bindparam(name, value=value, type_=UtcDateTime()) for name, value in scalars.items())
     )
@@ -463,7 +481,7 @@ async def _bulk(
         chunk = rows[start : start + size]
         params: dict[str, Any]
         if postgres:
-            params = {name: [row[i] for row in chunk] for i, name in enumerate(names)}
+            params = {name: _joined([row[i] for row in chunk]) for i, name in enumerate(names)}
         else:
             params = {"rows": json.dumps(chunk, ensure_ascii=False)}
         result = await session.execute(statement, params)
@@ -474,77 +492,122 @@ async def _bulk(
     return returned
 
 
-async def _write_outbox(
-    session: AsyncSession,
-    rows: Sequence[tuple[str, str, int, str]],
-    next_attempt: datetime,
-    now: datetime,
-) -> list[tuple[int, int]]:
-    """Inserts the messages (channel, chat id, chat account, payload JSON): (id, account) each.
-    PostgreSQL: ids drawn from the table's sequence, rows sent with COPY (binary, one round
-    trip). SQLite: executemany; the sweep holds SQLite's write lock (BEGIN IMMEDIATE), so the
-    rows above the previous highest id are exactly the ones it inserted."""
-    if not rows:
-        return []
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        ids = (
-            (
-                await connection.execute(
-                    text(
-                        "SELECT nextval(pg_get_serial_sequence('outbox', 'id')) "
-                        "FROM generate_series(1, :n)"
-                    ),
-                    {"n": len(rows)},
-                )
-            )
-            .scalars()
-            .all()
-        )
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            "outbox",
-            columns=_OUTBOX_COLUMNS,
-            records=[
-                (outbox_id, channel, chat_id, "reminder", account, payload, "pending", 0,
-                 next_attempt, now)
-                for outbox_id, (channel, chat_id, account, payload) in zip(ids, rows, strict=True)
-            ],
-        )  # fmt: skip
-        return [(int(outbox_id), row[2]) for outbox_id, row in zip(ids, rows, strict=True)]
-    stamp = UtcDateTime().dialect_impl(connection.dialect).bind_processor(connection.dialect)
-    assert stamp is not None
-    when, created = stamp(next_attempt), stamp(now)
-    before = await connection.scalar(select(func.coalesce(func.max(Outbox.id), 0)))
-    await connection.exec_driver_sql(_OUTBOX_SQLITE, [(*row, when, created) for row in rows])
-    found = await connection.execute(
-        select(Outbox.id, Outbox.chat_account_id).where(Outbox.id > before)
-    )
-    return [(int(i), int(a or 0)) for i, a in found.all()]
-
-
-_OUTBOX_COLUMNS = [
-    "id", "channel", "recipient", "kind", "chat_account_id", "payload", "status", "attempts",
-    "next_attempt_at", "created_at",
-]  # fmt: skip
-
-
 async def existing(session: AsyncSession, keys: Sequence[Key]) -> set[Key]:
     """Which of `keys` have been written already (a read: index lookups, no writes)."""
     found: set[Key] = set()
     size = _chunk(session)
     for start in range(0, len(keys), size):
         chunk = keys[start : start + size]
-        for (index,) in await _bulk(session, _EXISTING_PG, _EXISTING_SQLITE, chunk):
-            found.add(chunk[int(index)])
+        for (indexes,) in await _bulk(session, _EXISTING_PG, _EXISTING_SQLITE, chunk):
+            if isinstance(indexes, str):  # SQLite's JSON array
+                indexes = json.loads(indexes)
+            found.update(chunk[int(index)] for index in indexes or ())
     return found
+
+
+async def _outbox_ids(session: AsyncSession, n: int) -> list[int]:
+    """Ids for `n` new outbox rows, drawn before any row is written so that the reminders can
+    be written first, already pointing at the message that will carry them. PostgreSQL: from
+    the table's sequence (one array, one round trip). SQLite: above the highest id; the sweep
+    holds SQLite's write lock (BEGIN IMMEDIATE), so nobody else inserts until it commits."""
+    if not n:
+        return []
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        # The sequence is looked up once (an InitPlan): as a plain argument of nextval() the
+        # name would be resolved again for every row, which cost more than the nextval calls.
+        drawn = await connection.scalar(
+            text(
+                "SELECT array_agg(nextval((SELECT CAST(pg_get_serial_sequence('outbox', 'id')"
+                " AS regclass)))) FROM generate_series(1, :n)"
+            ),
+            {"n": n},
+        )
+        return [int(i) for i in drawn]
+    top = int(await connection.scalar(select(func.coalesce(func.max(Outbox.id), 0))) or 0)
+    return list(range(top + 1, top + 1 + n))
+
+
+class _KeyTaken(Exception):
+    """The fast reminder insert met a key written since `existing` looked."""
+
+
+async def _write_reminders(
+    session: AsyncSession, rows: Sequence[tuple[str, str, str, str, int | None]], now: datetime
+) -> set[Key] | None:
+    """Inserts the reminder rows (key, outbox id). Returns None when every key was new, which
+    is always the case under the advisory lock (this sweep's `existing` ran after taking it);
+    otherwise the keys this sweep won, the others having been written by a sweep without the
+    lock since `existing` looked.
+
+    The fast insert runs in a savepoint. PostgreSQL: COPY, which has no ON CONFLICT but also
+    no per-row speculative insertion (that was half the reminder write at 100,000 groups); a
+    taken key makes it fail on the unique key instead. SQLite: INSERT … ON CONFLICT DO NOTHING,
+    whose row count tells. Either way the savepoint is rolled back and the careful insert
+    (ON CONFLICT DO NOTHING RETURNING) says which rows are ours. Racing sweeps write the same
+    keys in the same order (evaluation order), so they queue behind each other on the first
+    key instead of deadlocking."""
+    if not rows:
+        return None
+    try:
+        async with session.begin_nested():
+            connection = await session.connection()
+            if connection.dialect.name == "postgresql":
+                raw = await connection.get_raw_connection()
+                try:
+                    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+                        "reminder",
+                        columns=_REMINDER_COLUMNS,
+                        records=((*row, now) for row in rows),
+                    )
+                except asyncpg.UniqueViolationError as error:
+                    raise _KeyTaken from error
+            else:
+                inserted = await _bulk(session, _REMINDERS_PG, _REMINDERS_SQLITE, rows, now=now)
+                if sum(inserted) < len(rows):
+                    raise _KeyTaken
+        return None
+    except _KeyTaken:
+        pass
+    won = await _bulk(session, _REMINDERS_PG + _WON, _REMINDERS_SQLITE + _WON, rows, now=now)
+    return {(kind, target, recipient, period) for kind, target, recipient, period in won}
+
+
+async def _write_outbox(
+    session: AsyncSession,
+    rows: Iterable[tuple[int, str, str, int, str]],
+    next_attempt: datetime,
+    now: datetime,
+) -> None:
+    """Inserts the messages (id, channel, chat id, chat account, payload JSON). PostgreSQL:
+    COPY (binary), consuming `rows` as it sends them, so that the texts still to be composed
+    are composed while the server inserts the rows before them (two cores busy, not one after
+    the other). SQLite: executemany."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            "outbox",
+            columns=_OUTBOX_COLUMNS,
+            records=(
+                (outbox_id, channel, chat_id, "reminder", account, payload, "pending", 0,
+                 next_attempt, now)
+                for outbox_id, channel, chat_id, account, payload in rows
+            ),
+        )  # fmt: skip
+        return
+    stamp = UtcDateTime().dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    assert stamp is not None
+    when, created = stamp(next_attempt), stamp(now)
+    await connection.exec_driver_sql(_OUTBOX_SQLITE, [(*row, when, created) for row in rows])
 
 
 @dataclass
 class _Message:
-    """One person's message of this sweep, and the outbox rows that carry it."""
+    """One person's message of this sweep, and the outbox rows that carry it (one per chat
+    account the person may receive reminders on, in `person.accounts` order)."""
 
-    recipient: str
+    person: _Recipient
     items: list[_Candidate]
     outbox_ids: list[int] = field(default_factory=list)
 
@@ -556,6 +619,17 @@ def _compose(items: Sequence[_Candidate], person: _Recipient, plan: _Plan, momen
             visits = plan.visits.get(int(c.due.target.split(":")[1]), [])
     reply = compose.message(person.name, [c.due for c in items], visits, moment.today)
     return compose.payload_json(reply)
+
+
+def _outbox_rows(
+    messages: Iterable[_Message], plan: _Plan, moment: Moment
+) -> Iterator[tuple[int, str, str, int, str]]:
+    """Each message's outbox rows (id, channel, chat id, chat account, payload JSON), its text
+    composed only when its rows are asked for."""
+    for message in messages:
+        payload = _compose(message.items, message.person, plan, moment)
+        for outbox_id, account in zip(message.outbox_ids, message.person.accounts, strict=True):
+            yield outbox_id, account[1], account[2], account[0], payload
 
 
 async def sweep(
@@ -621,74 +695,47 @@ async def _sweep(
             recipient = candidate.key[2]
             message = messages.get(recipient)
             if message is None:
-                message = messages[recipient] = _Message(recipient, [])
+                message = messages[recipient] = _Message(person, [])
             message.items.append(candidate)
     summary.due -= summary.snoozed
 
     hold_until = policy.quiet_until(moment, schedule)
     next_attempt = (hold_until or moment.local).astimezone(now.tzinfo)
-    rows: list[tuple[str, str, int, str]] = []
-    by_account: dict[int, _Message] = {}
-    for message in messages.values():
-        person = people[message.items[0].person_id or 0]
-        payload = _compose(message.items, person, plan, moment)
-        for account, channel, chat_id in person.accounts:
-            rows.append((channel, chat_id, account, payload))
-            by_account[account] = message
-    clock.lap("compose")
-    for outbox_id, account in await _write_outbox(session, rows, next_attempt, now):
-        by_account[account].outbox_ids.append(outbox_id)
-
-    # The reminder rows, each pointing at its message; the unique key decides who wins if
-    # another sweep wrote the same reminder since we looked (it can only happen without the
-    # lock): then this sweep's message drops what it lost, and the winner's message says it.
-    # Racing sweeps of the same data insert in the same order (evaluation order), so they
-    # queue behind each other on the first key instead of deadlocking.
+    ids = await _outbox_ids(session, sum(len(m.person.accounts) for m in messages.values()))
+    start = 0
     reminder_rows: list[tuple[str, str, str, str, int | None]] = []
     for message in messages.values():
+        message.outbox_ids = ids[start : start + len(message.person.accounts)]
+        start += len(message.outbox_ids)
         first = min(message.outbox_ids)
         reminder_rows.extend((*c.key, first) for c in message.items)
     reminder_rows.extend((*c.key, None) for c in unsent)
-    inserted = sum(await _bulk(session, _REMINDERS_PG, _REMINDERS_SQLITE, reminder_rows, now=now))
-    kinds = Counter(row[0] for row in reminder_rows)
-    if inserted < len(reminder_rows):
-        ours = [(i,) for m in messages.values() for i in m.outbox_ids]
-        won = {tuple(r) for r in await _bulk(session, _WON_PG, _WON_SQLITE, ours)}
-        await _drop_lost(session, messages, won, people, plan, moment)
+    clock.lap("compose")
+
+    # The reminders first, each pointing at its message: only once they are in is it known
+    # what this sweep won, so a message never has to be taken back.
+    won = await _write_reminders(session, reminder_rows, now)
+    if won is None:
+        summary.written = len(reminder_rows)
+        kinds = Counter(row[0] for row in reminder_rows)
+    else:
+        # A sweep without the lock wrote some of these since we looked: its messages say
+        # them; ours keep only what this sweep won, and one left with nothing is not sent.
+        for message in messages.values():
+            message.items = [c for c in message.items if c.key in won]
+        summary.written = len(won)
         kinds = Counter(key[0] for key in won)
-    summary.written = inserted
+        log.info("sweep: another worker wrote some of these reminders first; dropped from ours")
+    sent = [m for m in messages.values() if m.items]
+    if sent:
+        await _write_outbox(session, _outbox_rows(sent, plan, moment), next_attempt, now)
     summary.by_kind = dict(sorted(kinds.items()))
-    summary.recipients = sum(1 for m in messages.values() if m.items)
-    summary.messages = sum(len(m.outbox_ids) for m in messages.values() if m.items)
+    summary.recipients = len(sent)
+    summary.messages = sum(len(m.outbox_ids) for m in sent)
     summary.deferred = summary.messages if hold_until is not None else 0
     clock.lap("write")
     log.info("sweep at %s: %s", summary.at, summary.to_json())
     return summary
-
-
-async def _drop_lost(
-    session: AsyncSession,
-    messages: dict[str, _Message],
-    won: set[Any],
-    people: dict[int, _Recipient],
-    plan: _Plan,
-    moment: Moment,
-) -> None:
-    """Another sweep wrote some of our reminders first: each message keeps only what this
-    sweep won, and a message left with nothing is not sent at all."""
-    for message in messages.values():
-        kept = [c for c in message.items if c.key in won]
-        if len(kept) == len(message.items):
-            continue
-        message.items = kept
-        if not kept:
-            await session.execute(delete(Outbox).where(Outbox.id.in_(message.outbox_ids)))
-        else:
-            payload = json.loads(_compose(kept, people[kept[0].person_id or 0], plan, moment))
-            await session.execute(
-                update(Outbox).where(Outbox.id.in_(message.outbox_ids)).values(payload=payload)
-            )
-    log.info("sweep: another worker wrote some of these reminders first; dropped from ours")
 
 
 class _Stopwatch:

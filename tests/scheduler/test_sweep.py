@@ -9,12 +9,14 @@ import logging
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.clock import FixedClock
 from bot.messages import QuickReply
-from bot.storage.models import ChatAccount, Officer, Outbox, Reminder
+from bot.storage.models import ChatAccount, Officer, Outbox, Person, Reminder
+from scheduler import sweep as sweep_module
 from scheduler.jobs import run_once
 from scheduler.sweep import sweep
 from tests.scheduler.conftest import BKK, bkk, demo
@@ -220,3 +222,40 @@ async def test_a_sweep_that_loses_the_race_sends_nothing(
     assert rows == 5
     if not app.settings.is_sqlite:  # SQLite runs one writer at a time: there is no race
         assert "wrote some of these reminders first" in caplog.text
+
+
+async def test_keys_written_since_the_sweep_looked_are_not_sent_again(
+    chat: Chat,
+    app: App,
+    console: RecordingTransport,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The reminders go in with a fast insert that expects every key to be new (COPY on
+    PostgreSQL). When some were written since the sweep looked, as by a sweep without the lock,
+    that insert is undone and the careful one keeps only the keys still free: here the one
+    reminder cleared since the first sweep, so exactly one message goes out, on both databases."""
+    caplog.set_level(logging.INFO, logger="scheduler.sweep")
+    world = await demo(app)
+    await run_once(app)
+    chair = "สมศรี ดวนใหญ่"
+    async with app.uow() as uow:
+        person = await uow.session.scalar(select(Person.id).where(Person.name == chair))
+        await uow.session.execute(delete(Reminder).where(Reminder.recipient == f"person:{person}"))
+        await uow.commit()
+
+    async def looked_too_early(session: AsyncSession, keys: object) -> set[object]:
+        return set()  # as if every key were still free when the sweep looked
+
+    monkeypatch.setattr(sweep_module, "existing", looked_too_early)
+    before = len(console.sent)
+    summary = await run_once(app)
+    assert (summary.written, summary.recipients, summary.messages) == (1, 1, 1)
+    assert summary.by_kind == {"meeting": 1}
+    assert len(console.sent) == before + 1
+    assert len(world.to(console.sent[before:], chair)) == 1
+    assert "wrote some of these reminders first" in caplog.text
+    async with app.uow() as uow:
+        reminders = await uow.session.scalar(select(func.count()).select_from(Reminder))
+        rows = await uow.session.scalar(select(func.count()).select_from(Outbox))
+    assert (reminders, rows) == (9, 6)
