@@ -14,7 +14,8 @@ For each database (SQLite file, and a throwaway PostgreSQL 15 from tests/support
    arrives; `python -m bot serve --no-scheduler` as a real subprocess pointed at them (start-up =
    spawn → first /healthz 200; resident memory from /proc/PID/status after the load);
 3. the ceiling: the same generator against bench/bare_app.py (a bare Starlette route returning 200
-   under the same uvicorn settings), closed loop, `--concurrency` requests in flight;
+   under the same uvicorn settings), closed loop, `--concurrency` requests in flight, measured
+   right before the ingest phase (step 6) that it is compared with;
 4. the bot **end to end**: closed loop where each of `--concurrency` workers sends an event and
    waits for its reply to reach the fake API before sending the next = the rate the bot sustains
    with no backlog (stored, handled, answered);
@@ -589,6 +590,25 @@ class DbResult:
     profile: str | None = None
 
 
+async def bare_ceiling(
+    tmp: Path, targets: list[Target], texts: list[str], args: argparse.Namespace
+) -> Phase:
+    port = free_port()
+    bare = await start_server(
+        [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(port)],
+        dict(os.environ),
+        tmp / "bare.log",
+        port,
+    )
+    try:
+        await closed_loop(bare.url, Events(targets, texts, 1), 3, args.concurrency)  # warm-up
+        return await closed_loop(
+            bare.url, Events(targets, texts, 2), args.seconds, args.concurrency
+        )
+    finally:
+        bare.stop()
+
+
 async def run_database(
     database: str, url: str, args: argparse.Namespace, fakes: Connection, urls: tuple[str, str]
 ) -> DbResult:
@@ -597,22 +617,6 @@ async def run_database(
     texts = report_texts()
     tmp = Path(tempfile.mkdtemp(prefix="sammachip-bench-"))
     python = sys.executable
-
-    port = free_port()
-    bare = await start_server(
-        [python, str(ROOT / "bench" / "bare_app.py"), "--port", str(port)],
-        dict(os.environ),
-        tmp / "bare.log",
-        port,
-    )
-    try:
-        print(f"[{database}] ceiling: bare Starlette, closed loop …", file=sys.stderr)
-        await closed_loop(bare.url, Events(targets, texts, 1), 3, args.concurrency)  # warm-up
-        ceiling = await closed_loop(
-            bare.url, Events(targets, texts, 2), args.seconds, args.concurrency
-        )
-    finally:
-        bare.stop()
 
     port = free_port()
     env = serve_env(url, urls[0], urls[1], port)
@@ -641,6 +645,10 @@ async def run_database(
         print(f"[{database}] bot: open loop at {half:.0f}/s …", file=sys.stderr)
         opened = await open_loop(serve.url, events, args.seconds, half)
         await collect(fakes, opened)
+        # The ceiling right before the ingest phase (the machine's load drifts over a run):
+        # the same generator against a bare Starlette route under the same uvicorn settings.
+        print(f"[{database}] ceiling: bare Starlette, closed loop …", file=sys.stderr)
+        ceiling = await bare_ceiling(tmp, targets, texts, args)
         # Last, as it leaves a backlog behind: how fast webhooks are taken (stored + 2xx) when
         # they come faster than they can be handled, and how many replies go out meanwhile.
         print(f"[{database}] bot: ingest closed loop …", file=sys.stderr)

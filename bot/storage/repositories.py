@@ -523,9 +523,19 @@ class InboxRepository(_Repository):
         decides, also against another worker inserting the same delivery at the same time."""
         if not events:
             return {}
+        # Core on the table (no ORM bookkeeping) and one parameter set per row: the statement
+        # is compiled once and cached, whatever the batch size; the driver sends it as
+        # multi-row VALUES ("insertmanyvalues"), RETURNING only the rows it inserted.
+        table = InboundEvent.__table__
         statement = (
-            self._insert()(InboundEvent)
-            .values(
+            self._insert()(table)
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(table.c.id, table.c.channel, table.c.external_id)
+        )
+        lease_until = now + lease
+        rows = (
+            await self.session.execute(
+                statement,
                 [
                     {
                         "channel": channel,
@@ -533,16 +543,13 @@ class InboxRepository(_Repository):
                         "received_at": now,
                         "status": "pending",
                         "message": message,
-                        "next_attempt_at": now + lease,
+                        "next_attempt_at": lease_until,
                         "attempts": 0,
                     }
                     for channel, external_id, message in events
-                ]
+                ],
             )
-            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-            .returning(InboundEvent.id, InboundEvent.channel, InboundEvent.external_id)
-        )
-        rows = (await self.session.execute(statement)).all()
+        ).all()
         return {(row.channel, row.external_id): row.id for row in rows}
 
     async def take(self, event_id: int) -> bool:

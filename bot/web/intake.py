@@ -134,8 +134,9 @@ class Intake:
         self._waiting.append(waiting)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
-        # shield: a client hanging up must not cancel the commit other requests share.
-        return await asyncio.shield(waiting.done)
+        # The commit runs in the writer task, shared by every waiting request: a client that
+        # hangs up cancels only its own wait, never the commit.
+        return await waiting.done
 
     async def _write(self) -> None:
         """Commits what is waiting, again and again while more arrives (group commit)."""
