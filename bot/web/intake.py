@@ -32,6 +32,8 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.app import App
 from bot.conversation import database_unavailable
 from bot.messages import InboundMessage
@@ -42,7 +44,8 @@ log = logging.getLogger(__name__)
 # While webhooks are arriving, handling waits for a quiet moment, at most this long per event:
 # a platform waits for its 2xx, a reply can wait a moment, and handling never stops entirely.
 MAX_DEFER_S = 0.1
-MAX_ROWS_PER_COMMIT = 500  # one INSERT's rows (7 values each; SQLite allows 32,766)
+MAX_ROWS_PER_COMMIT = 500
+DEADLOCK_RETRIES = 3  # one INSERT's rows (7 values each; SQLite allows 32,766)
 MAX_FAILURES = 5  # handling attempts (not counting database outages) before `failed`
 MAX_QUEUED = 10_000  # events held in memory; more wait in the database for the recovery loop
 RECOVER_BATCH = 500
@@ -169,13 +172,20 @@ class Intake:
                 if key not in firsts:  # a delivery repeated inside this batch counts once
                     firsts.add(key)
                     keyed.append((*key, message))
-        async with self._app.uow() as uow:
-            ids = await uow.inbox.accept(
-                [(channel, external, message.to_record()) for channel, external, message in keyed],
-                now,
-                self._retry,
-            )
-            await uow.commit()
+        rows = [(channel, external, message.to_record()) for channel, external, message in keyed]
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                async with self._app.uow() as uow:
+                    ids = await uow.inbox.accept(rows, now, self._retry)
+                    await uow.commit()
+                break
+            except DBAPIError as error:
+                # Two workers storing overlapping batches (the same deliveries, in another
+                # order) can wait for each other; PostgreSQL aborts one of them. The rows keep
+                # the order the events came in (the recovery handles them in id order), so
+                # the loser tries again rather than both sorting their rows.
+                if attempt == DEADLOCK_RETRIES or "deadlock" not in str(error.orig).lower():
+                    raise
         jobs: list[_Job] = []
         new_by_message: dict[int, int] = {}
         for channel, external, message in keyed:

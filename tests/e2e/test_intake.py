@@ -117,3 +117,19 @@ async def test_an_event_that_keeps_failing_is_set_aside_and_does_not_block_other
         row = await uow.session.scalar(select(InboundEvent).where(InboundEvent.attempts > 0))
     assert row is not None and row.status == "failed" and row.message is not None
     assert row.message["text"] == "ขายไข่ 3 ฟอง 30 บาท"  # kept for the operator
+
+
+async def test_handling_gives_way_to_arriving_webhooks_but_never_stops(stack: Stack) -> None:
+    """Under a burst the 2xx goes first; handling slows down but still gets done even if
+    webhooks never stop arriving."""
+    user = await stack.line_member()
+    intake = stack.web.state.web.intake
+    with intake.arriving():  # a webhook request that stays in progress the whole time
+        token = stack.line.issue_token(user)
+        response = await stack.post_line(
+            stack.events.text("ขายไข่เค็ม 7 ฟอง 70 บาท", user=user, reply_token=token)
+        )
+        assert response.status_code == 200
+    person = await stack.person_of("line", user)
+    assert await stack.count(Sale, Sale.recorded_by == person) == 1
+    assert "70" in stack.line.texts(user)[-1]

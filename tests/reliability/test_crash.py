@@ -283,8 +283,9 @@ async def test_two_serve_workers_on_one_postgres_store_and_answer_once(
                         duplicates_answered += json.loads(answer.text)["duplicates"]
 
             await asyncio.gather(*(both(e) for e in events))
-            # A request that lost the race on the dedupe row answers 500 (LINE redelivers):
-            # redeliver those, like LINE would.
+            # The unique key decides which worker stores an event (the other answers 2xx as a
+            # duplicate; a deadlock between their batches is retried). Should one still answer
+            # 500, LINE would redeliver: do that for every event, as LINE might.
             for event in events:
                 for w in workers:
                     body, headers = line_request([event])
