@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 
 import uvicorn
 from starlette.applications import Starlette
@@ -39,7 +40,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    # The same uvicorn.Config as `sammachip serve`, so the ratio compares the bot, not settings.
+    # The same uvicorn.Config and logging as `sammachip serve` (bot/web/commands.py: INFO, so
+    # one access-log line per request), so the ratio compares the bot, not settings.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     config = uvicorn.Config(
         app, host=args.host, port=args.port, lifespan="on", proxy_headers=True, log_config=None
     )

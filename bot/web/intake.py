@@ -99,17 +99,24 @@ class Intake:
 
     # --- 1. store ------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def arriving(self) -> Iterator[None]:
-        """Around a webhook request: while any is in progress, handling defers to it."""
+    def arrive(self) -> None:
+        """A webhook request began: while any is in progress, handling defers to it. Always
+        paired with `leave()` (try/finally); plain methods, as this runs on every request."""
         self._arriving += 1
         self._quiet.clear()
+
+    def leave(self) -> None:
+        self._arriving -= 1
+        if not self._arriving:
+            self._quiet.set()
+
+    @contextlib.contextmanager
+    def arriving(self) -> Iterator[None]:
+        self.arrive()
         try:
             yield
         finally:
-            self._arriving -= 1
-            if not self._arriving:
-                self._quiet.set()
+            self.leave()
 
     @contextlib.asynccontextmanager
     async def _webhooks_first(self) -> AsyncIterator[None]:

@@ -132,9 +132,13 @@ def create_web_app(
         return await _webhook(request, lambda body: channel.adapter.parse(body, secret))
 
     async def _webhook(request: Request, parse: Any) -> Response:
-        assert state.intake is not None, "the lifespan starts the intake"
-        with state.intake.arriving():
-            return await _take(request, parse, state.intake)
+        intake = state.intake
+        assert intake is not None, "the lifespan starts the intake"
+        intake.arrive()
+        try:
+            return await _take(request, parse, intake)
+        finally:
+            intake.leave()
 
     async def _take(request: Request, parse: Any, intake: Intake) -> Response:
         try:
@@ -153,7 +157,7 @@ def create_web_app(
             return JSONResponse({"ok": False}, status_code=500)
         return JSONResponse(
             {"ok": True, "messages": len(inbound.messages), "duplicates": accepted.duplicates},
-            background=BackgroundTask(acknowledge, inbound.acks),
+            background=BackgroundTask(acknowledge, inbound.acks) if inbound.acks else None,
         )
 
     async def healthz(_: Request) -> Response:
