@@ -503,7 +503,6 @@ class PendingEvent:
     id: int
     received_at: datetime
     message: dict[str, Any]
-    attempts: int
 
 
 class InboxRepository(_Repository):
@@ -584,10 +583,7 @@ class InboxRepository(_Repository):
         for row in rows:
             row.next_attempt_at = lease_until
         await self.session.flush()
-        return [
-            PendingEvent(row.id, row.received_at, dict(row.message or {}), row.attempts)
-            for row in rows
-        ]
+        return [PendingEvent(row.id, row.received_at, dict(row.message or {})) for row in rows]
 
     async def failed_attempt(self, event_id: int, retry_at: datetime, limit: int) -> bool:
         """Counts a failed handling; at `limit` failures the event is set aside as `failed`
@@ -602,16 +598,6 @@ class InboxRepository(_Repository):
             row.next_attempt_at = None
             return True
         return False
-
-    async def count_pending(self) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count())
-                .select_from(InboundEvent)
-                .where(InboundEvent.status == "pending")
-            )
-            or 0
-        )
 
 
 class OutboxRepository(_Repository):

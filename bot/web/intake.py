@@ -28,7 +28,7 @@ import contextlib
 import logging
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -109,14 +109,6 @@ class Intake:
         self._arriving -= 1
         if not self._arriving:
             self._quiet.set()
-
-    @contextlib.contextmanager
-    def arriving(self) -> Iterator[None]:
-        self.arrive()
-        try:
-            yield
-        finally:
-            self.leave()
 
     @contextlib.asynccontextmanager
     async def _webhooks_first(self) -> AsyncIterator[None]:
