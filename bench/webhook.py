@@ -360,29 +360,6 @@ def _record(phase: Phase, event: Event, t0: float, status: int) -> None:
         phase.errors += 1
 
 
-async def closed_loop(base: str, events: Events, seconds: float, concurrency: int) -> Phase:
-    phase = Phase("closed")
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        start = time.monotonic()
-        end = start + seconds
-
-        async def worker() -> None:
-            while time.monotonic() < end:
-                event = events.next()
-                t0 = time.monotonic()
-                phase.sent += 1
-                try:
-                    status = await _post(session, base, event)
-                except aiohttp.ClientError:
-                    status = 599
-                _record(phase, event, t0, status)
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        phase.seconds = time.monotonic() - start
-    return phase
-
-
 class Arrivals:
     """Polls the fake APIs (every few ms) for replies that arrived and wakes whoever waits for
     that key: lets a generator worker wait for its own reply before sending the next event."""
@@ -414,16 +391,16 @@ class Arrivals:
             await asyncio.sleep(0.005)
 
 
-async def end_to_end_loop(
-    base: str, events: Events, seconds: float, concurrency: int, conn: Connection
+async def closed_loop(
+    base: str,
+    events: Events,
+    seconds: float,
+    concurrency: int,
+    arrivals: Arrivals | None = None,
 ) -> Phase:
-    """Closed loop over the whole path: each of `concurrency` workers sends an event and waits
-    for its reply to reach the fake API before sending the next. Its rate is what the bot
-    sustains end to end (stored, handled and answered) without a backlog building up."""
-    phase = Phase("end-to-end")
-    arrivals = Arrivals(conn)
-    stop = asyncio.Event()
-    poller = asyncio.create_task(arrivals.poll(stop))
+    """`concurrency` workers, each sending the next event once the previous one is done: done
+    at its 2xx, or, with `arrivals`, once its reply reached the fake API (end to end)."""
+    phase = Phase("closed" if arrivals is None else "end-to-end")
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.monotonic()
@@ -432,19 +409,22 @@ async def end_to_end_loop(
         async def worker() -> None:
             while time.monotonic() < end:
                 event = events.next()
-                waiting = arrivals.expect(event.key)
+                reply = arrivals.expect(event.key) if arrivals is not None else None
                 t0 = time.monotonic()
                 phase.sent += 1
                 try:
                     status = await _post(session, base, event)
                 except aiohttp.ClientError:
                     status = 599
+                if reply is None:
+                    _record(phase, event, t0, status)
+                    continue
                 phase.to_2xx.append(time.monotonic() - t0)
                 if not 200 <= status < 300:
                     phase.errors += 1
                     continue
                 try:
-                    arrived = await asyncio.wait_for(waiting, timeout=30)
+                    arrived = await asyncio.wait_for(reply, timeout=30)
                 except TimeoutError:
                     phase.errors += 1
                     continue
@@ -454,9 +434,23 @@ async def end_to_end_loop(
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         phase.seconds = time.monotonic() - start
-    stop.set()
-    await poller
     return phase
+
+
+async def end_to_end_loop(
+    base: str, events: Events, seconds: float, concurrency: int, conn: Connection
+) -> Phase:
+    """Closed loop over the whole path: each worker waits for its reply to reach the fake API
+    before sending the next event. Its rate is what the bot sustains end to end (stored,
+    handled and answered) without a backlog building up."""
+    arrivals = Arrivals(conn)
+    stop = asyncio.Event()
+    poller = asyncio.create_task(arrivals.poll(stop))
+    try:
+        return await closed_loop(base, events, seconds, concurrency, arrivals)
+    finally:
+        stop.set()
+        await poller
 
 
 async def open_loop(base: str, events: Events, seconds: float, rate: float) -> Phase:

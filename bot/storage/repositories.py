@@ -44,6 +44,15 @@ class _Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    @property
+    def _on_postgres(self) -> bool:
+        bind = self.session.bind
+        return bind is not None and bind.dialect.name == "postgresql"
+
+    def _insert(self) -> Any:
+        """The dialect's INSERT, for ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
+        return pg_insert if self._on_postgres else sqlite_insert
+
 
 class PeopleRepository(_Repository):
     async def account(self, channel: str, external_id: str) -> ChatAccount | None:
@@ -483,12 +492,8 @@ class ConversationRepository(_Repository):
         One statement, INSERT … ON CONFLICT DO NOTHING: the unique key decides, so two workers
         racing on one delivery cannot both store it (on PostgreSQL the second waits for the
         first to commit, then finds the row)."""
-        bind = self.session.bind
-        insert = (
-            pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
-        )
         statement = (
-            insert(InboundEvent)
+            self._insert()(InboundEvent)
             .values(channel=channel, external_id=external_id, received_at=utcnow())
             .on_conflict_do_nothing(index_elements=["channel", "external_id"])
             .returning(InboundEvent.id)
@@ -507,12 +512,6 @@ class PendingEvent:
 
 class InboxRepository(_Repository):
     """The webhook inbox: `inbound_event` rows with status `pending` and the message."""
-
-    def _insert(self) -> Any:
-        bind = self.session.bind
-        return (
-            pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
-        )
 
     async def accept(
         self, events: Sequence[tuple[str, str, dict[str, Any]]], now: datetime, lease: timedelta
@@ -576,8 +575,7 @@ class InboxRepository(_Repository):
         )
         if skip:
             query = query.where(InboundEvent.id.not_in(skip))
-        bind = self.session.bind
-        if bind is not None and bind.dialect.name == "postgresql":
+        if self._on_postgres:
             query = query.with_for_update(skip_locked=True)
         rows = list(await self.session.scalars(query))
         for row in rows:
@@ -640,7 +638,7 @@ class OutboxRepository(_Repository):
         )
         if channel is not None:
             query = query.where(Outbox.channel == channel)
-        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+        if self._on_postgres:
             # Any number of senders can drain the outbox; each row goes to exactly one of them.
             query = query.with_for_update(skip_locked=True)
         return (await self.session.scalars(query)).all()
