@@ -66,10 +66,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / "test.db"
         shutil.copyfile(template, path)
         return f"sqlite+aiosqlite:///{path}"
-    server: postgres.PostgresServer = request.getfixturevalue("pg_server")
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def postgres_url(pg_server: postgres.PostgresServer) -> str:
+    """A fresh, migrated PostgreSQL database for one test (from the run's template)."""
     name = f"test_{os.getpid()}_{next(_databases)}"
-    asyncio.run(_create_database(server, name, "template_sammachip"))
-    return server.url(name)
+    asyncio.run(_create_database(pg_server, name, "template_sammachip"))
+    return pg_server.url(name)
 
 
 @pytest.fixture
