@@ -99,8 +99,13 @@ class _Draft:
         self.ambiguous.extend(codes)
 
 
-def parse(text: str, today: date) -> Parsed:
+def parse(text: str, today: date, roles: frozenset[str] = frozenset()) -> Parsed:
     """Understand one message, relative to ``today`` (the message's date in Asia/Bangkok).
+
+    ``roles`` are the sender's roles (member, chair, treasurer, officer, trainer, household),
+    when known: the same words mean different things from different people (a treasurer's
+    "ยอดขายทั้งเดือน… ต้นทุน…" is the month's figures; a household's "รายรับ 300" is a line of
+    its own account book). Without roles the message is read as anyone's.
 
     Fields filled, by intent (``date``/``month`` always when the text names them):
 

@@ -26,6 +26,20 @@ Intent = Literal[
 
 # The kinds of activity the programme runs (DOMAIN.md, process steps 4 and 6).
 ActivityKind = Literal["training", "study_visit", "practice", "production", "marketing", "other"]
+# What the message does: reports something done, plans it ("พรุ่งนี้จะไปขาย"), or asks
+# ("บันทึกยอดขายยังไงคะ"). Only a report is ever recorded.
+Mood = Literal["report", "plan", "question"]
+
+
+@dataclass(frozen=True, slots=True)
+class SaleLine:
+    """One product of a message that sells several ("ไข่เค็ม 20 ฟอง 100 บาท กบ 5 ตัว 75 บาท")."""
+
+    item: str
+    amount: Decimal | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+    unit_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +64,15 @@ class Parsed:
     topics: str | None = (
         None  # free text after the keyword: meeting topics, visit notes, what was taught
     )
-    person: str | None = None  # a named person the report is about, when given
+    # A person the report names as whose it is ("สมศรีทำงาน 3 ชม.", "ป้าประไพช่วยงาน",
+    # "ขายแทนสมศรี"): the name as typed, honorific dropped; the handler matches it to members.
+    person: str | None = None
     negated: bool = False
+    mood: Mood = "report"
+    # Several products, each with its own figures; the single item fields are then empty.
+    items: tuple[SaleLine, ...] = ()
+    # People or households named as present (a training's "คำปุ่น มาเรียน"), as typed.
+    names: tuple[str, ...] = ()
     text: str = field(default="", compare=False)  # the normalised text
 
     def to_json(self) -> dict[str, Any]:
