@@ -102,10 +102,41 @@ def _value(parsed: Parsed, field: str) -> Any:
 def _asks(parsed: Parsed) -> bool:
     if parsed.ambiguous:
         return True
+    if parsed.intent == "sale" and parsed.items:
+        return any(line.amount is None for line in parsed.items)
     for need in REQUIRED.get(parsed.intent, ()):
         if all(_value(parsed, f) in (None, "") for f in need):
             return True
+    if (
+        parsed.intent == "monthly"
+        and None not in (parsed.balance, parsed.income, parsed.expenses)
+        and parsed.balance != (parsed.income or 0) - (parsed.expenses or 0)
+    ):
+        return True  # the confirmation points the difference out and asks (handlers/monthly.py)
     return False
+
+
+def _same_items(want: list[dict[str, Any]], parsed: Parsed) -> bool:
+    have = [
+        {"item": line.item, "quantity": line.quantity, "unit": line.unit, "amount": line.amount}
+        for line in parsed.items
+    ]
+    if len(have) != len(want):
+        return False
+    left = list(have)
+    for wanted in want:
+        hit = next(
+            (
+                i
+                for i, line in enumerate(left)
+                if all(_same(k, v, line.get(k)) for k, v in wanted.items() if k in line)
+            ),
+            None,
+        )
+        if hit is None:
+            return False
+        left.pop(hit)
+    return True
 
 
 def score(case: Case, parsed: Parsed) -> Result:
@@ -116,9 +147,14 @@ def score(case: Case, parsed: Parsed) -> Result:
     ):
         wrong.append(f"intent {parsed.intent}")
     if case.outcome == "save":
-        for field in FIELDS:
-            if field in case.expect and not _same(field, case.expect[field], _value(parsed, field)):
-                wrong.append(f"{field} {_value(parsed, field)}")
+        if case.items:  # several products: each line must be read right
+            if not _same_items(case.items, parsed):
+                wrong.append(f"items {parsed.items}")
+        else:
+            for field in FIELDS:
+                have = _value(parsed, field)
+                if field in case.expect and not _same(field, case.expect[field], have):
+                    wrong.append(f"{field} {have}")
     asks = parsed.intent in RECORD_INTENTS and not parsed.negated and _asks(parsed)
     records = parsed.intent in RECORD_INTENTS and not parsed.negated
     if case.outcome == "save":
