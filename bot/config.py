@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # times above or below the item's usual price is asked about ("ถูกต้องไหม").
     reconcile_tolerance: Decimal = Decimal("0.10")
     price_check_factor: Decimal = Decimal("3")
+    # Work is the basis of dividends: one person's hours on one day never add up to more
+    # than this (a group may set it lower, e.g. 12).
+    max_work_hours_per_day: Decimal = Decimal("24")
 
     # Follow-up cadence defaults (DOMAIN.md); each can be overridden per group.
     new_group_months: int = 12

@@ -15,15 +15,19 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.flood import FloodGate
 from bot.handlers.context import MENU_ONLY, Context, reply
+from bot.handlers.pending import with_pending
 from bot.messages import InboundMessage, Reply
 from bot.router import RULES, Rule, dispatch
 from bot.services.actors import load_actor
 from bot.services.errors import ServiceError
+from bot.services.records import entity_name
 from bot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 5000  # longer messages are cut before parsing: no report is that long
+# Answers after which a waiting question is asked again in full (the message was no answer).
+REASK_AFTER = ("social", "fallback", "help_or_summary")
 SORRY = "ขออภัยค่ะ ระบบขัดข้องชั่วคราว รายการนี้ยังไม่ถูกบันทึก กรุณาลองใหม่อีกครั้งนะคะ"
 EXPIRED = "รายการที่ค้างไว้หมดเวลาแล้วค่ะ ยังไม่ได้บันทึก"
 SLOW_DOWN = (
@@ -109,15 +113,18 @@ class Conversation:
         )
         expired = state is not None and state.expires_at <= now
         if expired:
-            await ctx.end_flow()
+            await ctx.drop_flow()
 
         savepoint = await uow.session.begin_nested()
+        made: list[list[object]] = []
         try:
             rule, answer = await dispatch(ctx, self._rules)
             await savepoint.commit()
+            made = [[entity_name(r), r.id] for r in uow.records.created]
         except ServiceError as refusal:
             # The use case said no: nothing it wrote survives, and the person is told why.
             await savepoint.rollback()
+            ctx.forget_flow_changes()
             rule, answer = "refused", reply(refusal.message, *MENU_ONLY)
         except Exception as error:
             if database_unavailable(error):
@@ -127,8 +134,12 @@ class Conversation:
                 raise
             log.exception("handler failed for %s message", message.channel)
             await savepoint.rollback()
+            ctx.forget_flow_changes()
             rule, answer = "error", reply(SORRY, *MENU_ONLY)
 
+        _remember_records(ctx, made, now)
+        if not ctx.account_erased:
+            answer = with_pending(ctx, answer, reask=rule in REASK_AFTER)
         if answer is not None and expired:
             answer = replace(answer, text=f"{EXPIRED}\n{answer.text}")
         if answer is not None and not message.is_group and not ctx.account_erased:
@@ -185,6 +196,19 @@ async def _with_held_reminders(
         row.sent_at = now
         row.last_error = "delivered with a reply"
     return replace(answer, text="\n\n".join([answer.text, *(f"🔔 {note}" for note in notes)]))
+
+
+def _remember_records(ctx: Context, made: list[list[object]], now: datetime) -> None:
+    """`ยกเลิก` right after a record means exactly the records of the message before it; any
+    other message in between clears that (only a change is written)."""
+    if ctx.account_erased:
+        return
+    if made:
+        ctx.account.last_records = made
+        ctx.account.last_record_at = now
+    elif ctx.account.last_records is not None:
+        ctx.account.last_records = None
+        ctx.account.last_record_at = None
 
 
 def database_unavailable(error: BaseException) -> bool:

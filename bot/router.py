@@ -1,9 +1,20 @@
 """Routing as data: an ordered table of (name, matcher, handler). The first rule whose matcher
 returns something other than None handles the message; the table reads top to bottom as the
-bot's priorities (platform events, linking, an open question, commands, reports, fallback)."""
+bot's priorities:
+
+1. platform events (follow, join, unsend, edit) and linking codes;
+2. commands, typed or pressed, in any state (bot/vocabulary.py): a waiting question never
+   swallows "สรุป", "เมนู", "/meeting" or "ยกเลิก"; it stays open and is asked again after;
+3. the answer to the waiting question, when the message is one (handlers/open_question.py);
+4. reports, then greetings/thanks/plans/questions, then "not understood".
+
+Whatever runs, the conversation core (conversation.py) then tells the person about a question
+still waiting, or one that came back.
+"""
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,20 +31,24 @@ from bot.handlers import (
     meeting,
     model_households,
     monthly,
+    pending,
     privacy,
     reminders,
     report,
     report_flow,
     sale,
+    social,
     start,
     training,
     undo,
     visit,
     work,
 )
-from bot.handlers.context import MENU_ONLY, Context, reply
-from bot.handlers.report_flow import CANCEL_WORDS, ReportSpec
-from bot.messages import QuickReply, Reply
+from bot.handlers.context import Context, reply
+from bot.handlers.open_question import is_answer
+from bot.handlers.report_flow import ReportSpec
+from bot.messages import Reply
+from bot.vocabulary import CANCEL_FLOW, MENU, SUMMARY, UNDO_LAST, Command, command_of
 
 Matcher = Callable[[Context], Any]
 Handler = Callable[[Context, Any], Awaitable[Reply | None]]
@@ -59,39 +74,28 @@ SPECS: dict[str, ReportSpec] = {
     "dividend": dividend.SPEC,
     "annual": annual.SPEC,
 }
-SLASH = {
-    "/sale": "sale",
-    "/meeting": "meeting",
-    "/work": "work",
-    "/activity": "activity",
-    "/training": "training",
-    "/monthly": "monthly",
-    "/visit": "visit",
-}
 # Telegram appends the bot's name to commands in groups: "/sale@sammachip_bot".
 _COMMAND = re.compile(r"^(/[a-z]+)(?:@\w+)?\b\s*(.*)$", re.DOTALL | re.IGNORECASE)
+# A code may be typed with spaces or hyphens ("ab 12 cd"), in lower case or Thai digits.
 _LINK = re.compile(
-    r"^(?:/start|/join|ลงทะเบียน|เข้ากลุ่ม|สมัคร)(?:@\w+)?\s*:?\s*([A-Za-z0-9]{4,16})\s*$",
+    r"^(?:/start|/join|ลงทะเบียน|เข้ากลุ่ม|สมัคร)(?:@\w+)?\s*:?\s*([A-Za-z0-9๐-๙][A-Za-z0-9๐-๙ \-]{2,22})\s*$",
     re.IGNORECASE,
 )
 _BARE_CODE = re.compile(r"^[A-Z0-9]{6}$")
-HELP_WORDS = ("เมนู", "ช่วยเหลือ", "/help", "help", "วิธีใช้", "/menu")
-MY_DATA_WORDS = ("ข้อมูลของฉัน", "/mydata", "/privacy", "ความเป็นส่วนตัว")
-ERASE_WORDS = ("ลบข้อมูลของฉัน", "/erase", "/forgetme")
-UNDO_WORDS = ("ยกเลิก", "/undo", "ยกเลิกรายการล่าสุด")
-EDIT_PREFIXES = ("แก้ไข", "/edit")
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+EDIT_PREFIXES = ("แก้ไข", "/edit", "แก้ ")
 REPORT_PREFIXES = ("สรุป", "/report")
 ANNUAL_PREFIXES = ("สรุปปี", "สรุปประจำปี", "/annual")
 DIVIDEND_PREFIXES = ("ปันผล", "แบ่งปันผล", "/dividend")
+SLASH_WITH_ARGS = {f"/{intent}": intent for intent in SPECS if intent not in ("dividend", "annual")}
+
+
+def spec_for(intent: str) -> ReportSpec | None:
+    return SPECS.get(intent)
 
 
 def _words(ctx: Context) -> str:
     return ctx.text.strip().lower()
-
-
-def _command(ctx: Context) -> tuple[str, str] | None:
-    match = _COMMAND.match(ctx.text.strip())
-    return (match.group(1).lower(), match.group(2)) if match else None
 
 
 def _event(kind: str) -> Matcher:
@@ -102,28 +106,11 @@ def _link_code(ctx: Context) -> str | None:
     text = ctx.text.strip()
     match = _LINK.match(text)
     if match:
-        return match.group(1).upper()
+        return re.sub(r"[\s\-]", "", match.group(1)).translate(_THAI_DIGITS).upper()
     # A bare code from someone not yet linked: they pasted what the officer sent them.
     if (ctx.actor is None or not ctx.actor.roles) and _BARE_CODE.match(text.upper()):
         return text.upper()
     return None
-
-
-def _cancel_flow(ctx: Context) -> bool | None:
-    return True if ctx.state is not None and _words(ctx) in CANCEL_WORDS else None
-
-
-def _open_flow(ctx: Context) -> bool | None:
-    """An open question takes the message, except words that are never an answer: the menu,
-    a reminder's own quick replies, and the privacy commands."""
-    if ctx.state is None or _words(ctx) in HELP_WORDS or _words(ctx) in MY_DATA_WORDS:
-        return None
-    if any(
-        wants(ctx)
-        for wants in (reminders.wants_stop, reminders.wants_snooze, reminders.wants_resume)
-    ):
-        return None
-    return True
 
 
 def _unlinked(ctx: Context) -> bool | None:
@@ -134,16 +121,39 @@ def _starts(prefixes: tuple[str, ...]) -> Matcher:
     return lambda ctx: True if _words(ctx).startswith(prefixes) else None
 
 
+def _summary_asked(ctx: Context) -> bool | None:
+    if not _words(ctx).startswith(REPORT_PREFIXES):
+        return None
+    parsed = ctx.parsed()
+    # "สรุปเดือน ก.ย. รายรับ 10,000 รายจ่าย…" is the treasurer's figures, not a request.
+    return None if parsed.intent == "monthly" and parsed.income is not None else True
+
+
 def _slash_report(ctx: Context) -> tuple[str, str] | None:
-    command = _command(ctx)
-    if command and command[0] in SLASH:
-        return SLASH[command[0]], command[1]
+    match = _COMMAND.match(ctx.text.strip())
+    if match and match.group(1).lower() in SLASH_WITH_ARGS and match.group(2).strip():
+        return SLASH_WITH_ARGS[match.group(1).lower()], match.group(2)
     return None
 
 
 def _report_intent(ctx: Context) -> str | None:
     parsed = ctx.parsed()
+    if parsed.mood != "report" or parsed.negated:
+        return None
     return parsed.intent if parsed.intent in SPECS else None
+
+
+def _asks_help_or_summary(ctx: Context) -> str | None:
+    """ "บันทึกยอดขายยังไงคะ" is a question about the bot; "ยอดขายเดือนนี้เท่าไหร่" asks a summary."""
+    parsed = ctx.parsed()
+    return parsed.intent if parsed.intent in ("help", "report") else None
+
+
+async def _open_question(ctx: Context) -> bool | None:
+    return True if ctx.state is not None and is_answer(ctx, spec_for) else None
+
+
+# --- handlers ------------------------------------------------------------------------------
 
 
 async def _greet(ctx: Context, _: Any) -> Reply:
@@ -176,7 +186,7 @@ async def _edited(ctx: Context, _: Any) -> Reply | None:
         return None
     intent = _report_intent(ctx)
     if intent is None:
-        return reply("ข้อความที่แก้ไขไม่ใช่รายงานแล้ว จึงยกเลิกรายการเดิมให้ค่ะ", *MENU_ONLY)
+        return reply("ข้อความที่แก้ไขไม่ใช่รายงานแล้ว จึงยกเลิกรายการเดิมให้ค่ะ", MENU)
     return await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(ctx.parsed()))
 
 
@@ -184,16 +194,106 @@ async def _link(ctx: Context, code: str) -> Reply:
     return await start.link(ctx, code)
 
 
-async def _cancel(ctx: Context, _: Any) -> Reply:
+async def _cancel_flow(ctx: Context) -> Reply:
+    assert ctx.state is not None
+    text = ctx.state.data.get("cancel_text") or (
+        "ยกเลิกรายการที่กำลังทำแล้วค่ะ ไม่มีอะไรถูกบันทึก พิมพ์ เมนู เพื่อเริ่มใหม่ค่ะ"
+    )
+    ctx.resuming = True
     await ctx.end_flow()
-    return reply("ยกเลิกรายการที่กำลังทำแล้วค่ะ ไม่มีอะไรถูกบันทึก พิมพ์ เมนู เพื่อเริ่มใหม่ค่ะ", *MENU_ONLY)
+    return reply(str(text), MENU)
+
+
+async def _undo_word(ctx: Context, _: Any = None) -> Reply:
+    """ยกเลิก: ends the waiting question; with none, undoes my last record. When both a
+    question waits and a record was just made, it asks which is meant."""
+    if ctx.state is None:
+        return await _needs_actor(ctx) or await undo.undo(ctx)
+    if await undo.just_made(ctx):
+        return reply(
+            f"ยกเลิกอะไรคะ\n• รายการที่เพิ่งบันทึก\n• หรือ{pending.about(_waiting(ctx))}ที่ค้างไว้",
+            UNDO_LAST,
+            CANCEL_FLOW,
+        )
+    return await _cancel_flow(ctx)
+
+
+def _waiting(ctx: Context) -> dict[str, Any]:
+    assert ctx.state is not None
+    return {"flow": ctx.state.flow, "data": dict(ctx.state.data)}
+
+
+async def _needs_actor(ctx: Context) -> Reply | None:
+    return await start.not_linked(ctx) if ctx.actor is None else None
+
+
+async def _start(ctx: Context, intent: str) -> Reply:
+    """A button or slash command that starts a guided report. Pressed again while the same
+    report waits, it asks the waiting question again instead of starting over."""
+    if ctx.state is not None and ctx.state.flow == intent:
+        ctx.resuming = True
+        again = pending.question(_waiting(ctx))
+        return Reply(f"ยังบันทึก{pending.about(_waiting(ctx))}อยู่ค่ะ\n{again.text}", again.quick_replies)
+    return await report_flow.run(ctx, SPECS[intent], {})
+
+
+async def _start_command(ctx: Context, said: Command) -> Reply:
+    return await _start(ctx, said.arg)
+
+
+async def _undo_last(ctx: Context, _: Any) -> Reply:
+    return await undo.undo(ctx)
+
+
+async def _cancel_command(ctx: Context, _: Any) -> Reply:
+    if ctx.state is None:
+        return reply("ไม่มีรายการที่ค้างอยู่ค่ะ พิมพ์ เมนู เพื่อเริ่มบันทึกได้เลย", MENU)
+    return await _cancel_flow(ctx)
+
+
+async def _resume_command(ctx: Context, _: Any) -> Reply:
+    """ทำต่อ: the waiting question, asked again."""
+    if ctx.state is None:
+        return reply("ไม่มีรายการที่ค้างอยู่ค่ะ พิมพ์ เมนู เพื่อเริ่มบันทึกได้เลย", MENU)
+    ctx.resuming = True
+    return pending.question(_waiting(ctx))
+
+
+async def _ack(ctx: Context, _: Any) -> Reply:
+    return await social.answer(ctx, "ack")  # "โอเค" with nothing waiting for it
+
+
+def _said(*names: str, waiting: bool | None = None) -> Matcher:
+    """Matches a vocabulary command (typed or pressed) by name; `waiting` False: only when
+    no question waits (then "ยืนยัน" is its answer, not a command)."""
+
+    def matches(ctx: Context) -> Command | None:
+        said = command_of(ctx.text)
+        if said is None or said.name not in names:
+            return None
+        if waiting is False and ctx.state is not None:
+            return None
+        return said
+
+    return matches
+
+
+def _handler(run: Callable[[Context], Awaitable[Reply]]) -> Handler:
+    async def handle(ctx: Context, _: Any) -> Reply:
+        return await run(ctx)
+
+    return handle
 
 
 async def _resume(ctx: Context, _: Any) -> Reply:
+    """The answer to the waiting question."""
     assert ctx.state is not None
+    ctx.resuming = True
     flow, data = ctx.state.flow, dict(ctx.state.data)
     if flow == "edit":
-        return await undo.resume(ctx, data)
+        return await undo.resume_edit(ctx, data)
+    if flow == "undo":
+        return await undo.resume_undo(ctx, data)
     if flow == "erase":
         return await privacy.resume(ctx, data)
     if flow == "consent":
@@ -213,14 +313,6 @@ async def _not_linked(ctx: Context, _: Any) -> Reply | None:
     return await start.not_linked(ctx)
 
 
-async def _my_data(ctx: Context, _: Any) -> Reply:
-    return await privacy.show(ctx)
-
-
-async def _erase(ctx: Context, _: Any) -> Reply:
-    return await privacy.ask_erase(ctx)
-
-
 _NAME = re.compile(r"^(?:ชื่อ|/name)\s*:?\s+(\S.{0,99})$", re.DOTALL)
 
 
@@ -233,16 +325,24 @@ async def _set_name(ctx: Context, name: str) -> Reply:
     return await start.set_name(ctx, name)
 
 
-async def _help(ctx: Context, _: Any) -> Reply:
-    return await help.menu(ctx)
+async def _my_data(ctx: Context, _: Any) -> Reply:
+    return await privacy.show(ctx)
 
 
-async def _undo(ctx: Context, _: Any) -> Reply:
-    return await undo.undo(ctx)
+async def _erase(ctx: Context, _: Any) -> Reply:
+    return await privacy.ask_erase(ctx)
 
 
 async def _edit(ctx: Context, _: Any) -> Reply:
     return await undo.edit(ctx)
+
+
+async def _correct(ctx: Context, found: undo.Correction) -> Reply:
+    return await undo.correct(ctx, found)
+
+
+async def _correction(ctx: Context) -> undo.Correction | None:
+    return await undo.correction(ctx) if ctx.actor is not None else None
 
 
 async def _summary(ctx: Context, _: Any) -> Reply:
@@ -261,8 +361,9 @@ async def _dividend(ctx: Context, _: Any) -> Reply:
 
 async def _slash(ctx: Context, args: tuple[str, str]) -> Reply:
     intent, rest = args
-    slots = report_flow.start_slots(ctx.parsed(rest)) if rest.strip() else {}
-    return await report_flow.run(ctx, SPECS[intent], slots)
+    if ctx.state is not None and ctx.state.flow == intent:
+        ctx.replacing = True  # "/sale ไข่ 30 ฟอง" again: the new one is what they mean
+    return await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(ctx.parsed(rest)))
 
 
 async def _report(ctx: Context, intent: str) -> Reply:
@@ -271,19 +372,27 @@ async def _report(ctx: Context, intent: str) -> Reply:
     return await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(parsed, money_slot))
 
 
+async def _help_or_summary(ctx: Context, intent: str) -> Reply:
+    return await (help.menu(ctx) if intent == "help" else report.summary(ctx))
+
+
+async def _social(ctx: Context, kind: str) -> Reply:
+    return await social.answer(ctx, kind)
+
+
 async def _fallback(ctx: Context, _: Any) -> Reply | None:
     if ctx.message.is_group:
         if not ctx.message.addressed:
             return None  # the bot stays quiet in ordinary group conversation
         if ctx.room_group_id is None:
             return await start.greet(ctx)  # "@bot" in a chat not linked yet: how to link it
-    parsed = ctx.parsed()
-    if parsed.negated:
-        return reply("รับทราบค่ะ วันนี้ยังไม่มีรายการให้บันทึก พิมพ์ เมนู เมื่อต้องการบันทึกนะคะ", *MENU_ONLY)
+    if ctx.state is not None:
+        return reply("ขอโทษค่ะ ยังไม่เข้าใจข้อความนี้ 🙏")  # the waiting question follows
+    example = await help.example(ctx)
     return reply(
-        "ขอโทษค่ะ ยังไม่เข้าใจข้อความนี้ 🙏\nลองพิมพ์แบบนี้ได้ค่ะ เช่น ขายไข่เค็ม 30 ฟอง 300 บาท\nหรือกด เมนู เพื่อดูตัวอย่างทั้งหมดค่ะ",
-        QuickReply("เมนู"),
-        QuickReply("สรุป"),
+        f"ขอโทษค่ะ ยังไม่เข้าใจข้อความนี้ 🙏\nลองพิมพ์แบบนี้ได้ค่ะ เช่น {example}\nหรือกด เมนู เพื่อดูตัวอย่างทั้งหมดค่ะ",
+        MENU,
+        SUMMARY,
     )
 
 
@@ -294,26 +403,39 @@ RULES: tuple[Rule, ...] = (
     Rule("unsend", _event("unsend"), _withdraw_source),
     Rule("edited", _event("edit"), _edited),
     Rule("link", _link_code, _link),
-    Rule("cancel_flow", _cancel_flow, _cancel),
-    Rule("open_flow", _open_flow, _resume),
-    Rule("my_data", lambda ctx: True if _words(ctx) in MY_DATA_WORDS else None, _my_data),
-    Rule("erase", lambda ctx: True if _words(ctx) in ERASE_WORDS else None, _erase),
+    Rule(
+        "consent", lambda ctx: True if ctx.state and ctx.state.flow == "consent" else None, _resume
+    ),
+    Rule("my_data", _said("my_data"), _my_data),
+    Rule("erase", _said("erase"), _erase),
     Rule("unlinked", _unlinked, _not_linked),
-    Rule("set_name", _name_given, _set_name),
-    Rule("help", lambda ctx: True if _words(ctx) in HELP_WORDS else None, _help),
-    Rule("undo", lambda ctx: True if _words(ctx) in UNDO_WORDS else None, _undo),
+    # Commands, typed or pressed (bot/vocabulary.py), in any state.
+    Rule("start", _said("start"), _start_command),
+    Rule("undo", _said("undo"), _undo_word),
+    Rule("undo_last", _said("undo_last"), _undo_last),
+    Rule("cancel_flow", _said("cancel_flow"), _cancel_command),
+    Rule("resume", _said("resume"), _resume_command),
+    Rule("help", _said("help"), _handler(help.menu)),
+    Rule("summary", _said("summary"), _handler(report.summary)),
+    Rule("reminders_off", _said("reminders_off"), _handler(reminders.stop)),
+    Rule("reminders_snooze", _said("reminders_snooze"), _handler(reminders.snooze)),
+    Rule("reminders_on", _said("reminders_on"), _handler(reminders.resume)),
+    Rule("dashboard_word", _said("dashboard"), _handler(dashboard.link)),
+    Rule("ack", _said("confirm", "decline", waiting=False), _ack),
     Rule("edit", _starts(EDIT_PREFIXES), _edit),
     Rule("annual", _starts(ANNUAL_PREFIXES), _annual),
     Rule("dividend", _starts(DIVIDEND_PREFIXES), _dividend),
     Rule("export", export.wants_export, export.export),
     Rule("model_households", model_households.asked, model_households.ranking),
     Rule("dashboard", dashboard.wants_dashboard, dashboard.link),
-    Rule("summary", _starts(REPORT_PREFIXES), _summary),
+    Rule("summary_of", _summary_asked, _summary),
     Rule("slash_report", _slash_report, _slash),
-    Rule("reminders_off", reminders.wants_stop, reminders.stop),
-    Rule("reminders_snooze", reminders.wants_snooze, reminders.snooze),
-    Rule("reminders_on", reminders.wants_resume, reminders.resume),
+    Rule("correction", _correction, _correct),
+    Rule("open_question", _open_question, _resume),
+    Rule("set_name", _name_given, _set_name),
     Rule("report", _report_intent, _report),
+    Rule("help_or_summary", _asks_help_or_summary, _help_or_summary),
+    Rule("social", social.matches, _social),
     Rule("fallback", lambda ctx: True, _fallback),
 )
 
@@ -321,6 +443,8 @@ RULES: tuple[Rule, ...] = (
 async def dispatch(ctx: Context, rules: tuple[Rule, ...] = RULES) -> tuple[str, Reply | None]:
     for rule in rules:
         args = rule.matches(ctx)
+        if inspect.isawaitable(args):
+            args = await args
         if args is not None:
             return rule.name, await rule.handle(ctx, args)
     return "none", None

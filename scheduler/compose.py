@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from json.encoder import encode_basestring
 
-from bot.handlers.format import BE_OFFSET, THAI_MONTHS_SHORT, number, thai_month
+from bot import vocabulary
 from bot.messages import QuickReply, Reply
+from bot.wording import BE_OFFSET, THAI_MONTHS_SHORT, number, thai_month
 from scheduler import policy
 from scheduler.policy import Due, VisitDue
 
@@ -21,11 +22,11 @@ MAX_QUICK_REPLIES = 13
 # Telegram's 4,096 characters, and short enough to read on a phone.
 MAX_LISTED = 25
 MAX_FOLLOWUPS = 15
-SNOOZE = QuickReply("เตือนพรุ่งนี้")
-LOG_VISIT = QuickReply("บันทึกการเยี่ยม", "/visit")
-LOG_MEETING = QuickReply("บันทึกการประชุม", "/meeting")
-SEND_FIGURES = QuickReply("ส่งตัวเลขเดือน", "/monthly")
-LOG_TRAINING = QuickReply("บันทึกการอบรม", "อบรม")
+SNOOZE = vocabulary.SNOOZE
+LOG_VISIT = vocabulary.start_button("visit")
+LOG_MEETING = vocabulary.start_button("meeting")
+SEND_FIGURES = vocabulary.start_button("monthly")
+LOG_TRAINING = vocabulary.start_button("training")
 
 
 def first_name(name: str) -> str:

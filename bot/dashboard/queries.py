@@ -15,8 +15,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.handlers.activity import KIND_NAMES
-from bot.handlers.format import baht, quantity, thai_month
 from bot.reports.queries import add_months, months_ending, sales_by_month, year_month
 from bot.services import reports
 from bot.services.actors import Actor
@@ -36,6 +34,8 @@ from bot.storage.models import (
     WorkLog,
 )
 from bot.storage.unit_of_work import UnitOfWork
+from bot.wording import ACTIVITY_KIND_NAMES as KIND_NAMES
+from bot.wording import baht, quantity, thai_month
 from scheduler import policy
 from scheduler.policy import Cadence, GroupFacts, Moment, VisitDue
 

@@ -16,8 +16,8 @@ from markupsafe import Markup, escape
 
 from bot.dashboard import queries
 from bot.dashboard.queries import FiguresStatus, VisitStatus
-from bot.handlers.format import baht, number, thai_date, thai_month
 from bot.reports.charts import month_label
+from bot.wording import baht, number, thai_date, thai_month
 from scheduler.policy import WEEK
 
 CSS_FILE = "dashboard.css"

@@ -40,11 +40,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.app import App
 from bot.dashboard import auth, queries, views
 from bot.dashboard.auth import BadToken, Keys, SessionClaim
-from bot.handlers.format import thai_month
 from bot.reports.queries import add_months
 from bot.services.actors import Actor
 from bot.storage.models import Officer
 from bot.storage.unit_of_work import UnitOfWork
+from bot.wording import thai_month
 
 log = logging.getLogger(__name__)
 

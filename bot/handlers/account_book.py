@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bot.handlers.common import saved
 from bot.handlers.context import Context
-from bot.handlers.format import baht
 from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
 from bot.messages import Reply
 from bot.services.errors import NotAllowed
 from bot.services.records import record_account_entry
+from bot.wording import baht
 
 HOUSEHOLD_ONLY = "ขออภัยค่ะ บัญชีรับ–จ่ายใช้ได้เฉพาะครัวเรือนเป้าหมายค่ะ พิมพ์ ลงทะเบียน ตามด้วยรหัสครัวเรือนก่อนนะคะ"
 

@@ -7,15 +7,9 @@ from bot.handlers.context import Context
 from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of
 from bot.messages import QuickReply, Reply
 from bot.services.records import record_activity
+from bot.wording import ACTIVITY_KIND_NAMES
 
-KIND_NAMES = {
-    "training": "อบรม",
-    "study_visit": "ศึกษาดูงาน",
-    "practice": "ฝึกปฏิบัติ",
-    "production": "ผลิต",
-    "marketing": "การตลาด",
-    "other": "กิจกรรมอื่น",
-}
+KIND_NAMES = ACTIVITY_KIND_NAMES
 KIND_BY_NAME = {name: kind for kind, name in KIND_NAMES.items()}
 
 

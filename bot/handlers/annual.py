@@ -9,12 +9,12 @@ from datetime import date
 from bot.handlers.common import saved
 from bot.handlers.context import CONFIRM, MENU_ONLY, Context, reply
 from bot.handlers.dividend import named_year
-from bot.handlers.format import baht, thai_date
 from bot.handlers.report_flow import ReportSpec, Slots
 from bot.messages import Reply
 from bot.services import annual
 from bot.services.periods import last_completed_year, reporting_year
 from bot.services.records import resolve_group
+from bot.wording import baht, thai_date
 
 
 async def _figures(ctx: Context, slots: Slots) -> annual.YearFigures:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from bot.handlers.context import AFTER_RECORD, Context, reply
-from bot.handlers.format import thai_date
 from bot.messages import Reply
 from bot.services.errors import NotAllowed
 from bot.services.records import NOT_MEMBER, resolve_group
 from bot.storage.models import Role
+from bot.wording import thai_date
 
 Check = Callable[[Context, dict[str, object]], Awaitable[None]]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
+from statistics import median
 
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
-from bot.handlers.format import baht, number, thai_date
 from bot.handlers.report_flow import Question, ReportSpec, Slots, dec
 from bot.messages import Reply
 from bot.services import dividends
@@ -16,6 +17,7 @@ from bot.services.errors import InvalidInput
 from bot.services.periods import BE_OFFSET, last_completed_year, reporting_year, year_containing
 from bot.services.records import TREASURER_ONLY
 from bot.storage.models import Role
+from bot.wording import baht, number, thai_date
 
 YEAR = re.compile(r"ปี(?:งบประมาณ|งบ)?\s*(?:พ\.?ศ\.?)?\s*([0-9๐-๙]{2,4})")
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
@@ -76,10 +78,31 @@ async def summary(ctx: Context, slots: Slots) -> str:
         f"ปันผล {baht(plan.total)} ปี {slots['be_year']} ({_period(plan)})",
         f"แบ่งตามงานที่บันทึกไว้ รวม {number(plan.total_units)} หน่วย:",
     ]
+    outliers = _outliers(plan)
     for share in plan.shares:
-        lines.append(f"• {share.name}: งาน {number(share.units)} → {baht(share.amount)}")
+        flag = " ⚠️" if share.person_id in outliers else ""
+        lines.append(f"• {share.name}: งาน {number(share.units)} → {baht(share.amount)}{flag}")
+    if outliers:
+        names = ", ".join(s.name for s in plan.shares if s.person_id in outliers)
+        lines.append(
+            f"⚠️ งานของ {names} มากกว่าคนอื่นในกลุ่มหลายเท่า ลองตรวจสอบรายการงานก่อนยืนยันนะคะ "
+            "(พิมพ์ สรุป เพื่อดูงานที่บันทึก)"
+        )
     lines.append("ทำมากได้มาก ทำน้อยได้น้อย ไม่ทำไม่ได้")
     return "\n".join(lines)
+
+
+OUTLIER_FACTOR = Decimal(3)  # a share of work this many times the group's median is checked
+
+
+def _outliers(plan: dividends.DividendPlan) -> set[int]:
+    """Members whose recorded work is far above the others': money follows those hours, so
+    a typo (24 hours a day, every day) is worth a look before the treasurer confirms."""
+    worked = sorted(s.units for s in plan.shares if s.units > 0)
+    if len(worked) < 3:
+        return set()
+    middle = median(worked)
+    return {s.person_id for s in plan.shares if s.units > middle * OUTLIER_FACTOR}
 
 
 async def save(ctx: Context, slots: Slots) -> Reply:

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.handlers.context import Context, reply
-from bot.handlers.format import baht, thai_month
 from bot.messages import Document, QuickReply, Reply
 from bot.reports.charts import month_label
 from bot.reports.export import MISSING, XLSX_TYPE, collect, export_filename, render_workbook
 from bot.reports.queries import add_months
 from bot.services.errors import NotAllowed
+from bot.wording import baht, thai_month
 
 KEEP_FOR = timedelta(days=7)
 OFFICER_ONLY = (

@@ -5,7 +5,6 @@ bot/reports/model_households.py for the criteria)."""
 from __future__ import annotations
 
 from bot.handlers.context import Context, reply
-from bot.handlers.format import baht, number
 from bot.messages import QuickReply, Reply
 from bot.reports.charts import month_label
 from bot.reports.model_households import (
@@ -17,6 +16,7 @@ from bot.reports.model_households import (
 )
 from bot.reports.queries import add_months
 from bot.services.errors import NotAllowed
+from bot.wording import baht, number
 
 WORDS = ("ครัวเรือนต้นแบบ", "/model")
 OFFICER_ONLY = "ขออภัยค่ะ รายชื่อครัวเรือนต้นแบบดูได้เฉพาะพัฒนากรค่ะ พิมพ์ เมนู เพื่อดูสิ่งที่ทำได้ค่ะ"

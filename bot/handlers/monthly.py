@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
-from bot.handlers.format import baht, thai_month
 from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
 from bot.messages import QuickReply, Reply
 from bot.services.records import TREASURER_ONLY, previous_month, submit_monthly
 from bot.services.reports import month_bounds
 from bot.storage.models import Role
+from bot.wording import baht, thai_month
 
 
 def _month(ctx: Context, slots: Slots) -> date:
@@ -31,6 +31,13 @@ async def summary(ctx: Context, slots: Slots) -> str:
         f"รายจ่าย {baht(expenses)}",
         f"คงเหลือ {baht(balance if balance is not None else income - expenses)}",
     ]
+    if balance is not None and balance != income - expenses:
+        # คงเหลือ is cash on hand and may include what was carried over, so it is kept as
+        # stated; a difference is still worth a second look before ยืนยัน.
+        lines.append(
+            f"ℹ️ คงเหลือที่แจ้ง {baht(balance)} ไม่เท่ากับรายรับลบรายจ่าย ({baht(income - expenses)}) "
+            "หากรวมเงินยกมาจากเดือนก่อน ยืนยันได้เลยค่ะ"
+        )
     group_id = slots.get("group_id")
     if isinstance(group_id, int):
         note = await _reconcile(ctx, group_id, month, income)
@@ -52,7 +59,8 @@ async def _reconcile(ctx: Context, group_id: int, month: date, income: Decimal) 
     if larger == 0 or abs(income - logged) / larger <= ctx.settings.reconcile_tolerance:
         return None
     return (
-        f"ℹ️ สมาชิกบันทึกยอดขายเดือนนี้ไว้รวม {baht(logged)} ต่างจากรายรับ {baht(abs(income - logged))} "
+        f"ℹ️ ยอดขายที่สมาชิกบันทึกไว้เดือน {thai_month(month)} รวม {baht(logged)} "
+        f"ส่วนรายรับที่แจ้งคือ {baht(income)} ต่างกัน {baht(abs(income - logged))} "
         "ลองตรวจสอบอีกครั้งนะคะ (หากรายรับมีแหล่งอื่นนอกจากการขาย ยืนยันได้เลยค่ะ)"
     )
 
@@ -83,8 +91,9 @@ SPEC = ReportSpec(
     intent="monthly",
     required=("income", "expenses"),
     questions={
-        "income": Question("รายรับของเดือนนี้ทั้งหมดกี่บาทคะ เช่น 12,500"),
-        "expenses": Question("รายจ่ายทั้งหมดกี่บาทคะ เช่น 4,000", (QuickReply("0"),)),
+        "income": Question("รายรับของเดือน {month} ทั้งหมดกี่บาทคะ เช่น 12,500"),
+        "expenses": Question("รายจ่ายของเดือน {month} ทั้งหมดกี่บาทคะ เช่น 4,000", (QuickReply("0"),)),
+        "month": Question("ตัวเลขของเดือนไหนคะ เช่น ก.ย. หรือ เดือนที่แล้ว", (QuickReply("เดือนที่แล้ว"),)),
     },
     save=save,
     check=group_check((Role.TREASURER,), TREASURER_ONLY),

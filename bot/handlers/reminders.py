@@ -5,6 +5,8 @@
   then, and what was sent to this person in the last day is asked again tomorrow if it is
   still due (submitted figures, a logged visit... are not reminded again);
 - `เปิดเตือน` turns them back on.
+
+The words for each (with their polite forms) are in bot/vocabulary.py.
 """
 
 from __future__ import annotations
@@ -14,41 +16,12 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, and_, delete, select, update
 
 from bot.handlers.context import Context, reply
-from bot.handlers.format import thai_date
 from bot.messages import QuickReply, Reply
 from bot.storage.models import Outbox, Reminder
+from bot.wording import thai_date
 from scheduler.policy import Moment, Schedule, next_sweep_after
 
-STOP_WORDS = frozenset(
-    {"หยุดเตือน", "ปิดเตือน", "ไม่ต้องเตือน", "ปิดการเตือน", "ปิดการแจ้งเตือน", "หยุดแจ้งเตือน", "/remindoff"}
-)
-SNOOZE_WORDS = frozenset({"เตือนพรุ่งนี้", "เตือนใหม่พรุ่งนี้", "พรุ่งนี้ค่อยเตือน", "พรุ่งนี้เตือนใหม่", "/snooze"})
-RESUME_WORDS = frozenset(
-    {"เปิดเตือน", "เปิดการเตือน", "เปิดการแจ้งเตือน", "เตือนต่อ", "กลับมาเตือน", "/remindon"}
-)
-POLITE = ("นะคะ", "นะครับ", "ด้วยค่ะ", "ด้วยครับ", "ค่ะ", "คะ", "ครับ", "จ้า", "นะ")
 REOPEN_WINDOW = timedelta(days=1)
-
-
-def _said(ctx: Context) -> str:
-    text = "".join(ctx.text.split()).lower()
-    for particle in POLITE:
-        if text.endswith(particle) and len(text) > len(particle):
-            text = text.removesuffix(particle)
-            break
-    return text
-
-
-def wants_stop(ctx: Context) -> bool | None:
-    return True if _said(ctx) in STOP_WORDS else None
-
-
-def wants_snooze(ctx: Context) -> bool | None:
-    return True if _said(ctx) in SNOOZE_WORDS else None
-
-
-def wants_resume(ctx: Context) -> bool | None:
-    return True if _said(ctx) in RESUME_WORDS else None
 
 
 def _pending(ctx: Context) -> ColumnElement[bool]:

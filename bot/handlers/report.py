@@ -8,11 +8,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.handlers.context import Context, reply
-from bot.handlers.format import baht, number, thai_date, thai_month
 from bot.messages import Image, QuickReply, Reply
 from bot.services import reports
 from bot.services.periods import add_months
 from bot.services.reports import GroupMonthReport, month_bounds
+from bot.wording import baht, number, thai_date, thai_month
 
 NEXT = (QuickReply("เมนู"),)
 
@@ -89,8 +89,10 @@ async def summary(ctx: Context) -> Reply:
         blocks.append("\n".join(lines))
     if actor.household_id is not None:
         book = await reports.household_month(ctx.uow, actor.household_id, month)
+        household = await ctx.uow.groups.household(actor.household_id)
+        whose = f"ครัวเรือน{household.head_name}" if household else "บัญชีครัวเรือน"
         blocks.append(
-            f"🏠 บัญชีครัวเรือน เดือน {thai_month(month)}\n"
+            f"🏠 {whose} เดือน {thai_month(month)}\n"
             f"รายรับ {baht(book.income)} · รายจ่าย {baht(book.expenses)} · คงเหลือ {baht(book.income - book.expenses)}"
         )
     if not blocks:

@@ -16,14 +16,19 @@ from bot.handlers.context import CONFIRM, Context, choices, reply
 from bot.messages import QuickReply, Reply
 from bot.nlu.result import Parsed
 from bot.services.errors import NeedsChoice
+from bot.services.records import MAX_AMOUNT, previous_month
+from bot.vocabulary import command_of
+from bot.wording import number, quantity, thai_month
 
 Slots = dict[str, Any]
 
 DECIMAL_SLOTS = ("quantity", "unit_price", "amount", "income", "expenses", "balance", "hours")
-TEXT_SLOTS = ("item", "topics", "decisions", "unit", "activity_kind", "person", "target")
-CANCEL_WORDS = ("ยกเลิก", "/cancel", "cancel", "ไม่เอา", "ไม่ใช่")
-CONFIRM_WORDS = ("ยืนยัน", "ตกลง", "ใช่", "ok", "โอเค", "yes", "/confirm")
+TEXT_SLOTS = ("item", "topics", "decisions", "unit", "activity_kind", "person", "target",
+              "households")  # fmt: skip
 CANCEL = QuickReply("ยกเลิก")
+# Answers to a free-text question that mean "nothing to add".
+NOTHING_TO_ADD = frozenset({"ไม่ระบุ", "ไม่มี", "-", "ไม่มีค่ะ", "ไม่มีครับ", "ไม่ระบุค่ะ"})
+NOT_SAVED = "ไม่ได้บันทึกค่ะ พิมพ์ใหม่ได้ทุกเมื่อ หรือพิมพ์ เมนู เพื่อดูตัวอย่างค่ะ"
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class ReportSpec:
     check: Callable[[Context, Slots], Awaitable[None]] | None = None
     # What to show for confirmation before saving; None from it means "no need to confirm".
     summary: Callable[[Context, Slots], Awaitable[str | None]] | None = None
+    # Buttons for a question that depend on the person (their households, their members).
+    buttons: Callable[[Context, str], Awaitable[tuple[QuickReply, ...]]] | None = None
 
 
 # --- converting between parse results and the JSON-safe slot dictionary --------------------
@@ -65,6 +72,15 @@ def slots_from(parsed: Parsed) -> Slots:
             slots[name] = value
     if parsed.attendees is not None:
         slots["attendees"] = parsed.attendees
+    if parsed.items:
+        slots["items"] = [
+            {name: (str(v) if v is not None and name != "item" else v)
+             for name in ("item", "quantity", "unit", "unit_price", "amount")
+             if (v := getattr(line, name)) is not None}
+            for line in parsed.items
+        ]  # fmt: skip
+    if parsed.names:
+        slots["names"] = list(parsed.names)
     return slots
 
 
@@ -113,7 +129,9 @@ def answer(slots: Slots, asking: str, parsed: Parsed, raw: str) -> Slots:
                 merged[asking] = int(number)
         elif asking in TEXT_SLOTS:
             cleaned = " ".join(raw.split())[:500]
-            if cleaned:
+            if cleaned in NOTHING_TO_ADD:
+                merged[asking] = ""  # answered: nothing to add
+            elif cleaned:
                 merged[asking] = cleaned
     if merged.get("amount") is None and merged.get("quantity") and merged.get("unit_price"):
         # "ฟองละ 5" answers "how much in total?" once the quantity is known.
@@ -158,10 +176,81 @@ def start_slots(parsed: Parsed, money_slot: str = "amount") -> Slots:
                 need.append(slot)
     if need:
         slots["_need"] = need
+    if "unit" in parsed.ambiguous and parsed.unit:
+        slots["_check_unit"] = parsed.unit  # a count word the bot does not know: confirm it
     return slots
 
 
 # --- the engine ---------------------------------------------------------------------------
+
+_BIG_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _over_limit(text: str) -> bool:
+    """The message carries a number above the most the bot records (10,000,000 baht)."""
+    for match in _BIG_NUMBER.finditer(text.translate(_THAI_DIGITS)):
+        try:
+            if Decimal(match.group(0).replace(",", "")) > MAX_AMOUNT:
+                return True
+        except InvalidOperation:
+            continue
+    return False
+
+
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def _why(ctx: Context, slots: Slots, name: str) -> str:
+    """Why a slot is asked again, when it was said but cannot be kept."""
+    reason = slots.get("_why", {}).get(name)
+    if reason == "future":
+        return "วันที่ที่บอกมายังมาไม่ถึงค่ะ " if name == "date" else "เดือนที่บอกมายังไม่ถึงค่ะ "
+    if name in ("amount", "income", "expenses") and _over_limit(ctx.text):
+        return f"ยอดเงินเกิน {number(MAX_AMOUNT)} บาท ซึ่งเป็นยอดสูงสุดที่บันทึกได้ค่ะ "
+    return ""
+
+
+def _not_yet(ctx: Context, slots: Slots) -> None:
+    """A day after today or a month not started yet is asked, never saved: people mean the
+    past when they report (a plan is not a report)."""
+    reasons: dict[str, str] = dict(slots.get("_why", {}))
+    day = day_of(slots)
+    if day is not None and day > ctx.today:
+        slots.pop("date")
+        reasons["date"] = "future"
+    month = day_of(slots, "month")
+    if month is not None and month > ctx.today.replace(day=1):
+        slots.pop("month")
+        reasons["month"] = "future"
+    for name in reasons:
+        need = slots.setdefault("_need", [])
+        if name not in need:
+            need.append(name)
+    if reasons:
+        slots["_why"] = reasons
+
+
+async def _question(ctx: Context, spec: ReportSpec, slots: Slots, name: str) -> Reply:
+    question = spec.questions.get(name) or COMMON_QUESTIONS[name]
+    text = question.text
+    if "{month}" in text:
+        month = day_of(slots, "month") or previous_month(ctx.today)
+        text = text.replace("{month}", thai_month(month))
+    if "{item}" in text:  # "ขายกบ ได้เงินทั้งหมดกี่บาทคะ": the question says what it is about
+        what = str(slots.get("item") or "")
+        if slots.get("quantity") is not None:
+            what += (
+                f" {quantity(Decimal(str(slots['quantity'])))} {slots.get('unit') or ''}".rstrip()
+            )
+        text = text.replace("{item}", what)
+    extra = await spec.buttons(ctx, name) if spec.buttons is not None else ()
+    return reply(f"{_why(ctx, slots, name)}{text}", *extra, *question.quick, CANCEL)
+
+
+async def ask(ctx: Context, flow: str, data: dict[str, Any], question: Reply) -> Reply:
+    """Saves the flow with its question, so a later "ทำต่อ" asks it again word for word."""
+    await ctx.start_flow(flow, data, question)
+    return question
 
 
 async def run(ctx: Context, spec: ReportSpec, slots: Slots) -> Reply:
@@ -170,26 +259,31 @@ async def run(ctx: Context, spec: ReportSpec, slots: Slots) -> Reply:
             await spec.check(ctx, slots)
     except NeedsChoice as choice:
         options = {label: value for value, label in choice.options}
-        await ctx.start_flow(
-            spec.intent,
-            {"slots": slots, "asking": "_choice", "slot": choice.slot, "options": options},
-        )
-        return reply(choice.message, *choices(list(options), CANCEL))
+        question = reply(choice.message, *choices(list(options), CANCEL))
+        data = {"slots": slots, "asking": "_choice", "slot": choice.slot, "options": options}
+        return await ask(ctx, spec.intent, data, question)
 
+    _not_yet(ctx, slots)
     for name in (*spec.required, *slots.get("_need", ())):
         if slots.get(name) is None:
-            question = spec.questions.get(name) or COMMON_QUESTIONS[name]
-            await ctx.start_flow(spec.intent, {"slots": slots, "asking": name})
-            return reply(question.text, *question.quick, CANCEL)
+            question = await _question(ctx, spec, slots, name)
+            return await ask(ctx, spec.intent, {"slots": slots, "asking": name}, question)
 
     if spec.summary is not None and not slots.get("_confirmed"):
         text = await spec.summary(ctx, slots)
         if text is not None:
-            await ctx.start_flow(spec.intent, {"slots": slots, "asking": "_confirm"})
-            return reply(f"{text}\nถูกต้องไหมคะ กด ยืนยัน เพื่อบันทึก หรือ ยกเลิก ค่ะ", *CONFIRM)
+            question = reply(f"{text}\nถูกต้องไหมคะ กด ยืนยัน เพื่อบันทึก หรือ ยกเลิก ค่ะ", *CONFIRM)
+            return await ask(ctx, spec.intent, {"slots": slots, "asking": "_confirm"}, question)
 
     await ctx.end_flow()
     return await spec.save(ctx, slots)
+
+
+def _again(data: dict[str, Any], sorry: str = "ขอโทษค่ะ ยังไม่เข้าใจคำตอบ 🙏") -> Reply:
+    """The waiting question once more, with one short apology and its own buttons."""
+    asked = data.get("question") or {}
+    quick = tuple(QuickReply(label, text) for label, text in asked.get("quick", []))
+    return Reply(f"{sorry}\n{asked.get('text', '')}".strip(), quick or (CANCEL,))
 
 
 async def resume(ctx: Context, spec: ReportSpec, data: dict[str, Any]) -> Reply:
@@ -197,15 +291,19 @@ async def resume(ctx: Context, spec: ReportSpec, data: dict[str, Any]) -> Reply:
     slots: Slots = dict(data.get("slots", {}))
     asking = str(data.get("asking", ""))
     raw = ctx.text.strip()
+    said = command_of(raw)
     if asking == "_confirm":
-        if raw.lower() in CONFIRM_WORDS:
+        if said is not None and said.name == "confirm":
             slots["_confirmed"] = True
             return await run(ctx, spec, slots)
-        # Anything else is read as a correction of the figures, then confirmed again.
-        parsed = ctx.parsed()
-        corrected = {**slots, **slots_from(parsed)}
+        if said is not None and said.name == "decline":
+            await ctx.end_flow()
+            return reply(NOT_SAVED, QuickReply("เมนู"))
+        # Figures of the same report correct what was shown, which is then confirmed again.
+        corrected = {**slots, **{k: v for k, v in slots_from(ctx.parsed()).items() if k != "date"}}
         if corrected == slots:
-            return reply("ขอโทษค่ะ กด ยืนยัน เพื่อบันทึก หรือ ยกเลิก หากไม่ต้องการค่ะ", *CONFIRM)
+            return _again(data, "กด ยืนยัน เพื่อบันทึก หรือ ยกเลิก หากไม่ต้องการค่ะ")
+        corrected.pop("_confirmed", None)
         return await run(ctx, spec, corrected)
     if asking == "_choice":
         options: dict[str, Any] = data.get("options", {})
@@ -213,13 +311,14 @@ async def resume(ctx: Context, spec: ReportSpec, data: dict[str, Any]) -> Reply:
         if not chosen:
             chosen = [(lb, v) for lb, v in options.items() if raw and (raw in lb or lb in raw)]
         if len(chosen) != 1:
-            return reply("กรุณาเลือกจากปุ่มด้านล่างค่ะ", *choices(list(options), CANCEL))
+            return _again(data, "กรุณาเลือกจากปุ่มด้านล่างค่ะ")
         slots[str(data.get("slot", "group_id"))] = chosen[0][1]
         slots["choice_label"] = chosen[0][0]
         return await run(ctx, spec, slots)
     parsed = ctx.parsed()
     merged = answer(slots, asking, parsed, raw)
+    if merged.get("_why", {}).get(asking) and merged.get(asking) is not None:
+        merged["_why"] = {k: v for k, v in merged["_why"].items() if k != asking}
     if merged == slots:
-        question = spec.questions.get(asking, Question("ขอโทษค่ะ ไม่เข้าใจคำตอบ ลองพิมพ์ใหม่อีกครั้งนะคะ"))
-        return reply(f"ขอโทษค่ะ ยังไม่เข้าใจ {question.text}", *question.quick, CANCEL)
+        return _again(data)
     return await run(ctx, spec, merged)

@@ -137,6 +137,12 @@ async def greet(ctx: Context) -> Reply:
 
 
 async def not_linked(ctx: Context) -> Reply:
+    if ctx.actor is not None:
+        # Linked once, but no group or role any more (left the group, role handed over).
+        return reply(
+            "ตอนนี้คุณไม่ได้เป็นสมาชิกกลุ่มหรือมีบทบาทในโครงการแล้วค่ะ จึงบันทึก ยกเลิก หรือแก้ไขรายการไม่ได้\n"
+            "หากจะกลับเข้ากลุ่ม พิมพ์ เข้ากลุ่ม ตามด้วยรหัสกลุ่มจากประธานหรือพัฒนากรค่ะ"
+        )
     return reply(f"ยังไม่ได้ลงทะเบียนค่ะ 🙏\n{HOW_TO_LINK}")
 
 

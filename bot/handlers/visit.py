@@ -40,6 +40,11 @@ def _overlap(text: str, name: str) -> int:
     return match.size if match.size >= min(MIN_OVERLAP, len(core)) else 0
 
 
+def names_target(text: str, name: str) -> bool:
+    """Whether the text names this group or household (a second visit names another)."""
+    return _overlap(text, name) > 0
+
+
 def _best(text: str, targets: dict[str, str]) -> list[str]:
     scores = {ref: _overlap(text, name) for name, ref in targets.items()}
     top = max(scores.values(), default=0)

@@ -38,8 +38,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
-from bot.handlers.activity import KIND_NAMES
-from bot.handlers.format import BE_OFFSET, number, thai_date, thai_month
 from bot.reports.queries import add_months, first_of, thai_sort_key
 from bot.services.errors import InvalidInput, NotFound
 from bot.storage.models import (
@@ -57,6 +55,8 @@ from bot.storage.models import (
     WorkLog,
 )
 from bot.storage.unit_of_work import UnitOfWork
+from bot.wording import ACTIVITY_KIND_NAMES as KIND_NAMES
+from bot.wording import BE_OFFSET, number, thai_date, thai_month
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet

@@ -3,6 +3,8 @@ every channel (chat, CLI) refuses in the same words; the `code` is for logs and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class ServiceError(Exception):
     code = "error"
@@ -32,8 +34,8 @@ class NeedsChoice(ServiceError):
     code = "needs_choice"
 
     def __init__(
-        self, message: str, options: list[tuple[int | str, str]], slot: str = "group_id"
+        self, message: str, options: Sequence[tuple[int | str, str]], slot: str = "group_id"
     ) -> None:
         super().__init__(message)
-        self.options = options  # (value stored in `slot`, label shown on the button)
+        self.options = list(options)  # (value stored in `slot`, label shown on the button)
         self.slot = slot

@@ -18,7 +18,9 @@ from bot.services.errors import InvalidInput, NeedsChoice, NotAllowed, NotFound
 from bot.storage.models import (
     AccountEntry,
     Activity,
+    AnnualSummary,
     Area,
+    Dividend,
     Meeting,
     MonthlyFigures,
     OccupationGroup,
@@ -31,6 +33,7 @@ from bot.storage.models import (
     utcnow,
 )
 from bot.storage.unit_of_work import UnitOfWork
+from bot.wording import number, thai_date
 
 MAX_AMOUNT = Decimal("10000000")  # ten million baht: anything above is a typo, not a sale
 MAX_QUANTITY = Decimal("1000000")
@@ -218,40 +221,60 @@ async def record_work(
     amount_done: Decimal | None = None,
     unit: str | None = None,
     note: str | None = None,
-    member_name: str | None = None,
+    person_id: int | None = None,
     group_id: int | None = None,
+    day_cap: Decimal = MAX_HOURS,
     source_ref: str | None = None,
 ) -> WorkLog:
-    """Work is the basis of dividends: a member logs their own; chair or treasurer may log
-    for another member of the same group, named."""
+    """Work is the basis of dividends ("ทำมากได้มาก ทำน้อยได้น้อย"), so whose work it is and how
+    much a day can hold are checked here: the worker must be a current member of the group,
+    and one person's hours on one day never add up to more than `day_cap`. Whether a member
+    may record for another is the chat's to confirm (the audit keeps who recorded it)."""
     group = resolve_group(actor, group_id)
-    person_id = actor.person_id
-    if member_name:
-        if group.role not in (Role.CHAIR, Role.TREASURER):
-            raise NotAllowed(
-                "ขออภัยค่ะ สมาชิกบันทึกงานได้เฉพาะของตัวเองค่ะ ให้ประธานหรือเหรัญญิกบันทึกแทนผู้อื่นนะคะ"
-            )
-        matches = [p for _m, p in await uow.groups.members(group.group_id) if member_name in p.name]
-        if len(matches) != 1:
-            raise InvalidInput(f"ไม่พบสมาชิกชื่อ {member_name} ในกลุ่มค่ะ กรุณาพิมพ์ชื่อให้ตรงกับที่ลงทะเบียนไว้ค่ะ")
-        person_id = matches[0].id
+    worker = actor.person_id if person_id is None else person_id
+    if worker != actor.person_id:
+        members = {p.id: p for _m, p in await uow.groups.members(group.group_id)}
+        if worker not in members:
+            raise NotAllowed(f"ขออภัยค่ะ คนที่ระบุไม่ได้เป็นสมาชิกของ{group.group_name}ค่ะ")
     if hours is None and amount_done is None:
         raise InvalidInput("กรุณาบอกว่าทำงานกี่ชั่วโมง หรือทำได้เท่าไร เช่น ทำงาน 3 ชั่วโมง ค่ะ")
     if hours is not None and not (0 < hours <= MAX_HOURS):
         raise InvalidInput("ชั่วโมงทำงานต่อครั้งต้องมากกว่า 0 และไม่เกิน 24 ชั่วโมงค่ะ")
+    worked_on = day(on_date, today)
+    if hours is not None:
+        await _within_day_cap(uow, worker, worked_on, hours, day_cap)
     row = WorkLog(
         group_id=group.group_id,
-        person_id=person_id,
+        person_id=worker,
         hours=hours,
         quantity=quantity(amount_done),
         unit=text(unit, 32),
         note=text(note),
-        on_date=day(on_date, today),
+        on_date=worked_on,
         recorded_by=actor.person_id,
         source_ref=source_ref,
     )
     await _save(uow, actor, row)
     return row
+
+
+async def _within_day_cap(
+    uow: UnitOfWork,
+    person_id: int,
+    on_date: date,
+    hours: Decimal,
+    cap: Decimal,
+    excluding: int | None = None,
+) -> None:
+    already = await uow.records.hours_on(person_id, on_date, excluding=excluding)
+    if already + hours > cap:
+        person = await uow.people.person(person_id)
+        name = person.name if person else ""
+        raise InvalidInput(
+            f"วันที่ {thai_date(on_date)} บันทึกงานของ{name}ไว้แล้ว {number(already)} ชั่วโมง "
+            f"เพิ่มอีก {number(hours)} ชั่วโมงจะเกินวันละ {number(cap)} ชั่วโมงค่ะ "
+            "หากรายการเดิมผิด พิมพ์ ยกเลิก หรือ แก้ไข ได้ค่ะ"
+        )
 
 
 ACTIVITY_KINDS = ("training", "study_visit", "practice", "production", "marketing", "other")
@@ -455,13 +478,58 @@ def _signed_money(value: Decimal) -> Decimal:
 
 # --- undo and edit ------------------------------------------------------------------------
 
+FORMER_TREASURER = (
+    "ขออภัยค่ะ ตอนนี้คุณไม่ได้เป็นเหรัญญิกของกลุ่มนี้แล้ว รายการของเหรัญญิกจึงยกเลิกหรือแก้ไขได้"
+    "เฉพาะเหรัญญิกคนปัจจุบันค่ะ ติดต่อเหรัญญิกหรือพัฒนากรนะคะ"
+)
+FORMER_CHAIR = "ขออภัยค่ะ การประชุมยกเลิกหรือแก้ไขได้เฉพาะประธานหรือเหรัญญิกของกลุ่มในตอนนี้ค่ะ"
+FORMER_MEMBER = (
+    "ขออภัยค่ะ ตอนนี้คุณไม่ได้เป็นสมาชิกของกลุ่มนี้แล้ว จึงยกเลิกหรือแก้ไขรายการของกลุ่มไม่ได้ค่ะ "
+    "ติดต่อประธานกลุ่มหรือพัฒนากรนะคะ"
+)
+NOT_YOURS = "ขออภัยค่ะ ยกเลิกหรือแก้ไขได้เฉพาะรายการที่คุณบันทึกเองค่ะ"
+
+
+def may_change(actor: Actor, record: RecordMixin) -> None:
+    """Undo and edit need, now, the role the record needs: a former treasurer cannot withdraw
+    the group's figures, a member who left cannot change the group's sales."""
+    if record.recorded_by != actor.person_id:
+        raise NotAllowed(NOT_YOURS)
+    group_id = getattr(record, "group_id", None)
+    household_id = getattr(record, "household_id", None)
+    if isinstance(record, (MonthlyFigures, AnnualSummary, Dividend)):
+        if actor.role_in(record.group_id) != Role.TREASURER:
+            raise NotAllowed(FORMER_TREASURER)
+    elif isinstance(record, Meeting):
+        if actor.role_in(record.group_id) not in (Role.CHAIR, Role.TREASURER):
+            raise NotAllowed(FORMER_CHAIR)
+    elif isinstance(record, Visit):
+        if actor.officer_id != record.officer_id:
+            raise NotAllowed(OFFICER_ONLY)
+    elif group_id is not None:
+        if actor.role_in(group_id) is None:
+            raise NotAllowed(FORMER_MEMBER)
+    elif household_id is not None:
+        if actor.household_id != household_id:
+            raise NotAllowed("ขออภัยค่ะ รายการนี้เป็นของครัวเรือนที่คุณไม่ได้ดูแลแล้วค่ะ")
+    elif isinstance(record, Activity) and actor.trainer_id is None and actor.officer_id is None:
+        raise NotAllowed("ขออภัยค่ะ การอบรมยกเลิกหรือแก้ไขได้เฉพาะวิทยากรและพัฒนากรค่ะ")
+
 
 async def undo_last(uow: UnitOfWork, actor: Actor) -> RecordMixin:
     record = await uow.records.last_by(actor.person_id)
     if record is None:
         raise NotFound("ยังไม่มีรายการที่คุณบันทึกไว้ให้ยกเลิกค่ะ")
-    await withdraw(uow, actor.person_id, record, reason="undo")
+    await undo(uow, actor, record)
     return record
+
+
+async def undo(uow: UnitOfWork, actor: Actor, record: RecordMixin, reason: str = "undo") -> None:
+    """Withdraws one of the actor's own records, if they still hold the role it needs."""
+    if record.withdrawn_at is not None:
+        raise NotFound("รายการนี้ถูกยกเลิกไปแล้วค่ะ")
+    may_change(actor, record)
+    await withdraw(uow, actor.person_id, record, reason=reason)
 
 
 async def withdraw(
@@ -490,7 +558,24 @@ async def edit_last(
     record = await uow.records.last_by(actor.person_id)
     if record is None:
         raise NotFound("ยังไม่มีรายการที่คุณบันทึกไว้ให้แก้ไขค่ะ")
+    return await edit(uow, actor, record, field, value, today=today)
+
+
+async def edit(
+    uow: UnitOfWork,
+    actor: Actor,
+    record: RecordMixin,
+    field: str,
+    value: Any,
+    *,
+    today: date,
+    day_cap: Decimal = MAX_HOURS,
+) -> RecordMixin:
+    """Changes one field of one of the actor's own records (audited, before and after)."""
     kind = entity_name(record)
+    if record.withdrawn_at is not None:
+        raise NotFound("รายการนี้ถูกยกเลิกไปแล้วค่ะ แก้ไขไม่ได้")
+    may_change(actor, record)
     if kind == "monthly_figures":
         raise InvalidInput("ตัวเลขประจำเดือนแก้ไขโดยส่งรายรับ รายจ่าย ใหม่อีกครั้งค่ะ ระบบจะเก็บเป็นฉบับแก้ไข")
     if field not in EDITABLE.get(kind, ()):
@@ -510,6 +595,10 @@ async def edit_last(
         checked = value
     else:
         checked = text(str(value))
+    if isinstance(record, WorkLog) and field in ("hours", "on_date") and record.hours is not None:
+        hours = checked if field == "hours" else record.hours
+        on_date = checked if field == "on_date" else record.on_date
+        await _within_day_cap(uow, record.person_id, on_date, hours, day_cap, excluding=record.id)
     before = snapshot(record)
     setattr(record, field, checked)
     if (

@@ -126,6 +126,10 @@ class ChatAccount(Base):
     # Follow-up reminders: `หยุดเตือน` turns them off, `เตือนพรุ่งนี้` snoozes them.
     reminders_off: Mapped[bool] = mapped_column(Boolean, default=False)
     reminders_snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The records this account's latest message made ([[table, id], ...]) and when: `ยกเลิก`
+    # right after undoes exactly those; any other message clears them.
+    last_records: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+    last_record_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # PDPA: when this account accepted the privacy notice; nothing personal is linked before.
     consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -377,6 +381,13 @@ RECORD_MODELS: dict[str, type[RecordMixin]] = {
     "monthly": MonthlyFigures,
     "annual": AnnualSummary,
     "dividend": Dividend,
+}
+
+
+# The same models by table name: how a record is named in audit entries and in references.
+RECORD_TABLES: dict[str, type[RecordMixin]] = {
+    model.__tablename__: model  # type: ignore[attr-defined]
+    for model in RECORD_MODELS.values()
 }
 
 

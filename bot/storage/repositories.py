@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
     RECORD_MODELS,
+    RECORD_TABLES,
     Area,
     AuditLog,
     ChatAccount,
@@ -272,9 +273,36 @@ class GroupMonth:
 
 
 class RecordRepository(_Repository):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        # What this unit of work recorded: `ยกเลิก` right after undoes exactly these.
+        self.created: list[RecordMixin] = []
+
     async def add(self, record: RecordMixin) -> None:
         self.session.add(record)
         await self.session.flush()
+        self.created.append(record)
+
+    async def get(self, entity: str, record_id: int) -> RecordMixin | None:
+        """A record by its table name ("sale", "work_log"…) and id, withdrawn or not."""
+        model = RECORD_TABLES.get(entity)
+        if model is None:
+            return None
+        found: RecordMixin | None = await self.session.get(model, record_id)
+        return found
+
+    async def hours_on(
+        self, person_id: int, on_date: date, *, excluding: int | None = None
+    ) -> Decimal:
+        """Hours of work recorded for a person on one day, in every group (withdrawn aside)."""
+        query = select(func.coalesce(func.sum(WorkLog.hours), 0)).where(
+            WorkLog.person_id == person_id,
+            WorkLog.on_date == on_date,
+            WorkLog.withdrawn_at.is_(None),
+        )
+        if excluding is not None:
+            query = query.where(WorkLog.id != excluding)
+        return Decimal(await self.session.scalar(query) or 0)
 
     async def last_by(self, person_id: int) -> RecordMixin | None:
         """The most recent record this person made and has not withdrawn, of any kind."""
@@ -417,6 +445,19 @@ class RecordRepository(_Repository):
             )
         )
         return Decimal(total or 0)
+
+    async def usual_sale(self, group_id: int) -> tuple[str, str | None] | None:
+        """The item (and its unit) this group sells most often: the example people see."""
+        row = (
+            await self.session.execute(
+                select(Sale.item, func.max(Sale.unit))
+                .where(Sale.group_id == group_id, Sale.withdrawn_at.is_(None))
+                .group_by(Sale.item)
+                .order_by(func.count().desc(), Sale.item)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else (str(row[0]), row[1])
 
     async def recent_unit_prices(
         self, item: str, *, group_id: int | None, household_id: int | None, limit: int = 20

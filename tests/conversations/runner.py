@@ -33,6 +33,7 @@ from bot.storage.models import (
     WorkLog,
     utcnow,
 )
+from bot.vocabulary import command_of
 from tests.conversations.model import LinkRoom, Rec, Say, Scenario, SetRole, Wait
 from tests.support.chat import Chat
 
@@ -40,7 +41,7 @@ GROUPS = {"egg": "กลุ่มไข่เค็มสมุนไพรล�
 ROOM = "room-egg"
 REPORT_MONTH = date(2025, 10, 1)
 _ids = itertools.count(1)
-_CODE = re.compile(r"\{code:([a-z]+)(?::([a-z]+))?(?::([a-z]+))?(?::(spaced))?\}")
+_CODE = re.compile(r"\{code:([a-z]+)(?::([a-z]+))?(?::(spaced))?\}")
 
 Book = dict[tuple[str, int], dict[str, Any]]
 
@@ -142,7 +143,9 @@ class Player:
     async def _set_role(self, step: SetRole) -> None:
         async with self.chat.app.uow() as uow:
             group_id = await self._group_id(uow, step.group)
-            person_id = await uow.session.scalar(select(Person.id).where(Person.name == step.person))
+            person_id = await uow.session.scalar(
+                select(Person.id).where(Person.name == step.person)
+            )
             assert person_id is not None, step.person
             if step.role is None:
                 await uow.session.execute(
@@ -172,12 +175,12 @@ class Player:
                     found = await uow.session.scalar(select(Officer.link_code))
                 else:
                     group = await uow.session.get(
-                        OccupationGroup, await self._group_id(uow, match.group(2))
+                        OccupationGroup, await self._group_id(uow, match.group(1))
                     )
                     assert group is not None
-                    found = getattr(group, f"{match.group(3)}_code")
+                    found = getattr(group, f"{match.group(2)}_code")
             assert found is not None
-            if match.group(4) == "spaced":  # as typed on a phone: "ab 12 cd"
+            if match.group(3) == "spaced":  # as typed on a phone: "ab 12 cd"
                 return " ".join(found[i : i + 2] for i in range(0, len(found), 2)).lower()
             return str(found)
 
@@ -226,6 +229,13 @@ def check_reply(step: Say, answer: Reply | None) -> None:
         assert wanted in text, f"{said}: {wanted!r} not in the reply:\n{text}"
     for unwanted in step.absent:
         assert unwanted not in text, f"{said}: {unwanted!r} should not be in the reply:\n{text}"
+    for q in answer.quick_replies:
+        # Typing a caption does what pressing it does: the same command, or (a cut choice
+        # label) the start of what it sends, which the choice accepts.
+        if q.label != q.message:
+            same = command_of(q.label) == command_of(q.message) is not None
+            cut = q.message.startswith(q.label) or q.label.startswith(q.message)  # "ส่งออก Excel"
+            assert same or cut, f"{said}: button {q} means two things"
     labels = [q.label for q in answer.quick_replies]
     for label in step.quick:
         assert label in labels, f"{said}: quick reply {label!r} not offered ({labels}):\n{text}"
@@ -245,16 +255,12 @@ def _matches(expected: Rec, kind: str, fields: dict[str, Any]) -> bool:
         if isinstance(want, str) and want.startswith("~"):
             if have is None or want[1:] not in str(have):
                 return False
-        elif (str(have) if have is not None else None) != (
-            str(want) if want is not None else None
-        ):
+        elif (str(have) if have is not None else None) != (str(want) if want is not None else None):
             return False
     return True
 
 
-def _assign(
-    expected: Iterable[Rec], found: list[tuple[str, dict[str, Any]]], what: str
-) -> None:
+def _assign(expected: Iterable[Rec], found: list[tuple[str, dict[str, Any]]], what: str) -> None:
     """Every expected record matches a different found one, and nothing else was found."""
     left = list(found)
     for want in expected:

@@ -28,8 +28,14 @@ INTERRUPTIONS = [
         "meeting_topic_question_then_a_sale",
         "issue 13: the topic question swallowed a sale; the sale is a sale, the meeting waits",
         say("chair", "ประชุม มา 9 คน", "เรื่องอะไร"),
-        say("chair", "ขายผ้าไหม 1 ผืน 1500 บาท", "บันทึกการขาย", "1,500 บาท", "ประชุม",
-            absent=("บันทึกการประชุมแล้ว",)),
+        say(
+            "chair",
+            "ขายผ้าไหม 1 ผืน 1500 บาท",
+            "บันทึกการขาย",
+            "1,500 บาท",
+            "ประชุม",
+            absent=("บันทึกการประชุมแล้ว",),
+        ),
         say("chair", "แบ่งเวรดองไข่", "บันทึกการประชุม", "9 คน"),
         created=[
             Rec("sale", item="ผ้าไหม", amount="1500", by="สมศรี ดวนใหญ่", date=TODAY),
@@ -57,8 +63,7 @@ INTERRUPTIONS = [
         "a_second_visit_is_not_the_notes_of_the_first",
         "issue 13: a second เยี่ยม… became the notes of the first visit",
         say("officer", "/visit กลุ่มเลี้ยงกบ", "ผลการเยี่ยม"),
-        say("officer", "เยี่ยมกลุ่มไข่เค็ม สมาชิกขยัน แนะนำให้ทำบัญชี", "บันทึกการเยี่ยม", "ไข่เค็ม",
-            "เลี้ยงกบ"),
+        say("officer", "เยี่ยมกลุ่มไข่เค็ม สมาชิกขยัน แนะนำให้ทำบัญชี", "บันทึกการเยี่ยม", "ไข่เค็ม", "เลี้ยงกบ"),
         say("officer", "บ่อกบสะอาดดี", "บันทึกการเยี่ยม", "เลี้ยงกบ"),
         created=[
             Rec("visit", target=EGG, notes="~สมาชิกขยัน", suggestions="~ทำบัญชี"),
@@ -170,10 +175,12 @@ INTERRUPTIONS = [
     ),
     scenario(
         "edit_while_a_question_waits",
-        "แก้ไข ยอดเงิน works from any state, and the open question goes on",
+        "แก้ไข ยอดเงิน works from any state (a message came in between, so the sale is shown "
+        "and confirmed), and the open question comes back after",
         say("member", "ขายไข่เค็ม 30 ฟอง 300 บาท", "บันทึกการขาย"),
         say("member", "/work", "กี่ชั่วโมง"),
-        say("member", "แก้ไข ยอดเงิน 250", "250 บาท", "ไข่เค็ม"),
+        say("member", "แก้ไข ยอดเงิน 250", "250 บาท", "ไข่เค็ม", "ใช่ไหม"),
+        say("member", "ยืนยัน", "250 บาท", "กี่ชั่วโมง"),
         say("member", "3 ชั่วโมง", "บันทึกงาน"),
         created=[
             Rec("sale", item="ไข่เค็ม", amount="250"),
@@ -530,8 +537,7 @@ WHOSE_WORK = [
     scenario(
         "a_member_naming_another_member_is_confirmed",
         "issue 13: 'สมศรีทำงาน 3 ชั่วโมง' from a member was stored as the sender's hours",
-        say("member", "สมศรีทำงาน 3 ชั่วโมง", "สมศรี ดวนใหญ่", "3 ชั่วโมง", "ใช่ไหม",
-            quick=("ยืนยัน",)),
+        say("member", "สมศรีทำงาน 3 ชั่วโมง", "สมศรี ดวนใหญ่", "3 ชั่วโมง", "ใช่ไหม", quick=("ยืนยัน",)),
         say("member", "ยืนยัน", "บันทึกงาน", "สมศรี ดวนใหญ่"),
         created=[Rec("work", person="สมศรี ดวนใหญ่", hours="3", by="บุญมี ใจงาม")],
         report={"work.สมศรี ดวนใหญ่": "3"},
@@ -603,15 +609,24 @@ PRECISION = [
     scenario(
         "an_amount_over_the_limit_is_refused_not_truncated",
         "issue 13: 99999999999 บาท was offered for confirmation as 1 baht",
-        say("member", "ขายผ้าไหม 1 ผืน 99999999999 บาท", "10,000,000",
-            absent=("รวม 1 บาท", "บันทึกการขายแล้ว")),
+        say(
+            "member",
+            "ขายผ้าไหม 1 ผืน 99999999999 บาท",
+            "10,000,000",
+            absent=("รวม 1 บาท", "บันทึกการขายแล้ว"),
+        ),
         say("member", "ยกเลิก", "ไม่มีอะไรถูกบันทึก"),
     ),
     scenario(
         "figures_for_a_month_not_started_are_asked",
         "issue 13: figures for a month that has not started were accepted without a word",
-        say("treasurer", "รายรับ 5,000 รายจ่าย 1,000 เดือน ม.ค. 69", "เดือน", "ยังไม่",
-            absent=("บันทึกตัวเลขประจำเดือนแล้ว",)),
+        say(
+            "treasurer",
+            "รายรับ 5,000 รายจ่าย 1,000 เดือน ม.ค. 69",
+            "เดือน",
+            "ยังไม่",
+            absent=("บันทึกตัวเลขประจำเดือนแล้ว",),
+        ),
         say("treasurer", "ก.ย.", "ยืนยัน", "ก.ย. 2568"),
         say("treasurer", "ยืนยัน", "บันทึกตัวเลขประจำเดือนแล้ว"),
         created=[Rec("monthly", month="2025-09", income="5000", expenses="1000")],
@@ -621,8 +636,9 @@ PRECISION = [
         "issue 13: '๒ ไห ไหละ ๓๐๐' was saved as 2 baht",
         say("member", "ขายปลาร้า ๒ ไห ไหละ ๓๐๐", "ไห", "600 บาท", "ใช่ไหม"),
         say("member", "ใช่", "บันทึกการขาย", "600 บาท"),
-        created=[Rec("sale", item="ปลาร้า", quantity="2", unit="ไห", unit_price="300",
-                     amount="600")],
+        created=[
+            Rec("sale", item="ปลาร้า", quantity="2", unit="ไห", unit_price="300", amount="600")
+        ],
     ),
     scenario(
         "a_customer_buying_is_a_sale",
@@ -639,14 +655,12 @@ PRECISION = [
     scenario(
         "a_plan_is_not_a_sale",
         "issue 13: 'พรุ่งนี้จะเอาไข่เค็มไปขาย…' was saved as a sale",
-        say("member", "พรุ่งนี้จะเอาไข่เค็มไปขายที่ตลาด 100 ฟอง", absent=("บันทึกการขายแล้ว",),
-            max_sorry=0),
+        say("member", "พรุ่งนี้จะเอาไข่เค็มไปขายที่ตลาด 100 ฟอง", absent=("บันทึกการขายแล้ว",), max_sorry=0),
     ),
     scenario(
         "a_future_date_is_asked",
         "issue 13: a sale dated ten days ahead was saved",
-        say("member", "ขายไข่เค็ม 30 ฟอง 150 บาท วันที่ 30 ต.ค.", "วัน",
-            absent=("บันทึกการขายแล้ว",)),
+        say("member", "ขายไข่เค็ม 30 ฟอง 150 บาท วันที่ 30 ต.ค.", "วัน", absent=("บันทึกการขายแล้ว",)),
         say("member", "วันนี้", "บันทึกการขาย", "20 ต.ค. 2568"),
         created=[Rec("sale", amount="150", date=TODAY)],
     ),
@@ -658,8 +672,7 @@ PRECISION = [
     scenario(
         "group_size_is_not_attendance",
         "issue 13: 'มีสมาชิกทั้งหมด 25 คน' was read as attendance",
-        say("chair", "ประชุมวันนี้ มีสมาชิกทั้งหมด 25 คน", "กี่คน",
-            absent=("บันทึกการประชุมแล้ว",)),
+        say("chair", "ประชุมวันนี้ มีสมาชิกทั้งหมด 25 คน", "กี่คน", absent=("บันทึกการประชุมแล้ว",)),
         say("chair", "18 คน", "เรื่องอะไร"),
         say("chair", "ราคาไข่", "บันทึกการประชุม", "18 คน"),
         created=[Rec("meeting", attendees=18, topics="ราคาไข่")],
@@ -667,8 +680,15 @@ PRECISION = [
     scenario(
         "several_products_become_several_sales",
         "issue 13: a multi-item sale never becomes one of them silently",
-        say("member", "ขายไข่เค็ม 20 ฟอง 100 บาท กบ 5 ตัว 75 บาท", "ไข่เค็ม", "100 บาท", "กบ",
-            "75 บาท", "ยืนยัน"),
+        say(
+            "member",
+            "ขายไข่เค็ม 20 ฟอง 100 บาท กบ 5 ตัว 75 บาท",
+            "ไข่เค็ม",
+            "100 บาท",
+            "กบ",
+            "75 บาท",
+            "ยืนยัน",
+        ),
         say("member", "ยืนยัน", "บันทึกการขาย", "175 บาท"),
         created=[
             Rec("sale", item="ไข่เค็ม", quantity="20", amount="100"),
@@ -693,24 +713,23 @@ PRECISION = [
     scenario(
         "monthly_figures_money_in_money_out",
         "issue 13: 'เงินเข้า… เงินออก…'",
-        say("treasurer", "เดือน ก.ย. เงินเข้า 8,000 เงินออก 2,000", "รายรับ 8,000",
-            "รายจ่าย 2,000"),
+        say("treasurer", "เดือน ก.ย. เงินเข้า 8,000 เงินออก 2,000", "รายรับ 8,000", "รายจ่าย 2,000"),
         say("treasurer", "ยืนยัน", "บันทึกตัวเลขประจำเดือนแล้ว"),
         created=[Rec("monthly", month="2025-09", income="8000", expenses="2000")],
     ),
     scenario(
         "monthly_figures_total_income_and_costs",
         "issue 13: 'รายได้รวม… ค่าใช้จ่ายรวม…'",
-        say("treasurer", "รายได้รวม 15,000 ค่าใช้จ่ายรวม 6,000 เดือนที่แล้ว", "รายรับ 15,000",
-            "รายจ่าย 6,000"),
+        say(
+            "treasurer", "รายได้รวม 15,000 ค่าใช้จ่ายรวม 6,000 เดือนที่แล้ว", "รายรับ 15,000", "รายจ่าย 6,000"
+        ),
         say("treasurer", "ยืนยัน", "บันทึกตัวเลขประจำเดือนแล้ว"),
         created=[Rec("monthly", month="2025-09", income="15000", expenses="6000")],
     ),
     scenario(
         "monthly_figures_expense_lines_are_added_up",
         "issue 13: two expense lines to add up",
-        say("treasurer", "สรุปเดือน ก.ย. รายรับ 10,000\nค่าไข่ 3,000\nค่าถุง 500", "รายจ่าย 3,500",
-            "ยืนยัน"),
+        say("treasurer", "สรุปเดือน ก.ย. รายรับ 10,000\nค่าไข่ 3,000\nค่าถุง 500", "รายจ่าย 3,500", "ยืนยัน"),
         say("treasurer", "ยืนยัน", "บันทึกตัวเลขประจำเดือนแล้ว"),
         created=[Rec("monthly", month="2025-09", income="10000", expenses="3500")],
     ),
@@ -724,8 +743,13 @@ PRECISION = [
     scenario(
         "monthly_balance_is_cross_checked",
         "a stated คงเหลือ that is not income less expenses is pointed out before ยืนยัน",
-        say("treasurer", "รายรับ 10,000 รายจ่าย 4,000 คงเหลือ 7,000 เดือน ก.ย.", "7,000", "6,000",
-            "ยืนยัน"),
+        say(
+            "treasurer",
+            "รายรับ 10,000 รายจ่าย 4,000 คงเหลือ 7,000 เดือน ก.ย.",
+            "7,000",
+            "6,000",
+            "ยืนยัน",
+        ),
         say("treasurer", "ยืนยัน", "บันทึกตัวเลขประจำเดือนแล้ว"),
         created=[Rec("monthly", month="2025-09", income="10000", expenses="4000", balance="7000")],
     ),
@@ -750,8 +774,9 @@ PRECISION = [
     scenario(
         "a_chatty_sale_at_a_temple_fair",
         "issue 13: a chatty sale at a temple fair was read as an activity",
-        say("member", "วันนี้ไปออกร้านที่งานวัด ขายไข่เค็มได้ 40 ฟอง ได้เงิน 200 บาทค่ะ",
-            "บันทึกการขาย", "200 บาท"),
+        say(
+            "member", "วันนี้ไปออกร้านที่งานวัด ขายไข่เค็มได้ 40 ฟอง ได้เงิน 200 บาทค่ะ", "บันทึกการขาย", "200 บาท"
+        ),
         created=[Rec("sale", item="ไข่เค็ม", quantity="40", amount="200")],
     ),
     scenario(
@@ -796,8 +821,7 @@ CODES_AND_COPY = [
         "ไม่ยินยอมค่ะ",
         say("stranger:สายใจ", "ลงทะเบียน {code:egg:join}", "ยินยอม"),
         say("stranger:สายใจ", "ไม่ยินยอมค่ะ", "ยังไม่ได้ลงทะเบียน"),
-        say("stranger:สายใจ", "ขายไข่เค็ม 10 ฟอง 50 บาท", "ลงทะเบียน",
-            absent=("บันทึกการขายแล้ว",)),
+        say("stranger:สายใจ", "ขายไข่เค็ม 10 ฟอง 50 บาท", "ลงทะเบียน", absent=("บันทึกการขายแล้ว",)),
     ),
     scenario(
         "the_monthly_question_names_the_month",
@@ -808,8 +832,12 @@ CODES_AND_COPY = [
     scenario(
         "the_reconciliation_note_reads_well",
         "issue 13: 'ต่างจากรายรับ 12,500 บาทอยู่ 10,410 บาท'",
-        say("treasurer", "รายรับ 12,500 รายจ่าย 4,000 เดือน ก.ย.", "ต่างกัน",
-            absent=("ต่างจากรายรับ 12,500 บาทอยู่",)),
+        say(
+            "treasurer",
+            "รายรับ 12,500 รายจ่าย 4,000 เดือน ก.ย.",
+            "ต่างกัน",
+            absent=("ต่างจากรายรับ 12,500 บาทอยู่",),
+        ),
         say("treasurer", "ยกเลิก", "ไม่มีอะไรถูกบันทึก"),
     ),
     scenario(
@@ -874,8 +902,7 @@ EVERYDAY = [
     scenario(
         "group_activity",
         "a study visit",
-        say("member", "กิจกรรม ศึกษาดูงานกลุ่มทอผ้าบ้านนาโพธิ์ ไป 10 คน", "บันทึกกิจกรรม",
-            "ศึกษาดูงาน"),
+        say("member", "กิจกรรม ศึกษาดูงานกลุ่มทอผ้าบ้านนาโพธิ์ ไป 10 คน", "บันทึกกิจกรรม", "ศึกษาดูงาน"),
         created=[Rec("activity", kind="study_visit", attendees=10, group=EGG)],
     ),
     scenario(

@@ -7,7 +7,7 @@ import pytest
 
 from bot.app import build_app
 from bot.clock import FixedClock
-from tests.conftest import test_settings
+from tests.conftest import test_settings as settings_for
 from tests.conversations.model import Scenario
 from tests.conversations.runner import play
 from tests.conversations.scenarios import SCENARIOS
@@ -20,7 +20,9 @@ def _cases() -> list[object]:
         cases.append(pytest.param(case, "sqlite", id=f"{case.name}-sqlite"))
         if case.both_databases:
             cases.append(
-                pytest.param(case, "postgres", id=f"{case.name}-postgres", marks=pytest.mark.postgres)
+                pytest.param(
+                    case, "postgres", id=f"{case.name}-postgres", marks=pytest.mark.postgres
+                )
             )
     return cases
 
@@ -40,7 +42,7 @@ def backend_url(request: pytest.FixtureRequest) -> str:
 async def test_scenario(case: Scenario, backend_url: str, clock: FixedClock) -> None:
     url = backend_url
     transport = RecordingTransport("console")
-    app = build_app(test_settings(url), clock=clock, transports={"console": transport})
+    app = build_app(settings_for(url), clock=clock, transports={"console": transport})
     try:
         chat = Chat(app, transport)
         await chat.seed()

@@ -44,7 +44,7 @@ async def test_a_dividend_without_an_amount_asks_for_it(chat: Chat) -> None:
 async def test_figures_far_from_logged_sales_are_pointed_out_kindly(chat: Chat) -> None:
     # Members logged 2 x (150+360) + ... in September; 50,000 is far from it.
     answer = await chat.text("รายรับ 50,000 รายจ่าย 1,000 เดือน ก.ย.", "treasurer")
-    assert "สมาชิกบันทึกยอดขายเดือนนี้ไว้รวม" in answer and "ตรวจสอบ" in answer
+    assert "ยอดขายที่สมาชิกบันทึกไว้เดือน ก.ย. 2568" in answer and "ตรวจสอบ" in answer
     assert await chat.count(MonthlyFigures) == 1  # nothing saved before ยืนยัน
 
 

@@ -195,20 +195,37 @@ async def test_meetings_are_logged_by_chair_or_treasurer_only(chat: Chat) -> Non
     assert meeting.attendees == 10
 
 
-async def test_work_is_logged_for_oneself_unless_chair_or_treasurer(chat: Chat) -> None:
+async def test_work_for_another_person_must_be_a_current_member(chat: Chat) -> None:
+    """Whether a member may log for another is confirmed in chat; the service makes sure
+    the hours go to a current member of the same group, and keeps who recorded them."""
     member = await actor_named(chat.app, "บุญมี")
-    chair = await actor_named(chat.app, "สมศรี")
+    prapai = await actor_named(chat.app, "ประไพ")
+    frog_member = await actor_named(chat.app, "ประเสริฐ")
     async with chat.app.uow() as uow:
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="ไม่ได้เป็นสมาชิก"):
             await records.record_work(
-                uow, member, today=TODAY, on_date=None, hours=Decimal(2), member_name="ประไพ"
-            )
+                uow, member, today=TODAY, on_date=None, hours=Decimal(2),
+                person_id=frog_member.person_id,
+            )  # fmt: skip
         log = await records.record_work(
-            uow, chair, today=TODAY, on_date=None, hours=Decimal(2), member_name="ประไพ"
+            uow, member, today=TODAY, on_date=None, hours=Decimal(2), person_id=prapai.person_id
         )
         await uow.commit()
-    prapai = await actor_named(chat.app, "ประไพ")
-    assert log.person_id == prapai.person_id and log.recorded_by == chair.person_id
+    assert log.person_id == prapai.person_id and log.recorded_by == member.person_id
+
+
+async def test_hours_of_one_day_never_add_up_past_the_cap(chat: Chat) -> None:
+    member = await actor_named(chat.app, "บุญมี")
+    async with chat.app.uow() as uow:
+        await records.record_work(uow, member, today=TODAY, on_date=None, hours=Decimal(20))
+        with pytest.raises(InvalidInput, match="เกินวันละ 24 ชั่วโมง"):
+            await records.record_work(uow, member, today=TODAY, on_date=None, hours=Decimal(5))
+        with pytest.raises(InvalidInput, match="เกินวันละ 8 ชั่วโมง"):
+            await records.record_work(
+                uow, member, today=TODAY, on_date=TODAY - timedelta(days=1), hours=Decimal(9),
+                day_cap=Decimal(8),
+            )  # fmt: skip
+        await records.record_work(uow, member, today=TODAY, on_date=None, hours=Decimal(4))
 
 
 async def test_a_person_in_two_groups_is_asked_which(chat: Chat) -> None:

@@ -74,8 +74,16 @@ def load(path: Path = CORPUS) -> list[Case]:
             continue
         raw = json.loads(line)
         cases.append(
-            Case(raw["id"], raw["who"], date.fromisoformat(raw["today"]), raw["text"],
-                 raw["outcome"], raw["expect"], raw.get("items"), raw.get("note", ""))  # fmt: skip
+            Case(
+                raw["id"],
+                raw["who"],
+                date.fromisoformat(raw["today"]),
+                raw["text"],
+                raw["outcome"],
+                raw["expect"],
+                raw.get("items"),
+                raw.get("note", ""),
+            )
         )
     return cases
 
@@ -107,13 +115,13 @@ def _asks(parsed: Parsed) -> bool:
     for need in REQUIRED.get(parsed.intent, ()):
         if all(_value(parsed, f) in (None, "") for f in need):
             return True
-    if (
+    # A stated balance that is not income less expenses: the confirmation points it out
+    # and asks (handlers/monthly.py).
+    return (
         parsed.intent == "monthly"
         and None not in (parsed.balance, parsed.income, parsed.expenses)
         and parsed.balance != (parsed.income or 0) - (parsed.expenses or 0)
-    ):
-        return True  # the confirmation points the difference out and asks (handlers/monthly.py)
-    return False
+    )
 
 
 def _same_items(want: list[dict[str, Any]], parsed: Parsed) -> bool:
@@ -167,9 +175,7 @@ def score(case: Case, parsed: Parsed) -> Result:
         understood = not wrong and not records
         if records and not wrong:
             wrong.append("a record")
-    saved_wrong = (
-        records and not asks and parsed.intent not in CONFIRMED_INTENTS and not understood
-    )
+    saved_wrong = records and not asks and parsed.intent not in CONFIRMED_INTENTS and not understood
     return Result(case, parsed, understood, asks, saved_wrong, tuple(wrong))
 
 

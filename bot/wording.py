@@ -1,4 +1,5 @@
-"""How numbers and dates look in Thai replies: thousands separators, Buddhist-Era years."""
+"""How numbers, money and dates read in Thai: thousands separators, baht, Buddhist-Era years.
+Chat replies, summaries, workbooks, the dashboard and reminders all read them from here."""
 
 from __future__ import annotations
 
@@ -37,3 +38,14 @@ def thai_date(value: date) -> str:
 
 def thai_month(value: date) -> str:
     return f"{THAI_MONTHS_SHORT[value.month - 1]} {value.year + BE_OFFSET}"
+
+
+# The kinds of group activity the programme runs (DOMAIN.md, steps 4 and 6), as people say them.
+ACTIVITY_KIND_NAMES = {
+    "training": "อบรม",
+    "study_visit": "ศึกษาดูงาน",
+    "practice": "ฝึกปฏิบัติ",
+    "production": "ผลิต",
+    "marketing": "การตลาด",
+    "other": "กิจกรรมอื่น",
+}
