@@ -201,7 +201,7 @@ async def _with_held_reminders(
 def _remember_records(ctx: Context, made: list[list[object]], now: datetime) -> None:
     """`ยกเลิก` right after a record means exactly the records of the message before it; any
     other message in between clears that (only a change is written)."""
-    if ctx.account_erased:
+    if ctx.account_erased or ctx.keep_last_records:
         return
     if made:
         ctx.account.last_records = made

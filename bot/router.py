@@ -210,6 +210,7 @@ async def _undo_word(ctx: Context, _: Any = None) -> Reply:
     if ctx.state is None:
         return await _needs_actor(ctx) or await undo.undo(ctx)
     if await undo.just_made(ctx):
+        ctx.keep_last_records = True  # asking which is not a message "in between"
         return reply(
             f"ยกเลิกอะไรคะ\n• รายการที่เพิ่งบันทึก\n• หรือ{pending.about(_waiting(ctx))}ที่ค้างไว้",
             UNDO_LAST,

@@ -58,6 +58,7 @@ class Context:
     saved_flow: dict[str, Any] | None = None  # the flow saved in this message (flow, data)
     restored: dict[str, Any] | None = None  # a set-aside flow that came back in this message
     flow_ended: bool = False  # the open question was ended in this message
+    keep_last_records: bool = False  # this message does not stand between a record and undo
 
     @property
     def text(self) -> str:

@@ -220,6 +220,26 @@ INTERRUPTIONS = [
 
 UNDO = [
     scenario(
+        "undo_with_a_record_and_a_question_both_open_asks_which",
+        "a sale saved while a question waits, then ยกเลิก: which one is meant is asked",
+        say("chair", "ประชุม มา 9 คน", "เรื่องอะไร"),
+        say("chair", "ขายผ้าไหม 1 ผืน 1500 บาท", "บันทึกการขาย"),
+        say("chair", "ยกเลิก", "ยกเลิกอะไร", quick=("ยกเลิกรายการล่าสุด", "ยกเลิกที่ค้างไว้")),
+        say("chair", "ยกเลิกรายการล่าสุด", "ยกเลิกแล้ว", "ผ้าไหม", "1,500 บาท", "ยังค้างอยู่"),
+        say("chair", "แบ่งเวร", "บันทึกการประชุม"),
+        created=[Rec("meeting", attendees=9, topics="แบ่งเวร")],
+        withdrawn=[Rec("sale", item="ผ้าไหม", amount="1500")],
+    ),
+    scenario(
+        "cancel_the_waiting_question_keeps_the_sale",
+        "the other choice: the waiting meeting goes, the sale stays",
+        say("chair", "ประชุม มา 9 คน", "เรื่องอะไร"),
+        say("chair", "ขายผ้าไหม 1 ผืน 1500 บาท", "บันทึกการขาย"),
+        say("chair", "ยกเลิก", "ยกเลิกอะไร"),
+        say("chair", "ยกเลิกที่ค้างไว้", "ไม่มีอะไรถูกบันทึก", absent=("ยังค้างอยู่",)),
+        created=[Rec("sale", item="ผ้าไหม", amount="1500")],
+    ),
+    scenario(
         "undo_right_after_a_sale_names_it",
         "ยกเลิก right after a record withdraws it and says what, how much, which day, which group",
         say("member", "ขายไข่เค็ม 30 ฟอง 150 บาท", "บันทึกการขาย"),
