@@ -85,9 +85,14 @@ def test_relative_days(text: str, expected: date) -> None:
 def test_weekday_rules_on_a_wednesday() -> None:
     wednesday = date(2025, 10, 22)
     assert scan_dates("วันจันทร์", wednesday).date == date(2025, 10, 20)
-    assert scan_dates("วันจันทร์ที่แล้ว", wednesday).date == date(2025, 10, 13)
+    # this week's Monday (2 days ago) or last week's? People mean both: asked
+    assert scan_dates("วันจันทร์ที่แล้ว", wednesday).ambiguous == ("date",)
+    assert scan_dates("วันจันทร์ที่แล้ว", wednesday).date is None
+    # on a Wednesday, "วันศุกร์ที่แล้ว" can only be last week's Friday
+    assert scan_dates("วันศุกร์ที่แล้ว", wednesday).date == date(2025, 10, 17)
     assert scan_dates("วันพุธ", wednesday).date == wednesday
     assert scan_dates("อาทิตย์ที่แล้ว", wednesday).date == date(2025, 10, 13)
+    assert scan_dates("อาทิตย์ที่แล้ว", wednesday).week  # a week, not a day: records ask
 
 
 @pytest.mark.parametrize(
