@@ -33,14 +33,18 @@ RECORD_INTENTS = {"sale", "income", "expense", "meeting", "work", "activity", "t
                   "monthly", "visit"}  # fmt: skip
 CONFIRMED_INTENTS = {"monthly"}  # always shown for ยืนยัน before saving
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    # any one field of each inner tuple must be present
+    # any one field of each inner tuple must be present; the handler asks for a missing one
     "sale": (("item",), ("amount",)),
-    "income": (("amount",),),
-    "expense": (("amount",),),
+    "income": (("item",), ("amount",)),  # handlers/account_book.py: required=("item", "amount")
+    "expense": (("item",), ("amount",)),
     "work": (("hours", "quantity"),),
     "meeting": (("attendees",),),
     "monthly": (("income",), ("expenses",)),
+    # issue 13: a training records only the households named (or a count), otherwise it asks
+    "training": (("attendees",),),
+    "visit": (("topics",),),  # handlers/visit.py: required=("topics",)
 }
+ITEM_INTENTS = {"sale", "income", "expense"}  # several products or account-book lines
 FIELDS = ("item", "quantity", "unit", "unit_price", "amount", "date", "month", "income",
           "expenses", "balance", "attendees", "hours", "person")  # fmt: skip
 
@@ -74,8 +78,16 @@ def load(path: Path = CORPUS) -> list[Case]:
             continue
         raw = json.loads(line)
         cases.append(
-            Case(raw["id"], raw["who"], date.fromisoformat(raw["today"]), raw["text"],
-                 raw["outcome"], raw["expect"], raw.get("items"), raw.get("note", ""))  # fmt: skip
+            Case(
+                raw["id"],
+                raw["who"],
+                date.fromisoformat(raw["today"]),
+                raw["text"],
+                raw["outcome"],
+                raw["expect"],
+                raw.get("items"),
+                raw.get("note", ""),
+            )
         )
     return cases
 
@@ -102,18 +114,18 @@ def _value(parsed: Parsed, field: str) -> Any:
 def _asks(parsed: Parsed) -> bool:
     if parsed.ambiguous:
         return True
-    if parsed.intent == "sale" and parsed.items:
+    if parsed.intent in ITEM_INTENTS and parsed.items:
         return any(line.amount is None for line in parsed.items)
     for need in REQUIRED.get(parsed.intent, ()):
         if all(_value(parsed, f) in (None, "") for f in need):
             return True
-    if (
+    # a stated balance that is not income less expenses: the confirmation points the
+    # difference out and asks (handlers/monthly.py)
+    return (
         parsed.intent == "monthly"
         and None not in (parsed.balance, parsed.income, parsed.expenses)
         and parsed.balance != (parsed.income or 0) - (parsed.expenses or 0)
-    ):
-        return True  # the confirmation points the difference out and asks (handlers/monthly.py)
-    return False
+    )
 
 
 def _same_items(want: list[dict[str, Any]], parsed: Parsed) -> bool:
@@ -167,9 +179,7 @@ def score(case: Case, parsed: Parsed) -> Result:
         understood = not wrong and not records
         if records and not wrong:
             wrong.append("a record")
-    saved_wrong = (
-        records and not asks and parsed.intent not in CONFIRMED_INTENTS and not understood
-    )
+    saved_wrong = records and not asks and parsed.intent not in CONFIRMED_INTENTS and not understood
     return Result(case, parsed, understood, asks, saved_wrong, tuple(wrong))
 
 
