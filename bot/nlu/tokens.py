@@ -126,7 +126,17 @@ def _dictionary() -> CompactTrie:
         for word, unit in units.UNITS.items()
         if _THAI_RUN.fullmatch(word) and unit.kind in ("product", "land")
     }
-    return CompactTrie(thai_words(), spellings | per_unit)
+    return CompactTrie(thai_words(), spellings | per_unit | _EXTRA_WORDS)
+
+
+# Words newmm's list lacks and cuts wrongly: "ประชุมวันไหนคะ" became วัน/ไห/นคะ ("นคะ" is in
+# the list), losing the question word.
+_EXTRA_WORDS: Final = frozenset({"วันไหน", "ตอนไหน", "เดือนไหน"})
+
+
+def is_dictionary_word(text: str) -> bool:
+    """Whether ``text`` is a word of the segmentation dictionary (a real Thai word)."""
+    return text in _dictionary()
 
 
 def _raw_tokens(text: str) -> list[Token]:
