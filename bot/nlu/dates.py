@@ -141,7 +141,12 @@ _SMALL_NUMBER_WORDS: Final[dict[str, int]] = {
     "หนึ่ง": 1, "นึง": 1, "สอง": 2, "สาม": 3, "สี่": 4, "ห้า": 5,
     "หก": 6, "เจ็ด": 7, "แปด": 8, "เก้า": 9, "สิบ": 10,
 }  # fmt: skip
-_COUNT: Final = rf"(?P<n>(?<![0-9.,])[0-9]{{1,2}}|{_alternation(list(_SMALL_NUMBER_WORDS))})"
+# A count word must start a word: in "สามพันห้า เดือนก่อน" the ห้า ends 3,500 and "เดือนก่อน" is
+# last month, not "five months ago" (a miss the issue lists); "เมื่อห้าวันก่อน" still counts.
+_COUNT: Final = (
+    rf"(?P<n>(?<![0-9.,])[0-9]{{1,2}}|(?:(?<=เมื่อ)|(?<![\u0e01-\u0e4e]))"
+    rf"(?:{_alternation(list(_SMALL_NUMBER_WORDS))}))"
+)
 _AGO: Final = r"(?:ก่อน|ที่แล้ว|ที่ผ่านมา)"
 
 
@@ -225,12 +230,19 @@ def _ce_year(digits: str | None, era: str | None) -> int | None:
 
 
 def _latest(month: int, day: int, today: date) -> date | None:
-    """Most recent ``day``/``month`` on or before today (29 ก.พ. looks back to a leap year)."""
+    """Most recent ``day``/``month`` on or before today (29 ก.พ. looks back to a leap year);
+    None when this year's, still ahead, is the nearer reading ("25 ต.ค." on 20 ต.ค.: five
+    days ahead or last year? asked), while "28 ธ.ค." on 5 ม.ค. is last December's."""
+    past: date | None = None
     for back in range(9):
         candidate = _make(today.year - back, month, day)
         if candidate is not None and candidate <= today:
-            return candidate
-    return None
+            past = candidate
+            break
+    ahead = _make(today.year, month, day)
+    if ahead is not None and ahead > today and (past is None or ahead - today < today - past):
+        return None
+    return past
 
 
 def _month_key(text: str) -> int | None:
@@ -263,11 +275,16 @@ def _numeric_date(match: re.Match[str], today: date) -> _Found:
 
 
 def _day_only(match: re.Match[str], today: date) -> _Found:
+    """ "วันที่ 30" on 3 ธ.ค. is 30 พ.ย.; "วันที่ 25" on the 20th, five days ahead or last
+    month's? The nearer reading is ahead: asked."""
     day = int(match.group("d"))
+    ahead = _make(today.year, today.month, day)
     for back in range(12):
         first = _month_start(today.year, today.month - back)
         found = _make(first.year, first.month, day) if first else None
         if found is not None and found <= today:
+            if ahead is not None and ahead > today and ahead - today < today - found:
+                break
             return _Found(1, match.start(), date=found)
     return _Found(1, match.start(), problem="date")
 
@@ -278,6 +295,10 @@ def _month_ref(match: re.Match[str], today: date, month: int | None) -> _Found:
         return _Found(5, start, problem="month")
     digits = match.groupdict().get("y")
     if digits is None:
+        # the most recent such month, this one included; a month a few months ahead is
+        # nearer than last year's ("เดือน พ.ย." on 20 ต.ค.): asked
+        if month > today.month and month - today.month < 12 - (month - today.month):
+            return _Found(5, start, problem="month")
         year = today.year if month <= today.month else today.year - 1
     else:
         parsed = _ce_year(digits, match.groupdict().get("era"))
@@ -568,6 +589,8 @@ _RULES: Final[tuple[_Rule, ...]] = (
     _rule(r"พรุ่งนี้", _relative_day(1), "พรุ่ง", digit=False),
     _rule(r"มะรืน(?:นี้)?", _relative_day(2), "มะรืน", digit=False),
     _rule(rf"(?:เมื่อ\s*)?{_COUNT}\s*วัน{_AGO}", _days_ago, "วัน", digit=False),
+    # "วันก่อน" with no count of its own ("ขายผัก สามพันห้าวันก่อน"): the other day, asked
+    _rule(r"วัน(?:ก่อน|ที่แล้ว)(?!\s*(?:ที่|นี้))", _vague, "วันก่อน", "วันที่แล้ว", digit=False),
     _rule(
         rf"(?:เมื่อ)?วัน(?P<wd>{_alternation(list(_WEEKDAYS))})"
         r"(?:\s*(?P<rel>ที่แล้ว|ก่อน|ที่ผ่านมา|นี้|หน้า))?",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal
 
-from bot.nlu import money, units
+from bot.nlu import lexicon, money, units
 from bot.nlu.tokens import (
     Token,
     is_currency_word,
@@ -162,7 +162,7 @@ def _classify(tokens: list[Token], index: int, per_words: frozenset[str]) -> Men
         and after_token is not None
         and after_token.kind == "word"
         and after_token.role is None
-        and after_token.text in per_words
+        and (after_token.text in per_words or _looks_like_count_word(tokens, after))
     ):
         return _with_unit(
             tokens, mention, after, units.Unit(after_token.text, "product", known=False)
@@ -188,6 +188,31 @@ def _after_counted_unit(tokens: list[Token], before: int | None) -> bool:
     return number is not None and tokens[number].kind == "num"
 
 
+_COUNT_WORD: Final = re.compile(r"[\u0e01-\u0e4e]{1,4}")
+
+
+def _looks_like_count_word(tokens: list[Token], index: int) -> bool:
+    """ "ขายปลาร้า 2 ไห 600 บาท": a short word between a number and the next number (or the
+    end) is a count word; an unknown one is read as a unit and asked about, never dropped.
+    Labels ("มา 17 ลา 3"), fillers ("300 แล้ว") and product names are not."""
+    word = tokens[index].text
+    if (
+        not _COUNT_WORD.fullmatch(word)
+        or word in _LABELS
+        or word in lexicon.NOT_COUNT_WORDS
+        or word in lexicon.PRODUCTS
+    ):
+        return False
+    following = _next(tokens, index)
+    return (
+        following is None or tokens[following].kind == "num" or is_currency_word(tokens[following])
+    )
+
+
+# "วันละ 100", "เดือนละ 5,000": a rate per time, never an unknown count word.
+_TIME_WORDS: Final = frozenset({"วัน", "เดือน", "ปี", "อาทิตย์", "สัปดาห์", "ครั้ง", "รอบ", "คน"})
+
+
 def _per_words(tokens: list[Token]) -> frozenset[str]:
     """Words the message itself uses as units in a price: "ไหละ 300", "ไห ละ 300" → {ไห}.
     A number followed by one of them is a quantity of that (unknown) unit, and asked about."""
@@ -196,7 +221,9 @@ def _per_words(tokens: list[Token]) -> frozenset[str]:
         if token.kind != "word":
             continue
         if _GLUED_PER.fullmatch(token.text) and units.unit_price_token(token.text) is None:
-            found.add(token.text.removesuffix("ละ").rstrip("ๆ"))
+            word = token.text.removesuffix("ละ").rstrip("ๆ")
+            if word not in _TIME_WORDS:
+                found.add(word)
         elif token.text in _PER and index > 0:
             before = _previous(tokens, index)
             if before is not None and tokens[before].kind == "repeat":
@@ -205,6 +232,7 @@ def _per_words(tokens: list[Token]) -> frozenset[str]:
                 before is not None
                 and tokens[before].kind == "word"
                 and len(tokens[before].text) <= 6
+                and tokens[before].text not in _TIME_WORDS
             ):
                 found.add(tokens[before].text)
     return frozenset(found)
@@ -299,7 +327,10 @@ def _is_per(token: Token | None) -> bool:
         token.text in _PER
         or token.text == "@"
         or units.unit_price_token(token.text) is not None
-        or _GLUED_PER.fullmatch(token.text) is not None
+        or (
+            _GLUED_PER.fullmatch(token.text) is not None
+            and token.text.removesuffix("ละ").rstrip("ๆ") not in _TIME_WORDS
+        )
     )
 
 

@@ -88,6 +88,7 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     _none("ขายได้ดี"),
     _none("ฝากขาย"),  # consignment: nothing sold yet
     _kw("ขายหมด", "sale", 20),
+    _kw("ขายเชื่อ", "sale", 30),  # sold on credit
     _kw("ขายส่ง", "sale", 20),
     _kw("ขายปลีก", "sale", 20),
     _kw("ค้าขาย", "sale", 20),

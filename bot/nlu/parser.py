@@ -345,7 +345,11 @@ def _evidence(mentions: list[Mention], scan: DateScan, roles: frozenset[str]) ->
             quantity = True
         elif mention.kind == "hours" and mention.unit is not units.DAY:
             duration = True
-        elif mention.kind in ("money", "unit_price") or mention.labels & {"money", "total"}:
+        elif mention.kind in ("money", "unit_price") or mention.labels & {
+            "money",
+            "total",
+            "sales",
+        }:
             cash = True
     return Evidence(
         quantity=quantity, duration=duration or bool(scan.spans), money=cash, roles=roles
@@ -481,15 +485,17 @@ def _fill_figures(
         return
     if intent in _MONEY_INTENTS:
         _money_lines(intent, tokens, hits, choice, readable, draft)
-    else:
+    elif intent in ("work", "activity", "unknown"):
         _sale_like(intent, readable, draft, tokens)
+    # meetings, trainings and visits have no money or product fields: such numbers stay in
+    # the topics as typed ("ประชุมกรรมการ เรื่องปันผล 12,000 บาท")
     if intent in _PEOPLE_INTENTS:
         _attendees(intent, readable, draft)
     if intent == "training":
         draft.names = _names(tokens)
         if draft.attendees is None and draft.names and "attendees" not in draft.ambiguous:
             draft.attendees = len(draft.names)
-    _hours(intent, readable, scan, draft)
+    _hours(intent, readable, scan, draft, tokens)
 
 
 def _value(mention: Mention) -> Decimal:
@@ -931,7 +937,19 @@ def _attendees(intent: Intent, mentions: list[Mention], draft: _Draft) -> None:
     draft.attendees = int(value)
 
 
-def _hours(intent: Intent, mentions: list[Mention], scan: DateScan, draft: _Draft) -> None:
+def _per_day(mention: Mention, tokens: list[Token]) -> bool:
+    """ "วันละ 8 ชั่วโมง", "วัน ละ 8 ชม.", "8 ชม. ต่อวัน" (hours a day)."""
+    words = [t.text for t in tokens[max(0, mention.index - 4) : mention.index] if t.kind != "space"]
+    after = [t.text for t in tokens[mention.index + 1 : mention.index + 6] if t.kind != "space"]
+    return "".join(words[-2:]).endswith(("วันละ", "ต่อวัน")) or "".join(after[1:3]) in (
+        "ต่อวัน",
+        "วันละ",
+    )
+
+
+def _hours(
+    intent: Intent, mentions: list[Mention], scan: DateScan, draft: _Draft, tokens: list[Token]
+) -> None:
     """Hours and minutes added up ("1 ชม. 30 นาที", "เช้า 2 ชม. บ่าย 3 ชม.", a clock range);
     a work report in days only is asked; days elsewhere are a length, not hours."""
     durations = [m for m in mentions if m.kind == "hours" and m.unit is not units.DAY]
@@ -942,10 +960,21 @@ def _hours(intent: Intent, mentions: list[Mention], scan: DateScan, draft: _Draf
             draft.ask("hours")  # "ทำงาน 2 วัน", "ทั้งวัน": how many hours is a day?
         return
     _use(durations)
+    per_day = [m for m in durations if _per_day(mention=m, tokens=tokens)]
+    if per_day:
+        # "ช่วยงาน 2 วัน วันละ 8 ชั่วโมง": 16 hours; with no count of days, asked
+        count = _single(_value(d) / 8 for d in days)  # a day mention holds 8 h per day
+        if count is None or len(per_day) > 1 or len(durations) > 1 or scan.spans:
+            draft.ask("hours")
+            return
+        durations = []
+        scan_total = count * _value(per_day[0])
+    else:
+        scan_total = Decimal(0)
     if any(span is None for span in scan.spans):
         draft.ask("hours")  # "8 โมงถึง 7 โมง"
         return
-    total = sum((s for s in scan.spans if s is not None), Decimal(0))
+    total = scan_total + sum((s for s in scan.spans if s is not None), Decimal(0))
     by_unit: dict[str, list[Mention]] = {}
     for mention in durations:
         by_unit.setdefault(mention.unit.name if mention.unit else "", []).append(mention)
@@ -998,6 +1027,7 @@ def _is_content(token: Token) -> bool:
         token.kind in ("word", "latin")
         and token.role is None
         and token.text not in _ITEM_STOPWORDS
+        and token.text not in lexicon.PRONOUNS
         and units.unit_price_token(token.text) is None
     )
 
@@ -1072,11 +1102,22 @@ def _topics(
     strong: set[tuple[int, int]] = {
         (h.start, h.end) for h in hits if any(i == intent and w >= 20 for i, w in h.keyword.scores)
     }
-    kept = {m.index for m in mentions if not m.used and not m.synthetic}
+    kept: set[int] = set()
+    for mention in mentions:
+        if mention.used or mention.synthetic:
+            continue
+        # the number with its rate, label, unit and currency: "เดือนละ 5,000 บาท"
+        kept.add(mention.index)
+        for step in (-1, 1):
+            near = mention.index + step
+            while 0 <= near < len(tokens) and (
+                tokens[near].kind == "space" or tokens[near].role in ("unit", "label", "currency")
+            ):
+                kept.add(near)
+                near += step
     pieces: list[str] = []
     position = 0
     marked = False
-    keep_unit = False
     for index, token in enumerate(tokens):
         start, end = position, position + len(token.text)
         position = end
@@ -1086,13 +1127,7 @@ def _topics(
             continue
         if index in kept:
             pieces.append(token.text)
-            keep_unit = True
             continue
-        if keep_unit and token.role in ("unit", "currency"):
-            pieces.append(token.text)
-            continue
-        if token.kind != "space":
-            keep_unit = False
         if (
             (token.role == "keyword" and any(s <= start and end <= e for s, e in strong))
             or token.role in ("number", "unit", "currency", "label")
@@ -1192,29 +1227,28 @@ def _names(tokens: list[Token]) -> tuple[str, ...]:
         else:
             chunks[-1].append(token)
     chunks = [c for c in chunks if c]
-    names: list[str] = []
+    names: list[tuple[int, str]] = []  # (chunk position, name): kept in text order
     listing = False  # after "มี", "ครัวเรือน": the chunks that follow are names
     for position, chunk in enumerate(chunks):
         text = "".join(t.text for t in chunk)
         first = chunk[0].text
-        if first in lexicon.HONORIFICS and len(chunk) > 1:
-            found = _name_after(chunk, 1)
-            if found is not None and found[1] == len(chunk):
-                names.append(found[0])
-                listing = True
-                continue
+        titled = _titled_name(chunk)
+        if titled is not None:
+            names.append((position, titled))
+            listing = True
+            continue
         if text in _NAMES_AFTER or text.endswith(_HOUSEHOLDS):
             listing = True
             continue
         if first.startswith("มา"):
             # "คำปุ่น มาเรียน": the name-like chunks right before "มา…"
-            for earlier in reversed(chunks[:position]):
-                name = _chunk_name(earlier)
+            for back in range(position - 1, -1, -1):
+                name = _chunk_name(chunks[back])
                 if name is None:
-                    if "".join(t.text for t in earlier) in lexicon.JOINERS:
+                    if "".join(t.text for t in chunks[back]) in lexicon.JOINERS:
                         continue
                     break
-                names.append(name)
+                names.append((back, name))
             listing = False
             continue
         if listing:
@@ -1224,19 +1258,39 @@ def _names(tokens: list[Token]) -> tuple[str, ...]:
                     continue
                 listing = False
                 continue
-            names.append(name)
-    return tuple(dict.fromkeys(names))
+            names.append((position, name))
+    return tuple(dict.fromkeys(name for _, name in sorted(names)))
+
+
+# Titles newmm may leave glued to a short name in one token ("นางดำ").
+_GLUED_TITLES: Final = ("นางสาว", "นาง", "นาย", "ป้า", "ลุง", "ยาย", "น้า")
+
+
+def _titled_name(chunk: list[Token]) -> str | None:
+    """ "นางสมศรี", "ป้าแดง" (a title, then a name, and nothing else): the name."""
+    first = chunk[0]
+    if first.kind != "word":
+        return None
+    if first.text in lexicon.HONORIFICS and len(chunk) > 1:
+        found = _name_after(chunk, 1)
+        return found[0] if found is not None and found[1] == len(chunk) else None
+    if len(chunk) == 1 and first.role is None:
+        for title in _GLUED_TITLES:
+            rest = first.text.removeprefix(title)
+            if rest != first.text and len(rest) >= 2 and rest not in _ITEM_STOPWORDS:
+                return rest
+    return None
 
 
 def _chunk_name(chunk: list[Token]) -> str | None:
     if any(t.kind != "word" or t.role not in (None, "person") for t in chunk):
         return None
+    titled = _titled_name(chunk)
+    if titled is not None:
+        return titled
     if chunk[0].text in _NOT_A_NAME_START or chunk[0].text in _ITEM_STOPWORDS:
         return None
     text = "".join(t.text for t in chunk)
-    if chunk[0].text in lexicon.HONORIFICS:
-        found = _name_after(chunk, 1)
-        return found[0] if found is not None and found[1] == len(chunk) else None
-    if not 2 <= len(text) <= 15 or _HOUSEHOLDS in text:
+    if chunk[0].text in lexicon.HONORIFICS or not 2 <= len(text) <= 15 or _HOUSEHOLDS in text:
         return None
     return text

@@ -53,7 +53,10 @@ def test_years() -> None:
     assert parse("ประชุม 1 มี.ค. 67", TODAY).date == date(2024, 3, 1)  # two digits: BE
     assert parse("ประชุม 1 มี.ค. 2567", TODAY).date == date(2024, 3, 1)  # ≥ 2400: BE
     assert parse("ประชุม 1 มี.ค. 2024", TODAY).date == date(2024, 3, 1)
-    assert parse("ประชุม 1 พ.ย.", TODAY).date == date(2024, 11, 1)  # no year: most recent past
+    assert parse("ประชุม 1 ก.ย.", TODAY).date == date(2025, 9, 1)  # no year: most recent past
+    # ...unless this year's is ahead and nearer: 1 Nov on 20 Oct is not last year's, asked
+    ahead = parse("ประชุม 1 พ.ย.", TODAY)
+    assert ahead.date is None and "date" in ahead.ambiguous
 
 
 def test_dotless_months_only_after_a_digit_or_month_word() -> None:
