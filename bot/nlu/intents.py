@@ -46,6 +46,9 @@ class Keyword:
     # a weak production verb ("เก็บ", "ทำ") that makes an activity only with a quantity made:
     # "เก็บเห็ดได้ 15 กิโล" is a harvest, "เก็บผักกินเอง" is not a record
     needs_quantity: bool = False
+    # a verb that is work only when the message says how long: "ช่วยคัดไข่ 90 นาที",
+    # "ช่วยดองไข่ครึ่งวัน" (but "ขอบคุณที่ช่วยบันทึกให้" is thanks)
+    needs_time: bool = False
 
 
 def _kw(text: str, intent: Intent, weight: int, kind: ActivityKind | None = None) -> Keyword:
@@ -160,7 +163,7 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     # "ทำไข่เค็ม 100 ฟอง": work measured in units made (needs the quantity; "ทำนา" is a word)
     Keyword("ทำ", (("work", 10),), strict=True, needs_quantity=True),
     # "ช่วยคัดไข่", "มาช่วยล้างไข่": helping is work ("ช่วยกัน", together, is an activity)
-    _strict("ช่วย", "work", 15),
+    Keyword("ช่วย", (("work", 15),), strict=True, needs_time=True),
     # activity
     _kw("กิจกรรม", "activity", 15, "other"),
     _kw("ปลูก", "activity", 20, "production"),
@@ -258,7 +261,7 @@ _GLUED_PREFIXES: Final = ("การ", "ที่", "ผู้", "มี", "ค�
 
 _NEGATION_BEFORE: Final = (
     "ไม่", "ไม่ได้", "ห้าม", "งด", "ไม่มี", "ไม่มีการ", "อย่า", "ยังไม่", "ไม่ได้ไป", "ไม่ไป",
-    "ยกเลิก",
+    "ยกเลิก", "ไม่มีใครมา", "ไม่มีคนมา", "ไม่มีใครมาร่วม",
 )  # fmt: skip
 _NEGATION_AFTER: Final = ("ไม่ได้", "ไม่ออก", "ไม่เป็น", "ยกเลิก", "เลื่อน", "งด")
 
@@ -389,6 +392,7 @@ class Evidence:
 
     quantity: bool = False  # a product quantity ("15 กิโล", "300 ฟอง")
     duration: bool = False  # hours, minutes or a clock range: work was timed
+    days: bool = False  # a length in days ("ครึ่งวัน", "2 วัน")
     money: bool = False  # an amount of money
     roles: frozenset[str] = frozenset()  # the sender's roles, when known
 
@@ -413,7 +417,11 @@ def choose_intent(
     scores: dict[Intent, int] = {}
     first_seen: dict[Intent, int] = {}
     live = [
-        h for h in hits if not h.negated and (evidence.quantity or not h.keyword.needs_quantity)
+        h
+        for h in hits
+        if not h.negated
+        and (evidence.quantity or not h.keyword.needs_quantity)
+        and (evidence.duration or evidence.days or not h.keyword.needs_time)
     ]
     first_word = min((h.start for h in hits), default=0)
     buyer_at: int | None = None
@@ -634,13 +642,26 @@ def _fuzzy_hits(
     taken = [(h.start, h.end) for h in covered_by if not _weak(h)]
     hits: list[Hit] = []
     first_word = next((starts[i] for i, t in enumerate(tokens) if t.kind != "space"), 0)
+    # A window may end inside a token newmm cut oddly around the typo ("ทื่ติด"), but not
+    # inside a real word: "ขอบคุณที่ช่วยบันทึก" has ช่วยบัน, one letter from ช่วยกัน.
+    inside_word = {
+        position
+        for start, token in zip(starts, tokens, strict=True)
+        if token.kind == "word" and len(token.text) > 2 and is_dictionary_word(token.text)
+        for position in range(start + 1, start + len(token.text))
+    }
     for index in range(min(len(tokens), _FUZZY_MAX_TOKENS)):
         start = starts[index]
         if tokens[index].kind != "word" or any(s <= start < e for s, e in taken):
             continue
         for length in _FUZZY_LENGTHS_BY_FIRST.get(joined[start], ()):
             window = joined[start : start + length]
-            if len(window) < length or " " in window or window in _BY_TEXT:
+            if (
+                len(window) < length
+                or " " in window
+                or window in _BY_TEXT
+                or start + length in inside_word
+            ):
                 continue
             candidates = _fuzzy_candidates(window)
             if start != first_word:

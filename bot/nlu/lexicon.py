@@ -113,7 +113,7 @@ WH_WORDS: Final = frozenset(
     {
         "ยังไง", "ยังงัย", "ยังไงดี", "อย่างไร", "ไง", "เท่าไหร่", "เท่าไร", "เท่าไร่", "เท่าใด", "กี่",
         "ไหน", "วันไหน", "ที่ไหน", "ตอนไหน", "เดือนไหน", "อันไหน", "ใคร", "ทำไม", "เมื่อไหร่",
-        "เมื่อไร", "อะไร", "ไหนคะ",
+        "เมื่อไร", "อะไร", "ไหนคะ", "อยากรู้", "อยากทราบ", "ขอทราบ", "สงสัย",
     }
 )  # fmt: skip
 YES_NO: Final = frozenset(
@@ -130,7 +130,9 @@ BOT_WORDS: Final = frozenset(
 )  # fmt: skip
 # A question about a total is a request for a summary: "ยอดขายเดือนนี้เท่าไหร่แล้วคะ".
 TOTAL_WORDS: Final = frozenset({"ยอด", "ยอดขาย", "ยอดรวม", "รวม", "ทั้งหมด", "สรุป", "ยอดเงิน"})
-HOW_MUCH: Final = frozenset({"เท่าไหร่", "เท่าไร", "เท่าไร่", "เท่าใด", "กี่"})
+HOW_MUCH: Final = frozenset(
+    {"เท่าไหร่", "เท่าไร", "เท่าไร่", "เท่าใด", "กี่", "อยากรู้", "อยากทราบ", "ขอทราบ"}
+)
 # Words that make what follows a plan or a supposition: "จะไปขาย", "อยากขาย", "ถ้าขายได้",
 # "นัดประชุม". "เพิ่งจะ" (just now) is the past: not a plan.
 PLAN_WORDS: Final = frozenset(

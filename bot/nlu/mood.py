@@ -15,6 +15,7 @@ All checks are on whole tokens (particles were blanked by the tokenizer).
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Final
 
 from bot.nlu import lexicon
@@ -73,9 +74,12 @@ def plan_start(tokens: list[Token]) -> int | None:
 
 def question_intent(tokens: list[Token], command: Intent) -> Intent:
     """What a question asks for: how to use the bot (help), a total (report), or other."""
-    if command in ("help", "report", "undo"):
+    if command == "undo":
+        return "help"  # "จะยกเลิกรายการต้องทำยังไง": how to undo, not the undo itself
+    if command in ("help", "report"):
         return command
-    texts = {t.text for t in tokens if t.kind == "word"}
+    words = [t.text for t in tokens if t.kind == "word"]
+    texts = set(words) | {a + b for a, b in pairwise(words)}  # "ส่ง"+"ยอด"
     if texts & lexicon.BOT_WORDS:
         return "help"
     if texts & lexicon.TOTAL_WORDS and texts & lexicon.HOW_MUCH:

@@ -339,12 +339,14 @@ def _by_role_and_shape(
 
 
 def _evidence(mentions: list[Mention], scan: DateScan, roles: frozenset[str]) -> Evidence:
-    quantity = duration = cash = False
+    quantity = duration = days = cash = False
     for mention in mentions:
         if mention.kind == "quantity":
             quantity = True
         elif mention.kind == "hours" and mention.unit is not units.DAY:
             duration = True
+        elif mention.kind == "hours":
+            days = True
         elif mention.kind in ("money", "unit_price") or mention.labels & {
             "money",
             "total",
@@ -352,7 +354,11 @@ def _evidence(mentions: list[Mention], scan: DateScan, roles: frozenset[str]) ->
         }:
             cash = True
     return Evidence(
-        quantity=quantity, duration=duration or bool(scan.spans), money=cash, roles=roles
+        quantity=quantity,
+        duration=duration or bool(scan.spans),
+        days=days,
+        money=cash,
+        roles=roles,
     )
 
 
