@@ -106,7 +106,8 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     _kw("มาซื้อ", "sale", 25),  # someone came to buy from us
     _kw("โอนมา", "sale", 20),  # a paid order: "ลูกค้าสั่งผ้าไหม โอนมาแล้ว 500"
     _kw("จ่ายมา", "sale", 15),
-    _kw("โอน", "sale", 10),
+    _kw("โอนให้", "expense", 20),  # "โอนเงินให้ลูก 1,000": money out
+    _kw("โอนเงินให้", "expense", 20),
     _kw("มารับ", "sale", 5),  # a trader picking the goods up
     _kw("ได้ตังค์", "sale", 20),
     _not("ขายไม่ออก", "sale"),
@@ -144,6 +145,7 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     _kw("ลงทุน", "expense", 20),
     _kw("ชำระ", "expense", 20),
     _kw("ผ่อน", "expense", 15),
+    _kw("ทำบุญ", "expense", 20),  # a household's merit-making: money out
     # meeting
     _kw("ประชุม", "meeting", 30),
     _kw("ประชาคม", "meeting", 25),

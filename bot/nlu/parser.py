@@ -96,7 +96,7 @@ _ITEM_STOPWORDS: Final = frozenset(
         "เมื่อ", "ตอน", "ช่วง", "วัน", "เวลา", "ทั้ง", "ไม่", "ยัง", "จะ", "ครั้ง", "ขอ", "ดู", "ช่วย",
         "ใน", "ต่อ", "โดย", "ครึ่ง", "กว่า", "เศษ", "ราคาถูก", "ละก็", "ไว้ขาย", "ใช้", "สั่ง",
         "สั่งซื้อ", "กลุ่ม", "สมาชิก", "ทั้งวัน", "รวมกัน", "งวด", "ถ้วน", "ส่ง", "แถว", "ถึง",
-        "เพื่อ", "สำหรับ", "แก่", "ใช้เวลา", "ใหม่", "เพิ่ม", "เลยค่ะ", "นะ", "แค่",
+        "เพื่อ", "สำหรับ", "แก่", "ใช้เวลา", "ใหม่", "โอน", "เพิ่ม", "เลยค่ะ", "นะ", "แค่",
     }
 )
 # fmt: on
@@ -289,7 +289,7 @@ def _by_role_and_shape(
     scan: DateScan,
 ) -> IntentChoice:
     intent = choice.intent
-    if choice.negated or intent in ("help", "undo", "report"):
+    if choice.negated or intent in ("help", "undo"):
         return choice
     treasurer = "treasurer" in roles
     household = "household" in roles and not treasurer
@@ -323,12 +323,18 @@ def _by_role_and_shape(
         and not household
         and (treasurer or formal or scan.month is not None)
     ):
+        # "สรุปเดือน ต.ค. รับ 10,000 จ่าย 2,500": figures, not a request for a summary
         return IntentChoice("monthly")
-    if household and intent == "monthly" and not (money_in and money_out):
+    if intent == "report":
+        return choice
+    if treasurer and intent != "monthly" and (money_in or money_out) and words & _FORMAL_IN_OUT:
+        return IntentChoice("monthly")  # "รายจ่าย ต.ค. ค่าไข่ 2,000 ค่ากล่อง 300": half a month
+    if household and intent in ("monthly", "sale") and not (money_in and money_out):
         # a household's "รายรับ 300 ขายผัก" is a line of its own account book
-        if money_in or words & {"รายรับ", "รายได้"}:
+        if words & {"รายรับ", "รายได้"} and not words & {"รายจ่าย", "ค่าใช้จ่าย"}:
             return IntentChoice("income")
-        return IntentChoice("expense")
+        if intent == "monthly":
+            return IntentChoice("expense")
     if (
         "trainer" in roles
         and intent == "activity"
@@ -697,7 +703,7 @@ def _money_lines(
         if item is None and before:
             item = before[0]
         draft.item = _clean_item(item)
-        if intent == "income":
+        if intent in ("income", "expense"):
             draft.item = _income_kind(tokens, hits) or draft.item
         return
     for line in lines:
@@ -710,6 +716,10 @@ def _money_lines(
         subs.append((_clean_item(line.item) or "", sub))
     _use(mentions)
     complete = all(s.amount is not None and not s.ambiguous and name for name, s in subs)
+    if intent == "income" and any(
+        name.startswith("ค่า") and name not in lexicon.INCOME_KINDS for name, _ in subs
+    ):
+        complete = False  # "ได้เงินขายไข่ 200 ค่าอาหารไก่ 150": money in and out, asked
     if complete:
         draft.items = tuple(
             SaleLine(name, s.amount, s.quantity, s.unit, s.unit_price) for name, s in subs
@@ -844,6 +854,8 @@ _SECTION_OF: Final[dict[str, str]] = {
     **dict.fromkeys(_IN_WORDS, "income"),
     **dict.fromkeys(_OUT_WORDS, "expenses"),
     **dict.fromkeys(("คงเหลือ", "เหลือ", "ยอดคงเหลือ", "เงินคงเหลือ", "ยกไป"), "balance"),
+    # "กำไร 7,000", "ขาดทุน 1,000": income less expenses as the treasurer worked it out; checked
+    **dict.fromkeys(("กำไร", "กำไรสุทธิ", "ขาดทุน"), "result"),
 }
 
 
@@ -856,11 +868,18 @@ def _monthly(
     section_at = _sections(tokens)
     direct: dict[str, list[Decimal]] = {"income": [], "expenses": [], "balance": []}
     lines: dict[str, list[Decimal]] = {"income": [], "expenses": [], "balance": []}
+    results: list[Decimal] = []
     unlabelled: list[Decimal] = []
     for mention in mentions:
         if mention.kind not in ("money", "bare"):
             continue
         mention.used = True
+        if _minus_before(tokens, mention.index) and mention.value is not None:
+            mention.value = -mention.value  # "คงเหลือ -2,000": a treasurer's balance may be short
+        if section_at[mention.index] == "result" and not mention.labels:
+            loss = any(t.text == "ขาดทุน" for t in tokens[: mention.index])
+            results.append(-_value(mention) if loss else _value(mention))
+            continue
         labels = set(mention.labels)
         if "sales" in labels:
             labels.add("income")  # "ยอดขายทั้งเดือน 18,400 ต้นทุน 7,900" from a treasurer
@@ -886,7 +905,7 @@ def _monthly(
                 value = None
         elif lines[name]:
             value = sum(lines[name], Decimal(0))
-        if value is not None and not money.plausible_money(value):
+        if value is not None and not money.plausible_money(abs(value) if name == "balance" else value):
             draft.ask(name)
             value = None
         if value is not None and name != "balance" and value > _MONTHLY_MAX:
@@ -896,10 +915,17 @@ def _monthly(
     draft.income = values["income"]
     draft.expenses = values["expenses"]
     draft.balance = values["balance"]
+    if results and draft.income is not None and draft.expenses is not None:
+        if any(r != draft.income - draft.expenses for r in results):
+            draft.ask("balance")  # "รายรับ 5,000 รายจ่าย 6,000 กำไร 1,000": which is wrong?
     if unlabelled:
         # "ยอดเดือนนี้ 12000 3500": numbers without a label are not guessed into fields.
         missing = [n for n in ("income", "expenses") if values[n] is None]
         draft.ask(*(missing or ["amount"]))
+
+
+def _minus_before(tokens: list[Token], index: int) -> bool:
+    return index > 0 and tokens[index - 1].text in ("-", "−")
 
 
 def _sections(tokens: list[Token]) -> list[str | None]:
