@@ -96,7 +96,7 @@ _ITEM_STOPWORDS: Final = frozenset(
         "เมื่อ", "ตอน", "ช่วง", "วัน", "เวลา", "ทั้ง", "ไม่", "ยัง", "จะ", "ครั้ง", "ขอ", "ดู", "ช่วย",
         "ใน", "ต่อ", "โดย", "ครึ่ง", "กว่า", "เศษ", "ราคาถูก", "ละก็", "ไว้ขาย", "ใช้", "สั่ง",
         "สั่งซื้อ", "กลุ่ม", "สมาชิก", "ทั้งวัน", "รวมกัน", "งวด", "ถ้วน", "ส่ง", "แถว", "ถึง",
-        "เพื่อ", "สำหรับ", "แก่", "ใช้เวลา", "ใหม่", "โอน", "เพิ่ม", "เลยค่ะ", "นะ", "แค่",
+        "เพื่อ", "สำหรับ", "แก่", "ใช้เวลา", "ใหม่", "โอน", "รับ", "จ่าย", "เพิ่ม", "เลยค่ะ", "นะ", "แค่",
     }
 )
 # fmt: on
@@ -118,6 +118,7 @@ _MONTHLY_MAX: Final = Decimal(1_000_000)  # a community group's income or expens
 _MAX_HOURS_A_REPORT: Final = Decimal(24)
 _MAX_PEOPLE_AT_A_SESSION: Final = 100  # a group meeting or a training
 _MONTH_CLOSES_DAYS: Final = 7  # the month's figures may come in its last week
+_HOURS_A_DAY: Final = Decimal(8)  # what units.DAY holds: one day mentioned
 
 
 @dataclass(slots=True)
@@ -560,6 +561,11 @@ def _sale_like(intent: Intent, mentions: list[Mention], draft: _Draft, tokens: l
     if money_mentions:
         totals = [m for m in money_mentions if "total" in m.labels]
         chosen = _single(_value(m) for m in (totals or money_mentions))
+        others = [
+            _value(m) for m in money_mentions if "total" not in m.labels and _value(m) != chosen
+        ]
+        if totals and chosen is not None and others and sum(others, Decimal(0)) != chosen:
+            chosen = None  # "ขายผัก 200 รวม 300": which is it? ("ไข่ 100 ผัก 200 รวม 300" adds up)
         if chosen is None:
             draft.ask("amount")
         else:
@@ -714,7 +720,6 @@ def _money_lines(
         sub = _Draft()
         _sale_like(intent, line.mentions, sub, tokens)
         subs.append((_clean_item(line.item) or "", sub))
-    _use(mentions)
     complete = all(s.amount is not None and not s.ambiguous and name for name, s in subs)
     if intent == "income" and any(
         name.startswith("ค่า") and name not in lexicon.INCOME_KINDS for name, _ in subs
@@ -727,6 +732,7 @@ def _money_lines(
         return
     # "ไข่เค็มกับน้ำพริก ได้ 1,850": which money is whose is not known; the products and their
     # counts are listed, the one stated total kept, and the split asked.
+    _use(mentions)
     draft.items = tuple(SaleLine(name, None, s.quantity, s.unit) for name, s in subs)
     cash = [m for m in mentions if m.kind in ("money", "bare")]
     total = _single(_value(m) for m in cash)
@@ -888,7 +894,10 @@ def _monthly(
             direct[labelled].append(_value(mention))
             continue
         section = section_at[mention.index]
-        if section is None:
+        if section is None or (
+            (lines[section] or section == "balance") and not _named_line(tokens, mention.index)
+        ):
+            # a number with no label and no line of its own: "คงเหลือ 2 2", "รายรับ 500 300"
             unlabelled.append(_value(mention))
         else:
             lines[section].append(_value(mention))
@@ -903,9 +912,13 @@ def _monthly(
             if lines[name] and sum(lines[name], Decimal(0)) != stated:
                 draft.ask(name)  # "รายจ่าย 3,700 ค่าไข่ 3,000 ค่าดิน 500": which is right?
                 value = None
+        elif lines[name] and name == "balance" and len(lines[name]) > 1:
+            draft.ask(name)  # a balance is one figure, never a sum of lines
         elif lines[name]:
             value = sum(lines[name], Decimal(0))
-        if value is not None and not money.plausible_money(abs(value) if name == "balance" else value):
+        if value is not None and not money.plausible_money(
+            abs(value) if name == "balance" else value
+        ):
             draft.ask(name)
             value = None
         if value is not None and name != "balance" and value > _MONTHLY_MAX:
@@ -915,13 +928,29 @@ def _monthly(
     draft.income = values["income"]
     draft.expenses = values["expenses"]
     draft.balance = values["balance"]
-    if results and draft.income is not None and draft.expenses is not None:
-        if any(r != draft.income - draft.expenses for r in results):
-            draft.ask("balance")  # "รายรับ 5,000 รายจ่าย 6,000 กำไร 1,000": which is wrong?
+    income, expenses = draft.income, draft.expenses
+    if income is not None and expenses is not None and any(r != income - expenses for r in results):
+        draft.ask("balance")  # "รายรับ 5,000 รายจ่าย 3,000 กำไร 1,000": which is wrong?
     if unlabelled:
         # "ยอดเดือนนี้ 12000 3500": numbers without a label are not guessed into fields.
         missing = [n for n in ("income", "expenses") if values[n] is None]
         draft.ask(*(missing or ["amount"]))
+
+
+# Letters only (str.isalpha is False for Thai vowel and tone marks: "ดิน").
+_WORD_LETTERS: Final = re.compile(r"[\u0e01-\u0e4eA-Za-z]+")
+
+
+def _named_line(tokens: list[Token], index: int) -> bool:
+    """Whether words name the line a number closes ("ค่าดิน 500", "ขายน้ำพริก 1,200"), back
+    to the previous number."""
+    for previous in range(index - 1, -1, -1):
+        token = tokens[previous]
+        if token.kind == "num":
+            return False
+        if _is_content(token) and len(token.text) > 1 and _WORD_LETTERS.fullmatch(token.text):
+            return True  # "ค่าถุง 200" (ถุง is also a unit word), not "กก. 2"
+    return False
 
 
 def _minus_before(tokens: list[Token], index: int) -> bool:
@@ -986,13 +1015,17 @@ def _hours(
     a work report in days only is asked; days elsewhere are a length, not hours."""
     durations = [m for m in mentions if m.kind == "hours" and m.unit is not units.DAY]
     days = [m for m in mentions if m.kind == "hours" and m.unit is units.DAY]
-    _use(days)
+    if intent not in _MONEY_INTENTS:
+        _use(days)  # a training's "3 วัน"; a sale's days are not accounted for: asked
     if not durations and not scan.spans:
         if intent == "work" and days:
             draft.ask("hours")  # "ทำงาน 2 วัน", "ทั้งวัน": how many hours is a day?
         return
     _use(durations)
     per_day = [m for m in durations if _per_day(mention=m, tokens=tokens)]
+    if not per_day and any(_value(d) > _HOURS_A_DAY for d in days):
+        draft.ask("hours")  # "3 ชม. 2 วัน": three hours in all, or a day?
+        return
     if per_day:
         # "ช่วยงาน 2 วัน วันละ 8 ชั่วโมง": 16 hours; with no count of days, asked
         count = _single(_value(d) / 8 for d in days)  # a day mention holds 8 h per day
@@ -1048,6 +1081,8 @@ def _account_for_every_number(intent: Intent, mentions: list[Mention], draft: _D
         code = _CODE_BY_KIND.get(mention.kind)
         if code is None:  # a bare number
             code = {"work": "hours", "monthly": "amount"}.get(intent, "number")
+        elif intent in _MONEY_INTENTS and code == "hours":
+            code = "number"  # "ขายผัก 300 บาท 2 วัน": what are the two days?
         draft.ask(code)
 
 

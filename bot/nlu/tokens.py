@@ -46,8 +46,11 @@ class Token:
 
 _THAI_RUN: Final = re.compile(r"[\u0e00-\u0e7f]+")
 # Fallback segmentation for the non-Thai parts newmm hands back in one piece.
+# "2,1000" is a slip (2,100? 21,000?), not 2,100 and 0: a digit group of four or more after
+# a comma makes the whole run one unreadable number. "50,60" stays a list of two numbers.
 _SEGMENT: Final = re.compile(
-    r"(?P<num>[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)|(?P<thai>[\u0e00-\u0e7f]+)"
+    r"(?P<bad>[0-9]+(?:,[0-9]+)*,[0-9]{4,}(?:[,.][0-9]+)*)"
+    r"|(?P<num>[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)|(?P<thai>[\u0e00-\u0e7f]+)"
     r"|(?P<latin>[A-Za-z]+)|(?P<space>\s+)|(?P<other>.)",
     re.S,
 )
@@ -158,6 +161,8 @@ def _raw_tokens(text: str) -> list[Token]:
             chunk = match.group()
             if kind == "num":
                 tokens.append(Token("num", chunk, value=numbers.parse_digits(chunk)))
+            elif kind == "bad":
+                tokens.append(Token("num", chunk, unclear=True))
             elif kind == "thai":
                 tokens.append(Token("repeat" if chunk == "ๆ" else "word", chunk))
             elif kind == "latin":
