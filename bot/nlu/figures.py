@@ -93,14 +93,15 @@ class Mention:
 def find_mentions(tokens: list[Token]) -> list[Mention]:
     """Every number's role, in text order; marks the tokens used (role "number"/"unit"/...)."""
     mentions: list[Mention] = []
-    per_words = _per_words(tokens)
+    per_words = _PerWords(tokens)
     for index, token in enumerate(tokens):
         if token.kind == "num" and token.role is None:
             mention = _classify(tokens, index, per_words)
             if mention is not None:
                 mentions.append(mention)
     mentions.extend(_unitless_halves(tokens))
-    mentions.extend(_said_without_digits(tokens))
+    if any(t.text in _SAID_WITHOUT_DIGITS for t in tokens):
+        mentions.extend(_said_without_digits(tokens))
     mentions.sort(key=lambda m: m.index)
     return mentions
 
@@ -120,7 +121,7 @@ def _previous(tokens: list[Token], index: int) -> int | None:
     return None
 
 
-def _classify(tokens: list[Token], index: int, per_words: frozenset[str]) -> Mention | None:
+def _classify(tokens: list[Token], index: int, per_words: _PerWords) -> Mention | None:
     token = tokens[index]
     labels = _labels_before(tokens, index)
     after = _next(tokens, index)
@@ -162,7 +163,7 @@ def _classify(tokens: list[Token], index: int, per_words: frozenset[str]) -> Men
         and after_token is not None
         and after_token.kind == "word"
         and after_token.role is None
-        and (after_token.text in per_words or _looks_like_count_word(tokens, after))
+        and (per_words.has(after_token.text) or _looks_like_count_word(tokens, after))
     ):
         return _with_unit(
             tokens, mention, after, units.Unit(after_token.text, "product", known=False)
@@ -211,6 +212,21 @@ def _looks_like_count_word(tokens: list[Token], index: int) -> bool:
 
 # "วันละ 100", "เดือนละ 5,000": a rate per time, never an unknown count word.
 _TIME_WORDS: Final = frozenset({"วัน", "เดือน", "ปี", "อาทิตย์", "สัปดาห์", "ครั้ง", "รอบ", "คน"})
+
+
+class _PerWords:
+    """`_per_words` computed on first use: most numbers are followed by a known unit."""
+
+    __slots__ = ("_found", "_tokens")
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self._tokens = tokens
+        self._found: frozenset[str] | None = None
+
+    def has(self, word: str) -> bool:
+        if self._found is None:
+            self._found = _per_words(self._tokens)
+        return word in self._found
 
 
 def _per_words(tokens: list[Token]) -> frozenset[str]:
@@ -429,6 +445,7 @@ _NONE_OF: Final[dict[str, Label]] = {
     "รายรับ": "income", "รายได้": "income", "รายจ่าย": "expenses", "ค่าใช้จ่าย": "expenses",
 }  # fmt: skip
 _ALONE: Final = frozenset({"คนเดียว"})  # "มาคนเดียว": one person
+_SAID_WITHOUT_DIGITS: Final = _ALONE | frozenset(_NONE_OF)
 
 
 def _said_without_digits(tokens: list[Token]) -> list[Mention]:

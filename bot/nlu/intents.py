@@ -288,6 +288,10 @@ _FIRST_BONUS: Final = 10
 _MONTH_BONUS: Final = 10  # a month named without a day hints at monthly figures
 _FUZZY_BELOW: Final = 30  # look for typos only when no defining keyword was found
 _FUZZY_MIN_LENGTH: Final = 5
+# Long compounds ("ได้เงินช่วยเหลือ") and weak hints are not guessed from typos: the shorter
+# defining keyword inside them is, and each indexed keyword widens the windows tried.
+_FUZZY_MAX_LENGTH: Final = 10
+_FUZZY_MIN_WEIGHT: Final = 15
 _TIE_ORDER: Final[tuple[Intent, ...]] = (
     "undo", "help", "report", "monthly", "sale", "income", "expense", "meeting",
     "training", "activity", "work", "visit",
@@ -580,8 +584,14 @@ def _build_fuzzy_index() -> dict[str, set[str]]:
     index: dict[str, set[str]] = {}
     for keyword in KEYWORDS:
         text = keyword.text
-        if len(text) < _FUZZY_MIN_LENGTH or not text[0] >= "\u0e00":
-            continue
+        weight = max((w for i, w in keyword.scores if i != "unknown"), default=0)
+        if (
+            not _FUZZY_MIN_LENGTH <= len(text) <= _FUZZY_MAX_LENGTH
+            or not text[0] >= "\u0e00"
+            or keyword.negative
+            or weight < _FUZZY_MIN_WEIGHT
+        ):
+            continue  # each indexed keyword costs windows on every message that has typos
         for variant in {text, *_deletions(text)}:
             index.setdefault(variant, set()).add(text)
     return index
@@ -608,6 +618,13 @@ _FUZZY_LENGTHS_BY_FIRST: Final[dict[str, tuple[int, ...]]] = {
     for first in {c for ks in _FUZZY_INDEX.values() for k in ks for c in k[:2]}
 }
 _FUZZY_MAX_TOKENS: Final = 80  # typo search only looks at the start of long messages
+
+
+def _ends_inside_a_word(tokens: list[Token], starts: list[int], end: int) -> bool:
+    for start, token in zip(starts, tokens, strict=True):
+        if start < end < start + len(token.text):
+            return token.kind == "word" and len(token.text) > 2 and is_dictionary_word(token.text)
+    return False
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -644,28 +661,19 @@ def _fuzzy_hits(
     taken = [(h.start, h.end) for h in covered_by if not _weak(h)]
     hits: list[Hit] = []
     first_word = next((starts[i] for i, t in enumerate(tokens) if t.kind != "space"), 0)
-    # A window may end inside a token newmm cut oddly around the typo ("ทื่ติด"), but not
-    # inside a real word: "ขอบคุณที่ช่วยบันทึก" has ช่วยบัน, one letter from ช่วยกัน.
-    inside_word = {
-        position
-        for start, token in zip(starts, tokens, strict=True)
-        if token.kind == "word" and len(token.text) > 2 and is_dictionary_word(token.text)
-        for position in range(start + 1, start + len(token.text))
-    }
     for index in range(min(len(tokens), _FUZZY_MAX_TOKENS)):
         start = starts[index]
         if tokens[index].kind != "word" or any(s <= start < e for s, e in taken):
             continue
         for length in _FUZZY_LENGTHS_BY_FIRST.get(joined[start], ()):
             window = joined[start : start + length]
-            if (
-                len(window) < length
-                or " " in window
-                or window in _BY_TEXT
-                or start + length in inside_word
-            ):
+            if len(window) < length or " " in window or window in _BY_TEXT:
                 continue
             candidates = _fuzzy_candidates(window)
+            if candidates and _ends_inside_a_word(tokens, starts, start + length):
+                # a window may end inside a token newmm cut oddly around the typo ("ทื่ติด"),
+                # not inside a real word: "ขอบคุณที่ช่วยบันทึก" has ช่วยบัน, one from ช่วยกัน
+                continue
             if start != first_word:
                 # a command is guessed from a typo only where commands are typed, at the
                 # start: "มีคนสั่งของ" has คนสั่ง, one letter from คำสั่ง

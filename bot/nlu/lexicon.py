@@ -29,11 +29,27 @@ PRODUCTS: Final = frozenset({
 _PRODUCT_MIN_LENGTH: Final = 4
 
 
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+# Every product and its one-deletion variants → the products (a word within one edit of a
+# product shares a deletion variant with it): a few set look-ups per item, not a scan.
+_NEAR_PRODUCT: Final[dict[str, frozenset[str]]] = {}
+for _product in PRODUCTS:
+    if len(_product) >= _PRODUCT_MIN_LENGTH - 1:
+        for _variant in {_product, *_deletions(_product)}:
+            _NEAR_PRODUCT[_variant] = _NEAR_PRODUCT.get(_variant, frozenset()) | {_product}
+
+
 def correct_product(item: str) -> str:
     """``item`` with a one-letter slip of a known product corrected, else unchanged."""
     if len(item) < _PRODUCT_MIN_LENGTH or item in PRODUCTS:
         return item
-    close = [p for p in PRODUCTS if abs(len(p) - len(item)) <= 1 and within_one_edit(item, p)]
+    near: set[str] = set()
+    for variant in (item, *_deletions(item)):
+        near |= _NEAR_PRODUCT.get(variant, frozenset())
+    close = [p for p in near if within_one_edit(item, p)]
     return close[0] if len(close) == 1 else item
 
 

@@ -15,6 +15,7 @@ All checks are on whole tokens (particles were blanked by the tokenizer).
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 from typing import Final
 
@@ -37,7 +38,18 @@ def offsets(tokens: list[Token]) -> list[int]:
     return starts
 
 
-def is_question(tokens: list[Token], has_figures: bool) -> bool:
+def _gate(words: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+# Cheap first checks on the whole text: most messages contain no question or plan word.
+_QUESTION_GATE: Final = _gate(lexicon.WH_WORDS | lexicon.YES_NO | _QUESTION_MARKS)
+_PLAN_GATE: Final = _gate(lexicon.PLAN_WORDS | {_PLAN_PREFIX})
+
+
+def is_question(tokens: list[Token], has_figures: bool, text: str) -> bool:
+    if _QUESTION_GATE.search(text) is None:
+        return False
     words = [i for i, t in enumerate(tokens) if t.kind != "space"]
     for order, index in enumerate(words):
         text = tokens[index].text
@@ -55,8 +67,10 @@ def is_question(tokens: list[Token], has_figures: bool) -> bool:
     return False
 
 
-def plan_start(tokens: list[Token]) -> int | None:
+def plan_start(tokens: list[Token], text: str) -> int | None:
     """Offset of the first plan word ("จะ", "อยาก", "ถ้า", "นัด"), or None."""
+    if _PLAN_GATE.search(text) is None:
+        return None
     previous = ""
     position = 0
     for token in tokens:

@@ -192,10 +192,14 @@ def parse(text: str, today: date, roles: Iterable[str] = frozenset()) -> Parsed:
     mentions = find_mentions(tokens)
     typed = [m for m in mentions if not m.synthetic]
     if slash is None:
-        early = _plan_or_question(tokens, hits, mentions, scan, clean)
+        plan_at = mood.plan_start(tokens, scan.text)
+        early = _plan_or_question(tokens, hits, mentions, scan, clean, plan_at)
         if early is not None:
             return early
-        hits = _report_hits(tokens, hits, mentions)
+        if plan_at is not None:
+            # keywords after a plan word belong to the plan ("ขายได้ 500 บาท จะเอาไปซื้อปุ๋ย":
+            # the sale counts, the purchase is a plan)
+            hits = [h for h in hits if h.end <= plan_at]
     choice = choose_intent(
         hits, slash, month_named=scan.month is not None, evidence=_evidence(mentions, scan, who)
     )
@@ -227,16 +231,20 @@ def parse(text: str, today: date, roles: Iterable[str] = frozenset()) -> Parsed:
 
 
 def _plan_or_question(
-    tokens: list[Token], hits: list[Hit], mentions: list[Mention], scan: DateScan, clean: str
+    tokens: list[Token],
+    hits: list[Hit],
+    mentions: list[Mention],
+    scan: DateScan,
+    clean: str,
+    plan_at: int | None,
 ) -> Parsed | None:
     """The `Parsed` of a question or a plan, or None for a report."""
     figures = any(not m.synthetic for m in mentions)
-    if mood.is_question(tokens, figures):
+    if mood.is_question(tokens, figures, scan.text):
         command = choose_intent(hits, None, month_named=False).intent
         intent = mood.question_intent(tokens, command)
         keep = intent == "report"
         return _mood_only(intent, "question", clean, scan if keep else None)
-    plan_at = mood.plan_start(tokens)
     if plan_at is not None:
         before = [h for h in hits if h.end <= plan_at]
         starts = mood.offsets(tokens)
@@ -250,15 +258,6 @@ def _plan_or_question(
     if scan.future and not figures and hits:
         return _mood_only("unknown", "plan", clean, scan)
     return None
-
-
-def _report_hits(tokens: list[Token], hits: list[Hit], mentions: list[Mention]) -> list[Hit]:
-    """Keywords of the report itself: those after a plan word belong to the plan
-    ("ขายได้ 500 บาท จะเอาไปซื้อปุ๋ย": the sale counts, the purchase is a plan)."""
-    plan_at = mood.plan_start(tokens)
-    if plan_at is None:
-        return hits
-    return [h for h in hits if h.end <= plan_at]
 
 
 def _mood_only(intent: Intent, said: Mood, clean: str, scan: DateScan | None) -> Parsed:
@@ -294,14 +293,15 @@ def _by_role_and_shape(
         return choice
     treasurer = "treasurer" in roles
     household = "household" in roles and not treasurer
+    cash = [m for m in mentions if m.kind in ("money", "bare")]
+    if not cash and not roles:
+        return choice
     words = {t.text for t in tokens if t.kind == "word"}
     # money in and money out, each with a figure: by its label ("รับ 12,000") or as a line
     # under one ("รับ: ขายไข่เค็ม 8,000 + ขายน้ำพริก 1,200")
-    sections = _sections(tokens)
+    sections = _sections(tokens) if cash and words & _SECTION_WORDS else [None] * len(tokens)
     money_in = money_out = formal = False
-    for mention in mentions:
-        if mention.kind not in ("money", "bare"):
-            continue
+    for mention in cash:
         labels = mention.labels
         field_name = (
             "income"
@@ -951,6 +951,9 @@ def _named_line(tokens: list[Token], index: int) -> bool:
         if _is_content(token) and len(token.text) > 1 and _WORD_LETTERS.fullmatch(token.text):
             return True  # "ค่าถุง 200" (ถุง is also a unit word), not "กก. 2"
     return False
+
+
+_SECTION_WORDS: Final = frozenset(_SECTION_OF)
 
 
 def _minus_before(tokens: list[Token], index: int) -> bool:
