@@ -166,6 +166,8 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     Keyword("ทำ", (("work", 10),), strict=True, needs_quantity=True),
     # "ช่วยคัดไข่", "มาช่วยล้างไข่": helping is work ("ช่วยกัน", together, is an activity)
     Keyword("ช่วย", (("work", 15),), strict=True, needs_time=True),
+    # "นายบุญมีมาช่วยล้างไข่": came to help is work; a bare "ช่วย…" is often "please"
+    _kw("มาช่วย", "work", 15),
     # activity
     _kw("กิจกรรม", "activity", 15, "other"),
     _kw("ปลูก", "activity", 20, "production"),
