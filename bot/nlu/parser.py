@@ -310,7 +310,7 @@ def _by_role_and_shape(
             if "expenses" in labels
             else None
             if labels
-            else sections[mention.index]
+            else _line_kind(tokens, mention.index) or sections[mention.index]
         )
         money_in = money_in or field_name == "income"
         money_out = money_out or field_name == "expenses"
@@ -893,7 +893,7 @@ def _monthly(
         if labelled is not None:
             direct[labelled].append(_value(mention))
             continue
-        section = section_at[mention.index]
+        section = _line_kind(tokens, mention.index) or section_at[mention.index]
         if section is None or (
             (lines[section] or section == "balance") and not _named_line(tokens, mention.index)
         ):
@@ -939,6 +939,21 @@ def _monthly(
 
 # Letters only (str.isalpha is False for Thai vowel and tone marks: "ดิน").
 _WORD_LETTERS: Final = re.compile(r"[\u0e01-\u0e4eA-Za-z]+")
+
+
+def _line_kind(tokens: list[Token], index: int) -> str | None:
+    """A line that says what it is: "ค่าไข่ 3,000" is money out, "ขายน้ำพริก 1,200" money in,
+    whatever label came before ("รายรับ 10,000 ค่าไข่ 3,000 ค่าถุง 500")."""
+    for previous in range(index - 1, -1, -1):
+        token = tokens[previous]
+        if token.kind == "num" or token.role == "label":
+            return None
+        if token.role == "keyword":
+            if token.text.startswith("ค่า") or token.text.endswith("ค่า"):
+                return "expenses"
+            if token.text.startswith("ขาย"):
+                return "income"
+    return None
 
 
 def _named_line(tokens: list[Token], index: int) -> bool:
