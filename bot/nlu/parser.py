@@ -96,7 +96,7 @@ _ITEM_STOPWORDS: Final = frozenset(
         "เมื่อ", "ตอน", "ช่วง", "วัน", "เวลา", "ทั้ง", "ไม่", "ยัง", "จะ", "ครั้ง", "ขอ", "ดู", "ช่วย",
         "ใน", "ต่อ", "โดย", "ครึ่ง", "กว่า", "เศษ", "ราคาถูก", "ละก็", "ไว้ขาย", "ใช้", "สั่ง",
         "สั่งซื้อ", "กลุ่ม", "สมาชิก", "ทั้งวัน", "รวมกัน", "งวด", "ถ้วน", "ส่ง", "แถว", "ถึง",
-        "เพื่อ", "สำหรับ", "แก่", "ใช้เวลา", "ใหม่", "โอน", "รับ", "จ่าย", "เพิ่ม", "เลยค่ะ", "นะ", "แค่",
+        "เพื่อ", "สำหรับ", "แก่", "ใช้เวลา", "ใหม่", "โอน", "รับ", "จ่าย", "บันทึก", "แก้ไข", "เพิ่ม", "เลยค่ะ", "นะ", "แค่",
     }
 )
 # fmt: on
@@ -1217,6 +1217,7 @@ def _topics(
             (token.role == "keyword" and any(s <= start and end <= e for s, e in strong))
             or token.role in ("number", "unit", "currency", "label")
             or token.kind == "num"
+            or token.text in lexicon.BOT_WORDS  # "บันทึกกิจกรรม" (a button's caption typed)
         ):
             pieces.append(" ")
         else:
@@ -1224,6 +1225,8 @@ def _topics(
     text = re.sub(r"\s+", " ", "".join(pieces)).strip(_TRIM)
     text = _LEADING_FILLER.sub("", text).strip(_TRIM)
     text = _TRAILING_FILLER.sub("", text).strip(_TRIM)
+    if text in _ITEM_STOPWORDS or any(h.keyword.text == text.removeprefix("การ") for h in hits):
+        return None  # only the word that made it a report: "บันทึกกิจกรรม", "บันทึกการประชุม"
     if intent == "visit" and text.replace(" ", "") in _EMPTY_NOTES:
         return None  # "ไปเยี่ยมครัวเรือนมาค่ะ": which household, what was seen?
     return text or None
@@ -1278,7 +1281,7 @@ def _name_before_work(tokens: list[Token], hits: list[Hit]) -> str | None:
         return None
     starts = mood.offsets(tokens)
     words = [i for i, t in enumerate(tokens) if t.kind != "space" and starts[i] < work.start]
-    if not words or any(not _is_content(tokens[i]) for i in words):
+    if not words or any(not _name_like(tokens[i]) for i in words):
         return None
     name = "".join(tokens[i].text for i in words)
     if (
@@ -1291,6 +1294,19 @@ def _name_before_work(tokens: list[Token], hits: list[Hit]) -> str | None:
     for i in words:
         tokens[i].role = "person"
     return name
+
+
+def _name_like(token: Token) -> bool:
+    """A piece of a name: a word nothing else took ("บุญ"+"มี": มี is a name syllable here),
+    not a function word, a pronoun or a word about the bot ("แก้ไข ชั่วโมง 4")."""
+    return (
+        token.kind == "word"
+        and token.role is None
+        and token.text not in lexicon.NAME_STOPWORDS
+        and token.text not in lexicon.PRONOUNS
+        and token.text not in lexicon.BOT_WORDS
+        and units.unit_price_token(token.text) is None
+    )
 
 
 # Chunks (space-separated) that are not names of people.
