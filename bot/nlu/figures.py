@@ -90,8 +90,10 @@ class Mention:
     synthetic: bool = False  # not typed as a number: "ไม่มีรายรับ" is a zero income
 
 
-def find_mentions(tokens: list[Token]) -> list[Mention]:
-    """Every number's role, in text order; marks the tokens used (role "number"/"unit"/...)."""
+def find_mentions(tokens: list[Token], text: str | None = None) -> list[Mention]:
+    """Every number's role, in text order; marks the tokens used (role "number"/"unit"/...).
+    ``text`` (the tokens' text, when the caller has it) lets a cheap substring test skip the
+    search for numbers said without digits."""
     mentions: list[Mention] = []
     per_words = _PerWords(tokens)
     for index, token in enumerate(tokens):
@@ -100,7 +102,7 @@ def find_mentions(tokens: list[Token]) -> list[Mention]:
             if mention is not None:
                 mentions.append(mention)
     mentions.extend(_unitless_halves(tokens))
-    if any(t.text in _SAID_WITHOUT_DIGITS for t in tokens):
+    if text is None or "ไม่มี" in text or "คนเดียว" in text:
         mentions.extend(_said_without_digits(tokens))
     mentions.sort(key=lambda m: m.index)
     return mentions
@@ -402,14 +404,23 @@ def _labels_before(tokens: list[Token], index: int) -> set[Label]:
     return set()
 
 
+def _with_fillers() -> dict[str, Label]:
+    """Every label with up to two fillers after it ("รายได้รวม", "เงินเข้ากลุ่มทั้งหมด"): one
+    dict look-up per candidate instead of trying each filler."""
+    forms: dict[str, Label] = {}
+    for text, label in _LABELS.items():
+        for first in ("", *_LABEL_FILLERS):
+            for second in ("", *_LABEL_FILLERS):
+                forms.setdefault(text + first + second, label)
+    forms.update(_LABELS)  # a label that ends like a filler keeps its own meaning
+    return forms
+
+
+_LABEL_FORMS: Final = _with_fillers()
+
+
 def _label(text: str) -> Label | None:
-    label = _LABELS.get(text)
-    if label is not None:
-        return label
-    for filler in _LABEL_FILLERS:
-        if text.endswith(filler) and len(text) > len(filler):
-            return _label(text.removesuffix(filler))
-    return None
+    return _LABEL_FORMS.get(text)
 
 
 def _unitless_halves(tokens: list[Token]) -> list[Mention]:
@@ -445,7 +456,6 @@ _NONE_OF: Final[dict[str, Label]] = {
     "รายรับ": "income", "รายได้": "income", "รายจ่าย": "expenses", "ค่าใช้จ่าย": "expenses",
 }  # fmt: skip
 _ALONE: Final = frozenset({"คนเดียว"})  # "มาคนเดียว": one person
-_SAID_WITHOUT_DIGITS: Final = _ALONE | frozenset(_NONE_OF)
 
 
 def _said_without_digits(tokens: list[Token]) -> list[Mention]:

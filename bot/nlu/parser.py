@@ -189,7 +189,7 @@ def parse(text: str, today: date, roles: Iterable[str] = frozenset()) -> Parsed:
     slash, body = _slash_command(clean)
     scan = scan_dates(body, today)
     tokens, hits = find_keywords(tokenize(scan.text))
-    mentions = find_mentions(tokens)
+    mentions = find_mentions(tokens, scan.text)
     typed = [m for m in mentions if not m.synthetic]
     if slash is None:
         plan_at = mood.plan_start(tokens, scan.text)
@@ -1109,11 +1109,11 @@ def _account_for_every_number(intent: Intent, mentions: list[Mention], draft: _D
 
 def _is_content(token: Token) -> bool:
     return (
-        token.kind in ("word", "latin")
-        and token.role is None
+        token.role is None
+        and token.kind in ("word", "latin")
         and token.text not in _ITEM_STOPWORDS
         and token.text not in lexicon.PRONOUNS
-        and units.unit_price_token(token.text) is None
+        and not (token.text.endswith("ละ") and units.unit_price_token(token.text) is not None)
     )
 
 
