@@ -431,7 +431,12 @@ def _unitless_halves(tokens: list[Token]) -> list[Mention]:
             continue  # "ชั่วโมง" is also a work keyword
         if token.text in _WHOLE_DAY:
             token.role = "unit"
-            found.append(Mention("hours", units.DAY.to_hours(Decimal(1)), index, unit=units.DAY))
+            # a word, not a typed number: "ขายได้ 300 ทั้งวัน" is a comment on a sale
+            found.append(
+                Mention(
+                    "hours", units.DAY.to_hours(Decimal(1)), index, unit=units.DAY, synthetic=True
+                )
+            )
             continue
         if token.text == _HALF:
             after = _next(tokens, index)
@@ -482,5 +487,6 @@ def _said_without_digits(tokens: list[Token]) -> list[Mention]:
 
 def _half(tokens: list[Token], half: int, unit_index: int, value: Decimal) -> Mention:
     tokens[half].role = "number"
-    mention = Mention("bare", value, min(half, unit_index))
-    return _with_unit(tokens, mention, unit_index)
+    mention = _with_unit(tokens, Mention("bare", value, min(half, unit_index)), unit_index)
+    mention.synthetic = mention.unit is units.DAY  # "ครึ่งวัน": a word, like "ทั้งวัน"
+    return mention
