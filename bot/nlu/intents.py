@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Final
+from typing import Final, Literal
 
 from bot.nlu.result import ActivityKind, Intent
 from bot.nlu.tokens import Token, is_dictionary_word
@@ -502,6 +502,21 @@ def _kind(intent: Intent, hits: Iterable[Hit]) -> ActivityKind | None:
         if kind != "other" and (best is None or weight > best[0]):
             best = (weight, kind)
     return best[1] if best else "other"
+
+
+def money_verb(piece: str) -> Literal["sale", "income", "expense", "buyer"] | None:
+    """What a keyword token says about money: "sale", "income", "expense", "buyer" (a buyer as
+    subject), or None. ``piece`` is a whole keyword or a piece of one cut at a token edge
+    ("จ่าย" and "ค่า" of จ่ายค่า)."""
+    keyword = _BY_TEXT.get(piece)
+    if keyword is None:
+        return None
+    if keyword.buyer:
+        return "buyer"
+    intent = max(keyword.scores, key=lambda s: s[1])[0]
+    if intent == "sale" or intent == "income" or intent == "expense":
+        return intent
+    return None
 
 
 def _weak(hit: Hit) -> bool:

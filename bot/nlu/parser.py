@@ -62,6 +62,7 @@ from bot.nlu.intents import (
     IntentChoice,
     choose_intent,
     find_keywords,
+    money_verb,
 )
 from bot.nlu.normalize import normalize_text
 from bot.nlu.result import Intent, Mood, Parsed, SaleLine
@@ -242,9 +243,7 @@ def _plan_or_question(
     figures = any(not m.synthetic for m in mentions)
     if mood.is_question(tokens, figures, scan.text):
         command = choose_intent(hits, None, month_named=False).intent
-        intent = mood.question_intent(tokens, command)
-        keep = intent == "report"
-        return _mood_only(intent, "question", clean, scan if keep else None)
+        return _mood_only(mood.question_intent(tokens, command), "question", clean, scan)
     if plan_at is not None:
         before = [h for h in hits if h.end <= plan_at]
         starts = mood.offsets(tokens)
@@ -260,14 +259,8 @@ def _plan_or_question(
     return None
 
 
-def _mood_only(intent: Intent, said: Mood, clean: str, scan: DateScan | None) -> Parsed:
-    return Parsed(
-        intent=intent,
-        date=scan.date if scan else None,
-        month=scan.month if scan else None,
-        mood=said,
-        text=clean,
-    )
+def _mood_only(intent: Intent, said: Mood, clean: str, scan: DateScan) -> Parsed:
+    return Parsed(intent=intent, date=scan.date, month=scan.month, mood=said, text=clean)
 
 
 # --- intent by the shape of the figures and the sender's role ---------------------------------
@@ -300,7 +293,7 @@ def _by_role_and_shape(
     # money in and money out, each with a figure: by its label ("รับ 12,000") or as a line
     # under one ("รับ: ขายไข่เค็ม 8,000 + ขายน้ำพริก 1,200")
     sections = _sections(tokens) if cash and words & _SECTION_WORDS else [None] * len(tokens)
-    money_in = money_out = formal = False
+    money_in = money_out = False
     for mention in cash:
         labels = mention.labels
         field_name = (
@@ -681,6 +674,7 @@ class _Line:
     item: str | None = None
     mentions: list[Mention] = field(default_factory=list)
     joined: bool = False  # listed with "กับ", "และ", ","
+    verb: Intent | None = None  # the money verb before it: "ขาย…", "ซื้อ…", "ค่า…"
 
     @property
     def figures(self) -> bool:
@@ -721,6 +715,9 @@ def _money_lines(
         _sale_like(intent, line.mentions, sub, tokens)
         subs.append((_clean_item(line.item) or "", sub))
     complete = all(s.amount is not None and not s.ambiguous and name for name, s in subs)
+    fits = _SAME_BOOK[intent]
+    if any(line.verb is not None and line.verb not in fits for line in products):
+        complete = False  # "ขายไข่เค็ม 500 บาท ซื้อไข่เป็ด 300 บาท": money in and out, asked
     if intent == "income" and any(
         name.startswith("ค่า") and name not in lexicon.INCOME_KINDS for name, _ in subs
     ):
@@ -743,6 +740,15 @@ def _money_lines(
         draft.ask("amount")
 
 
+# The lines one record may hold: a sale's lines are sales; an income's may be sales of produce
+# ("ได้เงินขายผัก 200 ขายไข่ 100"); an expense's are expenses.
+_SAME_BOOK: Final[dict[str, frozenset[str]]] = {
+    "sale": frozenset({"sale"}),
+    "income": frozenset({"income", "sale"}),
+    "expense": frozenset({"expense"}),
+}
+
+
 def _lines(
     tokens: list[Token], start: int, mentions: list[Mention], intent: Intent
 ) -> tuple[list[_Line], list[str]]:
@@ -752,6 +758,8 @@ def _lines(
     lines = [_Line()]
     before: list[str] = []
     index = 0
+    verb: Intent | None = None
+    buyer = False
     while index < len(tokens):
         token = tokens[index]
         mention = by_index.get(index)
@@ -759,6 +767,11 @@ def _lines(
             lines[-1].mentions.append(mention)
             index += 1
             continue
+        if token.role == "keyword":
+            said = money_verb(token.text)
+            buyer = buyer or said == "buyer"
+            if said is not None and said != "buyer":
+                verb = "sale" if buyer and said == "expense" else said
         if not _is_content(token):
             index += 1
             continue
@@ -780,8 +793,9 @@ def _lines(
         if current.item is None:
             current.item = run
             current.joined = current.joined or joined
+            current.verb = verb
         elif current.figures or joined:
-            lines.append(_Line(item=run, joined=joined))
+            lines.append(_Line(item=run, joined=joined, verb=verb))
     return lines, before
 
 
