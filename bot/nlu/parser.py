@@ -896,10 +896,6 @@ def _monthly(
         mention.used = True
         if _minus_before(tokens, mention.index) and mention.value is not None:
             mention.value = -mention.value  # "คงเหลือ -2,000": a treasurer's balance may be short
-        if section_at[mention.index] == "result" and not mention.labels:
-            loss = any(t.text == "ขาดทุน" for t in tokens[: mention.index])
-            results.append(-_value(mention) if loss else _value(mention))
-            continue
         labels = set(mention.labels)
         if "sales" in labels:
             labels.add("income")  # "ยอดขายทั้งเดือน 18,400 ต้นทุน 7,900" from a treasurer
@@ -908,6 +904,10 @@ def _monthly(
             direct[labelled].append(_value(mention))
             continue
         section = _line_kind(tokens, mention.index) or section_at[mention.index]
+        if section == "result":
+            loss = any(t.text == "ขาดทุน" for t in tokens[: mention.index])
+            results.append(-_value(mention) if loss else _value(mention))
+            continue
         if section is None or (
             (lines[section] or section == "balance") and not _named_line(tokens, mention.index)
         ):
@@ -943,7 +943,12 @@ def _monthly(
     draft.expenses = values["expenses"]
     draft.balance = values["balance"]
     income, expenses = draft.income, draft.expenses
-    if income is not None and expenses is not None and any(r != income - expenses for r in results):
+    if results and (income is None or expenses is None):
+        # "กำไร 2,000" alone: a result that cannot be checked; what came in and went out?
+        draft.ask(*[n for n, v in (("income", income), ("expenses", expenses)) if v is None])
+    elif (
+        income is not None and expenses is not None and any(r != income - expenses for r in results)
+    ):
         draft.ask("balance")  # "รายรับ 5,000 รายจ่าย 3,000 กำไร 1,000": which is wrong?
     if unlabelled:
         # "ยอดเดือนนี้ 12000 3500": numbers without a label are not guessed into fields.
