@@ -101,7 +101,8 @@ def find_mentions(tokens: list[Token], text: str | None = None) -> list[Mention]
             mention = _classify(tokens, index, per_words)
             if mention is not None:
                 mentions.append(mention)
-    mentions.extend(_unitless_halves(tokens))
+    if text is None or _HALF in text or "วัน" in text:  # "ครึ่งกิโล", "ทั้งวัน", "วันเต็ม"
+        mentions.extend(_unitless_halves(tokens))
     if text is None or "ไม่มี" in text or "คนเดียว" in text:
         mentions.extend(_said_without_digits(tokens))
     mentions.sort(key=lambda m: m.index)
