@@ -8,7 +8,10 @@ them is an amount.
 Rules (THAI.md, DOMAIN.md), all relative to the ``today`` the caller passes:
 
 - Years: two digits are Buddhist Era ("67" = 2567 = 2024); four digits ≥ 2400 are BE, 1900–2399
-  CE; "ค.ศ." forces CE. A date with no year is the most recent such date on or before today.
+  CE; "ค.ศ." forces CE. A date with no year is the most recent such date on or before today,
+  unless this year's is still ahead and nearer ("25 ต.ค." on 20 ต.ค.: five days ahead, or
+  last year?): then it is asked ("date"); the same for a day alone against last month's
+  ("วันที่ 25" on the 20th) and a month alone against last year's ("เดือน พ.ย." on 20 ต.ค.).
 - Month names: full, dotted ("ต.ค.", "ต. ค", "ต.ค"), spoken ("ตุลา"), misspelt ("กรกฏาคม"),
   and dotless ("ตค") only after a digit, after "เดือน", or as a word of its own between spaces
   ("ตค รายรับ 5000", "พย. รายรับ …"), because "กค" hides in ลูกค้า and "ม.ค" in "ชม.ค่ะ".
@@ -18,8 +21,11 @@ Rules (THAI.md, DOMAIN.md), all relative to the ``today`` the caller passes:
 - Weeks run Monday–Sunday (ISO). "อาทิตย์ที่แล้ว"/"สัปดาห์ที่แล้ว" = last week, reported as the
   Monday of last week; "วันอาทิตย์ที่แล้ว" = the Sunday of last week; a bare weekday
   "วันพุธ" = the most recent Wednesday on or before today; "วันพุธนี้" = this week's.
-- Months: "เดือน ต.ค.", "ต.ค. 68", "เดือน 10", "เดือนนี้", "เดือนที่แล้ว", "2 เดือนก่อน" give
-  ``month`` (first day of it); a month with no year is the most recent one, this month included.
+- Months: "เดือน ต.ค.", "ต.ค. 68", "เดือน 10", "เดือน 8/68", "เดือนนี้", "เดือนที่แล้ว", "เดือนหน้า",
+  "2 เดือนก่อน" give ``month`` (first day of it); a month with no year is the most recent one,
+  this month included. "ประจำเดือน …" names a monthly meeting (``month_is_name``).
+- Vague: "เมื่อวันก่อน", "วันก่อน" without a count, "หลายวันก่อน" are asked ("date"). A count word
+  must start a word: "สามพันห้า เดือนก่อน" is 3,500 last month, not five months ago.
 - Impossible or implausible dates (31 ก.พ., month 13, year 3100) give no date and the
   ambiguity code "date" (or "month"); so does the vague "เมื่อวันก่อน" (the other day), and
   "วันจันทร์ที่แล้ว" when this week's and last week's Monday are both past and differ.
