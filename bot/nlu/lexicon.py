@@ -8,6 +8,7 @@ of a word (THAI.md: short words hide inside longer ones).
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 from bot.nlu.intents import within_one_edit
@@ -42,6 +43,7 @@ for _product in PRODUCTS:
             _NEAR_PRODUCT[_variant] = _NEAR_PRODUCT.get(_variant, frozenset()) | {_product}
 
 
+@functools.lru_cache(maxsize=4096)  # a group's products come back in every report
 def correct_product(item: str) -> str:
     """``item`` with a one-letter slip of a known product corrected, else unchanged."""
     if len(item) < _PRODUCT_MIN_LENGTH or item in PRODUCTS:

@@ -204,14 +204,15 @@ def parse(text: str, today: date, roles: Iterable[str] = frozenset()) -> Parsed:
     choice = choose_intent(
         hits, slash, month_named=scan.month is not None, evidence=_evidence(mentions, scan, who)
     )
-    choice = _by_role_and_shape(choice, tokens, mentions, who, scan)
+    words = {t.text for t in tokens if t.kind == "word"}
+    choice = _by_role_and_shape(choice, tokens, mentions, who, scan, words)
     intent = choice.intent
     if intent in ("help", "undo") or choice.negated:
         return _freeze(choice, _Draft(), clean, None, None)  # nothing to record, nothing to ask
     draft = _Draft(ambiguous=list(scan.ambiguous))
     day, month = scan.date, scan.month
     if intent not in _NO_FIGURES:
-        if intent != "training":
+        if intent != "training" and (intent == "work" or words & _NAMES_FOLLOW):
             draft.person = _person(tokens, hits, intent)  # before the item: "ขายแทนสมศรี"
         _fill_figures(intent, tokens, hits, choice, mentions, scan, draft, who)
         if _NEGATIVE.search(scan.text) and not (intent == "monthly" and "คงเหลือ" in scan.text):
@@ -280,6 +281,7 @@ def _by_role_and_shape(
     mentions: list[Mention],
     roles: frozenset[str],
     scan: DateScan,
+    words: set[str],
 ) -> IntentChoice:
     intent = choice.intent
     if choice.negated or intent in ("help", "undo"):
@@ -289,7 +291,8 @@ def _by_role_and_shape(
     cash = [m for m in mentions if m.kind in ("money", "bare")]
     if not cash and not roles:
         return choice
-    words = {t.text for t in tokens if t.kind == "word"}
+    if not roles and not words & _MONEY_SHAPE_WORDS and not any(m.labels for m in cash):
+        return choice  # no word of money in or out: a plain sale, meeting, visit...
     # money in and money out, each with a figure: by its label ("รับ 12,000") or as a line
     # under one ("รับ: ขายไข่เค็ม 8,000 + ขายน้ำพริก 1,200")
     sections = _sections(tokens) if cash and words & _SECTION_WORDS else [None] * len(tokens)
@@ -988,6 +991,10 @@ def _named_line(tokens: list[Token], index: int) -> bool:
 
 
 _SECTION_WORDS: Final = frozenset(_SECTION_OF)
+# Words that can make a message money in and out (section words, and the lines "ค่า…").
+_MONEY_SHAPE_WORDS: Final = _SECTION_WORDS | {"ค่า", "จ่ายค่า", "ยอดขาย"}
+# Words a name follows ("ป้าประไพ", "ขายแทนสมศรี"): without one, only work looks for a name.
+_NAMES_FOLLOW: Final = lexicon.HONORIFICS | {"แทน"}
 
 
 def _minus_before(tokens: list[Token], index: int) -> bool:
