@@ -495,6 +495,12 @@ def _rule(pattern: str, resolve: _Resolver | None, *words: str, digit: bool = Tr
 # Substrings one of which every month spelling contains: the dot of "ต.ค.", the dotless
 # abbreviations, the spoken names (which the full names contain).
 _DOTLESS_GATE: Final = tuple(a.replace(".", "") for a in _ABBREVIATIONS)
+# A dotless word opens the message or follows a space ("ตค รายรับ…"): "กค" in ลูกค้า does not.
+_DOTLESS_GATE_WORDS: Final = (
+    tuple(f"{edge}{word}" for word in _DOTLESS_GATE for edge in (" ", "\n"))
+    + tuple(f"{word} " for word in _DOTLESS_GATE)
+    + tuple(f"{word}." for word in _DOTLESS_GATE)
+)
 _MONTHISH: Final = (
     ".",
     *(a.replace(".", "") for a in _ABBREVIATIONS),
@@ -568,7 +574,7 @@ _RULES: Final[tuple[_Rule, ...]] = (
     # full names end in คม/ยน/พันธ์; abbreviations have a dot
     _rule(rf"(?P<m>{_MONTH_ALONE}){_YEAR}?", _named_month, ".", "คม", "ยน", "พันธ", digit=False),
     _rule(rf"(?P<m>{_SPOKEN}){_YEAR}", _named_month, *_MONTHISH),
-    _rule(rf"(?P<m>{_DOTLESS_WORD}){_YEAR}?", _named_month, *_DOTLESS_GATE, digit=False),
+    _rule(rf"(?P<m>{_DOTLESS_WORD}){_YEAR}?", _named_month, *_DOTLESS_GATE_WORDS, digit=False),
     _rule(rf"{_COUNT}\s*เดือน{_AGO}", _months_ago, "เดือน", digit=False),
     _rule(r"เดือน(?:ที่แล้ว|ก่อน|ที่ผ่านมา)", _relative_month(-1), "เดือน", digit=False),
     _rule(r"เดือนนี้", _relative_month(0), "เดือน", digit=False),
@@ -611,10 +617,14 @@ _RULES: Final[tuple[_Rule, ...]] = (
         r"(?<![\u0e01-\u0e4e])(?P<wd>จันทร์|อังคาร|พุธ|พฤหัสบดี|พฤหัส|ศุกร์|เสาร์)"
         r"(?P<rel>ที่แล้ว|ที่ผ่านมา|นี้|หน้า)",
         _weekday,
-        "นี้",
-        "หน้า",
-        "ที่แล้ว",
-        "ที่ผ่านมา",
+        "จันทร์นี้",
+        "จันทร์หน้า",
+        "จันทร์ที่",
+        "อังคาร",
+        "พุธ",
+        "พฤหัส",
+        "ศุกร์",
+        "เสาร์",
         digit=False,
     ),
     _rule(
