@@ -20,6 +20,6 @@ os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
 from bot.nlu.normalize import MAX_CHARS
 from bot.nlu.parser import parse
-from bot.nlu.result import ActivityKind, Intent, Parsed
+from bot.nlu.result import ActivityKind, Intent, Mood, Parsed, SaleLine
 
-__all__ = ["MAX_CHARS", "ActivityKind", "Intent", "Parsed", "parse"]
+__all__ = ["MAX_CHARS", "ActivityKind", "Intent", "Mood", "Parsed", "SaleLine", "parse"]

@@ -25,10 +25,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Final
+from typing import Final, Literal
 
 from bot.nlu.result import ActivityKind, Intent
-from bot.nlu.tokens import Token
+from bot.nlu.tokens import Token, is_dictionary_word
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,15 @@ class Keyword:
     # must end on a token boundary: "ทำ" is not in "ทำนา" (others may be glued: "ขายของ")
     strict: bool = False
     negative: bool = False  # the phrase itself says it did not happen: "ขายไม่ออก"
+    # the buyer is the subject ("ลูกค้ามาซื้อ…", "แม่ค้ามารับ…"): what follows is our sale, so
+    # the buying and paying words after it count for the sale, not for an expense
+    buyer: bool = False
+    # a weak production verb ("เก็บ", "ทำ") that makes an activity only with a quantity made:
+    # "เก็บเห็ดได้ 15 กิโล" is a harvest, "เก็บผักกินเอง" is not a record
+    needs_quantity: bool = False
+    # a verb that is work only when the message says how long: "ช่วยคัดไข่ 90 นาที",
+    # "ช่วยดองไข่ครึ่งวัน" (but "ขอบคุณที่ช่วยบันทึกให้" is thanks)
+    needs_time: bool = False
 
 
 def _kw(text: str, intent: Intent, weight: int, kind: ActivityKind | None = None) -> Keyword:
@@ -58,22 +67,49 @@ def _cmd(text: str, intent: Intent, weight: int = 40) -> Keyword:
     return Keyword(text, ((intent, weight),), command=True)
 
 
+def _buyer(text: str) -> Keyword:
+    return Keyword(text, (("sale", 0),), buyer=True)  # scores nothing itself
+
+
+def _made(text: str, weight: int, strict: bool = False) -> Keyword:
+    return Keyword(text, (("activity", weight),), "production", strict=strict, needs_quantity=True)
+
+
+def _none(text: str) -> Keyword:
+    """A phrase that contains a keyword but reports nothing: "ขายดี" (selling well),
+    "ฝากขาย" (left to be sold): it takes the keyword's place and scores nothing."""
+    return Keyword(text, (("unknown", 0),))
+
+
 # Weights: 30 a defining word, 20 a strong hint, 10 or less a weak hint.
 KEYWORDS: Final[tuple[Keyword, ...]] = (
     # sale
     _kw("ขาย", "sale", 30),
     _kw("ยอดขาย", "sale", 30),
     _kw("ขายได้", "sale", 30),
-    _kw("ขายดี", "sale", 20),
+    _none("ขายดี"),  # "ขายดีมากช่วงนี้": selling well is not a sale
+    _none("ขายได้ดี"),
+    _none("ฝากขาย"),  # consignment: nothing sold yet
     _kw("ขายหมด", "sale", 20),
+    _kw("ขายเชื่อ", "sale", 30),  # sold on credit
     _kw("ขายส่ง", "sale", 20),
     _kw("ขายปลีก", "sale", 20),
     _kw("ค้าขาย", "sale", 20),
     _kw("จำหน่าย", "sale", 20),
-    _kw("ลูกค้า", "sale", 10),
     _kw("ออเดอร์", "sale", 10),
-    _kw("ผู้ซื้อ", "sale", 5),  # the buyer, not the speaker buying
-    _kw("คนซื้อ", "sale", 5),
+    # the buyer as subject: "ลูกค้ามาซื้อ…จ่ายมา 250", "แม่ค้ามารับไข่…ให้ 900 บาท"
+    _buyer("ลูกค้า"),
+    _buyer("แม่ค้า"),
+    _buyer("พ่อค้า"),
+    _buyer("ผู้ซื้อ"),
+    _buyer("คนซื้อ"),
+    _kw("มาซื้อ", "sale", 25),  # someone came to buy from us
+    _kw("โอนมา", "sale", 20),  # a paid order: "ลูกค้าสั่งผ้าไหม โอนมาแล้ว 500"
+    _kw("จ่ายมา", "sale", 15),
+    _kw("โอนให้", "expense", 20),  # "โอนเงินให้ลูก 1,000": money out
+    _kw("โอนเงินให้", "expense", 20),
+    _kw("มารับ", "sale", 5),  # a trader picking the goods up
+    _kw("ได้ตังค์", "sale", 20),
     _not("ขายไม่ออก", "sale"),
     _not("ขายไม่ได้", "sale"),
     _kw("ขายหน้า", "unknown", 0),  # "to be embarrassed", not a sale
@@ -89,6 +125,17 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     _kw("เงินปันผล", "income", 25),
     _kw("ปันผล", "income", 20),
     _kw("เบี้ยยังชีพ", "income", 25),
+    _kw("เบี้ย", "income", 20),  # เบี้ยผู้สูงอายุ, เบี้ยคนพิการ
+    # "ได้เงิน" would take the first half of เงินเดือน/เงินปันผล/เงินช่วยเหลือ
+    _kw("ได้เงินเดือน", "income", 30),
+    _kw("ได้เงินปันผล", "income", 30),
+    _kw("ได้เงินช่วยเหลือ", "income", 30),
+    _kw("เงินช่วยเหลือ", "income", 25),
+    _kw("เงินสนับสนุน", "income", 25),
+    _kw("เงินชดเชย", "income", 25),
+    _kw("เงินอุดหนุน", "income", 25),
+    _kw("ส่งเงิน", "income", 25),  # "ลูกส่งเงินมาให้ 2,000"
+    _kw("โอนเงินมาให้", "income", 25),
     # household expense (account book)
     _kw("จ่าย", "expense", 20),
     _kw("จ่ายค่า", "expense", 30),
@@ -98,22 +145,29 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     _kw("ลงทุน", "expense", 20),
     _kw("ชำระ", "expense", 20),
     _kw("ผ่อน", "expense", 15),
+    _kw("ทำบุญ", "expense", 20),  # a household's merit-making: money out
     # meeting
     _kw("ประชุม", "meeting", 30),
     _kw("ประชาคม", "meeting", 25),
     _kw("สมาชิกมา", "meeting", 20),
     _kw("ผู้เข้าร่วม", "meeting", 20),
     _kw("เข้าร่วม", "meeting", 10),
+    _kw("สมาชิกทั้งหมด", "meeting", 10),  # the roll count of minutes: "สมาชิกทั้งหมด 25 คน มา 18"
     _kw("วาระ", "meeting", 10),
     _kw("มติ", "meeting", 10),
     # work
     _kw("ทำงาน", "work", 30),
     _kw("ช่วยงาน", "work", 30),
     _kw("ลงแรง", "work", 20),
-    _kw("ผลิต", "work", 20),
     _kw("ให้อาหาร", "work", 15),
     _kw("ชั่วโมง", "work", 10),
-    _strict("ทำ", "work", 5),
+    _kw("ผลิต", "work", 20),
+    # "ทำไข่เค็ม 100 ฟอง": work measured in units made (needs the quantity; "ทำนา" is a word)
+    Keyword("ทำ", (("work", 10),), strict=True, needs_quantity=True),
+    # "ช่วยคัดไข่", "มาช่วยล้างไข่": helping is work ("ช่วยกัน", together, is an activity)
+    Keyword("ช่วย", (("work", 15),), strict=True, needs_time=True),
+    # "นายบุญมีมาช่วยล้างไข่": came to help is work; a bare "ช่วย…" is often "please"
+    _kw("มาช่วย", "work", 15),
     # activity
     _kw("กิจกรรม", "activity", 15, "other"),
     _kw("ปลูก", "activity", 20, "production"),
@@ -132,9 +186,31 @@ KEYWORDS: Final[tuple[Keyword, ...]] = (
     _kw("ตลาดนัด", "activity", 10, "marketing"),
     _kw("ประชาสัมพันธ์", "activity", 15, "marketing"),
     _kw("ไลฟ์สด", "activity", 15, "marketing"),
+    _kw("ตลาดออนไลน์", "activity", 25, "marketing"),
+    _kw("ทำตลาด", "activity", 20, "marketing"),
+    _kw("ลงเพจ", "activity", 15, "marketing"),
+    _kw("ถ่ายรูปสินค้า", "activity", 15, "marketing"),
+    # a new batch of the group's product: "ทำไข่เค็มล็อตใหม่ 300 ฟอง"
+    _kw("ล็อต", "activity", 25, "production"),
+    _kw("ล็อตใหม่", "activity", 25, "production"),
+    _kw("ย้อม", "activity", 20, "production"),
+    _kw("ปล่อย", "activity", 20, "production"),  # ปล่อยลูกกบ, ปล่อยปลา: stocking
+    _kw("เก็บเกี่ยว", "activity", 20, "production"),
+    _kw("บรรจุภัณฑ์", "activity", 20, "production"),
+    _kw("ติดฉลาก", "activity", 15, "production"),
+    _kw("จัดทำ", "activity", 10, "production"),
+    _made("เก็บ", 15),
+    _kw("ทำความสะอาด", "activity", 20),
+    _kw("ร่วมกัน", "activity", 20),
+    _kw("ช่วยกัน", "activity", 15),
+    _kw("ทั้งกลุ่ม", "activity", 15),
+    # members went to someone else's training: a group activity, not a trainer's session
+    _kw("ไปอบรม", "activity", 35, "training"),
+    _kw("ไปเข้าอบรม", "activity", 35, "training"),
     # training (a trainer training households)
     _kw("อบรม", "training", 30, "training"),
     _kw("ฝึกอบรม", "training", 30, "training"),
+    _kw("ฝึกอาชีพ", "training", 30, "training"),
     _kw("สอน", "training", 20, "training"),
     _kw("ถ่ายทอด", "training", 20, "training"),
     _kw("ให้ความรู้", "training", 20, "training"),
@@ -189,9 +265,9 @@ _GLUED_PREFIXES: Final = ("การ", "ที่", "ผู้", "มี", "ค�
 
 _NEGATION_BEFORE: Final = (
     "ไม่", "ไม่ได้", "ห้าม", "งด", "ไม่มี", "ไม่มีการ", "อย่า", "ยังไม่", "ไม่ได้ไป", "ไม่ไป",
-    "ยกเลิก",
+    "ยกเลิก", "ไม่มีใครมา", "ไม่มีคนมา", "ไม่มีใครมาร่วม",
 )  # fmt: skip
-_NEGATION_AFTER: Final = ("ไม่ได้", "ไม่ออก", "ไม่เป็น")
+_NEGATION_AFTER: Final = ("ไม่ได้", "ไม่ออก", "ไม่เป็น", "ยกเลิก", "เลื่อน", "งด")
 
 SLASH_COMMANDS: Final[dict[str, Intent]] = {
     "sale": "sale",
@@ -214,6 +290,10 @@ _FIRST_BONUS: Final = 10
 _MONTH_BONUS: Final = 10  # a month named without a day hints at monthly figures
 _FUZZY_BELOW: Final = 30  # look for typos only when no defining keyword was found
 _FUZZY_MIN_LENGTH: Final = 5
+# Long compounds ("ได้เงินช่วยเหลือ") and weak hints are not guessed from typos: the shorter
+# defining keyword inside them is, and each indexed keyword widens the windows tried.
+_FUZZY_MAX_LENGTH: Final = 10
+_FUZZY_MIN_WEIGHT: Final = 15
 _TIE_ORDER: Final[tuple[Intent, ...]] = (
     "undo", "help", "report", "monthly", "sale", "income", "expense", "meeting",
     "training", "activity", "work", "visit",
@@ -266,10 +346,40 @@ def find_keywords(tokens: list[Token]) -> tuple[list[Token], list[Hit]]:
     hits = _drop_negating_commands(hits)
     if not hits or max(_raw_score(h) for h in hits) < _FUZZY_BELOW:
         # typos are looked for only when no keyword is strong (it costs ~30 µs), and never
-        # over text an exact keyword already explains
-        hits.extend(_fuzzy_hits(tokens, starts, joined, covered_by=exact))
+        # over text a strong exact keyword already explains
+        fuzzy = _fuzzy_hits(tokens, starts, joined, covered_by=exact)
+        hits = [
+            h
+            for h in hits
+            if not (_weak(h) and any(f.start < h.end and h.start < f.end for f in fuzzy))
+        ]
+        hits.extend(fuzzy)
         hits.sort(key=lambda h: h.start)
+    if not hits:
+        hits = _short_typo(tokens, starts)
     return _mark(tokens, starts, hits), hits
+
+
+# Short defining verbs are too short for the typo index (one edit from many words), but a
+# slip of one of them as the first word, followed by more words, is plain: "ขยไข่เค็ม 30 ฟอง".
+_SHORT_VERBS: Final = ("ขาย", "ซื้อ", "จ่าย")
+
+
+def _short_typo(tokens: list[Token], starts: list[int]) -> list[Hit]:
+    first = next((i for i, t in enumerate(tokens) if t.kind != "space"), None)
+    if first is None or first + 1 >= len(tokens):
+        return []
+    token = tokens[first]
+    if token.kind != "word" or not 2 <= len(token.text) <= 4 or is_dictionary_word(token.text):
+        return []
+    if tokens[first + 1].kind != "word":
+        return []
+    for verb in _SHORT_VERBS:
+        if within_one_edit(token.text, verb):
+            return [
+                Hit(_BY_TEXT[verb], starts[first], starts[first] + len(token.text), False, True)
+            ]
+    return []
 
 
 def _drop_negating_commands(hits: list[Hit]) -> list[Hit]:
@@ -284,33 +394,92 @@ def _drop_negating_commands(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def choose_intent(hits: list[Hit], slash: Intent | None, month_named: bool) -> IntentChoice:
-    """Pick the intent with the highest score (see the module docstring for the rules)."""
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the numbers of the message say, for the few choices keywords cannot make alone."""
+
+    quantity: bool = False  # a product quantity ("15 กิโล", "300 ฟอง")
+    duration: bool = False  # hours, minutes or a clock range: work was timed
+    days: bool = False  # a length in days ("ครึ่งวัน", "2 วัน")
+    money: bool = False  # an amount of money
+    roles: frozenset[str] = frozenset()  # the sender's roles, when known
+
+
+_DURATION_BONUS: Final = 25  # "ห่อไข่เค็ม 3 ชม.": timed work without the word ทำงาน
+_SALE_OVER_BOOTH: Final = 30  # "ออกบูธงาน OTOP ขายไข่เค็มได้ 3,200": money makes it a sale
+
+
+def choose_intent(
+    hits: list[Hit],
+    slash: Intent | None,
+    month_named: bool,
+    evidence: Evidence | None = None,
+) -> IntentChoice:
+    """Pick the intent with the highest score (see the module docstring for the rules).
+
+    A buyer as subject ("ลูกค้ามาซื้อ…") turns the buying and paying words after it into the
+    sale they are for us; a weak production verb counts only with a quantity made; timed work
+    leans to `work`; a fair or booth story with a sale and money is the sale.
+    """
+    evidence = evidence or Evidence()
     scores: dict[Intent, int] = {}
     first_seen: dict[Intent, int] = {}
-    live = [h for h in hits if not h.negated]
+    live = [
+        h
+        for h in hits
+        if not h.negated
+        and (evidence.quantity or not h.keyword.needs_quantity)
+        and (evidence.duration or evidence.days or not h.keyword.needs_time)
+    ]
     first_word = min((h.start for h in hits), default=0)
-    for index, hit in enumerate(live):
+    buyer_at: int | None = None
+    scored = 0
+    for hit in live:
+        if hit.keyword.buyer and buyer_at is None:
+            buyer_at = hit.start
         for intent, weight in hit.keyword.scores:
+            if intent == "unknown" or weight == 0:
+                continue
+            if buyer_at is not None and intent == "expense":
+                intent = "sale"  # "ลูกค้ามาซื้อ", "ลูกค้าจ่ายมา", "ลูกค้าโอนค่าไข่"
             if hit.keyword.command and not _near_start(hit, first_word, live):
                 weight //= 4
             if hit.fuzzy:
                 weight = weight * 8 // 10
-            if index == 0:
+            if scored == 0:
                 weight += _FIRST_BONUS
+            if weight <= 0:
+                continue
             scores[intent] = scores.get(intent, 0) + weight
             first_seen.setdefault(intent, hit.start)
+        if any(i != "unknown" and w > 0 for i, w in hit.keyword.scores):
+            scored += 1
     if month_named and "monthly" in scores:
         scores["monthly"] += _MONTH_BONUS
+    if evidence.duration:
+        scores["work"] = scores.get("work", 0) + _DURATION_BONUS
+        first_seen.setdefault("work", 1 << 30)
     if slash is not None:
         return IntentChoice(slash, activity_kind=_kind(slash, live))
     if not scores:
         return IntentChoice("unknown", negated=any(h.negated for h in hits))
-    best = max(
+    best = _best(scores, first_seen)
+    if best == "activity" and evidence.money and _defining(live, "sale"):
+        scores["sale"] = scores.get("sale", 0) + _SALE_OVER_BOOTH
+        best = _best(scores, first_seen)
+    return IntentChoice(best, activity_kind=_kind(best, live))
+
+
+def _best(scores: dict[Intent, int], first_seen: dict[Intent, int]) -> Intent:
+    return max(
         scores,
         key=lambda i: (scores[i], -first_seen[i], -_TIE_ORDER.index(i) if i in _TIE_ORDER else 0),
     )
-    return IntentChoice(best, activity_kind=_kind(best, live))
+
+
+def _defining(hits: list[Hit], intent: Intent) -> bool:
+    """Whether a defining keyword (weight ≥ 30) of ``intent`` is among ``hits``."""
+    return any(i == intent and w >= 30 for h in hits for i, w in h.keyword.scores)
 
 
 def _near_start(hit: Hit, first_word: int, live: list[Hit]) -> bool:
@@ -333,6 +502,26 @@ def _kind(intent: Intent, hits: Iterable[Hit]) -> ActivityKind | None:
         if kind != "other" and (best is None or weight > best[0]):
             best = (weight, kind)
     return best[1] if best else "other"
+
+
+def money_verb(piece: str) -> Literal["sale", "income", "expense", "buyer"] | None:
+    """What a keyword token says about money: "sale", "income", "expense", "buyer" (a buyer as
+    subject), or None. ``piece`` is a whole keyword or a piece of one cut at a token edge
+    ("จ่าย" and "ค่า" of จ่ายค่า)."""
+    keyword = _BY_TEXT.get(piece)
+    if keyword is None:
+        return None
+    if keyword.buyer:
+        return "buyer"
+    intent = max(keyword.scores, key=lambda s: s[1])[0]
+    if intent == "sale" or intent == "income" or intent == "expense":
+        return intent
+    return None
+
+
+def _weak(hit: Hit) -> bool:
+    """A live keyword too weak to rule out a typo of a longer one over it."""
+    return not hit.negated and max(w for _, w in hit.keyword.scores) < 20
 
 
 def _raw_score(hit: Hit) -> int:
@@ -412,8 +601,14 @@ def _build_fuzzy_index() -> dict[str, set[str]]:
     index: dict[str, set[str]] = {}
     for keyword in KEYWORDS:
         text = keyword.text
-        if len(text) < _FUZZY_MIN_LENGTH or not text[0] >= "\u0e00":
-            continue
+        weight = max((w for i, w in keyword.scores if i != "unknown"), default=0)
+        if (
+            not _FUZZY_MIN_LENGTH <= len(text) <= _FUZZY_MAX_LENGTH
+            or not text[0] >= "\u0e00"
+            or keyword.negative
+            or weight < _FUZZY_MIN_WEIGHT
+        ):
+            continue  # each indexed keyword costs windows on every message that has typos
         for variant in {text, *_deletions(text)}:
             index.setdefault(variant, set()).add(text)
     return index
@@ -440,6 +635,13 @@ _FUZZY_LENGTHS_BY_FIRST: Final[dict[str, tuple[int, ...]]] = {
     for first in {c for ks in _FUZZY_INDEX.values() for k in ks for c in k[:2]}
 }
 _FUZZY_MAX_TOKENS: Final = 80  # typo search only looks at the start of long messages
+
+
+def _ends_inside_a_word(tokens: list[Token], starts: list[int], end: int) -> bool:
+    for start, token in zip(starts, tokens, strict=True):
+        if start < end < start + len(token.text):
+            return token.kind == "word" and len(token.text) > 2 and is_dictionary_word(token.text)
+    return False
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -470,8 +672,12 @@ def _fuzzy_hits(
 ) -> list[Hit]:
     """Typo hits: windows that start where a word token starts (typos rarely move the start
     of a word, but they do make newmm cut it elsewhere: "ลงพื้นทื่ติดตาม" → ลงพื้น/ทื่ติด/ตาม)."""
-    taken = [(h.start, h.end) for h in covered_by]
+    # A weak exact keyword does not block a typo of a longer keyword that begins with it:
+    # "ทำงาณ" is ทำงาน, not ทำ (but "สอนมา" is สอน, not a slip of โอนมา).
+    weak = {(h.start, h.keyword.text) for h in covered_by if _weak(h)}
+    taken = [(h.start, h.end) for h in covered_by if not _weak(h)]
     hits: list[Hit] = []
+    first_word = next((starts[i] for i, t in enumerate(tokens) if t.kind != "space"), 0)
     for index in range(min(len(tokens), _FUZZY_MAX_TOKENS)):
         start = starts[index]
         if tokens[index].kind != "word" or any(s <= start < e for s, e in taken):
@@ -481,6 +687,19 @@ def _fuzzy_hits(
             if len(window) < length or " " in window or window in _BY_TEXT:
                 continue
             candidates = _fuzzy_candidates(window)
+            if candidates and _ends_inside_a_word(tokens, starts, start + length):
+                # a window may end inside a token newmm cut oddly around the typo ("ทื่ติด"),
+                # not inside a real word: "ขอบคุณที่ช่วยบันทึก" has ช่วยบัน, one from ช่วยกัน
+                continue
+            if start != first_word:
+                # a command is guessed from a typo only where commands are typed, at the
+                # start: "มีคนสั่งของ" has คนสั่ง, one letter from คำสั่ง
+                candidates = {k for k in candidates if not _BY_TEXT[k].command}
+            over = [text for at, text in weak if at == start]
+            if over:
+                candidates = {
+                    k for k in candidates if any(k.startswith(t) and k != t for t in over)
+                }
             if candidates:
                 keyword = _BY_TEXT[min(candidates, key=lambda k: (-len(k), k))]
                 end = start + length

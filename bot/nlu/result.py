@@ -69,9 +69,11 @@ class Parsed:
     person: str | None = None
     negated: bool = False
     mood: Mood = "report"
-    # Several products, each with its own figures; the single item fields are then empty.
+    # Several products (or account-book lines), each with its own figures; the single item
+    # fields are then empty. With ambiguity "item": the products named, their money asked.
     items: tuple[SaleLine, ...] = ()
-    # People or households named as present (a training's "คำปุ่น มาเรียน"), as typed.
+    # People or households named as present (a training's "คำปุ่น มาเรียน"), as typed but
+    # without a title ("นางสมศรี" → สมศรี), in text order.
     names: tuple[str, ...] = ()
     text: str = field(default="", compare=False)  # the normalised text
 

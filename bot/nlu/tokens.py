@@ -46,8 +46,11 @@ class Token:
 
 _THAI_RUN: Final = re.compile(r"[\u0e00-\u0e7f]+")
 # Fallback segmentation for the non-Thai parts newmm hands back in one piece.
+# "2,1000" is a slip (2,100? 21,000?), not 2,100 and 0: a digit group of four or more after
+# a comma makes the whole run one unreadable number. "50,60" stays a list of two numbers.
 _SEGMENT: Final = re.compile(
-    r"(?P<num>[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)|(?P<thai>[\u0e00-\u0e7f]+)"
+    r"(?P<bad>[0-9]+(?:,[0-9]+)*,[0-9]{4,}(?:[,.][0-9]+)*)"
+    r"|(?P<num>[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)|(?P<thai>[\u0e00-\u0e7f]+)"
     r"|(?P<latin>[A-Za-z]+)|(?P<space>\s+)|(?P<other>.)",
     re.S,
 )
@@ -126,7 +129,17 @@ def _dictionary() -> CompactTrie:
         for word, unit in units.UNITS.items()
         if _THAI_RUN.fullmatch(word) and unit.kind in ("product", "land")
     }
-    return CompactTrie(thai_words(), spellings | per_unit)
+    return CompactTrie(thai_words(), spellings | per_unit | _EXTRA_WORDS)
+
+
+# Words newmm's list lacks and cuts wrongly: "ประชุมวันไหนคะ" became วัน/ไห/นคะ ("นคะ" is in
+# the list), losing the question word.
+_EXTRA_WORDS: Final = frozenset({"วันไหน", "ตอนไหน", "เดือนไหน"})
+
+
+def is_dictionary_word(text: str) -> bool:
+    """Whether ``text`` is a word of the segmentation dictionary (a real Thai word)."""
+    return text in _dictionary()
 
 
 def _raw_tokens(text: str) -> list[Token]:
@@ -148,6 +161,8 @@ def _raw_tokens(text: str) -> list[Token]:
             chunk = match.group()
             if kind == "num":
                 tokens.append(Token("num", chunk, value=numbers.parse_digits(chunk)))
+            elif kind == "bad":
+                tokens.append(Token("num", chunk, unclear=True))
             elif kind == "thai":
                 tokens.append(Token("repeat" if chunk == "ๆ" else "word", chunk))
             elif kind == "latin":

@@ -120,7 +120,7 @@ CONVERSATIONS = {
                 [("visit", "suggestions", ("ขายออนไลน์",))]),
     "trainer": ("อบรมการทำบัญชีครัวเรือน คำปุ่น มาเรียน\n", [("activity", "kind, attendees", ("training", 1))]),
     "household": ("ได้เงินขายผัก 200\nจ่ายค่าอาหารไก่ 350\n",
-                  [("account_entry", "kind, item, amount", ("expense", "อาหารไก่", 350))]),
+                  [("account_entry", "kind, item, amount", ("expense", "ค่าอาหารไก่", 350))]),
 }  # fmt: skip
 
 

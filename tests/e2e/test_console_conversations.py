@@ -187,7 +187,7 @@ async def test_a_household_keeps_its_account_book(chat: Chat) -> None:
     entries = await rows(chat, AccountEntry)
     assert [(e.kind, e.item, e.amount) for e in entries] == [
         ("income", "ผัก", Decimal(200)),
-        ("expense", "อาหารไก่", Decimal(350)),
+        ("expense", "ค่าอาหารไก่", Decimal(350)),  # account books keep ค่า (issue 13)
     ]
     summary = await chat.text("สรุป", "household")
     assert "รายรับ 200 บาท" in summary and "รายจ่าย 350 บาท" in summary

@@ -37,14 +37,18 @@ RECORD_INTENTS = {"sale", "income", "expense", "meeting", "work", "activity", "t
                   "monthly", "visit"}  # fmt: skip
 CONFIRMED_INTENTS = {"monthly"}  # always shown for ยืนยัน before saving
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    # any one field of each inner tuple must be present
+    # any one field of each inner tuple must be present; the handler asks for a missing one
     "sale": (("item",), ("amount",)),
-    "income": (("amount",),),
-    "expense": (("amount",),),
+    "income": (("item",), ("amount",)),  # handlers/account_book.py: required=("item", "amount")
+    "expense": (("item",), ("amount",)),
     "work": (("hours", "quantity"),),
     "meeting": (("attendees",),),
     "monthly": (("income",), ("expenses",)),
+    # issue 13: a training records only the households named (or a count), otherwise it asks
+    "training": (("attendees",),),
+    "visit": (("topics",),),  # handlers/visit.py: required=("topics",)
 }
+ITEM_INTENTS = {"sale", "income", "expense"}  # several products or account-book lines
 FIELDS = ("item", "quantity", "unit", "unit_price", "amount", "date", "month", "income",
           "expenses", "balance", "attendees", "hours", "person")  # fmt: skip
 
@@ -114,7 +118,7 @@ def _value(parsed: Parsed, field: str) -> Any:
 def _asks(parsed: Parsed) -> bool:
     if parsed.ambiguous:
         return True
-    if parsed.intent == "sale" and parsed.items:
+    if parsed.intent in ITEM_INTENTS and parsed.items:
         return any(line.amount is None for line in parsed.items)
     for need in REQUIRED.get(parsed.intent, ()):
         if all(_value(parsed, f) in (None, "") for f in need):

@@ -36,10 +36,12 @@ MONDAY = date(2025, 10, 20)  # the table's "today": a Monday
         ("15 10 2568", None),  # spaces only: not a date (thai_strptime read this as January)
         ("5/10", date(2025, 10, 5)),
         ("วันที่ 5", date(2025, 10, 5)),
-        ("วันที่ 25", date(2025, 9, 25)),  # later than today: last month
-        ("วันที่ 31", date(2025, 8, 31)),  # September has 30 days
+        ("วันที่ 25", None),  # 5 days ahead or 25 days back? the nearer is ahead: asked
+        ("วันที่ 30", None),  # 10 days ahead or 20 back: asked
+        ("วันที่ 31", None),  # 11 days ahead, or 31 August (September has 30 days): asked
         ("1 มี.ค.", date(2025, 3, 1)),
-        ("25 ธ.ค.", date(2024, 12, 25)),  # no year: the most recent past one
+        ("25 ธ.ค.", None),  # no year, this year's is ahead and nearer than last year's: asked
+        ("25 ส.ค.", date(2025, 8, 25)),  # no year: the most recent past one
         ("20 ต.ค.", date(2025, 10, 20)),  # today counts
         ("29 ก.พ.", date(2024, 2, 29)),
     ],
@@ -85,16 +87,21 @@ def test_relative_days(text: str, expected: date) -> None:
 def test_weekday_rules_on_a_wednesday() -> None:
     wednesday = date(2025, 10, 22)
     assert scan_dates("วันจันทร์", wednesday).date == date(2025, 10, 20)
-    assert scan_dates("วันจันทร์ที่แล้ว", wednesday).date == date(2025, 10, 13)
+    # this week's Monday (2 days ago) or last week's? People mean both: asked
+    assert scan_dates("วันจันทร์ที่แล้ว", wednesday).ambiguous == ("date",)
+    assert scan_dates("วันจันทร์ที่แล้ว", wednesday).date is None
+    # on a Wednesday, "วันศุกร์ที่แล้ว" can only be last week's Friday
+    assert scan_dates("วันศุกร์ที่แล้ว", wednesday).date == date(2025, 10, 17)
     assert scan_dates("วันพุธ", wednesday).date == wednesday
     assert scan_dates("อาทิตย์ที่แล้ว", wednesday).date == date(2025, 10, 13)
+    assert scan_dates("อาทิตย์ที่แล้ว", wednesday).week  # a week, not a day: records ask
 
 
 @pytest.mark.parametrize(
     ("text", "month"),
     [
         ("เดือน ต.ค.", date(2025, 10, 1)),  # this month counts
-        ("เดือน พ.ย.", date(2024, 11, 1)),  # a later month: last year's
+        ("เดือน ม.ค.", date(2025, 1, 1)),  # an earlier month: this year's
         ("เดือนตค", date(2025, 10, 1)),  # dotless after เดือน
         ("ต.ค. 68", date(2025, 10, 1)),
         ("ตุลาคม 2567", date(2024, 10, 1)),
@@ -111,6 +118,13 @@ def test_months(text: str, month: date) -> None:
     scan = scan_dates(text, MONDAY)
     assert scan.month == month
     assert scan.date is None
+
+
+def test_a_month_ahead_without_a_year_is_asked() -> None:
+    # "เดือน พ.ย." on 20 Oct: next month (not started) or last year's? asked, never guessed
+    scan = scan_dates("เดือน พ.ย.", MONDAY)
+    assert scan.month is None and scan.ambiguous == ("month",)
+    assert scan_dates("เดือน พ.ค.", MONDAY).month == date(2025, 5, 1)  # 5 months back
 
 
 def test_month_across_new_year() -> None:

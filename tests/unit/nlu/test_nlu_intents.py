@@ -37,7 +37,8 @@ def _intent(text: str, slash: Intent | None = None, month_named: bool = False) -
         ("รายจ่ายค่าปุ๋ย", "expense"),
         ("เยี่ยมกลุ่ม", "visit"),
         ("ไปเยี่ยมบ้าน", "visit"),
-        ("ขายดีเยี่ยม", "sale"),  # เยี่ยม = excellent, glued into ดีเยี่ยม
+        # เยี่ยม = excellent, glued into ดีเยี่ยม (not a visit); selling well reports nothing
+        ("ขายดีเยี่ยม", "unknown"),
         ("เมนู", "help"),
         ("ยกเลิก", "undo"),
         ("สรุป", "report"),

@@ -53,19 +53,28 @@ def test_years() -> None:
     assert parse("ประชุม 1 มี.ค. 67", TODAY).date == date(2024, 3, 1)  # two digits: BE
     assert parse("ประชุม 1 มี.ค. 2567", TODAY).date == date(2024, 3, 1)  # ≥ 2400: BE
     assert parse("ประชุม 1 มี.ค. 2024", TODAY).date == date(2024, 3, 1)
-    assert parse("ประชุม 1 พ.ย.", TODAY).date == date(2024, 11, 1)  # no year: most recent past
+    assert parse("ประชุม 1 ก.ย.", TODAY).date == date(2025, 9, 1)  # no year: most recent past
+    # ...unless this year's is ahead and nearer: 1 Nov on 20 Oct is not last year's, asked
+    ahead = parse("ประชุม 1 พ.ย.", TODAY)
+    assert ahead.date is None and "date" in ahead.ambiguous
 
 
 def test_dotless_months_only_after_a_digit_or_month_word() -> None:
     customer = parse("ลูกค้าสั่งไข่เค็ม", TODAY)
-    assert customer.month is None and customer.date is None and customer.item == "ไข่เค็ม"
+    assert customer.month is None and customer.date is None
+    assert customer.intent == "unknown"  # an order not paid is not a sale (yet)
+    paid = parse("ลูกค้าสั่งไข่เค็ม โอนมาแล้ว 500", TODAY)
+    assert paid.month is None and paid.intent == "sale" and paid.item == "ไข่เค็ม"
     assert parse("ประชุม 12 กค 68", TODAY).date == date(2025, 7, 12)
     assert parse("สรุปเดือนกค", TODAY).month == date(2025, 7, 1)
     assert parse("ขายผัก 2 กรกฏาคม 2568", TODAY).date == date(2025, 7, 2)  # ฏ misspelling
 
 
 def test_last_week_and_last_sunday() -> None:
-    assert parse("ประชุมอาทิตย์ที่แล้ว", TODAY).date == date(2025, 10, 13)  # last week (Monday)
+    # "อาทิตย์ที่แล้ว" is last week, not a day: a record asks which day; a summary uses the week
+    last_week = parse("ประชุมอาทิตย์ที่แล้ว", TODAY)
+    assert last_week.date is None and "date" in last_week.ambiguous
+    assert parse("สรุปอาทิตย์ที่แล้ว", TODAY).date == date(2025, 10, 13)  # its Monday
     assert parse("ประชุมวันอาทิตย์ที่แล้ว", TODAY).date == date(2025, 10, 19)  # last Sunday
 
 
