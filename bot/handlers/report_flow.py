@@ -176,6 +176,8 @@ def start_slots(parsed: Parsed, money_slot: str = "amount") -> Slots:
                 need.append(slot)
     if need:
         slots["_need"] = need
+        # Said, but not in a way that can be kept: the question says so.
+        slots["_why"] = {n: "unclear" for n in need if n in ("date", "month")}
     if "unit" in parsed.ambiguous and parsed.unit:
         slots["_check_unit"] = parsed.unit  # a count word the bot does not know: confirm it
     return slots
@@ -205,6 +207,8 @@ def _why(ctx: Context, slots: Slots, name: str) -> str:
     reason = slots.get("_why", {}).get(name)
     if reason == "future":
         return "วันที่ที่บอกมายังมาไม่ถึงค่ะ " if name == "date" else "เดือนที่บอกมายังไม่ถึงค่ะ "
+    if reason == "unclear" and name == "month":
+        return "เดือนที่บอกมายังไม่ถึงหรือยังไม่ชัดเจนค่ะ "
     if name in ("amount", "income", "expenses") and _over_limit(ctx.text):
         return f"ยอดเงินเกิน {number(MAX_AMOUNT)} บาท ซึ่งเป็นยอดสูงสุดที่บันทึกได้ค่ะ "
     return ""
@@ -244,7 +248,19 @@ async def _question(ctx: Context, spec: ReportSpec, slots: Slots, name: str) -> 
             )
         text = text.replace("{item}", what)
     extra = await spec.buttons(ctx, name) if spec.buttons is not None else ()
-    return reply(f"{_why(ctx, slots, name)}{text}", *extra, *question.quick, CANCEL)
+    return reply(f"{_so_far(spec, slots, name)}{_why(ctx, slots, name)}{text}", *extra,
+                 *question.quick, CANCEL)  # fmt: skip
+
+
+def _so_far(spec: ReportSpec, slots: Slots, name: str) -> str:
+    """ "ขายผ้าไหม 3,500 บาท — ": what was understood, before asking only the day or month."""
+    if name not in ("date", "month"):
+        return ""
+    amount = dec(slots, "amount")
+    words = {"sale": "ขาย", "income": "รายรับ ", "expense": "รายจ่าย "}.get(spec.intent)
+    if words is None or amount is None:
+        return ""
+    return f"{words}{slots.get('item') or ''} {number(amount)} บาท — ".replace("  ", " ")
 
 
 async def ask(ctx: Context, flow: str, data: dict[str, Any], question: Reply) -> Reply:

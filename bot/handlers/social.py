@@ -64,8 +64,11 @@ async def answer(ctx: Context, kind: str) -> Reply:
             "จะบันทึกให้ค่ะ",
             MENU,
         )
+    from bot.handlers.help import example  # help imports the start handlers; keep this light
+
     return reply(
-        "ถามได้เลยค่ะ 😊 พิมพ์ เมนู เพื่อดูวิธีบันทึกทุกแบบพร้อมตัวอย่าง หรือ สรุป เพื่อดูยอดเดือนนี้ค่ะ",
+        f"บันทึกได้ด้วยการพิมพ์เล่าสั้น ๆ ค่ะ 😊 เช่น {await example(ctx)}\n"
+        "พิมพ์ เมนู เพื่อดูวิธีบันทึกทุกแบบ หรือ สรุป เพื่อดูยอดเดือนนี้ค่ะ",
         MENU,
         SUMMARY,
     )
