@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.handlers import (
+    account,
     account_book,
     activity,
     annual,
+    codes,
     dashboard,
     dividend,
     export,
+    handover,
     help,
     meeting,
     model_households,
@@ -70,11 +73,6 @@ SLASH = {
 }
 # Telegram appends the bot's name to commands in groups: "/sale@sammachip_bot".
 _COMMAND = re.compile(r"^(/[a-z]+)(?:@\w+)?\b\s*(.*)$", re.DOTALL | re.IGNORECASE)
-_LINK = re.compile(
-    r"^(?:/start|/join|ลงทะเบียน|เข้ากลุ่ม|สมัคร)(?:@\w+)?\s*:?\s*([A-Za-z0-9]{4,16})\s*$",
-    re.IGNORECASE,
-)
-_BARE_CODE = re.compile(r"^[A-Z0-9]{6}$")
 HELP_WORDS = ("เมนู", "ช่วยเหลือ", "/help", "help", "วิธีใช้", "/menu")
 MY_DATA_WORDS = ("ข้อมูลของฉัน", "/mydata", "/privacy", "ความเป็นส่วนตัว")
 ERASE_WORDS = ("ลบข้อมูลของฉัน", "/erase", "/forgetme")
@@ -99,14 +97,8 @@ def _event(kind: str) -> Matcher:
 
 
 def _link_code(ctx: Context) -> str | None:
-    text = ctx.text.strip()
-    match = _LINK.match(text)
-    if match:
-        return match.group(1).upper()
-    # A bare code from someone not yet linked: they pasted what the officer sent them.
-    if (ctx.actor is None or not ctx.actor.roles) and _BARE_CODE.match(text.upper()):
-        return text.upper()
-    return None
+    # A bare code only from someone not yet linked: they pasted what the officer sent them.
+    return start.code_in(ctx.text, bare_allowed=ctx.actor is None or not ctx.actor.roles)
 
 
 def _cancel_flow(ctx: Context) -> bool | None:
@@ -299,6 +291,10 @@ RULES: tuple[Rule, ...] = (
     Rule("my_data", lambda ctx: True if _words(ctx) in MY_DATA_WORDS else None, _my_data),
     Rule("erase", lambda ctx: True if _words(ctx) in ERASE_WORDS else None, _erase),
     Rule("unlinked", _unlinked, _not_linked),
+    Rule("handover", handover.wants_decision, handover.decide),
+    Rule("issue_code", codes.wants_code, codes.issue),
+    Rule("add_account", account.wants_add_account, account.add_account),
+    Rule("sign_out_everywhere", account.wants_sign_out_everywhere, account.sign_out_everywhere),
     Rule("set_name", _name_given, _set_name),
     Rule("help", lambda ctx: True if _words(ctx) in HELP_WORDS else None, _help),
     Rule("undo", lambda ctx: True if _words(ctx) in UNDO_WORDS else None, _undo),
