@@ -266,9 +266,10 @@ async def _save_attachments(app: App, answer: Reply, out: TextIO) -> None:
     """A terminal cannot show a chart or a workbook: write them under ./data/files/ instead."""
     wanted = [(a.key, name) for a, name in ((answer.image, "png"), (answer.document, ""))
               if a is not None]  # fmt: skip
+    from bot.reports.files import load
+
     for key, suffix in wanted:
-        async with app.uow() as uow:
-            stored = await uow.files.get(key, app.clock.now())
+        stored = await load(app.uow, key, app.clock.now())
         if stored is None:
             continue
         CONSOLE_FILES.mkdir(parents=True, exist_ok=True)

@@ -147,23 +147,24 @@ async def _unfollow(ctx: Context, _: Any) -> None:
 
 
 async def _withdraw_source(ctx: Context, _: Any) -> None:
-    """LINE unsend: the record made from that message is withdrawn (audited), silently."""
-    from bot.services.records import withdraw
+    """LINE unsend: the record made from that message is withdrawn (audited), silently, if
+    the sender is still the person who made it."""
+    from bot.services.records import withdraw_by_source
 
     ref = ctx.message.source_ref
     if ref:
-        for record in await ctx.uow.records.by_source(ref):
-            await withdraw(ctx.uow, ctx.person_id, record, reason="unsend")
+        await withdraw_by_source(ctx.uow, ctx.person_id, ref, reason="unsend")
 
 
 async def _edited(ctx: Context, _: Any) -> Reply | None:
-    """Telegram edited_message: the record made from the original is replaced by the new text."""
-    from bot.services.records import withdraw
+    """Telegram edited_message: the record made from the original is replaced by the new text
+    (only the person who made it)."""
+    from bot.services.records import withdraw_by_source
 
     ref = ctx.message.source_ref
-    found = await ctx.uow.records.by_source(ref) if ref else []
-    for record in found:
-        await withdraw(ctx.uow, ctx.person_id, record, reason="edit_message")
+    found = (
+        await withdraw_by_source(ctx.uow, ctx.person_id, ref, reason="edit_message") if ref else []
+    )
     if not found:
         return None
     intent = _report_intent(ctx)
@@ -205,11 +206,11 @@ async def _not_linked(ctx: Context, _: Any) -> Reply | None:
     return await start.not_linked(ctx)
 
 
-async def _my_data(ctx: Context, _: Any) -> Reply:
+async def _my_data(ctx: Context, _: Any) -> Reply | None:
     return await privacy.show(ctx)
 
 
-async def _erase(ctx: Context, _: Any) -> Reply:
+async def _erase(ctx: Context, _: Any) -> Reply | None:
     return await privacy.ask_erase(ctx)
 
 
@@ -237,7 +238,7 @@ async def _edit(ctx: Context, _: Any) -> Reply:
     return await undo.edit(ctx)
 
 
-async def _summary(ctx: Context, _: Any) -> Reply:
+async def _summary(ctx: Context, _: Any) -> Reply | None:
     return await report.summary(ctx)
 
 

@@ -77,14 +77,13 @@ class PeopleRepository(_Repository):
         return account
 
     async def accounts_of(self, person_id: int) -> Sequence[ChatAccount]:
-        """The person's chat accounts, the one linked longest first."""
+        """The person's chat accounts, the one linked longest first (an account linked before
+        link times were kept comes first)."""
         return (
             await self.session.scalars(
                 select(ChatAccount)
                 .where(ChatAccount.person_id == person_id)
-                .order_by(
-                    func.coalesce(ChatAccount.linked_at, ChatAccount.created_at), ChatAccount.id
-                )
+                .order_by(ChatAccount.linked_at.is_not(None), ChatAccount.linked_at, ChatAccount.id)
             )
         ).all()
 
