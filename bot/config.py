@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     # Officer ids (comma-separated) who get security alerts; empty = every linked officer.
     security_alert_officers: str = ""
     # สรุป, ส่งออก and ข้อมูลของฉัน per person per minute (they draw charts and build files).
-    expensive_per_minute: int = 6
+    expensive_per_minute: int = 4
     # Download links for exports and personal data: single use, valid this many minutes.
     file_link_minutes: int = 15
 

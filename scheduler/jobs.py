@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MAX_DRAIN_ROUNDS = 1000  # x 100 rows per round: more than a day's reminders for a province
 MISFIRE_GRACE_S = 3600  # a worker that was busy or asleep still runs a job up to an hour late
 PURGE_EVERY_MINUTES = 15
-COUNTERS_KEPT = timedelta(days=2)  # wrong-code and rate counters older than this are dropped
+COUNTERS_KEPT = timedelta(days=8)  # counters untouched this long are dropped (> FORGET_AFTER)
 
 
 async def run_once(app: App, at: datetime | None = None, *, lock: bool = True) -> SweepSummary:

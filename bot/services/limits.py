@@ -26,7 +26,7 @@ ACCOUNT_CODES = "code_account"  # subject: chat account id
 GLOBAL_CODES = "code_global"  # subject: the UTC hour, "2025-10-20T02"
 EXPENSIVE = "expensive"  # subject: person id
 MAX_LOCK = timedelta(hours=24)
-FORGET_AFTER = timedelta(days=1)  # a run of wrong codes older than this starts afresh
+FORGET_AFTER = timedelta(days=7)  # a run of wrong codes older than this starts afresh
 EXPENSIVE_WINDOW = timedelta(minutes=1)
 
 
