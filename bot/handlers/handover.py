@@ -12,7 +12,9 @@ from bot.services import enrolment_handover as handover
 # Module-level phrases (a shared command table can take them over).
 CONFIRM_HANDOVER_WORDS = ("ยืนยันส่งต่อ", "ยืนยันการส่งต่อ", "/handover_yes")
 REFUSE_HANDOVER_WORDS = ("ไม่ส่งต่อ", "ปฏิเสธส่งต่อ", "ไม่อนุญาตส่งต่อ", "/handover_no")
-_NUMBER = re.compile(r"^\s*(?:หมายเลข|เลขที่|#)?\s*([0-9๐-๙]{1,9})\s*(?:ค่ะ|คะ|ครับ|นะคะ|นะครับ)?\s*$")
+_NUMBER = re.compile(
+    r"^\s*(?:หมายเลข|เลขที่|#)?\s*([0-9๐-๙][0-9๐-๙,]{0,11})\s*(?:ค่ะ|คะ|ครับ|นะคะ|นะครับ)?\s*$"
+)
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
@@ -27,7 +29,7 @@ def wants_decision(ctx: Context) -> tuple[bool, int | None] | None:
                     return accept, None
                 match = _NUMBER.match(rest)
                 if match:
-                    return accept, int(match.group(1).translate(_THAI_DIGITS))
+                    return accept, int(match.group(1).translate(_THAI_DIGITS).replace(",", ""))
     return None
 
 

@@ -167,7 +167,7 @@ async def check_code(
         return Checked(None, lock_text(failure.locked_until, now, settings))
     text = _REASONS.get(found.status, NOT_FOUND)
     if found.status == "unknown":
-        text += " กรุณาตรวจสอบรหัสกับพัฒนากรอีกครั้งนะคะ"
+        text += " ตรวจสอบรหัสกับพัฒนากร แล้วพิมพ์ ลงทะเบียน ตามด้วยรหัสอีกครั้งนะคะ"
     if failure.tries_left <= 2:
         text += f" (ใส่รหัสผิดได้อีก {failure.tries_left:,} ครั้ง ก่อนต้องพักสักครู่)"
     return Checked(None, text)
@@ -379,11 +379,10 @@ async def _registry_role(
     if mine is None:
         if holder is not None:  # the holder's accounts were unlinked: this is their new one
             attach(account, holder, now)
-        else:
-            await _person_for(uow, account, name, now)
-            person = await uow.session.get(Person, account.person_id)
-            if person is not None and not person_name(account.display_name):
-                person.name = name
+        else:  # a new person, named as the district office registered them
+            person = await uow.people.add_person(name)
+            attach(account, person.id, now)
+            await uow.session.flush()
     person_id = account.person_id
     assert person_id is not None
     await _use(uow, found, person_id, now)

@@ -286,3 +286,17 @@ async def test_a_role_code_posted_in_a_group_chat_is_revoked(chat: Chat) -> None
     code = await issue(chat, CodeKind.TREASURER, chat.ids.egg_group_id)  # type: ignore[union-attr]
     assert "ยกเลิกรหัสนี้ให้แล้ว" in await say_in_room(chat, f"เข้ากลุ่ม {code}", "chair")
     assert "ถูกยกเลิกแล้ว" in await chat.text(f"ลงทะเบียน {code}", "คนเห็นรหัสในกลุ่ม")
+
+
+def test_handover_answers_are_read_the_way_people_type_them() -> None:
+    from types import SimpleNamespace
+
+    from bot.handlers.handover import wants_decision
+
+    def read(text: str) -> object:
+        return wants_decision(SimpleNamespace(text=text))  # type: ignore[arg-type]
+
+    assert read("ยืนยันส่งต่อ 1,234") == (True, 1234)
+    assert read("ไม่ส่งต่อ ๑๒ ค่ะ") == (False, 12)
+    assert read("ยืนยันส่งต่อ") == (True, None)
+    assert read("ยืนยันส่งต่อให้สมศรี") is None  # not an answer: left to the other rules
