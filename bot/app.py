@@ -4,6 +4,7 @@ the same `App` with their own clock and transports."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -32,6 +33,9 @@ class App:
         return UnitOfWork(self.sessions, self.gate)
 
     async def close(self) -> None:
+        from bot.reports.files import stop_drawing
+
+        await asyncio.to_thread(stop_drawing)  # the chart drawing process, if one was started
         await self.engine.dispose()
 
 

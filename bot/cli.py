@@ -8,7 +8,7 @@ import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -56,33 +56,99 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--today", type=_day, default=None)
     parse.add_argument("--json", action="store_true")
 
-    officer = sub.add_parser("officer").add_subparsers(dest="action", required=True)
-    officer_add = officer.add_parser("add")
+    officer = sub.add_parser("officer", help="register officers").add_subparsers(
+        dest="action", required=True
+    )
+    officer_add = officer.add_parser(
+        "add", help="a new officer and their single-use link code (JSON: officer_id, link_code)"
+    )
     officer_add.add_argument("--name", required=True)
     officer_add.add_argument("--district", required=True)
     officer_add.add_argument("--province", required=True)
     officer_add.add_argument("--json", action="store_true")
 
-    group = sub.add_parser("group").add_subparsers(dest="action", required=True)
-    group_add = group.add_parser("add")
+    group = sub.add_parser("group", help="register occupation groups").add_subparsers(
+        dest="action", required=True
+    )
+    group_add = group.add_parser(
+        "add",
+        help="a new group: its shareable join code and single-use treasurer and chair codes",
+    )
     for flag in ("--name", "--occupation", "--village"):
         group_add.add_argument(flag, required=True)
     group_add.add_argument("--officer", type=int, required=True)
     group_add.add_argument("--founded", type=_day, required=True)
     group_add.add_argument("--json", action="store_true")
 
-    household = sub.add_parser("household").add_subparsers(dest="action", required=True)
-    household_add = household.add_parser("add")
+    household = sub.add_parser("household", help="register target households").add_subparsers(
+        dest="action", required=True
+    )
+    household_add = household.add_parser(
+        "add", help="a new target household and its single-use link code"
+    )
     for flag in ("--village", "--head", "--occupation", "--trainer"):
         household_add.add_argument(flag, required=True)
     household_add.add_argument("--officer", type=int, required=True)
     household_add.add_argument("--json", action="store_true")
 
-    trainer = sub.add_parser("trainer").add_subparsers(dest="action", required=True)
-    trainer_add = trainer.add_parser("add")
+    trainer = sub.add_parser("trainer", help="register livelihood trainers").add_subparsers(
+        dest="action", required=True
+    )
+    trainer_add = trainer.add_parser("add", help="a trainer and their single-use link code")
     trainer_add.add_argument("--name", required=True)
     trainer_add.add_argument("--officer", type=int, required=True)
     trainer_add.add_argument("--json", action="store_true")
+
+    code = sub.add_parser(
+        "code", help="rotate or revoke link codes (SECURITY.md, 'Link codes')"
+    ).add_subparsers(dest="action", required=True)
+    rotate = code.add_parser(
+        "rotate",
+        help="issue a new code for an officer, trainer, household or a group's role; "
+        "the old unused one stops working (an officer's dashboard sessions end too)",
+    )
+    revoke = code.add_parser(
+        "revoke", help="stop a code working: by target (and role) or the code itself (--code)"
+    )
+    targets = {}
+    for action in (rotate, revoke):
+        target = targets[action.prog] = action.add_mutually_exclusive_group(required=True)
+        target.add_argument("--officer", type=int, metavar="ID", help="an officer's link code")
+        target.add_argument("--trainer", type=int, metavar="ID", help="a trainer's link code")
+        target.add_argument("--household", type=int, metavar="ID", help="a household's code")
+        target.add_argument("--group", type=int, metavar="ID", help="a group's code (see --role)")
+        action.add_argument("--role", choices=("member", "treasurer", "chair"), default="member",
+                            help="with --group: the member join code (default), or the "
+                                 "treasurer's or chair's single-use code")  # fmt: skip
+        action.add_argument("--json", action="store_true")
+    targets[revoke.prog].add_argument("--code", metavar="CODE", help="the code as it was given out")
+
+    account = sub.add_parser(
+        "account", help="chat accounts: unlink one or erase a person (the district office)"
+    ).add_subparsers(dest="action", required=True)
+    unlink = account.add_parser(
+        "unlink",
+        help="detach chat accounts from their person (a lost or hijacked phone); the person "
+        "keeps their records and roles, an officer's dashboard sessions end",
+    )
+    unlink_target = unlink.add_mutually_exclusive_group(required=True)
+    unlink_target.add_argument("--external-id", metavar="ID",
+                               help="the platform's user id (with --channel)")  # fmt: skip
+    unlink_target.add_argument("--person", type=int, metavar="ID", help="every account of a person")
+    unlink_target.add_argument("--officer", type=int, metavar="ID",
+                               help="every account of an officer")  # fmt: skip
+    unlink.add_argument("--channel", choices=("line", "telegram", "console"),
+                        help="with --external-id")  # fmt: skip
+    unlink.add_argument("--json", action="store_true")
+    erase = account.add_parser(
+        "erase",
+        help="erase a person's personal data (PDPA), e.g. an officer leaving: anonymised, "
+        "accounts and files deleted, records kept without the name",
+    )
+    erase_target = erase.add_mutually_exclusive_group(required=True)
+    erase_target.add_argument("--person", type=int, metavar="ID")
+    erase_target.add_argument("--officer", type=int, metavar="ID")
+    erase.add_argument("--json", action="store_true")
 
     report = sub.add_parser("report").add_subparsers(dest="action", required=True)
     report_group = report.add_parser("group")
@@ -200,9 +266,10 @@ async def _save_attachments(app: App, answer: Reply, out: TextIO) -> None:
     """A terminal cannot show a chart or a workbook: write them under ./data/files/ instead."""
     wanted = [(a.key, name) for a, name in ((answer.image, "png"), (answer.document, ""))
               if a is not None]  # fmt: skip
+    from bot.reports.files import load
+
     for key, suffix in wanted:
-        async with app.uow() as uow:
-            stored = await uow.files.get(key, app.clock.now())
+        stored = await load(app.uow, key, app.clock.now())
         if stored is None:
             continue
         CONSOLE_FILES.mkdir(parents=True, exist_ok=True)
@@ -239,6 +306,13 @@ def _parse(text: str, today: date | None, as_json: bool) -> int:
 
 async def _admin(args: argparse.Namespace, app: App) -> int:
     from bot.services import admin, reports
+    from bot.services.enrolment_codes import CodeKind, display
+
+    now = app.clock.now()
+    settings = app.settings
+
+    async def issue(kind: CodeKind, target: int) -> str:
+        return display(await admin.issue_code(uow, kind, target, now, settings))
 
     async with app.uow() as uow:
         data: dict[str, Any]
@@ -246,7 +320,10 @@ async def _admin(args: argparse.Namespace, app: App) -> int:
             officer = await admin.add_officer(
                 uow, name=args.name, district=args.district, province=args.province
             )
-            data = {"officer_id": officer.id, "link_code": officer.link_code}
+            data = {
+                "officer_id": officer.id,
+                "link_code": await issue(CodeKind.OFFICER, officer.id),
+            }
         elif args.command == "group":
             group = await admin.create_group(
                 uow, name=args.name, occupation=args.occupation, village=args.village,
@@ -254,24 +331,106 @@ async def _admin(args: argparse.Namespace, app: App) -> int:
             )  # fmt: skip
             data = {
                 "group_id": group.id,
-                "join_code": group.join_code,
-                "treasurer_code": group.treasurer_code,
-                "chair_code": group.chair_code,
+                "join_code": display(group.join_code or ""),
+                "treasurer_code": await issue(CodeKind.TREASURER, group.id),
+                "chair_code": await issue(CodeKind.CHAIR, group.id),
             }
         elif args.command == "household":
             household = await admin.add_household(
                 uow, village=args.village, head=args.head, occupation=args.occupation,
                 trainer=args.trainer, officer_id=args.officer,
             )  # fmt: skip
-            data = {"household_id": household.id, "join_code": household.join_code}
+            data = {
+                "household_id": household.id,
+                "join_code": await issue(CodeKind.HOUSEHOLD, household.id),
+            }
         elif args.command == "trainer":
             trainer = await admin.add_trainer(uow, name=args.name, officer_id=args.officer)
-            data = {"trainer_id": trainer.id, "link_code": trainer.link_code}
+            data = {
+                "trainer_id": trainer.id,
+                "link_code": await issue(CodeKind.TRAINER, trainer.id),
+            }
+        elif args.command == "code":
+            data = await _code(args, uow, now, settings)
+        elif args.command == "account":
+            data = await _account(args, uow, now)
         else:
             data = (await reports.group_month(uow, args.group_id, args.month)).to_json()
         await uow.commit()
     _print(data, args.json, sys.stdout)
     return 0
+
+
+def _code_target(args: argparse.Namespace) -> tuple[Any, int]:
+    from bot.services.enrolment_codes import CodeKind
+
+    for name in ("officer", "trainer", "household"):
+        if getattr(args, name, None) is not None:
+            return CodeKind(name), int(getattr(args, name))
+    return CodeKind(args.role), int(args.group)
+
+
+async def _code(
+    args: argparse.Namespace, uow: Any, now: datetime, settings: Settings
+) -> dict[str, Any]:
+    """`sammachip code rotate|revoke`."""
+    from bot.services import admin
+    from bot.services import enrolment_codes as codes
+    from bot.services.errors import NotFound
+
+    if args.action == "revoke" and getattr(args, "code", None):
+        found = await codes.revoke_typed(uow, args.code, now)
+        if not found.ok:
+            raise NotFound("ไม่พบรหัสนี้ หรือรหัสนี้ใช้ไม่ได้อยู่แล้ว (ถูกใช้ หมดอายุ หรือยกเลิกแล้ว)")
+        return {"revoked": 1, "kind": str(found.kind), "target_id": found.target_id}
+    kind, target = _code_target(args)
+    if args.action == "revoke":
+        revoked = await admin.revoke_codes(uow, kind, target, now)
+        return {"revoked": revoked, "kind": str(kind), "target_id": target}
+    code = await admin.issue_code(uow, kind, target, now, settings)
+    expires = (
+        None if kind == codes.CodeKind.MEMBER else now + timedelta(days=settings.code_expiry_days)
+    )
+    return {
+        "kind": str(kind),
+        "target_id": target,
+        "code": codes.display(code),
+        "expires_at": expires.isoformat() if expires else None,
+    }
+
+
+async def _account(args: argparse.Namespace, uow: Any, now: datetime) -> dict[str, Any]:
+    """`sammachip account unlink|erase` (the district office)."""
+    from bot.services import enrolment, privacy
+    from bot.services.errors import InvalidInput, NotFound
+
+    person_id: int | None = args.person
+    if args.officer is not None:
+        officer = await uow.people.officer(args.officer)
+        if officer is None:
+            raise NotFound(f"ไม่พบพัฒนากรรหัส {args.officer}")
+        person_id = officer.person_id
+        if person_id is None:
+            if args.action == "unlink":
+                await enrolment.end_dashboard_sessions(uow, officer.id, None, "unlink")
+            return {"person_id": None, "unlinked" if args.action == "unlink" else "erased": 0}
+    if args.action == "erase":
+        if person_id is None or await uow.people.person(person_id) is None:
+            raise NotFound(f"ไม่พบบุคคลรหัส {person_id}")
+        await privacy.erase(uow, person_id, now)
+        return {"person_id": person_id, "erased": 1}
+    if person_id is not None:
+        accounts = list(await uow.people.accounts_of(person_id))
+    else:
+        if not args.channel:
+            raise InvalidInput("ระบุ --channel คู่กับ --external-id ด้วยค่ะ")
+        account = await uow.people.account(args.channel, args.external_id)
+        if account is None or account.person_id is None:
+            raise NotFound("ไม่พบบัญชีแชทนี้ที่เชื่อมกับผู้ใช้อยู่")
+        person_id = account.person_id
+        accounts = [account]
+    unlinked = await enrolment.unlink(uow, accounts, now)
+    return {"person_id": person_id, "unlinked": unlinked}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -49,6 +49,22 @@ class Settings(BaseSettings):
     dashboard_secret: str | None = None
     dashboard_session_hours: int = 12
 
+    # Identity (SECURITY.md, "Link codes"): codes that grant a role expire after this many days;
+    # this many wrong codes lock a chat account (15 minutes, doubling each time, at most a day);
+    # code failures per hour across the deployment that alert the officers, and that pause
+    # code checks for the rest of the hour (the global limit the guessing arithmetic assumes).
+    code_expiry_days: int = 14
+    code_attempts_per_account: int = 5
+    code_lock_minutes: int = 15
+    code_failures_alarm_per_hour: int = 100
+    code_failures_per_hour: int = 1000
+    # Officer ids (comma-separated) who get security alerts; empty = every linked officer.
+    security_alert_officers: str = ""
+    # สรุป, ส่งออก and ข้อมูลของฉัน per person per minute (they draw charts and build files).
+    expensive_per_minute: int = 4
+    # Download links for exports and personal data: single use, valid this many minutes.
+    file_link_minutes: int = 15
+
     # Conversation: an abandoned guided flow expires after this many minutes.
     flow_timeout_minutes: int = 30
     # Flood control per person: this many messages back to back, then this many per second.
@@ -84,6 +100,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.bot_timezone)
+
+    @property
+    def alert_officer_ids(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in self.security_alert_officers.replace(" ", "").split(",") if p)
 
     @property
     def is_sqlite(self) -> bool:

@@ -21,6 +21,7 @@ from bot.router import RULES, Rule, dispatch
 from bot.services.actors import load_actor
 from bot.services.errors import ServiceError
 from bot.services.records import entity_name
+from bot.storage.database import truncate_wal
 from bot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -145,9 +146,13 @@ class Conversation:
         if answer is not None and not message.is_group and not ctx.account_erased:
             answer = await _with_held_reminders(uow, account.id, answer, now)
         outbox_id = await _enqueue(
-            uow, message, answer, now, None if ctx.account_erased else account.id
-        )
+            uow, message, answer, now, None if ctx.account_erased else account.id,
+            kind="erased" if ctx.account_erased else "reply",
+        )  # fmt: skip
         await uow.commit()
+        if ctx.account_erased:
+            # SQLite keeps old page images in the WAL: fold it in, so the name is gone.
+            await truncate_wal(uow.session.bind)
         return Handled(rule, answer, outbox_id)
 
     async def _slow_down(
@@ -167,6 +172,7 @@ async def _enqueue(
     answer: Reply | None,
     now: datetime,
     account_id: int | None,
+    kind: str = "reply",
 ) -> int | None:
     """The reply as an outbox row, in the message's transaction; the sender sends it."""
     if answer is None:
@@ -178,6 +184,7 @@ async def _enqueue(
         message.reply_token,
         available_at=now,
         chat_account_id=account_id,
+        kind=kind,
     )
     return row.id
 

@@ -21,12 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.handlers import (
+    account,
     account_book,
     activity,
     annual,
+    codes,
     dashboard,
     dividend,
     export,
+    handover,
     help,
     meeting,
     model_households,
@@ -76,13 +79,6 @@ SPECS: dict[str, ReportSpec] = {
 }
 # Telegram appends the bot's name to commands in groups: "/sale@sammachip_bot".
 _COMMAND = re.compile(r"^(/[a-z]+)(?:@\w+)?\b\s*(.*)$", re.DOTALL | re.IGNORECASE)
-# A code may be typed with spaces or hyphens ("ab 12 cd"), in lower case or Thai digits.
-_LINK = re.compile(
-    r"^(?:/start|/join|ลงทะเบียน|เข้ากลุ่ม|สมัคร)(?:@\w+)?\s*:?\s*([A-Za-z0-9๐-๙][A-Za-z0-9๐-๙ \-]{2,22})\s*$",
-    re.IGNORECASE,
-)
-_BARE_CODE = re.compile(r"^[A-Z0-9]{6}$")
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 EDIT_PREFIXES = ("แก้ไข", "/edit", "แก้ ")
 REPORT_PREFIXES = ("สรุป", "/report")
 ANNUAL_PREFIXES = ("สรุปปี", "สรุปประจำปี", "/annual")
@@ -103,14 +99,8 @@ def _event(kind: str) -> Matcher:
 
 
 def _link_code(ctx: Context) -> str | None:
-    text = ctx.text.strip()
-    match = _LINK.match(text)
-    if match:
-        return re.sub(r"[\s\-]", "", match.group(1)).translate(_THAI_DIGITS).upper()
-    # A bare code from someone not yet linked: they pasted what the officer sent them.
-    if (ctx.actor is None or not ctx.actor.roles) and _BARE_CODE.match(text.upper()):
-        return text.upper()
-    return None
+    # A bare code only from someone not yet linked: they pasted what the officer sent them.
+    return start.code_in(ctx.text, bare_allowed=ctx.actor is None or not ctx.actor.roles)
 
 
 def _unlinked(ctx: Context) -> bool | None:
@@ -165,23 +155,24 @@ async def _unfollow(ctx: Context, _: Any) -> None:
 
 
 async def _withdraw_source(ctx: Context, _: Any) -> None:
-    """LINE unsend: the record made from that message is withdrawn (audited), silently."""
-    from bot.services.records import withdraw
+    """LINE unsend: the record made from that message is withdrawn (audited), silently, if
+    the sender is still the person who made it."""
+    from bot.services.records import withdraw_by_source
 
     ref = ctx.message.source_ref
     if ref:
-        for record in await ctx.uow.records.by_source(ref):
-            await withdraw(ctx.uow, ctx.person_id, record, reason="unsend")
+        await withdraw_by_source(ctx.uow, ctx.person_id, ref, reason="unsend")
 
 
 async def _edited(ctx: Context, _: Any) -> Reply | None:
-    """Telegram edited_message: the record made from the original is replaced by the new text."""
-    from bot.services.records import withdraw
+    """Telegram edited_message: the record made from the original is replaced by the new text
+    (only the person who made it)."""
+    from bot.services.records import withdraw_by_source
 
     ref = ctx.message.source_ref
-    found = await ctx.uow.records.by_source(ref) if ref else []
-    for record in found:
-        await withdraw(ctx.uow, ctx.person_id, record, reason="edit_message")
+    found = (
+        await withdraw_by_source(ctx.uow, ctx.person_id, ref, reason="edit_message") if ref else []
+    )
     if not found:
         return None
     intent = _report_intent(ctx)
@@ -279,8 +270,8 @@ def _said(*names: str, waiting: bool | None = None) -> Matcher:
     return matches
 
 
-def _handler(run: Callable[[Context], Awaitable[Reply]]) -> Handler:
-    async def handle(ctx: Context, _: Any) -> Reply:
+def _handler(run: Callable[[Context], Awaitable[Reply | None]]) -> Handler:
+    async def handle(ctx: Context, _: Any) -> Reply | None:
         return await run(ctx)
 
     return handle
@@ -326,11 +317,11 @@ async def _set_name(ctx: Context, name: str) -> Reply:
     return await start.set_name(ctx, name)
 
 
-async def _my_data(ctx: Context, _: Any) -> Reply:
+async def _my_data(ctx: Context, _: Any) -> Reply | None:
     return await privacy.show(ctx)
 
 
-async def _erase(ctx: Context, _: Any) -> Reply:
+async def _erase(ctx: Context, _: Any) -> Reply | None:
     return await privacy.ask_erase(ctx)
 
 
@@ -346,7 +337,7 @@ async def _correction(ctx: Context) -> undo.Correction | None:
     return await undo.correction(ctx) if ctx.actor is not None else None
 
 
-async def _summary(ctx: Context, _: Any) -> Reply:
+async def _summary(ctx: Context, _: Any) -> Reply | None:
     return await report.summary(ctx)
 
 
@@ -373,7 +364,7 @@ async def _report(ctx: Context, intent: str) -> Reply:
     return await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(parsed, money_slot))
 
 
-async def _help_or_summary(ctx: Context, intent: str) -> Reply:
+async def _help_or_summary(ctx: Context, intent: str) -> Reply | None:
     return await (help.menu(ctx) if intent == "help" else report.summary(ctx))
 
 
@@ -410,6 +401,10 @@ RULES: tuple[Rule, ...] = (
     Rule("my_data", _said("my_data"), _my_data),
     Rule("erase", _said("erase"), _erase),
     Rule("unlinked", _unlinked, _not_linked),
+    Rule("handover", handover.wants_decision, handover.decide),
+    Rule("issue_code", codes.wants_code, codes.issue),
+    Rule("add_account", account.wants_add_account, account.add_account),
+    Rule("sign_out_everywhere", account.wants_sign_out_everywhere, account.sign_out_everywhere),
     # Commands, typed or pressed (bot/vocabulary.py), in any state.
     Rule("start", _said("start"), _start_command),
     Rule("undo", _said("undo"), _undo_word),

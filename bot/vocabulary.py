@@ -9,6 +9,7 @@ prefix matchers in the router.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
@@ -59,28 +60,44 @@ _WORDS: Final[dict[str, tuple[str, ...]]] = {
     "reminders_on": ("เปิดเตือน", "เปิดการเตือน", "เปิดการแจ้งเตือน", "เตือนต่อ", "กลับมาเตือน",
                      "/remindon"),
     "resume": ("ทำต่อ", "ต่อ", "ทำรายการต่อ", "/resume"),
+    # Linking and identity (handlers/start.py, account.py, privacy.py).
+    "agree": ("ยินยอม", "/agree"),
+    "disagree": ("ไม่ยินยอม", "/decline"),
+    "add_account": ("เพิ่มบัญชี", "เพิ่มบัญชีแชท", "/addaccount"),
+    "sign_out_everywhere": ("ออกจากระบบทุกเครื่อง", "ออกจากระบบทั้งหมด", "/signout_all"),
+    "confirm_erase": ("ยืนยันลบ", "ยืนยันการลบ", "/erase_yes"),
     "dashboard": ("แดชบอร์ด", "/dashboard", "dashboard"),
 }
 # fmt: on
 
 # Polite endings and what people add around a command; they never change its meaning.
-_TRAILING: Final = re.compile(
-    r"(?:นะคะ|นะครับ|นะค่ะ|นะจ๊ะ|นะจ้ะ|ด้วยค่ะ|ด้วยครับ|ด้วยคะ|ครับผม|คับผม|ค่ะ|คะ|ค่า|ค้า|คร่ะ"
-    r"|ครับ|คับ|ค้าบ|คร้าบ|จ้ะ|จ้า|จ๊ะ|จ๊า|ฮะ|ฮับ|นะ|น้า|เด้อ|เน้อ|หน่อย|ด้วย|อ่ะ|จ้ะ|\s"
-    r"|[.!?,~…ๆ]|[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F])+$"
-)
+POLITE_ENDINGS: Final = (
+    "นะคะ", "นะครับ", "นะค่ะ", "นะจ๊ะ", "นะจ้ะ", "ด้วยค่ะ", "ด้วยครับ", "ด้วยคะ", "ครับผม", "คับผม",
+    "ค่ะ", "คะ", "ค่า", "ค้า", "คร่ะ", "ครับ", "คับ", "ค้าบ", "คร้าบ", "จ้ะ", "จ้า", "จ๊ะ", "จ๊า", "ฮะ",
+    "ฮ่ะ", "ฮับ", "นะ", "น้า", "เด้อ", "เน้อ", "หน่อย", "ด้วย", "อ่ะ",
+)  # fmt: skip
 _INVISIBLE: Final = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 _BOT_NAME: Final = re.compile(r"^(/[a-z]+)@\w+", re.IGNORECASE)
 
 
 def spoken(text: str) -> str:
-    """The words of a message with case, spaces, a Telegram bot name ("/help@bot") and polite
-    endings taken off: "เมนู ครับ" -> "เมนู", "ยกเลิกค่ะ" -> "ยกเลิก", "OK!" -> "ok"."""
-    words = _INVISIBLE.sub("", text).strip().lower()
-    words = _BOT_NAME.sub(r"\1", words)
-    stripped = _TRAILING.sub("", words)
-    # A message that is only a polite word ("ค่ะ", "👍") keeps it.
-    return "".join((stripped or words).split())
+    """The words of a message with case, spaces, a Telegram bot name ("/help@bot"), trailing
+    punctuation and emoji and polite endings taken off: "เมนู ครับ" -> "เมนู", "ยกเลิกค่ะ 🙏"
+    -> "ยกเลิก", "OK!" -> "ok". A message that is only a polite word ("ค่ะ", "👍") keeps it."""
+    words = _BOT_NAME.sub(r"\1", _INVISIBLE.sub("", text).strip().lower())
+    while True:
+        trimmed = words.rstrip()
+        while trimmed and unicodedata.category(trimmed[-1])[0] in "PSZ" and trimmed[-1] != "/":
+            trimmed = trimmed[:-1].rstrip()
+        trimmed = trimmed.removesuffix("ๆ").rstrip()
+        for ending in POLITE_ENDINGS:
+            if trimmed.endswith(ending) and len(trimmed) > len(ending):
+                trimmed = trimmed[: -len(ending)]
+                break
+        if not trimmed or trimmed == words:
+            break
+        words = trimmed
+    return "".join(words.split())
 
 
 _TABLE: Final[dict[str, Command]] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 MAX_DRAIN_ROUNDS = 1000  # x 100 rows per round: more than a day's reminders for a province
 MISFIRE_GRACE_S = 3600  # a worker that was busy or asleep still runs a job up to an hour late
+PURGE_EVERY_MINUTES = 15
+COUNTERS_KEPT = timedelta(days=8)  # counters untouched this long are dropped (> FORGET_AFTER)
 
 
 async def run_once(app: App, at: datetime | None = None, *, lock: bool = True) -> SweepSummary:
@@ -45,6 +47,55 @@ async def run_once(app: App, at: datetime | None = None, *, lock: bool = True) -
         if result.sent + result.retried + result.failed == 0:
             break
     return summary
+
+
+@dataclass
+class Purged:
+    files: int = 0
+    counters: int = 0
+    handovers: int = 0
+    addresses: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+async def purge(app: App, at: datetime | None = None) -> Purged:
+    """What has run out: generated files past their time (exports, personal data, charts),
+    old attempt counters, handover requests nobody answered, and the chat address on the
+    goodbye message an erased person got once it went out. Then SQLite's log is folded in.
+    Idempotent, and harmless on several workers at once."""
+    from sqlalchemy import update
+
+    from bot.services import limits
+    from bot.storage.database import truncate_wal
+    from bot.storage.models import Handover, Outbox
+
+    now = at or app.clock.now()
+    done = Purged()
+    async with app.uow() as uow:
+        done.files = await uow.files.purge(now)
+        done.counters = await limits.forget(uow, now - COUNTERS_KEPT)
+        expired = await uow.session.execute(
+            update(Handover)
+            .where(Handover.status == "pending", Handover.expires_at <= now)
+            .values(status="expired")
+        )
+        done.handovers = int(getattr(expired, "rowcount", 0) or 0)
+        redacted = await uow.session.execute(
+            update(Outbox)
+            .where(
+                Outbox.kind == "erased",
+                Outbox.status.in_(("sent", "failed")),
+                Outbox.recipient != "erased",
+            )
+            .values(recipient="erased", reply_token=None)
+        )
+        done.addresses = int(getattr(redacted, "rowcount", 0) or 0)
+        await uow.commit()
+    if done.files or done.addresses:
+        await truncate_wal(app.engine)
+    return done
 
 
 def triggers(settings: Any) -> dict[str, CronTrigger]:
@@ -92,6 +143,15 @@ async def _job(app: App, name: str) -> None:
         log.exception("%s failed; the next run will catch up", name)
 
 
+async def _purge_job(app: App) -> None:
+    try:
+        purged = await purge(app)
+        if any(purged.to_json().values()):
+            log.info("purge: %s", purged.to_json())
+    except Exception:
+        log.exception("purge failed; the next run will catch up")
+
+
 async def start(app: App, *, catch_up: bool = True) -> Scheduled:
     """Starts the follow-up jobs on the running event loop. With `catch_up`, one sweep runs
     right away, so a worker that was down at 08:00 sends what is still due when it comes
@@ -109,6 +169,16 @@ async def start(app: App, *, catch_up: bool = True) -> Scheduled:
             max_instances=1,
             misfire_grace_time=MISFIRE_GRACE_S,
         )
+    scheduler.add_job(
+        _purge_job,
+        CronTrigger(minute=f"*/{PURGE_EVERY_MINUTES}", timezone=tz),
+        args=(app,),
+        id="purge",
+        name="purge",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=MISFIRE_GRACE_S,
+    )
     if catch_up:
         scheduler.add_job(_job, args=(app, "catch_up"), id="catch_up", name="catch_up")
     scheduler.start()

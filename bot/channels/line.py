@@ -110,7 +110,10 @@ class LineAdapter:
         except InvalidSignatureError as error:
             raise WebhookRejected(400, "bad X-Line-Signature") from error
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
-            raise WebhookRejected(400, f"malformed webhook body: {error}") from error
+            # Only the error's type: its text may quote the body (people's messages).
+            raise WebhookRejected(
+                400, f"malformed webhook body ({type(error).__name__})"
+            ) from error
         inbound = Inbound()
         for event in events:
             message = self.normalise(event)
@@ -253,7 +256,10 @@ def render(reply: Reply, public_base_url: str | None) -> list[Any]:
     if reply.document is not None:
         name = reply.document.filename
         if base is not None:
-            texts.append(f"📎 {name}\n{base}/files/{reply.document.key}")
+            texts.append(
+                f"📎 {name}\n{base}/files/{reply.document.key}\n"
+                "ลิงก์ดาวน์โหลดใช้ได้ครั้งเดียวและหมดอายุเร็ว กรุณาอย่าส่งต่อนะคะ"
+            )
         else:
             texts.append(f"📎 {name}: ขอรับไฟล์ได้จากพัฒนากรค่ะ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)")
     image_url = f"{base}/files/{reply.image.key}" if reply.image and base else None

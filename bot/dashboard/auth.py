@@ -9,6 +9,10 @@ JSON); nothing here knows HTTP, so the chat handler and the web pages share it.
 - A **session cookie** is the same shape with {"o": officer id, "s": session id, "x": expiry}.
   Logging out records the session id as `InboundEvent(channel="dashboard-out")`, so a copied
   cookie stops working at once, not only when it expires.
+- Both carry the officer's **epoch** ("e", `Officer.session_epoch`) and are accepted only
+  while it is unchanged and the officer is still linked to a person: unlinking or erasing
+  the officer, rotating their code and `ออกจากระบบทุกเครื่อง` bump it, ending every session
+  and every sign-in link at once.
 - The **CSRF token** of a session is an HMAC of its session id: forms carry it, and a
   state-changing request without the matching token is refused.
 - Every signature names its purpose ("login", "session", "csrf"), so a token of one kind is
@@ -74,6 +78,7 @@ class LoginClaim:
     officer_id: int
     nonce: str
     expires: datetime
+    epoch: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,7 @@ class SessionClaim:
     officer_id: int
     session_id: str
     expires: datetime
+    epoch: int = 0
 
 
 def _derive(secret: str) -> bytes:
@@ -171,12 +177,24 @@ def _expiry(now: datetime, ttl: timedelta) -> int:
     return int((now + ttl).timestamp())
 
 
-def mint_login(keys: Keys, officer_id: int, now: datetime) -> str:
+def mint_login(keys: Keys, officer_id: int, now: datetime, epoch: int = 0) -> str:
     return _sign(
         keys,
         _LOGIN,
-        {"o": officer_id, "n": secrets.token_urlsafe(16), "x": _expiry(now, LOGIN_TTL)},
+        {
+            "o": officer_id,
+            "n": secrets.token_urlsafe(16),
+            "x": _expiry(now, LOGIN_TTL),
+            "e": epoch,
+        },
     )
+
+
+def _epoch(claims: dict[str, object]) -> int:
+    epoch = claims.get("e", 0)
+    if not isinstance(epoch, int):
+        raise BadToken("invalid")
+    return epoch
 
 
 def read_login(keys: Keys, token: str, now: datetime) -> LoginClaim:
@@ -184,12 +202,14 @@ def read_login(keys: Keys, token: str, now: datetime) -> LoginClaim:
     nonce = claims.get("n")
     if not isinstance(nonce, str) or not 8 <= len(nonce) <= 64:
         raise BadToken("invalid")
-    return LoginClaim(int(str(claims["o"])), nonce, _at(claims, now))
+    return LoginClaim(int(str(claims["o"])), nonce, _at(claims, now), _epoch(claims))
 
 
-def mint_session(keys: Keys, officer_id: int, now: datetime, ttl: timedelta) -> str:
+def mint_session(keys: Keys, officer_id: int, now: datetime, ttl: timedelta, epoch: int = 0) -> str:
     return _sign(
-        keys, _SESSION, {"o": officer_id, "s": secrets.token_urlsafe(16), "x": _expiry(now, ttl)}
+        keys,
+        _SESSION,
+        {"o": officer_id, "s": secrets.token_urlsafe(16), "x": _expiry(now, ttl), "e": epoch},
     )
 
 
@@ -198,7 +218,16 @@ def read_session(keys: Keys, cookie: str, now: datetime) -> SessionClaim:
     session_id = claims.get("s")
     if not isinstance(session_id, str) or not 8 <= len(session_id) <= 64:
         raise BadToken("invalid")
-    return SessionClaim(int(str(claims["o"])), session_id, _at(claims, now))
+    return SessionClaim(int(str(claims["o"])), session_id, _at(claims, now), _epoch(claims))
+
+
+def current(officer: object, epoch: int) -> bool:
+    """A link or session is good only while its officer is still linked to a person and its
+    epoch is the officer's (unlink, erase, code rotation and ออกจากระบบทุกเครื่อง bump it)."""
+    return (
+        getattr(officer, "person_id", None) is not None
+        and getattr(officer, "session_epoch", 0) == epoch
+    )
 
 
 def _at(claims: dict[str, object], now: datetime) -> datetime:

@@ -121,6 +121,8 @@ SIGN_IN_REASONS = {
     "expired": "หมดเวลาใช้งานแล้วค่ะ กรุณาเข้าสู่ระบบใหม่ผ่านแชต",
     "invalid": "กรุณาเข้าสู่ระบบใหม่ผ่านแชตค่ะ",
     "revoked": "คุณออกจากระบบแล้วค่ะ เข้าสู่ระบบใหม่ผ่านแชตได้เลย",
+    "ended": "การเข้าสู่ระบบนี้สิ้นสุดแล้วค่ะ (ออกจากระบบทุกเครื่อง หรือบัญชีมีการเปลี่ยนแปลง) "
+    "พิมพ์ แดชบอร์ด ในแชตส่วนตัวกับบอทเพื่อเข้าใหม่นะคะ",
 }
 LINK_REASONS = {
     "invalid": "ลิงก์นี้ไม่ถูกต้องค่ะ",
@@ -176,6 +178,8 @@ class Dashboard:
         officer = await uow.people.officer(claim.officer_id)
         if officer is None:
             return "invalid"
+        if not auth.current(officer, claim.epoch):
+            return "ended"  # unlinked, erased, code rotated or signed out everywhere
         return SignedIn(officer, claim, auth.csrf_token(keys, claim.session_id))
 
     # -- rendering
@@ -271,12 +275,12 @@ class Dashboard:
         )
 
     async def group(self, request: Request) -> Response:
-        group_id = int(request.path_params["group_id"])
+        group_id = _id(request.path_params["group_id"])
         async with self.app.uow() as uow:
             signed = await self.signed_in(request, uow)
             if isinstance(signed, str):
                 return self.sign_in_page(request, signed)
-            group = await queries.visible_group(uow, signed.actor, group_id)
+            group = await queries.visible_group(uow, signed.actor, group_id) if group_id else None
             if group is None:
                 return self.not_found(request, signed)
             page = await queries.group_page(uow, group, self.settings, self.app.clock.now())
@@ -300,12 +304,12 @@ class Dashboard:
         from bot.reports.charts import sales_chart
         from bot.reports.queries import sales_by_month
 
-        group_id = int(request.path_params["group_id"])
+        group_id = _id(request.path_params["group_id"])
         async with self.app.uow() as uow:
             signed = await self.signed_in(request, uow)
             if isinstance(signed, str):
                 return self.sign_in_page(request, signed)
-            group = await queries.visible_group(uow, signed.actor, group_id)
+            group = await queries.visible_group(uow, signed.actor, group_id) if group_id else None
             if group is None:
                 return self.not_found(request, signed)
             month = self._today().replace(day=1)
@@ -360,6 +364,9 @@ class Dashboard:
                 )
                 if await auth.nonce_used(uow, claim.nonce):
                     raise BadToken("used")
+                officer = await uow.people.officer(claim.officer_id)
+                if officer is None or not auth.current(officer, claim.epoch):
+                    raise BadToken("invalid")
             except BadToken as error:
                 return self.link_refused(request, error.reason)
         return self.render(request, "login.html", token=token)
@@ -374,7 +381,7 @@ class Dashboard:
             try:
                 keys, claim = await self._verify(uow, lambda k: auth.read_login(k, token, now))
                 officer = await uow.people.officer(claim.officer_id)
-                if officer is None:
+                if officer is None or not auth.current(officer, claim.epoch):
                     raise BadToken("invalid")
                 await auth.use_nonce(uow, claim.nonce)
             except BadToken as error:
@@ -384,7 +391,7 @@ class Dashboard:
         response = RedirectResponse(f"{base}/", status_code=303)
         response.set_cookie(
             auth.COOKIE,
-            auth.mint_session(keys, officer.id, now, ttl),
+            auth.mint_session(keys, officer.id, now, ttl, officer.session_epoch),
             max_age=int(ttl.total_seconds()),
             path=base,
             httponly=True,
@@ -475,13 +482,24 @@ def _month(value: str | None, this_month: date) -> date | None:
     return month
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit in the database; a larger one names nothing
+
+
+def _id(value: object) -> int | None:
+    """A path id the database can hold, else None (answered 404, never a database error)."""
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
+
+
 def _same_origin(request: Request, public_base_url: str | None) -> bool:
     """A browser's POST from another site carries that site's Origin: refuse it (with
-    SameSite=Lax and the CSRF token this is defence in depth). No Origin, or "null" (privacy
-    settings, sandboxed frames): the token in the form decides on its own."""
+    SameSite=Lax and the CSRF token this is defence in depth). An Origin of "null" (a
+    sandboxed frame, a data: page: the way a login CSRF hides where it comes from) is refused
+    too. No Origin at all (not a browser): the token in the form decides on its own."""
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
+    if origin is None:
         return True
+    if origin == "null":
+        return False
     allowed = {f"{request.url.scheme}://{request.url.netloc}"}
     if public_base_url:
         public = urlsplit(public_base_url)

@@ -1,6 +1,6 @@
 """แดชบอร์ด / /dashboard — an officer gets a one-time link to the web dashboard (bot/dashboard/).
 The link signs them in; it works once and expires after 10 minutes. Only in a private chat:
-a link posted in a group chat could be opened by anyone in it."""
+asked in a group chat, the link is sent to the officer's private chat instead."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import re
 
 from bot.dashboard.auth import LOGIN_TTL, login_url, mint_login, signing_keys
 from bot.handlers.context import Context, reply
+from bot.handlers.private import privately
 from bot.messages import QuickReply, Reply
 from bot.services.errors import NotAllowed
 
 WORDS = ("แดชบอร์ด", "เปิดแดชบอร์ด", "ขอลิงก์แดชบอร์ด", "dashboard")
 _COMMAND = re.compile(r"^/dashboard(?:@\w+)?$", re.IGNORECASE)
 OFFICER_ONLY = "ขออภัยค่ะ แดชบอร์ดเปิดให้เฉพาะพัฒนากรค่ะ พิมพ์ สรุป เพื่อดูสรุปของกลุ่มคุณ หรือ เมนู เพื่อดูสิ่งที่ทำได้ค่ะ"
-PRIVATE_ONLY = "เพื่อความปลอดภัย ขอลิงก์แดชบอร์ดในแชตส่วนตัวกับบอทนะคะ พิมพ์ แดชบอร์ด ในแชตส่วนตัวได้เลยค่ะ"
 
 
 def wants_dashboard(ctx: Context) -> bool | None:
@@ -22,14 +22,21 @@ def wants_dashboard(ctx: Context) -> bool | None:
     return True if text in WORDS or _COMMAND.match(text) else None
 
 
-async def link(ctx: Context, _: object = None) -> Reply:
+async def link(ctx: Context, _: object = None) -> Reply | None:
     actor = ctx.actor
     if actor is None or actor.officer_id is None:
         raise NotAllowed(OFFICER_ONLY)
-    if ctx.message.is_group:
-        raise NotAllowed(PRIVATE_ONLY)
+    # A link posted in a group chat could be opened by anyone in it: it goes privately.
+    return await privately(ctx, _link)
+
+
+async def _link(ctx: Context) -> Reply:
+    actor = ctx.actor
+    assert actor is not None and actor.officer_id is not None
+    officer = await ctx.uow.people.officer(actor.officer_id)
+    epoch = officer.session_epoch if officer is not None else 0
     keys = await signing_keys(ctx.uow, ctx.settings)
-    url = login_url(ctx.settings, mint_login(keys, actor.officer_id, ctx.now))
+    url = login_url(ctx.settings, mint_login(keys, actor.officer_id, ctx.now, epoch))
     until = (ctx.now + LOGIN_TTL).astimezone(ctx.settings.tz).strftime("%H:%M")
     minutes = int(LOGIN_TTL.total_seconds() // 60)
     return reply(

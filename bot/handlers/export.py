@@ -1,6 +1,7 @@
-"""ส่งออก / /export — an officer's district monthly workbook (Excel), as a file in the chat,
-ready to forward upward. `ส่งออก ต.ค.` or `ส่งออก เดือนที่แล้ว` picks the month (default: this
-month). The file is kept for 7 days."""
+"""ส่งออก / /export — an officer's district monthly workbook (Excel), as a file in the private
+chat, ready to forward upward. `ส่งออก ต.ค.` or `ส่งออก เดือนที่แล้ว` picks the month (default:
+this month). Asked in a group chat, it goes to the officer privately. The download link works
+once, for FILE_LINK_MINUTES (15); the signed-in dashboard has the same workbook any time."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.handlers.context import Context, reply
+from bot.handlers.privacy import too_often
+from bot.handlers.private import privately
 from bot.messages import Document, QuickReply, Reply
 from bot.reports.charts import month_label
 from bot.reports.export import MISSING, XLSX_TYPE, collect, export_filename, render_workbook
 from bot.reports.queries import add_months
+from bot.services import limits
 from bot.services.errors import NotAllowed
 from bot.wording import baht, thai_month
 
-KEEP_FOR = timedelta(days=7)
 OFFICER_ONLY = (
     "ขออภัยค่ะ การส่งออกรายงานประจำเดือนของอำเภอใช้ได้เฉพาะพัฒนากรค่ะ พิมพ์ สรุป เพื่อดูสรุปของกลุ่มคุณแทนได้ค่ะ"
 )
@@ -44,10 +47,19 @@ def wants_export(ctx: Context) -> str | None:
     return None
 
 
-async def export(ctx: Context, rest: str) -> Reply:
+async def export(ctx: Context, rest: str) -> Reply | None:
     actor = ctx.actor
     if actor is None or actor.district_id is None:
         raise NotAllowed(OFFICER_ONLY)
+    return await privately(ctx, lambda private: _export(private, rest))
+
+
+async def _export(ctx: Context, rest: str) -> Reply:
+    actor = ctx.actor
+    assert actor is not None and actor.district_id is not None
+    wait = await limits.spend_expensive(ctx.uow, actor.person_id, ctx.now, ctx.settings)
+    if wait is not None:
+        return too_often(ctx, wait)
     this_month = ctx.today.replace(day=1)
     month: date = (ctx.parsed(rest).month if rest else None) or this_month
     if month > this_month:
@@ -59,9 +71,11 @@ async def export(ctx: Context, rest: str) -> Reply:
     district = await ctx.uow.groups.area_by_id(actor.district_id)
     district_name = district.name if district is not None else str(actor.district_id)
     filename = export_filename(district_name, month)
+    minutes = ctx.settings.file_link_minutes
     stored = await ctx.uow.files.put(
-        render_workbook(data), XLSX_TYPE, now=ctx.now, ttl=KEEP_FOR, filename=filename
-    )
+        render_workbook(data), XLSX_TYPE, now=ctx.now, ttl=timedelta(minutes=minutes),
+        filename=filename, owner_person_id=actor.person_id, single_use=True,
+    )  # fmt: skip
 
     rows = data.rows
     submitted = sum(1 for row in rows if row.status != MISSING)
@@ -76,7 +90,10 @@ async def export(ctx: Context, rest: str) -> Reply:
         )
     else:
         lines.append("ยังไม่มีกลุ่มอาชีพในอำเภอของคุณ ไฟล์จึงมีแต่หัวตารางค่ะ")
-    lines.append(f"ไฟล์ Excel: {filename} (เก็บไว้ให้ 7 วัน) ส่งต่อให้อำเภอได้เลยค่ะ")
+    lines.append(
+        f"ไฟล์ Excel: {filename} (ลิงก์ดาวน์โหลดใช้ได้ครั้งเดียว ภายใน {minutes:,} นาที "
+        "หรือดาวน์โหลดจากแดชบอร์ดได้ทุกเมื่อ) ส่งต่อให้อำเภอได้เลยค่ะ"
+    )
     previous = add_months(month, -1)
     lines.append(f"ต้องการเดือนอื่น พิมพ์ เช่น ส่งออก {month_label(previous)} หรือพิมพ์ เมนู เพื่อทำรายการอื่นค่ะ")
     answer = reply(

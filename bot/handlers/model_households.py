@@ -5,6 +5,7 @@ bot/reports/model_households.py for the criteria)."""
 from __future__ import annotations
 
 from bot.handlers.context import Context, reply
+from bot.handlers.private import privately
 from bot.messages import QuickReply, Reply
 from bot.reports.charts import month_label
 from bot.reports.model_households import (
@@ -46,10 +47,17 @@ def _line(ranked: RankedHousehold) -> str:
     )
 
 
-async def ranking(ctx: Context, _: object) -> Reply:
+async def ranking(ctx: Context, _: object) -> Reply | None:
     actor = ctx.actor
     if actor is None or actor.district_id is None:
         raise NotAllowed(OFFICER_ONLY)
+    # Household names and incomes: never into a group chat.
+    return await privately(ctx, _ranking)
+
+
+async def _ranking(ctx: Context) -> Reply:
+    actor = ctx.actor
+    assert actor is not None and actor.district_id is not None
     end_month = ctx.today.replace(day=1)
     villages = await rank_model_households(ctx.uow, actor.district_id, end_month)
     window = Window.ending(end_month)

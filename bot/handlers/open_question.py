@@ -110,7 +110,7 @@ def is_answer(ctx: Context, spec_for: SpecFor) -> bool:
         if said is not None and said.name in ("confirm", "decline"):
             return True
         if flow == "erase":
-            return bool(ctx.text.strip() == data.get("word", "ยืนยันลบ"))
+            return said is not None and said.name == "confirm_erase"
         if new_report(ctx, spec_for):
             return False
         # Figures of the same kind correct what is waiting for ยืนยัน ("รายรับ 13,000").

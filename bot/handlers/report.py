@@ -4,12 +4,14 @@ a household its own account book."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from bot.handlers.context import Context, reply
+from bot.handlers.privacy import too_often
+from bot.handlers.private import SENT_PRIVATELY, private_context, push_private
 from bot.messages import Image, QuickReply, Reply
-from bot.services import reports
+from bot.services import limits, reports
 from bot.services.periods import add_months
 from bot.services.reports import GroupMonthReport, month_bounds
 from bot.wording import baht, number, thai_date, thai_month
@@ -52,13 +54,35 @@ def _group_lines(report: GroupMonthReport, previous_sales: Decimal) -> list[str]
     return lines
 
 
-async def summary(ctx: Context) -> Reply:
+async def summary(ctx: Context) -> Reply | None:
+    """In a private chat, everything the person may see. In a group chat, the room's own group
+    only; an officer's district list and a household's book go to the private chat."""
+    actor = ctx.actor
+    assert actor is not None
+    wait = await limits.spend_expensive(ctx.uow, actor.person_id, ctx.now, ctx.settings)
+    if wait is not None:
+        return too_often(ctx, wait)
+    if not ctx.message.is_group:
+        return await _summary(ctx, [g.group_id for g in actor.groups], private=True)
+    shown = await _summary(ctx, [ctx.room_group_id] if ctx.room_group_id else [], private=False)
+    if not (actor.is_officer or actor.household_id is not None):
+        return shown
+    private = await private_context(ctx)
+    everything = await _summary(private, [g.group_id for g in actor.groups], private=True)
+    await push_private(ctx, everything)
+    note = "สรุปของอำเภอ/ครัวเรือนส่งให้ทางแชตส่วนตัวแล้วค่ะ 📩"
+    if ctx.room_group_id is None:
+        return reply(SENT_PRIVATELY)
+    return Reply(f"{shown.text}\n{note}", shown.quick_replies, image=shown.image)
+
+
+async def _summary(ctx: Context, wanted: list[int], *, private: bool) -> Reply:
     actor = ctx.actor
     assert actor is not None
     parsed = ctx.parsed()
     month: date = parsed.month or ctx.today.replace(day=1)
     blocks: list[str] = []
-    if actor.is_officer:
+    if actor.is_officer and private:
         groups = await reports.district_groups(ctx.uow, actor)
         lines = [f"📋 สรุปกลุ่มในอำเภอ เดือน {thai_month(month)}"]
         for group in groups:
@@ -72,10 +96,7 @@ async def summary(ctx: Context) -> Reply:
         if not groups:
             lines.append("ยังไม่มีกลุ่มในอำเภอของคุณค่ะ")
         blocks.append("\n".join(lines))
-    wanted = [ctx.room_group_id] if ctx.room_group_id else [g.group_id for g in actor.groups]
     for group_id in wanted:
-        if group_id is None:
-            continue
         report = await reports.visible_group_month(ctx.uow, actor, group_id, month)
         before_first, before_after = month_bounds(add_months(report.month, -1))
         previous = await ctx.uow.records.sales_total(group_id, before_first, before_after)
@@ -87,7 +108,7 @@ async def summary(ctx: Context) -> Reply:
             )
             lines.insert(1, f"ของคุณ: ขาย {number(count)} รายการ รวม {baht(total)}")
         blocks.append("\n".join(lines))
-    if actor.household_id is not None:
+    if actor.household_id is not None and private:
         book = await reports.household_month(ctx.uow, actor.household_id, month)
         household = await ctx.uow.groups.household(actor.household_id)
         whose = f"ครัวเรือน{household.head_name}" if household else "บัญชีครัวเรือน"
@@ -102,17 +123,12 @@ async def summary(ctx: Context) -> Reply:
     return Reply(text, NEXT, image=image)
 
 
-CHART_TTL = timedelta(days=7)
-
-
 async def _chart(ctx: Context, group_id: int, month: date) -> Image:
-    """Sales by month for the last 12 months, as a picture sent with the summary."""
-    # matplotlib loads on the first summary, not when the server starts.
-    from bot.reports.charts import group_sales_chart
+    """Sales by month for the last 12 months, as a picture sent with the summary. Nothing is
+    drawn here: the stored chart is reused while the numbers are the same, and a new one is
+    drawn when the platform first fetches it (bot.reports.files), outside this transaction."""
+    from bot.reports.charts import chart_file
 
-    png = await group_sales_chart(ctx.uow, group_id, month)
-    stored = await ctx.uow.files.put(
-        png, "image/png", now=ctx.now, ttl=CHART_TTL, filename="sales.png"
-    )
+    stored = await chart_file(ctx.uow, group_id, month, ctx.now)
     group = await ctx.uow.groups.get(group_id)  # already loaded: no second query
     return Image(stored.key, f"ยอดขายรายเดือน {group.name if group else ''}".strip())

@@ -9,16 +9,19 @@ vowels stack correctly. matplotlib is imported lazily: bot start-up does not pay
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
+import json
 import threading
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from bot.reports.queries import sales_by_month
+from bot.storage.models import StoredFile
 from bot.storage.unit_of_work import UnitOfWork
 from bot.wording import BE_OFFSET, THAI_MONTHS_SHORT, number
 
@@ -110,3 +113,39 @@ async def group_sales_chart(uow: UnitOfWork, group_id: int, end_month: date) -> 
     months = await sales_by_month(uow, group_id, end_month)
     # Drawing is a CPU-bound moment: keep it off the event loop.
     return await asyncio.to_thread(sales_chart, months, f"ยอดขายรายเดือน {name}")
+
+
+# --- charts as cached, lazily drawn files --------------------------------------------------
+
+CHART_TTL = timedelta(days=7)
+
+
+def chart_spec(months: Sequence[tuple[date, Decimal]], title: str) -> dict[str, Any]:
+    return {
+        "chart": "sales",
+        "title": title,
+        "months": [[month.isoformat(), format(Decimal(amount), "f")] for month, amount in months],
+    }
+
+
+def render_spec(spec: dict[str, Any]) -> bytes:
+    """Draws a stored chart spec (see `chart_file`)."""
+    months = [(date.fromisoformat(day), Decimal(amount)) for day, amount in spec["months"]]
+    return sales_chart(months, str(spec["title"]))
+
+
+async def chart_file(uow: UnitOfWork, group_id: int, end_month: date, now: datetime) -> StoredFile:
+    """The group's 12-month sales chart as a stored file, without drawing it: one cheap query
+    for the numbers, then the file for (group, month, data version) — the same file while the
+    numbers are the same. A new one is stored with its spec and drawn when first fetched
+    (`bot.reports.files.load`), outside any message's transaction."""
+    group = await uow.groups.get(group_id)
+    name = group.name if group is not None else f"กลุ่ม {group_id}"
+    months = await sales_by_month(uow, group_id, end_month)
+    spec = chart_spec(months, f"ยอดขายรายเดือน {name}")
+    version = hashlib.sha256(
+        json.dumps([group_id, end_month.isoformat(), spec], sort_keys=True).encode()
+    ).hexdigest()
+    return await uow.files.cached(
+        version, "image/png", spec, now=now, ttl=CHART_TTL, filename="sales.png"
+    )

@@ -572,6 +572,7 @@ def render_workbook(data: ExportData) -> bytes:
         cell = summary.cell(row=3 + index, column=group_column)
         cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1", display=row.group)
         cell.style = "Hyperlink"
+        cell.quotePrefix = row.group.startswith(FORMULA_STARTS)  # the style reset it
 
     workbook.properties.creator = "Sammachip Bot"
     workbook.properties.title = _title(data)
@@ -602,11 +603,11 @@ def _table(
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
+    put(sheet, 1, 1, title).font = Font(bold=True, size=13)
     header_fill = PatternFill("solid", start_color="E8F5E9")
     thin = Side(style="thin", color="A5D6A7")
     for column, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=2, column=column, value=header)
+        cell = put(sheet, 2, column, header)
         cell.font = Font(bold=True)
         cell.fill = header_fill
         cell.border = Border(bottom=thin)
@@ -614,7 +615,7 @@ def _table(
     rows = [*body, total] if total is not None else list(body)
     for offset, values in enumerate(rows):
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=3 + offset, column=column, value=value)
+            cell = put(sheet, 3 + offset, column, value)
             if column - 1 in formats and isinstance(value, (int, Decimal)):
                 cell.number_format = formats[column - 1]
             if total is not None and offset == len(body):
@@ -622,9 +623,7 @@ def _table(
                 cell.border = Border(top=thin)
     after = 3 + len(rows) + 1
     for offset, note in enumerate(notes):
-        sheet.cell(row=after + offset, column=1, value=note).font = Font(
-            italic=True, color="666666"
-        )
+        put(sheet, after + offset, 1, note).font = Font(italic=True, color="666666")
 
     last_column = get_column_letter(len(headers))
     sheet.freeze_panes = "A3"
@@ -644,6 +643,35 @@ def _table(
     sheet.row_dimensions[2].height = 32
 
 
+# What a spreadsheet program reads as the start of a formula (or of a DDE/command injection):
+# a text cell or CSV field starting with one of these is written as plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def put(sheet: Worksheet, row: int, column: int, value: Any) -> Any:
+    """Writes one cell. Text is always a text cell, never a formula, whatever people typed
+    (a member named '=HYPERLINK(…)', a meeting topic '@SUM(…)'): openpyxl would store a
+    string starting with '=' as a formula. Characters Excel cannot hold are dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = text
+        cell.data_type = "s"
+        if text.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True  # shown as typed; Excel keeps it text when edited too
+    else:
+        cell.value = value
+    return cell
+
+
+def csv_text(text: str) -> str:
+    """A CSV field that a spreadsheet will not run: a leading = + - @ tab or CR gets an
+    apostrophe in front (the OWASP recommendation; Excel hides it)."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def _display_width(value: Any, number_format: str | None) -> int:
     if value is None:
         return 0
@@ -659,7 +687,7 @@ def render_summary_csv(data: ExportData) -> bytes:
     lines, the district in the first column, money as plain decimals ("1234.50")."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([DISTRICT_HEADER, *SUMMARY_HEADERS])
+    writer.writerow([csv_text(h) for h in (DISTRICT_HEADER, *SUMMARY_HEADERS)])
     for row in data.rows:
         values = _summary_values(row, data, with_district=True)
         writer.writerow(["" if v is None else _csv_value(v) for v in values])
@@ -669,7 +697,9 @@ def render_summary_csv(data: ExportData) -> bytes:
 def _csv_value(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value.quantize(Decimal("0.01")), "f")
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return csv_text(str(value))
 
 
 # --- the public API -------------------------------------------------------------------------

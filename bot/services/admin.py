@@ -1,33 +1,33 @@
 """Setting up the programme: officers, occupation groups, trainers and target households.
-These are the district office's acts (CLI); each returns the codes people send to the bot."""
+These are the district office's acts (CLI). A group gets its shareable member join code when it
+is created; codes that grant a role are issued with `issue_code` (shown once, kept as a
+digest), rotated and revoked the same way (`sammachip code rotate|revoke`)."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.config import Settings
+from bot.services import enrolment_codes as codes
+from bot.services.enrolment import looks_like_formula
+from bot.services.enrolment_codes import CodeKind
 from bot.services.errors import InvalidInput, NotFound
 from bot.storage.models import AreaKind, Household, OccupationGroup, Officer, Trainer
 from bot.storage.unit_of_work import UnitOfWork
 
-# No 0/O, 1/I/L: codes are read aloud and typed on small phones.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 6
-
-
-async def new_code(uow: UnitOfWork) -> str:
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if not await uow.groups.code_in_use(code):
-            return code
+FORMULA_NAME = (
+    "ชื่อต้องไม่ขึ้นต้นด้วยเครื่องหมาย = + - หรือ @ ค่ะ (โปรแกรมตารางคำนวณจะอ่านเป็นสูตร) กรุณาพิมพ์ชื่อใหม่นะคะ"
+)
 
 
 def _required(value: str, what: str) -> str:
     cleaned = " ".join(value.split())
     if not cleaned or len(cleaned) > 200:
         raise InvalidInput(f"กรุณาระบุ{what} (ไม่เกิน 200 ตัวอักษร)")
+    if looks_like_formula(cleaned):
+        raise InvalidInput(FORMULA_NAME)
     return cleaned
 
 
@@ -36,11 +36,7 @@ async def add_officer(uow: UnitOfWork, *, name: str, district: str, province: st
     district_area = await uow.groups.area(
         AreaKind.DISTRICT, _required(district, "อำเภอ"), province_area.id
     )
-    officer = Officer(
-        name=_required(name, "ชื่อพัฒนากร"),
-        district_id=district_area.id,
-        link_code=await new_code(uow),
-    )
+    officer = Officer(name=_required(name, "ชื่อพัฒนากร"), district_id=district_area.id)
     uow.session.add(officer)
     await uow.session.flush()
     await uow.audit.add(None, "create", "officer", officer.id, after={"name": officer.name})
@@ -76,16 +72,10 @@ async def create_group(
         village_id=await _village_of(uow, officer, village),
         officer_id=officer.id,
         founded_on=founded,
-        join_code=await new_code(uow),
-        treasurer_code="",
-        chair_code="",
+        join_code=await codes.new_join_code(uow),
         settings={},
     )
-    # Codes must differ from each other too; new_code checks the database, so flush between.
-    group.treasurer_code = await new_code(uow)
     uow.session.add(group)
-    await uow.session.flush()
-    group.chair_code = await new_code(uow)
     await uow.session.flush()
     await uow.audit.add(None, "create", "group", group.id, after={"name": group.name})
     return group
@@ -99,7 +89,7 @@ async def add_trainer(uow: UnitOfWork, *, name: str, officer_id: int) -> Trainer
         select(Trainer).where(Trainer.officer_id == officer.id, Trainer.name == cleaned)
     )
     if trainer is None:
-        trainer = Trainer(name=cleaned, officer_id=officer.id, link_code=await new_code(uow))
+        trainer = Trainer(name=cleaned, officer_id=officer.id)
         uow.session.add(trainer)
         await uow.session.flush()
         await uow.audit.add(None, "create", "trainer", trainer.id, after={"name": cleaned})
@@ -124,7 +114,6 @@ async def add_household(
         trainer_name=trainer_row.name,
         trainer_id=trainer_row.id,
         officer_id=officer.id,
-        join_code=await new_code(uow),
     )
     uow.session.add(household)
     await uow.session.flush()
@@ -132,3 +121,60 @@ async def add_household(
         None, "create", "household", household.id, after={"head": household.head_name}
     )
     return household
+
+
+_TARGETS: dict[
+    CodeKind, type[Officer] | type[Trainer] | type[Household] | type[OccupationGroup]
+] = {
+    CodeKind.OFFICER: Officer,
+    CodeKind.TRAINER: Trainer,
+    CodeKind.HOUSEHOLD: Household,
+    CodeKind.MEMBER: OccupationGroup,
+    CodeKind.TREASURER: OccupationGroup,
+    CodeKind.CHAIR: OccupationGroup,
+}
+_TARGET_NAMES = {Officer: "พัฒนากร", Trainer: "วิทยากร", Household: "ครัวเรือน", OccupationGroup: "กลุ่ม"}
+
+
+async def _target(uow: UnitOfWork, kind: CodeKind, target_id: int) -> object:
+    model = _TARGETS.get(kind)
+    if model is None:
+        raise InvalidInput(f"ออกรหัสแบบ {kind} จากคำสั่งนี้ไม่ได้ค่ะ")
+    found = await uow.session.get(model, target_id)
+    if found is None:
+        raise NotFound(f"ไม่พบ{_TARGET_NAMES[model]}รหัส {target_id}")
+    return found
+
+
+async def issue_code(
+    uow: UnitOfWork,
+    kind: CodeKind,
+    target_id: int,
+    now: datetime,
+    settings: Settings,
+    *,
+    created_by: int | None = None,
+) -> str:
+    """A new code for the target (the old outstanding ones stop working): a member join code,
+    or a single-use code that grants the role, valid CODE_EXPIRY_DAYS. Rotating an officer's
+    code also ends their dashboard sessions."""
+    target = await _target(uow, kind, target_id)
+    code = await codes.issue(
+        uow, kind, target_id, now, ttl=timedelta(days=settings.code_expiry_days),
+        created_by=created_by,
+    )  # fmt: skip
+    if isinstance(target, Officer):
+        target.session_epoch += 1
+    await uow.audit.add(created_by, "issue_code", str(kind), target_id, after={"kind": str(kind)})
+    return code
+
+
+async def revoke_codes(
+    uow: UnitOfWork, kind: CodeKind, target_id: int, now: datetime, *, by: int | None = None
+) -> int:
+    target = await _target(uow, kind, target_id)
+    revoked = await codes.revoke(uow, kind, target_id, now)
+    if isinstance(target, Officer):
+        target.session_epoch += 1
+    await uow.audit.add(by, "revoke_code", str(kind), target_id, after={"revoked": revoked})
+    return revoked

@@ -1,28 +1,49 @@
 """Personal data under Thailand's PDPA: a person may see everything the bot holds about them
 (`ข้อมูลของฉัน`) and have it erased (`ลบข้อมูลของฉัน`). Erasure anonymises the person rather
-than deleting their records, so group totals, dividends and the audit trail stay correct."""
+than deleting their records, so group totals, dividends and the audit trail stay correct; what
+names or addresses them is redacted wherever the bot kept a copy.
+
+Who may erase: the person, confirmed on the chat account linked longest (so a second account
+someone added cannot wipe the first), or the district office with `sammachip account erase`
+(the only way for an officer)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, cast, delete, or_, select, update
 
+from bot.services.errors import NotAllowed
 from bot.services.records import snapshot
 from bot.storage.models import (
     RECORD_MODELS,
+    AccessCode,
+    AuditLog,
     ChatAccount,
     ConversationState,
+    Handover,
     Household,
+    InboundEvent,
     Membership,
     Officer,
     Outbox,
+    StoredFile,
     Trainer,
 )
 from bot.storage.unit_of_work import UnitOfWork
 
+log = logging.getLogger(__name__)
+
 ERASED_NAME = "ผู้ใช้ที่ขอลบข้อมูล"
+REDACTED = "[ลบข้อมูลแล้ว]"
+OFFICER_BY_OFFICE = (
+    "บัญชีพัฒนากรลบข้อมูลผ่านแชตไม่ได้ค่ะ เพื่อไม่ให้ใครใช้บัญชีที่ถูกยึดลบงานของอำเภอ "
+    "กรุณาติดต่อสำนักงานพัฒนาชุมชนอำเภอให้ดำเนินการ (คำสั่ง sammachip account erase) นะคะ"
+)
 
 
 async def my_data(uow: UnitOfWork, person_id: int) -> dict[str, Any]:
@@ -59,42 +80,178 @@ async def my_data(uow: UnitOfWork, person_id: int) -> dict[str, Any]:
     }
 
 
+async def confirming_account(uow: UnitOfWork, person_id: int) -> ChatAccount | None:
+    """The chat account that confirms an erasure: the one linked longest."""
+    accounts = await uow.people.accounts_of(person_id)
+    return accounts[0] if accounts else None
+
+
+async def may_erase_in_chat(uow: UnitOfWork, person_id: int) -> None:
+    if await uow.people.officer_of(person_id) is not None:
+        raise NotAllowed(OFFICER_BY_OFFICE)
+
+
+# --- redaction helpers ----------------------------------------------------------------------
+
+
+def _json_forms(value: str) -> list[str]:
+    """How a string may sit inside a stored JSON document: as is, and \\u-escaped (the
+    default JSON serializer escapes Thai)."""
+    escaped = json.dumps(value)[1:-1]
+    return list(dict.fromkeys([value, escaped, escaped.lower()]))
+
+
+def _scrub(value: Any, names: list[str]) -> Any:
+    if isinstance(value, str):
+        for name in names:
+            value = value.replace(name, ERASED_NAME)
+        return value
+    if isinstance(value, dict):
+        return {k: _scrub(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, names) for v in value]
+    return value
+
+
+def _mentions(column: Any, needles: list[str]) -> Any:
+    return or_(*(cast(column, Text).like(f"%{_like(n)}%", escape="!") for n in needles))
+
+
+def _like(text: str) -> str:
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def erased_key(value: str) -> str:
+    return "erased:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:40]
+
+
 async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
-    """Anonymise the person (the row stays, so records keep pointing at it), forget their chat
-    accounts and pending messages, end their memberships and unlink their programme roles.
-    Registry entries the district office keeps (officer, trainer, household names) stay."""
+    """Anonymise the person (the row stays, so records keep pointing at it) and redact every
+    copy of their name and chat ids the bot kept: audit before/after, record source refs,
+    inbound message copies and event ids, outbox texts; delete their chat accounts, pending
+    messages, conversation states and stored files; end memberships and programme roles (and
+    an officer's dashboard sessions). Registry entries the district office keeps (officer,
+    trainer, household names) stay."""
     person = await uow.people.person(person_id)
     if person is None:
         return
+    accounts = list(await uow.people.accounts_of(person_id))
+    names = [n for n in {person.name, *(a.display_name or "" for a in accounts)} if len(n) >= 4]
+    names.sort(key=len, reverse=True)  # "สมศรี ใจดี" before "สมศรี"
+    externals = [(a.channel, a.external_id) for a in accounts]
+    account_ids = [a.id for a in accounts]
     person.name = f"{ERASED_NAME} #{person.id}"
     person.erased_at = now
-    accounts = [a.id for a in await uow.people.accounts_of(person_id)]
-    if accounts:
-        # Nothing more is sent to them; what was queued loses its address.
+
+    # What was queued for them loses its address and text; what others got loses the name.
+    if account_ids:
         await uow.session.execute(
             update(Outbox)
-            .where(Outbox.chat_account_id.in_(accounts))
+            .where(Outbox.chat_account_id.in_(account_ids))
             .values(
                 chat_account_id=None,
                 recipient="erased",
                 status="failed",
                 reply_token=None,
+                payload={"text": REDACTED, "quick_replies": [], "image": None, "document": None},
                 last_error="recipient erased their data",
             )
         )
+    for _channel, external in externals:
         await uow.session.execute(
-            delete(ConversationState).where(ConversationState.chat_account_id.in_(accounts))
+            update(Outbox)
+            .where(Outbox.recipient == external, Outbox.status != "pending")
+            .values(recipient="erased", reply_token=None)
         )
-        await uow.session.execute(delete(ChatAccount).where(ChatAccount.id.in_(accounts)))
+    needles = [form for name in names for form in _json_forms(name)]
+    if needles:
+        for row in await uow.session.scalars(
+            select(Outbox).where(_mentions(Outbox.payload, needles))
+        ):
+            row.payload = _scrub(row.payload, names)
+        for entry in await uow.session.scalars(
+            select(AuditLog).where(
+                _mentions(AuditLog.before, needles) | _mentions(AuditLog.after, needles)
+            )
+        ):
+            entry.before = _scrub(entry.before, names)
+            entry.after = _scrub(entry.after, names)
+
+    # Inbound copies: waiting messages from their accounts, and delivery ids that carry a chat
+    # id (Telegram's "update:chat:message").
+    senders = {external for _channel, external in externals}
+    for event in await uow.session.scalars(
+        select(InboundEvent).where(InboundEvent.status != "done", InboundEvent.message.is_not(None))
+    ):
+        message = event.message or {}
+        if message.get("sender_id") in senders or message.get("chat_id") in senders:
+            event.message = None
+            event.status = "done"
+    for channel, external in externals:
+        for event in await uow.session.scalars(
+            select(InboundEvent).where(
+                InboundEvent.channel == channel,
+                InboundEvent.external_id.like(f"%:{_like(external)}:%", escape="!"),
+            )
+        ):
+            event.external_id = erased_key(event.external_id)
+
+    # Records keep their numbers, not the chat message they came from.
+    for model in RECORD_MODELS.values():
+        conditions = [model.recorded_by == person_id]
+        conditions += [
+            model.source_ref.like(f"{_like(channel)}:{_like(external)}:%", escape="!")
+            for channel, external in externals
+        ]
+        await uow.session.execute(
+            update(model)
+            .where(model.source_ref.is_not(None), or_(*conditions))
+            .values(source_ref=None)
+        )
+
+    if account_ids:
+        await uow.session.execute(
+            delete(ConversationState).where(ConversationState.chat_account_id.in_(account_ids))
+        )
+        await uow.session.execute(delete(ChatAccount).where(ChatAccount.id.in_(account_ids)))
+        from bot.services import limits
+
+        await limits.forget_account(uow, account_ids)
+    await uow.session.execute(delete(StoredFile).where(StoredFile.owner_person_id == person_id))
+    await uow.session.execute(
+        update(AccessCode)
+        .where(
+            AccessCode.kind == "account",
+            AccessCode.target_id == person_id,
+            AccessCode.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    await uow.session.execute(
+        update(Handover)
+        .where(
+            Handover.status == "pending",
+            or_(Handover.to_person_id == person_id, Handover.from_person_id == person_id),
+        )
+        .values(status="expired")
+    )
     await uow.session.execute(
         update(Membership)
         .where(Membership.person_id == person_id, Membership.until.is_(None))
         .values(until=now)
     )
-    for model in (Officer, Trainer, Household):
-        await uow.session.execute(
-            update(model).where(model.person_id == person_id).values(person_id=None)
-        )
+    await uow.session.execute(
+        update(Officer)
+        .where(Officer.person_id == person_id)
+        .values(person_id=None, session_epoch=Officer.session_epoch + 1)
+    )
+    await uow.session.execute(
+        update(Trainer).where(Trainer.person_id == person_id).values(person_id=None)
+    )
+    await uow.session.execute(
+        update(Household).where(Household.person_id == person_id).values(person_id=None)
+    )
     await uow.session.flush()
     # The audit entry keeps who asked and when, not the erased name.
     await uow.audit.add(person_id, "erase", "person", person_id, None, {"erased_at": str(now)})
+    log.info("person %s erased their data", person_id)

@@ -541,6 +541,20 @@ async def withdraw(
     await uow.audit.add(actor_id, reason, entity_name(record), record.id, before, snapshot(record))
 
 
+async def withdraw_by_source(
+    uow: UnitOfWork, actor_id: int | None, source_ref: str, *, reason: str
+) -> list[RecordMixin]:
+    """Withdraws the records made from one chat message (LINE unsend, Telegram edit), but only
+    those the asking person made: an account no longer linked to their maker (unlinked,
+    erased, or now someone else's) withdraws nothing."""
+    if actor_id is None:
+        return []
+    found = [r for r in await uow.records.by_source(source_ref) if r.recorded_by == actor_id]
+    for record in found:
+        await withdraw(uow, actor_id, record, reason=reason)
+    return found
+
+
 # Which fields "แก้ไข" may change, per record kind, and how each value is checked.
 EDITABLE: dict[str, tuple[str, ...]] = {
     "sale": ("amount", "quantity", "unit_price", "item", "on_date"),

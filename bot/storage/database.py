@@ -43,6 +43,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed, so an erased name does not linger in free
+    # space of the database file (PDPA erasure; SECURITY.md).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -100,3 +103,24 @@ class WriterGate:
 def writer_gate(engine: AsyncEngine) -> WriterGate | None:
     """The gate for an engine that needs one (SQLite), else None."""
     return WriterGate() if engine.dialect.name == "sqlite" else None
+
+
+async def truncate_wal(engine: Any, attempts: int = 5) -> bool:
+    """SQLite: copies the write-ahead log into the database file and empties it, so page
+    images written before an erasure are gone from the -wal file too. Retries briefly while a
+    reader holds an old snapshot; True when the log is empty. Other databases: nothing to do."""
+    if engine is None or engine.dialect.name != "sqlite":
+        return True
+    for attempt in range(attempts):
+        try:
+            async with engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                driver = raw.driver_connection
+                async with driver.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    row = await cursor.fetchone()
+            if row is not None and row[0] == 0:
+                return True
+        except sqlite3.OperationalError:
+            pass
+        await asyncio.sleep(0.05 * (attempt + 1))
+    return False

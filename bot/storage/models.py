@@ -133,6 +133,8 @@ class ChatAccount(Base):
     # PDPA: when this account accepted the privacy notice; nothing personal is linked before.
     consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When this account was linked to its person: the account linked longest confirms erasure.
+    linked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ChatRoom(Base):
@@ -156,8 +158,10 @@ class Officer(Base):
     name: Mapped[str] = mapped_column(String(200))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), unique=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
-    link_code: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Dashboard sessions and sign-in links carry this number; bumping it (unlink, erase, code
+    # rotation, ออกจากระบบทุกเครื่อง) ends every session of the officer at once.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OccupationGroup(Base):
@@ -169,9 +173,9 @@ class OccupationGroup(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
     founded_on: Mapped[date] = mapped_column(Date)
-    join_code: Mapped[str] = mapped_column(String(16), unique=True)
-    treasurer_code: Mapped[str] = mapped_column(String(16), unique=True)
-    chair_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # The member join code: shareable (posters), so kept readable; rotated or revoked (NULL) by
+    # the officer. Codes that grant a role live in `access_code`, by digest only.
+    join_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     # Per-group overrides of the follow-up cadence (scheduler/policy.py reads them).
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -202,7 +206,6 @@ class Trainer(Base):
     name: Mapped[str] = mapped_column(String(200))
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), unique=True)
-    link_code: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -218,7 +221,6 @@ class Household(Base):
     trainer_name: Mapped[str] = mapped_column(String(200))
     trainer_id: Mapped[int | None] = mapped_column(ForeignKey("trainer.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
-    join_code: Mapped[str] = mapped_column(String(16), unique=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -506,7 +508,11 @@ class PushUsage(Base):
 
 class StoredFile(Base):
     """Generated images and exports served under PUBLIC_BASE_URL with unguessable, expiring
-    names (LINE can only show an image it can fetch over HTTPS)."""
+    names (LINE can only show an image it can fetch over HTTPS).
+
+    Documents (exports, a person's data) are `single_use`: the link works once, briefly. A
+    chart is stored with its `spec` and drawn when first fetched, outside any message's
+    transaction; `cache_key` (group, month, data version) lets the same chart be reused."""
 
     __tablename__ = "stored_file"
 
@@ -517,3 +523,71 @@ class StoredFile(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # Whose personal file this is (deleted when they erase their data).
+    owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    single_use: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cache_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AccessCode(Base):
+    """A code that grants a role (officer, trainer, household, treasurer, chair) or adds a
+    chat account to a person (`account`). Only its SHA-256 digest is kept: the plain code is
+    shown once, when issued. Single use; expires; can be revoked."""
+
+    __tablename__ = "access_code"
+    __table_args__ = (Index("ix_access_code_target", "kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(Integer)  # officer, trainer, household, group or person
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Handover(Base):
+    """A role someone holds, asked for with a code by someone else: it changes hands only when
+    the holder or the officer confirms in chat."""
+
+    __tablename__ = "handover"
+    __table_args__ = (Index("ix_handover_status", "status", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(
+        String(16)
+    )  # treasurer | chair | officer | trainer | household
+    target_id: Mapped[int] = mapped_column(Integer)
+    from_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    to_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("access_code.id"))
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending|done|refused|expired
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+class Throttle(Base):
+    """Counters that must hold across workers: wrong codes per chat account (and the lock
+    they earn), code failures per hour for the whole deployment, expensive commands per
+    person. One row per (scope, subject), updated under a row lock."""
+
+    __tablename__ = "throttle"
+    __table_args__ = (UniqueConstraint("scope", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

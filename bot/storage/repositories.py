@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,9 +78,13 @@ class PeopleRepository(_Repository):
         return account
 
     async def accounts_of(self, person_id: int) -> Sequence[ChatAccount]:
+        """The person's chat accounts, the one linked longest first (an account linked before
+        link times were kept comes first)."""
         return (
             await self.session.scalars(
-                select(ChatAccount).where(ChatAccount.person_id == person_id)
+                select(ChatAccount)
+                .where(ChatAccount.person_id == person_id)
+                .order_by(ChatAccount.linked_at.is_not(None), ChatAccount.linked_at, ChatAccount.id)
             )
         ).all()
 
@@ -99,62 +103,10 @@ class PeopleRepository(_Repository):
     async def officer_of(self, person_id: int) -> Officer | None:
         return await self.session.scalar(select(Officer).where(Officer.person_id == person_id))
 
-    async def officer_by_code(self, code: str) -> Officer | None:
-        return await self.session.scalar(select(Officer).where(Officer.link_code == code))
-
-
-@dataclass(frozen=True, slots=True)
-class GroupByCode:
-    group: OccupationGroup
-    role: str
-
 
 class GroupRepository(_Repository):
     async def get(self, group_id: int) -> OccupationGroup | None:
         return await self.session.get(OccupationGroup, group_id)
-
-    async def by_code(self, code: str) -> GroupByCode | None:
-        group = await self.session.scalar(
-            select(OccupationGroup).where(
-                (OccupationGroup.join_code == code)
-                | (OccupationGroup.treasurer_code == code)
-                | (OccupationGroup.chair_code == code)
-            )
-        )
-        if group is None:
-            return None
-        role = (
-            "treasurer"
-            if group.treasurer_code == code
-            else "chair"
-            if group.chair_code == code
-            else "member"
-        )
-        return GroupByCode(group, role)
-
-    async def code_in_use(self, code: str) -> bool:
-        found = await self.session.scalar(
-            select(func.count())
-            .select_from(OccupationGroup)
-            .where(
-                (OccupationGroup.join_code == code)
-                | (OccupationGroup.treasurer_code == code)
-                | (OccupationGroup.chair_code == code)
-            )
-        )
-        found = (found or 0) + (
-            await self.session.scalar(
-                select(func.count()).select_from(Officer).where(Officer.link_code == code)
-            )
-            or 0
-        )
-        found += (
-            await self.session.scalar(
-                select(func.count()).select_from(Household).where(Household.join_code == code)
-            )
-            or 0
-        )
-        return found > 0
 
     async def memberships_of(self, person_id: int) -> Sequence[tuple[Membership, OccupationGroup]]:
         rows = await self.session.execute(
@@ -164,6 +116,13 @@ class GroupRepository(_Repository):
             .order_by(Membership.since)
         )
         return [(m, g) for m, g in rows]
+
+    async def ever_member(self, person_id: int) -> bool:
+        """Whether the person was in a group once (left it, or handed their role over)."""
+        found = await self.session.scalar(
+            select(Membership.id).where(Membership.person_id == person_id).limit(1)
+        )
+        return found is not None
 
     async def membership(self, person_id: int, group_id: int) -> Membership | None:
         return await self.session.scalar(
@@ -212,9 +171,6 @@ class GroupRepository(_Repository):
 
     async def household(self, household_id: int) -> Household | None:
         return await self.session.get(Household, household_id)
-
-    async def household_by_code(self, code: str) -> Household | None:
-        return await self.session.scalar(select(Household).where(Household.join_code == code))
 
     async def household_of(self, person_id: int) -> Household | None:
         return await self.session.scalar(
@@ -721,6 +677,9 @@ class FileRepository(_Repository):
         now: datetime,
         ttl: timedelta,
         filename: str | None = None,
+        owner_person_id: int | None = None,
+        single_use: bool = False,
+        spec: dict[str, Any] | None = None,
     ) -> StoredFile:
         stored = StoredFile(
             key=secrets.token_urlsafe(24),
@@ -729,6 +688,9 @@ class FileRepository(_Repository):
             data=data,
             created_at=now,
             expires_at=now + ttl,
+            owner_person_id=owner_person_id,
+            single_use=single_use,
+            spec=spec,
         )
         self.session.add(stored)
         await self.session.flush()
@@ -738,6 +700,46 @@ class FileRepository(_Repository):
         return await self.session.scalar(
             select(StoredFile).where(StoredFile.key == key, StoredFile.expires_at > now)
         )
+
+    async def cached(
+        self, cache_key: str, content_type: str, spec: dict[str, Any], *, now: datetime,
+        ttl: timedelta, filename: str | None = None,
+    ) -> StoredFile:  # fmt: skip
+        """The file stored under `cache_key`, made (empty, with its `spec` to draw it from) if
+        there is none yet, and kept for at least `ttl` more. One INSERT … ON CONFLICT DO
+        NOTHING: two workers asking at once share one row."""
+        await self.session.execute(
+            self._insert()(StoredFile)
+            .values(
+                key=secrets.token_urlsafe(24), content_type=content_type, filename=filename,
+                data=b"", created_at=now, expires_at=now + ttl, cache_key=cache_key,
+                spec=spec, single_use=False,
+            )
+            .on_conflict_do_nothing(index_elements=["cache_key"])
+        )  # fmt: skip
+        stored = await self.session.scalar(
+            select(StoredFile)
+            .where(StoredFile.cache_key == cache_key)
+            .execution_options(populate_existing=True)
+        )
+        assert stored is not None
+        if stored.expires_at < now + ttl:
+            stored.expires_at = now + ttl
+        return stored
+
+    async def use_once(self, key: str, now: datetime) -> bool:
+        """Marks a single-use file fetched; False if it was already, or has expired."""
+        result = await self.session.execute(
+            update(StoredFile)
+            .where(StoredFile.key == key, StoredFile.used_at.is_(None), StoredFile.expires_at > now)
+            .values(used_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def purge(self, now: datetime) -> int:
+        """Deletes the files whose time is up (the periodic purge)."""
+        result = await self.session.execute(delete(StoredFile).where(StoredFile.expires_at <= now))
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class AuditRepository(_Repository):

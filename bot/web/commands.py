@@ -38,17 +38,21 @@ def _logging() -> None:
 
 
 _SECRET_QUERY = re.compile(r"((?:^|[?&;])(?:token|secret|key|code)=)[^&;\s\"]*", re.IGNORECASE)
+# A generated file's key is its credential: /files/<key> is logged as /files/[redacted].
+_FILE_KEY = re.compile(r"(/files/)[^/?#\s\"]+")
+
+
+def redact(text: str) -> str:
+    return _FILE_KEY.sub(r"\1[redacted]", _SECRET_QUERY.sub(r"\1[redacted]", text))
 
 
 class RedactQuery(logging.Filter):
-    """Blanks secret-looking query values (token=, secret=, key=, code=) in a log record."""
+    """Blanks secret-looking query values (token=, secret=, key=, code=) and file keys
+    (/files/…) in a log record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                _SECRET_QUERY.sub(r"\1[redacted]", arg) if isinstance(arg, str) else arg
-                for arg in record.args
-            )
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
         return True
 
 

@@ -23,11 +23,12 @@ def file_loader(app: App) -> FileLoader:
     """Reads a generated picture or document that has not expired yet."""
 
     async def load(key: str) -> FileData | None:
-        async with app.uow() as uow:
-            stored = await uow.files.get(key, app.clock.now())
-            if stored is None:
-                return None
-            return FileData(stored.data, stored.content_type, stored.filename)
+        from bot.reports.files import load as load_file
+
+        stored = await load_file(app.uow, key, app.clock.now())
+        if stored is None:
+            return None
+        return FileData(stored.data, stored.content_type, stored.filename)
 
     return load
 

@@ -3,7 +3,8 @@
   POST /webhooks/line       X-Line-Signature checked; bad or missing → 400, nothing stored
   POST /webhooks/telegram   X-Telegram-Bot-Api-Secret-Token checked in constant time → 403
   GET  /healthz             200 {"ok": true, ...} when the database answers, else 503
-  GET  /files/{key}         generated pictures and exports (unguessable, expiring keys)
+  GET  /files/{key}         generated pictures (unguessable, expiring keys); a document's key
+  POST /files/{key}         shows a page whose button downloads it once (single use, 15 min)
   /dashboard/...            the officer dashboard (bot.dashboard)
 
 A webhook answers 2xx only after its events are committed to the inbox (`bot.web.intake`:
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,12 +27,13 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import App
 from bot.channels.base import Inbound, WebhookRejected
 from bot.channels.telegram import SECRET_HEADER
+from bot.reports.files import Loaded, load
 from bot.web.intake import Intake
 from bot.web.runtime import (
     Channels,
@@ -41,6 +44,9 @@ from bot.web.runtime import (
 )
 
 log = logging.getLogger(__name__)
+
+
+GENERIC = {400: "bad request", 403: "forbidden", 413: "request body too large"}
 
 
 class BodyTooLarge(Exception):
@@ -148,8 +154,12 @@ def create_web_app(
         try:
             inbound: Inbound = parse(body)
         except WebhookRejected as rejected:
+            # The reason goes to the log; the caller learns only the status (no validation
+            # details echoed back).
             log.warning("%s refused: %s", request.url.path, rejected.detail)
-            return PlainTextResponse(rejected.detail, status_code=rejected.status)
+            return PlainTextResponse(
+                GENERIC.get(rejected.status, "refused"), status_code=rejected.status
+            )
         try:
             accepted = await intake.accept(inbound.messages)
         except Exception:
@@ -173,25 +183,38 @@ def create_web_app(
         )
 
     async def files(request: Request) -> Response:
+        """A picture (fetched by LINE to show it) or a document. Documents — exports, a
+        person's data — are single use: GET shows a page with one button (a chat app fetching
+        the link for its preview uses nothing up), the POST it sends downloads the file once."""
         key = request.path_params["key"]
-        async with app.uow() as uow:
-            stored = await uow.files.get(key, app.clock.now())
-        if stored is None:
-            return PlainTextResponse("not found", status_code=404)
-        headers = {"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"}
-        if not stored.content_type.startswith("image/"):
-            name = (stored.filename or key).replace('"', "")
-            ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
-            headers["Content-Disposition"] = (
-                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+        now = app.clock.now()
+        loaded = await load(app.uow, key, now) if 16 <= len(key) <= 64 else None
+        if loaded is None:
+            return _file_page(404, "ไม่พบไฟล์ หรือลิงก์หมดอายุแล้วค่ะ", "ขอไฟล์ใหม่จากบอทได้เลยนะคะ")
+        if not loaded.single_use:
+            if request.method != "GET":
+                return PlainTextResponse("method not allowed", status_code=405)
+            return _file_response(loaded, key, "private, max-age=300")
+        if loaded.used:
+            return _file_page(
+                410, "ลิงก์นี้ถูกใช้ไปแล้วค่ะ", "ลิงก์ดาวน์โหลดใช้ได้ครั้งเดียว ขอไฟล์ใหม่จากบอทได้เลยนะคะ"
             )
-        return Response(stored.data, media_type=stored.content_type, headers=headers)
+        if request.method == "GET":
+            return _file_page(200, "ดาวน์โหลดไฟล์", loaded.filename or "", button=True)
+        async with app.uow() as uow:
+            first = await uow.files.use_once(key, now)
+            await uow.commit()
+        if not first:
+            return _file_page(
+                410, "ลิงก์นี้ถูกใช้ไปแล้วค่ะ", "ลิงก์ดาวน์โหลดใช้ได้ครั้งเดียว ขอไฟล์ใหม่จากบอทได้เลยนะคะ"
+            )
+        return _file_response(loaded, key, "no-store, private")
 
     routes: list[BaseRoute] = [
         Route("/webhooks/line", line_webhook, methods=["POST"]),
         Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/files/{key}", files, methods=["GET"]),
+        Route("/files/{key}", files, methods=["GET", "POST"]),
     ]
     if dashboard:
         try:
@@ -203,3 +226,39 @@ def create_web_app(
     web = Starlette(routes=routes, lifespan=lifespan)
     web.state.web = state
     return web
+
+
+_FILE_HEADERS = {
+    "Cache-Control": "no-store, private",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+}
+
+
+def _file_page(status: int, title: str, text: str, *, button: bool = False) -> HTMLResponse:
+    form = (
+        '<form method="post"><button type="submit">ดาวน์โหลด</button></form>'
+        "<p>ลิงก์นี้ใช้ได้ครั้งเดียว กรุณาอย่าส่งต่อให้ผู้อื่นนะคะ</p>"
+        if button
+        else ""
+    )
+    body = (
+        '<!doctype html><html lang="th"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
+        f"<p>{html.escape(text)}</p>{form}</body></html>"
+    )
+    return HTMLResponse(body, status_code=status, headers=_FILE_HEADERS)
+
+
+def _file_response(loaded: Loaded, key: str, cache: str) -> Response:
+    headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
+    if not loaded.content_type.startswith("image/"):
+        name = (loaded.filename or "file").replace('"', "")
+        ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
+        headers["Content-Disposition"] = (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+        )
+    return Response(loaded.data, media_type=loaded.content_type, headers=headers)

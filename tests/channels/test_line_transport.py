@@ -129,7 +129,8 @@ async def test_pictures_and_files_are_links_under_the_public_address(
     await line.transport.send(outgoing(reply, to, fake.issue_token(to)))
     messages = fake.delivered[-1].messages
     assert [m["type"] for m in messages] == ["text", "text", "image"]
-    assert messages[1]["text"].endswith(f"{PUBLIC}/files/{'d' * 32}")
+    assert f"{PUBLIC}/files/{'d' * 32}\n" in messages[1]["text"]
+    assert "ใช้ได้ครั้งเดียว" in messages[1]["text"]  # a single-use link, said so
     assert messages[2]["originalContentUrl"] == f"{PUBLIC}/files/{'k' * 32}"
     assert "quickReply" in messages[2] and "quickReply" not in messages[0]
 

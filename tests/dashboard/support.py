@@ -39,6 +39,8 @@ async def add_other_district(app: App) -> int:
         officer = await admin.add_officer(
             uow, name="สมชาย ต่างอำเภอ", district="โพธาราม", province="ราชบุรี"
         )
+        # Linked, as an officer who asks for a sign-in link in chat is.
+        officer.person_id = (await uow.people.add_person(officer.name)).id
         group = await admin.create_group(
             uow,
             name=OTHER_GROUP,

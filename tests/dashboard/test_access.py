@@ -9,14 +9,17 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.dashboard import auth
 from bot.demo import EGG_GROUP, FROG_GROUP
-from bot.handlers.dashboard import OFFICER_ONLY, PRIVATE_ONLY
+from bot.handlers.dashboard import OFFICER_ONLY
+from bot.handlers.private import SENT_PRIVATELY
 from bot.messages import InboundMessage
+from bot.storage.models import Outbox
 from tests.dashboard.support import (
     OTHER_GROUP,
     add_other_district,
@@ -61,7 +64,7 @@ async def test_others_are_refused_politely(chat: Chat) -> None:
         assert "token=" not in text
 
 
-async def test_no_link_in_a_group_chat(chat: Chat, app: App) -> None:
+async def test_no_link_in_a_group_chat_it_goes_privately(chat: Chat, app: App) -> None:
     sender = await chat.account_id("officer")
     handled = await app.conversation.handle(
         InboundMessage(
@@ -75,8 +78,11 @@ async def test_no_link_in_a_group_chat(chat: Chat, app: App) -> None:
         )
     )
     assert handled.reply is not None
-    assert handled.reply.text.startswith(PRIVATE_ONLY)
+    assert handled.reply.text.startswith(SENT_PRIVATELY)
     assert "token=" not in handled.reply.text
+    async with app.uow() as uow:
+        rows = (await uow.session.scalars(select(Outbox).where(Outbox.kind == "push"))).all()
+    assert [(r.recipient, "token=" in r.payload["text"]) for r in rows] == [(sender, True)]
 
 
 async def test_link_uses_public_base_url(
@@ -281,3 +287,55 @@ async def test_unknown_pages_and_methods(chat: Chat, client: httpx.AsyncClient) 
     css = await client.get("/dashboard/static/dashboard.css")
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
+
+
+# --- sessions end with the officer's epoch (issue 14) ------------------------------------------
+
+
+async def test_sign_out_everywhere_ends_sessions_and_unused_links(
+    chat: Chat, client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, await link_from_bot(chat))
+    spare = await link_from_bot(chat)  # asked for earlier, not used yet
+    assert (await client.get("/dashboard/")).status_code == 200
+    assert "ทุกเครื่องเรียบร้อยแล้ว" in await chat.text("ออกจากระบบทุกเครื่อง", "officer")
+    ended = await client.get("/dashboard/")
+    assert ended.status_code == 401 and "สิ้นสุดแล้ว" in ended.text
+    assert (await client.get(path_of(spare))).status_code == 403
+    await sign_in(client, await link_from_bot(chat))  # a new link works again
+    assert (await client.get("/dashboard/")).status_code == 200
+
+
+async def test_unlinking_the_officer_ends_their_sessions(
+    chat: Chat, client: httpx.AsyncClient, app: App
+) -> None:
+    from bot.services import enrolment
+
+    await sign_in(client, await link_from_bot(chat))
+    async with app.uow() as uow:
+        officer = await uow.people.officer(chat.ids.officer_id)  # type: ignore[union-attr]
+        assert officer is not None and officer.person_id is not None
+        accounts = list(await uow.people.accounts_of(officer.person_id))
+        assert await enrolment.unlink(uow, accounts, app.clock.now()) == len(accounts)
+        await uow.commit()
+    assert (await client.get("/dashboard/")).status_code == 401
+
+
+async def test_a_huge_group_id_is_not_found(chat: Chat, client: httpx.AsyncClient) -> None:
+    await sign_in(client, await link_from_bot(chat))
+    for path in (
+        "/dashboard/groups/99999999999999999999",
+        "/dashboard/groups/2147483648/chart.png",
+    ):
+        assert (await client.get(path)).status_code == 404
+
+
+async def test_login_from_an_origin_of_null_is_refused(
+    chat: Chat, client: httpx.AsyncClient
+) -> None:
+    link = await link_from_bot(chat)
+    refused = await client.post(
+        "/dashboard/login", data={"token": token_of(link)}, headers={"Origin": "null"}
+    )
+    assert refused.status_code == 403 and auth.COOKIE not in refused.cookies
+    assert (await sign_in(client, link)).status_code == 303  # the link was not used up

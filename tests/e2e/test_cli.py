@@ -141,3 +141,46 @@ def test_each_kind_piped_through_the_console_is_stored_as_said(workdir: Path, wh
             assert tuple(row) == values, (table, row)
     finally:
         database.close()
+
+
+def test_codes_are_rotated_revoked_and_accounts_unlinked_from_the_command_line(
+    workdir: Path,
+) -> None:
+    officer = json.loads(run(workdir, "officer", "add", "--name", "สมหญิง ใจดี",
+                             "--district", "โพธาราม", "--province", "ราชบุรี", "--json"))  # fmt: skip
+    first = officer["link_code"]
+    assert len(first.replace("-", "")) == 12  # single-use, 12 characters (SECURITY.md)
+    rotated = json.loads(
+        run(workdir, "code", "rotate", "--officer", str(officer["officer_id"]), "--json")
+    )
+    assert rotated["kind"] == "officer" and rotated["code"] != first and rotated["expires_at"]
+    out = run(workdir, "console", "--as", "คนใช้รหัสเก่า", stdin=f"ลงทะเบียน {first}\n")
+    assert "ถูกยกเลิกแล้ว" in out  # the old code stopped working
+    out = run(
+        workdir, "console", "--as", "สมหญิงตัวจริง", stdin=f"ลงทะเบียน {rotated['code']}\nยินยอม\n"
+    )
+    assert "เชื่อมบัญชีพัฒนากร" in out
+    unlinked = json.loads(
+        run(workdir, "account", "unlink", "--officer", str(officer["officer_id"]), "--json")
+    )
+    assert unlinked["unlinked"] == 1
+    revoked = json.loads(
+        run(workdir, "code", "revoke", "--officer", str(officer["officer_id"]), "--json")
+    )
+    assert revoked == {"revoked": 0, "kind": "officer", "target_id": officer["officer_id"]}
+    for command in (
+        ("code", "--help"),
+        ("code", "rotate", "--help"),
+        ("account", "unlink", "--help"),
+    ):
+        assert "usage" in run(workdir, *command)
+
+
+def test_a_name_a_spreadsheet_would_run_is_refused_politely(workdir: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "officer", "add", "--name", "=cmd|' /C calc'!A0",
+         "--district", "โพธาราม", "--province", "ราชบุรี", "--json"],
+        cwd=workdir, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and "ไม่ขึ้นต้นด้วยเครื่องหมาย" in done.stderr
+    assert "Traceback" not in done.stderr

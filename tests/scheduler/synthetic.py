@@ -125,12 +125,11 @@ async def populate(
             officer_people.append(pid)
             officer_rows.append(
                 {"id": officer_id + o, "name": f"พัฒนากร {o + 1}", "person_id": pid,
-                 "district_id": district, "link_code": f"O{tag}{o}"[:16], "created_at": CREATED}
+                 "district_id": district, "created_at": CREATED}
             )  # fmt: skip
         trainer_rows = [
             {"id": trainer_id + o, "name": f"วิทยากร {o + 1}", "officer_id": officer_id + o,
-             "person_id": person(f"วิทยากร {o + 1}"), "link_code": f"T{tag}{o}"[:16],
-             "created_at": CREATED}
+             "person_id": person(f"วิทยากร {o + 1}"), "created_at": CREATED}
             for o in range(officers)
         ]  # fmt: skip
 
@@ -151,8 +150,7 @@ async def populate(
             group_rows.append(
                 {"id": gid, "name": f"กลุ่มอาชีพที่ {g + 1}", "occupation": "ทดสอบ",
                  "village_id": district + 1 + g % villages, "officer_id": oid, "founded_on": founded,
-                 "join_code": f"J{code}"[:16], "treasurer_code": f"R{code}"[:16],
-                 "chair_code": f"C{code}"[:16], "settings": {}, "created_at": CREATED}
+                 "join_code": f"J{code}"[:16], "settings": {}, "created_at": CREATED}
             )  # fmt: skip
             chair = person(f"ประธาน {g + 1}")
             treasurer = person(f"เหรัญญิก {g + 1}")
@@ -197,8 +195,7 @@ async def populate(
             household_rows.append(
                 {"id": hid, "village_id": district + 1 + h % villages, "head_name": f"ครัวเรือนทดสอบ {h + 1}",
                  "occupation": "ปลูกผัก", "trainer_name": f"วิทยากร {o + 1}", "trainer_id": trainer_id + o,
-                 "officer_id": officer_id + o, "join_code": f"H{tag}{h}"[:16], "person_id": None,
-                 "created_at": CREATED}
+                 "officer_id": officer_id + o, "person_id": None, "created_at": CREATED}
             )  # fmt: skip
             if rng.random() < 0.4:
                 sales.append(

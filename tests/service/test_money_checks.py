@@ -93,8 +93,9 @@ async def test_a_summary_compares_with_last_month_and_brings_a_chart(chat: Chat)
     summary = await chat.say("สรุป", "chair")
     assert summary is not None and "จากเดือนก่อน" in summary.text
     assert summary.image is not None
-    async with chat.app.uow() as uow:
-        stored = await uow.files.get(summary.image.key, chat.app.clock.now())
+    from bot.reports.files import load
+
+    stored = await load(chat.app.uow, summary.image.key, chat.app.clock.now())  # drawn now
     assert (
         stored is not None
         and stored.data.startswith(b"\x89PNG")

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from bot.services import admin, enrolment, records, reports
+from bot.services import admin, records, reports
 from bot.services.actors import Actor, load_actor
 from bot.services.errors import InvalidInput, NeedsChoice, NotAllowed, NotFound
-from bot.storage.models import AuditLog, Membership, MonthlyFigures, Person, Sale, Visit
+from bot.storage.models import Membership, MonthlyFigures, Person, Sale, Visit
 from tests.support.chat import Chat
 
 TODAY = date(2025, 10, 20)
@@ -98,49 +98,6 @@ async def test_resubmitted_figures_are_a_new_revision_and_the_old_one_is_kept(ch
     assert [(r.revision, r.income) for r in rows] == [(1, Decimal(5000)), (2, Decimal(5200))]
     assert current is not None and current.income == Decimal(5200)
     assert current.balance == Decimal(4000)
-
-
-async def test_a_new_treasurer_code_hands_the_role_over(chat: Chat) -> None:
-    async with chat.app.uow() as uow:
-        group = await uow.groups.get(chat.ids.egg_group_id)  # type: ignore[union-attr]
-        assert group is not None
-        account = await uow.people.ensure_account("console", "new-treasurer", "ใหม่ ใจดี")
-        linked = await enrolment.link_by_code(uow, account, group.treasurer_code.lower())
-        await uow.commit()
-    assert (linked.kind, linked.role, linked.previous_holder) == ("group", "treasurer", "มาลี ศรีสุข")
-    malee = await actor_named(chat.app, "มาลี")
-    async with chat.app.uow() as uow:
-        holders = await uow.groups.holders(chat.ids.egg_group_id, "treasurer")  # type: ignore[union-attr]
-        handovers = (
-            await uow.session.scalars(select(AuditLog).where(AuditLog.action == "handover"))
-        ).all()
-    assert [h.person_id for h in holders] == [account.person_id]
-    assert malee.role_in(chat.ids.egg_group_id) == "member"  # type: ignore[union-attr]
-    assert len(handovers) == 1
-
-
-async def test_a_member_code_never_downgrades_a_treasurer(chat: Chat) -> None:
-    malee = await actor_named(chat.app, "มาลี")
-    async with chat.app.uow() as uow:
-        group = await uow.groups.get(chat.ids.egg_group_id)  # type: ignore[union-attr]
-        account = await uow.people.ensure_account("line", "U-malee", None)
-        account.person_id = malee.person_id
-        linked = await enrolment.link_by_code(uow, account, group.join_code)  # type: ignore[union-attr]
-        await uow.commit()
-    assert (linked.kind, linked.role) == ("already", "treasurer")
-
-
-async def test_unknown_codes_link_nothing(chat: Chat) -> None:
-    async with chat.app.uow() as uow:
-        account = await uow.people.ensure_account("console", "stranger", "คนแปลกหน้า")
-        for code in ("ZZZZZZ", "", "ab", "x" * 40, "'; DROP TABLE person; --"):
-            assert (await enrolment.link_by_code(uow, account, code)).kind == "unknown"
-        await uow.commit()
-        assert account.person_id is None
-        assert (
-            await uow.session.scalar(select(Membership).where(Membership.person_id.is_(None)))
-            is None
-        )
 
 
 async def test_an_officer_visits_only_groups_of_their_own_district(chat: Chat) -> None:

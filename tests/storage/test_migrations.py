@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select, text
 
 from bot.app import App
-from bot.storage.models import Base
+from bot.storage.database import create_engine
+from bot.storage.models import Base, ChatAccount
 
 
 async def test_migrated_schema_matches_the_models(app: App) -> None:
@@ -32,3 +41,117 @@ async def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(sqlite_url: st
     finally:
         await engine.dispose()
     assert (mode, timeout, keys) == ("wal", 5000, 1)
+
+
+# --- 0007: codes move to access_code (digests), on both databases ----------------------------
+
+LEGACY = {"officer": "AFFCR2", "join": "JNABC2", "treasurer": "TRESA3", "chair": "CHARA4",
+          "trainer": "TRNRA5", "household": "HSEHA6"}  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no schema at all, on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    from tests.conftest import _create_database
+
+    server = request.getfixturevalue("pg_server")
+    name = f"old_{os.getpid()}_{next(_names)}"
+    asyncio.run(_create_database(server, name))
+    return str(server.url(name))
+
+
+_names = itertools.count()
+
+
+async def _legacy_district(url: str) -> None:
+    """What 0005 databases hold: codes in plain columns, some already used."""
+    engine = create_engine(url)
+    now = datetime(2025, 10, 1, tzinfo=UTC)
+    try:
+        async with engine.begin() as conn:
+            run = conn.execute
+            await run(text("INSERT INTO area (id, kind, name) VALUES (1, 'province', 'ศรีสะเกษ')"))
+            await run(
+                text(
+                    "INSERT INTO area (id, kind, name, parent_id) VALUES (2, 'district', 'วังหิน', 1)"
+                )
+            )
+            await run(
+                text(
+                    "INSERT INTO area (id, kind, name, parent_id) VALUES (3, 'village', 'บ้านดวนใหญ่', 2)"
+                )
+            )
+            for pid, name in ((1, "รัตนา"), (2, "มาลี")):
+                await run(text("INSERT INTO person (id, name, created_at) VALUES (:i, :n, :t)"),
+                          {"i": pid, "n": name, "t": now})  # fmt: skip
+            await run(text("INSERT INTO officer (id, name, person_id, district_id, link_code, created_at) "
+                           "VALUES (1, 'รัตนา', 1, 2, :c, :t)"), {"c": LEGACY["officer"], "t": now})  # fmt: skip
+            await run(text(
+                "INSERT INTO occupation_group (id, name, occupation, village_id, officer_id, founded_on, "
+                "join_code, treasurer_code, chair_code, settings, created_at) VALUES (1, 'กลุ่มไข่เค็ม', "
+                "'ไข่เค็ม', 3, 1, '2025-01-01', :j, :tr, :ch, '{}', :t)"),
+                {"j": LEGACY["join"], "tr": LEGACY["treasurer"], "ch": LEGACY["chair"], "t": now},
+            )  # fmt: skip
+            await run(text("INSERT INTO membership (person_id, group_id, role, since) "
+                           "VALUES (2, 1, 'treasurer', :t)"), {"t": now})  # fmt: skip
+            await run(text("INSERT INTO chat_account (channel, external_id, person_id, blocked, "
+                           "reminders_off, created_at) VALUES ('line', 'U1', 2, false, false, :t)"),
+                      {"t": now})  # fmt: skip
+            await run(text("INSERT INTO trainer (id, name, officer_id, link_code, created_at) "
+                           "VALUES (1, 'บุญเรือง', 1, :c, :t)"), {"c": LEGACY["trainer"], "t": now})  # fmt: skip
+            await run(text(
+                "INSERT INTO household (id, village_id, head_name, occupation, trainer_name, trainer_id, "
+                "officer_id, join_code, created_at) VALUES (1, 3, 'คำปุ่น', 'ผัก', 'บุญเรือง', 1, 1, :c, :t)"),
+                {"c": LEGACY["household"], "t": now},
+            )  # fmt: skip
+    finally:
+        await engine.dispose()
+
+
+async def test_0007_carries_issued_codes_over_and_back(empty_url: str) -> None:
+    from bot.app import build_app
+    from bot.config import Settings
+    from bot.services import enrolment_codes as codes
+    from bot.storage.migrate import alembic_config, upgrade_async
+
+    await upgrade_async(empty_url, "0005")
+    await _legacy_district(empty_url)
+    await upgrade_async(empty_url)
+    app = build_app(Settings(_env_file=None, database_url=empty_url))  # type: ignore[call-arg]
+    try:
+        now = app.clock.now()
+        async with app.uow() as uow:
+            status = {k: (await codes.find(uow, c.lower(), now)).status for k, c in LEGACY.items()}
+            kinds = {k: (await codes.find(uow, c, now)).kind for k, c in LEGACY.items()}
+            linked_at = await uow.session.scalar(select(ChatAccount.linked_at))
+            plain = await uow.session.scalar(
+                text("SELECT count(*) FROM access_code WHERE digest LIKE '%A2%'")
+            )
+        # Taken roles count as used; the rest work for the grace period; the join code stays.
+        assert status == {"officer": "used", "join": "ok", "treasurer": "used", "chair": "ok",
+                          "trainer": "ok", "household": "ok"}  # fmt: skip
+        assert kinds["chair"] == "chair" and kinds["household"] == "household"
+        assert linked_at is not None and plain == 0
+        async with app.uow() as uow:
+            later = now + timedelta(days=15)
+            assert (await codes.find(uow, LEGACY["chair"], later)).status == "expired"
+    finally:
+        await app.close()
+
+    def downgrade() -> None:
+        command.downgrade(alembic_config(empty_url), "0005")
+
+    await asyncio.to_thread(downgrade)
+    engine = create_engine(empty_url)
+    try:
+        async with engine.connect() as conn:
+            fresh = (
+                await conn.execute(text("SELECT treasurer_code, chair_code FROM occupation_group"))
+            ).one()
+            join = await conn.scalar(text("SELECT join_code FROM occupation_group"))
+    finally:
+        await engine.dispose()
+    assert all(len(c) == 12 for c in fresh) and join == LEGACY["join"]
+    await upgrade_async(empty_url)  # and up again

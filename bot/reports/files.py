@@ -1,0 +1,116 @@
+"""Reading a generated file for the platforms and the web: a chart stored as a spec is drawn
+here, on first fetch, outside any transaction (so drawing never holds the database, nor
+SQLite's one writer, while other people's messages wait); the picture is then kept for the
+next fetch.
+
+Drawing runs in a separate worker process (one, started on the first chart): a chart takes a
+tenth of a second of CPU, and in a thread of the serving process it would hold the GIL that
+every other person's message needs. If the worker cannot be used, a thread draws instead."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+
+from bot.storage.models import StoredFile
+from bot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    data: bytes
+    content_type: str
+    filename: str | None
+    single_use: bool
+    used: bool
+
+
+async def load(uow_factory: Callable[[], UnitOfWork], key: str, now: datetime) -> Loaded | None:
+    """The file under `key` if it has not expired, drawn first if it is a chart spec."""
+    async with uow_factory() as uow:
+        stored = await uow.files.get(key, now)
+        if stored is None:
+            return None
+        found = Loaded(
+            stored.data, stored.content_type, stored.filename, stored.single_use,
+            stored.used_at is not None,
+        )  # fmt: skip
+        spec = dict(stored.spec) if stored.spec and not stored.data else None
+    if spec is None:
+        return found
+    png = await draw(spec)
+    async with uow_factory() as uow:
+        await uow.session.execute(
+            update(StoredFile)
+            .where(StoredFile.key == key, StoredFile.spec.is_not(None))
+            .values(data=png, spec=None)
+        )
+        await uow.commit()
+    return Loaded(png, found.content_type, found.filename, found.single_use, found.used)
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _drawing_process() -> None:
+    """Set up the drawing process: lower priority than the one answering people (drawing is
+    background work, replies are not), and ended when the serving process ends, however that
+    happens (Linux; elsewhere the pool's own shutdown does it)."""
+    import contextlib
+    import os
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _drawing_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            # spawn: a fresh interpreter, never a fork of a process with threads and a loop.
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_drawing_process,
+            )
+        return _pool
+
+
+def stop_drawing() -> None:
+    """Ends the drawing process (the app closes); the next chart starts a new one."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def draw(spec: dict[str, Any]) -> bytes:
+    """A chart spec drawn to PNG in the drawing process (a thread if that fails)."""
+    from bot.reports.charts import render_spec
+
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_drawing_pool(), render_spec, spec)
+    except Exception:  # a broken pool, no processes allowed here: draw in a thread
+        log.warning("chart drawing process unavailable; drawing in a thread", exc_info=True)
+        global _pool
+        with _pool_lock:
+            _pool = None
+        return await asyncio.to_thread(render_spec, spec)
