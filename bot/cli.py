@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from bot.app import App, build_app
 from bot.channels.console import CHANNEL as CONSOLE
-from bot.channels.console import ConsoleTransport
+from bot.channels.console import ConsoleTransport, pressed
 from bot.config import Settings
-from bot.messages import InboundMessage, Reply
+from bot.messages import InboundMessage, QuickReply, Reply
 from bot.services.errors import ServiceError
 from bot.storage.migrate import upgrade_async
 
@@ -25,79 +26,210 @@ def _month(value: str) -> date:
     try:
         return date.fromisoformat(f"{value}-01")
     except ValueError as error:
-        raise argparse.ArgumentTypeError(f"month must be YYYY-MM, got {value!r}") from error
+        raise argparse.ArgumentTypeError(
+            f"เดือนต้องเขียนแบบ YYYY-MM (ปี ค.ศ.) เช่น 2025-10 แต่ได้ {value!r} ค่ะ"
+        ) from error
 
 
 def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(f"date must be YYYY-MM-DD, got {value!r}") from error
+        raise argparse.ArgumentTypeError(
+            f"วันที่ต้องเขียนแบบ YYYY-MM-DD (ปี ค.ศ.) เช่น 2025-06-01 แต่ได้ {value!r} ค่ะ"
+        ) from error
+
+
+def _id(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"รหัสต้องเป็นตัวเลข แต่ได้ {value!r} ค่ะ") from error
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"รหัสต้องเป็นเลขตั้งแต่ 1 ขึ้นไป แต่ได้ {value!r} ค่ะ")
+    return number
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its refusals in the same form as every other error of the command line:
+    one polite Thai sentence (ending ค่ะ) on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        said = _thai_usage_error(message).removesuffix("ค่ะ").rstrip()
+        self.exit(2, f"{self.prog}: {said} (ดูวิธีใช้ด้วย {self.prog} --help) ค่ะ\n")
+
+
+_USAGE_ERRORS = (
+    (re.compile(r"the following arguments are required: (.+)"), r"ยังขาด \1"),
+    (re.compile(r"unrecognized arguments: (.+)"), r"ไม่รู้จัก \1"),
+    (
+        re.compile(r"argument (\S+): invalid choice: (\S+) \(choose from (.+)\)"),
+        r"ไม่มี \2 เลือกได้จาก \3",
+    ),
+    (re.compile(r"argument (\S+): invalid \w+ value: (.+)"), r"\1 ต้องเป็นตัวเลข แต่ได้ \2"),
+    (re.compile(r"argument (\S+): expected one argument"), r"\1 ต้องตามด้วยค่า"),
+    (re.compile(r"argument (\S+): (.+)"), r"\1: \2"),
+)
+
+
+def _thai_usage_error(message: str) -> str:
+    for pattern, thai in _USAGE_ERRORS:
+        if pattern.fullmatch(message):
+            return pattern.sub(thai, message)
+    return message
+
+
+JSON_HELP = "print one JSON object (the documented keys) instead of readable Thai text"
+OFFICER_HELP = "the officer's id (officer_id printed by `sammachip officer add`)"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sammachip", description="Sammachip Bot (สัมมาชีพชุมชน)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="sammachip",
+        description="Sammachip Bot (สัมมาชีพชุมชน): the chat bot, its console and the district "
+        "office's commands. Settings come from the environment or .env (see .env.example).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("demo", help="seed the demo district (idempotent) and open the console chat")
-    console = sub.add_parser("console", help="chat with the bot in the terminal")
-    console.add_argument("--as", dest="who", default="member",
-                         help="officer|chair|treasurer|member|trainer|household or a person's name")  # fmt: skip
-    sub.add_parser("migrate", help="upgrade the database schema")
-    serve = sub.add_parser("serve", help="webhook server for LINE and Telegram (+ dashboard)")
-    serve.add_argument("--host", default="127.0.0.1", help="listen address")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--no-scheduler", action="store_true", help="no follow-up reminders")
-    poll = sub.add_parser("poll", help="Telegram long polling (no public HTTPS address needed)")
-    poll.add_argument("--no-scheduler", action="store_true", help="no follow-up reminders")
+    def command(name: str, help: str, description: str | None = None) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=description or help)
 
-    parse = sub.add_parser("parse", help="show what the bot understands from one message")
-    parse.add_argument("text")
-    parse.add_argument("--today", type=_day, default=None)
-    parse.add_argument("--json", action="store_true")
+    who_help = (
+        "speak as a demo person by role (officer, chair, treasurer, member, trainer, household) "
+        "or by exact name; any other name is a stranger who links with a code first"
+    )
+    demo = command(
+        "demo",
+        "seed the demo district (idempotent) and open the console chat",
+        "Create ./data/sammachip.db if needed, seed a demo district (an officer, two groups, "
+        "members, a trainer, two households, five weeks of history; once only) and chat with "
+        "the bot in the terminal. Reads stdin line by line, so a conversation can be piped in.",
+    )
+    demo.add_argument("--as", dest="who", default="member", metavar="WHO", help=who_help)
+    console = command(
+        "console",
+        "chat with the bot in the terminal as a demo or linked person",
+        "Chat with the bot in the terminal. Reads stdin line by line (piped input works; every "
+        "line is answered). Buttons are shown numbered, [1] สรุป: type the number to press one.",
+    )
+    console.add_argument("--as", dest="who", default="member", metavar="WHO", help=who_help)
+    command("migrate", "upgrade the database schema (serve, poll and demo also do it on start)")
+    serve = command(
+        "serve",
+        "webhook server for LINE and Telegram, the officer dashboard and generated files",
+        "Run the webhook server (POST /webhooks/line, /webhooks/telegram, GET /healthz, "
+        "/dashboard) with the follow-up reminder scheduler inside.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="listen port (default 8000)")
+    serve.add_argument("--no-scheduler", action="store_true", help="send no follow-up reminders")
+    poll = command("poll", "Telegram long polling, for an office without a public HTTPS address")
+    poll.add_argument("--no-scheduler", action="store_true", help="send no follow-up reminders")
 
-    officer = sub.add_parser("officer").add_subparsers(dest="action", required=True)
-    officer_add = officer.add_parser("add")
-    officer_add.add_argument("--name", required=True)
-    officer_add.add_argument("--district", required=True)
-    officer_add.add_argument("--province", required=True)
-    officer_add.add_argument("--json", action="store_true")
+    parse = command(
+        "parse",
+        "show what the bot understands from one message",
+        "Show what the bot understands from one chat message (nothing is saved).",
+    )
+    parse.add_argument("text", help='the message, e.g. "ขายไข่เค็ม 30 ฟอง 300 บาท"')
+    parse.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",
+                       help="the day the message is read on (default: today in BOT_TIMEZONE)")  # fmt: skip
+    parse.add_argument("--json", action="store_true", help=JSON_HELP)
 
-    group = sub.add_parser("group").add_subparsers(dest="action", required=True)
-    group_add = group.add_parser("add")
-    for flag in ("--name", "--occupation", "--village"):
-        group_add.add_argument(flag, required=True)
-    group_add.add_argument("--officer", type=int, required=True)
-    group_add.add_argument("--founded", type=_day, required=True)
-    group_add.add_argument("--json", action="store_true")
+    def area(name: str, help: str) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+        return command(name, help).add_subparsers(
+            dest="action", required=True, metavar="ACTION", parser_class=_Parser
+        )
 
-    household = sub.add_parser("household").add_subparsers(dest="action", required=True)
-    household_add = household.add_parser("add")
-    for flag in ("--village", "--head", "--occupation", "--trainer"):
-        household_add.add_argument(flag, required=True)
-    household_add.add_argument("--officer", type=int, required=True)
-    household_add.add_argument("--json", action="store_true")
+    officer_add = area("officer", "register community development officers").add_parser(
+        "add",
+        help="register an officer; prints the link code they send to the bot",
+        description="Register a community development officer (พัฒนากร) of a district. "
+        "Prints their id and a single-use link code: the officer sends `ลงทะเบียน CODE` to "
+        "the bot to link their chat account.",
+    )
+    officer_add.add_argument("--name", required=True, help="the officer's full name")
+    officer_add.add_argument(
+        "--district", required=True, help="district (อำเภอ), without the word อำเภอ"
+    )
+    officer_add.add_argument(
+        "--province", required=True, help="province (จังหวัด), without the word จังหวัด"
+    )
+    officer_add.add_argument("--json", action="store_true", help=JSON_HELP)
 
-    trainer = sub.add_parser("trainer").add_subparsers(dest="action", required=True)
-    trainer_add = trainer.add_parser("add")
-    trainer_add.add_argument("--name", required=True)
-    trainer_add.add_argument("--officer", type=int, required=True)
-    trainer_add.add_argument("--json", action="store_true")
+    group_add = area("group", "register occupation groups").add_parser(
+        "add",
+        help="register an occupation group; prints its member, treasurer and chair codes",
+        description="Register an occupation group (กลุ่มอาชีพ) followed by an officer. Prints the "
+        "group's id and three codes: members join with the join code (it may go on a poster), "
+        "the treasurer and the chair with their own single-use codes.",
+    )
+    group_add.add_argument("--name", required=True, help="the group's name, e.g. กลุ่มเพาะเห็ด")
+    group_add.add_argument("--occupation", required=True, help="what the group does, e.g. เพาะเห็ด")
+    group_add.add_argument("--village", required=True, help="village, e.g. บ้านหนองโพ หมู่ที่ 3")
+    group_add.add_argument("--officer", type=_id, required=True, metavar="ID", help=OFFICER_HELP)
+    group_add.add_argument("--founded", type=_day, required=True, metavar="YYYY-MM-DD",
+                           help="the day the group was founded (sets the visit cadence)")  # fmt: skip
+    group_add.add_argument("--json", action="store_true", help=JSON_HELP)
 
-    report = sub.add_parser("report").add_subparsers(dest="action", required=True)
-    report_group = report.add_parser("group")
-    report_group.add_argument("group_id", type=int)
-    report_group.add_argument("--month", type=_month, required=True)
-    report_group.add_argument("--json", action="store_true")
+    household_add = area("household", "register target households").add_parser(
+        "add",
+        help="register a target household and the trainer who follows it",
+        description="Register a target household (ครัวเรือนเป้าหมาย). Its trainer must already be "
+        "registered for this officer (`sammachip trainer add`). Prints the household's id and "
+        "the code the household sends to the bot.",
+    )
+    household_add.add_argument("--village", required=True, help="village, e.g. บ้านดวนใหญ่ หมู่ที่ 2")
+    household_add.add_argument(
+        "--head", required=True, help="the head of the household's full name"
+    )
+    household_add.add_argument("--occupation", required=True, help="the household's occupation")
+    household_add.add_argument("--trainer", required=True, metavar="NAME",
+                               help="the trainer's name exactly as registered with trainer add")  # fmt: skip
+    household_add.add_argument(
+        "--officer", type=_id, required=True, metavar="ID", help=OFFICER_HELP
+    )
+    household_add.add_argument("--json", action="store_true", help=JSON_HELP)
 
-    remind = sub.add_parser("remind", help="run the follow-up sweep now or --at an instant")
-    remind.add_argument("--at", type=_instant, default=None,
-                        help="ISO-8601 instant, e.g. 2025-10-20T08:00+07:00 (default: now)")  # fmt: skip
+    trainer_add = area("trainer", "register livelihood trainers").add_parser(
+        "add",
+        help="register a trainer; prints the link code they send to the bot",
+        description="Register a livelihood trainer (วิทยากรสัมมาชีพ / ปราชญ์ชุมชน) under an officer; "
+        "running it again with the same name prints the same trainer. Prints the trainer's id "
+        "and the code they send to the bot to link their chat account.",
+    )
+    trainer_add.add_argument("--name", required=True, help="the trainer's full name")
+    trainer_add.add_argument("--officer", type=_id, required=True, metavar="ID", help=OFFICER_HELP)
+    trainer_add.add_argument("--json", action="store_true", help=JSON_HELP)
 
-    export = sub.add_parser("export", help="the district monthly workbook (.xlsx; .csv = summary)")
-    export.add_argument("--month", type=_month, required=True)
+    report_group = area("report", "monthly reports").add_parser(
+        "group",
+        help="one group's month: sales, meetings, work, figures, visits",
+        description="One occupation group's month: sales by item, meetings, work by member, "
+        "the treasurer's figures and the officer's visits.",
+    )
+    report_group.add_argument("group_id", type=_id, metavar="ID", help="the group's id")
+    report_group.add_argument("--month", type=_month, required=True, metavar="YYYY-MM",
+                              help="the month, e.g. 2025-10")  # fmt: skip
+    report_group.add_argument("--json", action="store_true", help=JSON_HELP)
+
+    remind = command(
+        "remind",
+        "run the follow-up sweep once, send what is due, print a JSON summary",
+    )
+    remind.add_argument("--at", type=_instant, default=None, metavar="ISO-8601",
+                        help="the instant to sweep as of, e.g. 2025-10-20T08:00+07:00 (default: now)")  # fmt: skip
+
+    export = command(
+        "export",
+        "the district monthly workbook officers send upward (.xlsx; .csv = the summary)",
+    )
+    export.add_argument("--month", type=_month, required=True, metavar="YYYY-MM",
+                        help="the month, e.g. 2025-10")  # fmt: skip
     export.add_argument("--district", default=None, help="name or id (default: every district)")
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--out", type=Path, required=True, metavar="FILE",
+                        help="where to write: FILE.xlsx (the workbook) or FILE.csv (the summary)")  # fmt: skip
     return parser
 
 
@@ -105,7 +237,9 @@ def _instant(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(f"--at must be ISO-8601, got {value!r}") from error
+        raise argparse.ArgumentTypeError(
+            f"เวลาต้องเขียนแบบ ISO-8601 เช่น 2025-10-20T08:00+07:00 แต่ได้ {value!r} ค่ะ"
+        ) from error
 
 
 async def _remind(settings: Settings, at: datetime | None) -> int:
@@ -133,19 +267,17 @@ async def _remind(settings: Settings, at: datetime | None) -> int:
     return 0
 
 
-def _print(data: dict[str, Any], as_json: bool, out: TextIO) -> None:
-    if as_json:
-        out.write(json.dumps(data, ensure_ascii=False) + "\n")
-    else:
-        out.write("\n".join(f"{k}: {v}" for k, v in data.items()) + "\n")
-
-
 async def _with_app(
-    settings: Settings, body: Callable[[App], Awaitable[int]], *, migrate: bool = True
+    settings: Settings,
+    body: Callable[[App], Awaitable[int]],
+    *,
+    migrate: bool = True,
+    console: bool = False,
 ) -> int:
+    """`console=True`: the operator's terminal chat, which no flood limit slows."""
     if migrate:
         await upgrade_async(settings.database_url)
-    app = build_app(settings, transports={CONSOLE: ConsoleTransport()})
+    app = build_app(settings, transports={CONSOLE: ConsoleTransport()}, flood_control=not console)
     try:
         return await body(app)
     finally:
@@ -153,7 +285,9 @@ async def _with_app(
 
 
 async def chat(app: App, who: str, stdin: TextIO, out: TextIO) -> int:
-    """The console channel: one line in, the bot's replies out, until end of input."""
+    """The console channel: one line in, the bot's replies out, until end of input. Every line
+    is answered (the operator's own terminal is not flood-limited); a number typed presses
+    that button of the last reply (see bot/channels/console.py)."""
     from bot.demo import persona_account
 
     async with app.uow() as uow:
@@ -161,9 +295,12 @@ async def chat(app: App, who: str, stdin: TextIO, out: TextIO) -> int:
         person = await uow.people.person(account.person_id) if account.person_id else None
         await uow.commit()
     sender_id, name = account.external_id, person.name if person else who
+    transport = ConsoleTransport(out)
+    app.sender.register(transport)
+    buttons: tuple[QuickReply, ...] = ()
     interactive = stdin.isatty()
     if interactive:
-        out.write(f"คุยกับบอทในฐานะ {name} · พิมพ์ เมนู เพื่อเริ่ม · Ctrl-D เพื่อออก\n")
+        out.write(f"คุยกับบอทในฐานะ {name} · พิมพ์ เมนู เพื่อเริ่ม · พิมพ์เลข 1, 2… เพื่อกดปุ่ม · Ctrl-D เพื่อออก\n")
     while True:
         if interactive:
             out.write("คุณ> ")
@@ -174,23 +311,42 @@ async def chat(app: App, who: str, stdin: TextIO, out: TextIO) -> int:
         text = line.rstrip("\n")
         if not text.strip():
             continue
+        button = pressed(text, buttons)
+        shown = f"{text.strip()} → {button.label}" if button is not None else text
         if not interactive:
-            out.write(f"คุณ> {text}\n")
+            out.write(f"คุณ> {shown}\n")
+        elif button is not None:
+            out.write(f"   → {button.label}\n")
         handled = await app.conversation.handle(
             InboundMessage(
                 channel=CONSOLE,
                 sender_id=sender_id,
                 chat_id=sender_id,
-                text=text,
+                text=button.message if button is not None else text,
                 event_id=str(uuid.uuid4()),
                 message_id=str(uuid.uuid4()),
                 display_name=name,
             )
         )
+        numbered = not await _waiting_for_a_number(app, account.id, sender_id)
+        transport.numbered = numbered
         if handled.outbox_id is not None:
             await app.sender.drain(only=handled.outbox_id)
+        buttons = handled.reply.quick_replies if handled.reply and numbered else ()
         if handled.reply is not None:
             await _save_attachments(app, handled.reply, out)
+
+
+async def _waiting_for_a_number(app: App, account_id: int, chat_id: str) -> bool:
+    """Whether the bot's open question asks for a number (กี่บาท, กี่คน…): then a number typed
+    is the answer, not a button."""
+    from bot.handlers.open_question import NUMBER_SLOTS
+
+    async with app.uow() as uow:
+        state = await uow.conversations.get(account_id, chat_id)
+    if state is None or state.expires_at <= app.clock.now():
+        return False
+    return str(state.data.get("asking")) in (*NUMBER_SLOTS, "value")
 
 
 CONSOLE_FILES = Path("data") / "files"
@@ -229,15 +385,22 @@ async def _demo(app: App, who: str) -> int:
 
 
 def _parse(text: str, today: date | None, as_json: bool) -> int:
+    from bot import cli_text
     from bot.clock import SystemClock, local_today
     from bot.nlu import parse
 
     result = parse(text, today or local_today(SystemClock(), Settings().tz))
-    _print(result.to_json(), as_json, sys.stdout)
+    sys.stdout.write(_json(result.to_json()) if as_json else cli_text.parsed(result))
     return 0
 
 
+def _json(data: dict[str, Any]) -> str:
+    """One JSON object on one line, Thai as Thai (not \\u escapes), like `parse --json`."""
+    return json.dumps(data, ensure_ascii=False) + "\n"
+
+
 async def _admin(args: argparse.Namespace, app: App) -> int:
+    from bot import cli_text
     from bot.services import admin, reports
 
     async with app.uow() as uow:
@@ -247,6 +410,7 @@ async def _admin(args: argparse.Namespace, app: App) -> int:
                 uow, name=args.name, district=args.district, province=args.province
             )
             data = {"officer_id": officer.id, "link_code": officer.link_code}
+            text = cli_text.officer_added(data, officer.name, args.district, args.province)
         elif args.command == "group":
             group = await admin.create_group(
                 uow, name=args.name, occupation=args.occupation, village=args.village,
@@ -258,19 +422,29 @@ async def _admin(args: argparse.Namespace, app: App) -> int:
                 "treasurer_code": group.treasurer_code,
                 "chair_code": group.chair_code,
             }
+            text = cli_text.group_added(data, group.name)
         elif args.command == "household":
             household = await admin.add_household(
                 uow, village=args.village, head=args.head, occupation=args.occupation,
                 trainer=args.trainer, officer_id=args.officer,
             )  # fmt: skip
             data = {"household_id": household.id, "join_code": household.join_code}
+            text = cli_text.household_added(data, household.head_name, household.trainer_name)
         elif args.command == "trainer":
             trainer = await admin.add_trainer(uow, name=args.name, officer_id=args.officer)
             data = {"trainer_id": trainer.id, "link_code": trainer.link_code}
+            text = cli_text.trainer_added(data, trainer.name)
         else:
-            data = (await reports.group_month(uow, args.group_id, args.month)).to_json()
+            from bot.clock import local_today
+            from bot.handlers.report import group_lines, sales_before
+
+            report = await reports.group_month(uow, args.group_id, args.month)
+            data = report.to_json()
+            today = local_today(app.clock, app.settings.tz)
+            before = await sales_before(uow, report.group.id, report.month, today)
+            text = "\n".join(group_lines(report, before)) + "\n"
         await uow.commit()
-    _print(data, args.json, sys.stdout)
+    sys.stdout.write(_json(data) if args.json else text)
     return 0
 
 
@@ -285,7 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write("ฐานข้อมูลเป็นรุ่นล่าสุดแล้ว\n")
             return 0
         if args.command == "demo":
-            return asyncio.run(_with_app(settings, lambda app: _demo(app, "member")))
+            return asyncio.run(_with_app(settings, lambda app: _demo(app, "member"), console=True))
         if args.command == "serve":
             from bot.web.commands import serve
 
@@ -306,7 +480,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "console":
             return asyncio.run(
-                _with_app(settings, lambda app: chat(app, args.who, sys.stdin, sys.stdout))
+                _with_app(
+                    settings, lambda app: chat(app, args.who, sys.stdin, sys.stdout), console=True
+                )
             )
         return asyncio.run(_with_app(settings, lambda app: _admin(args, app)))
     except ServiceError as error:
@@ -314,6 +490,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """`sammachip console … | head`: the reader closed the pipe. Stop quietly, as other
+    command-line tools do, instead of a traceback (and none at exit when stdout is flushed)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141  # 128 + SIGPIPE, what a shell reports for a command a pipe closed on
 
 
 if __name__ == "__main__":
