@@ -37,6 +37,16 @@ async def _person_for(uow: UnitOfWork, account: ChatAccount, fallback_name: str)
     return account.person_id
 
 
+async def _registered_person(uow: UnitOfWork, account: ChatAccount, registered: str) -> int:
+    """The person behind a code the district office issued (officer, trainer, household): they
+    go by the name the office registered, not their chat display name ("คุณmanop")."""
+    person_id = await _person_for(uow, account, registered)
+    person = await uow.people.person(person_id)
+    if person is not None:
+        person.name = registered
+    return person_id
+
+
 async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> Linked:
     code = clean_code(raw_code)
     if code is None:
@@ -45,11 +55,7 @@ async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> 
     officer = await uow.people.officer_by_code(code)
     if officer is not None:
         if officer.person_id is None:
-            person_id = await _person_for(uow, account, officer.name)
-            person = await uow.people.person(person_id)
-            if person is not None:
-                person.name = officer.name
-            officer.person_id = person_id
+            officer.person_id = await _registered_person(uow, account, officer.name)
         elif account.person_id is None:
             # The same officer on a second channel: both accounts are one person.
             account.person_id = officer.person_id
@@ -61,7 +67,7 @@ async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> 
     trainer = await uow.session.scalar(select(Trainer).where(Trainer.link_code == code))
     if trainer is not None:
         if trainer.person_id is None:
-            trainer.person_id = await _person_for(uow, account, trainer.name)
+            trainer.person_id = await _registered_person(uow, account, trainer.name)
         elif account.person_id is None:
             account.person_id = trainer.person_id
         elif account.person_id != trainer.person_id:
@@ -72,7 +78,7 @@ async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> 
     household = await uow.groups.household_by_code(code)
     if household is not None:
         if household.person_id is None:
-            household.person_id = await _person_for(uow, account, household.head_name)
+            household.person_id = await _registered_person(uow, account, household.head_name)
         elif account.person_id is None:
             account.person_id = household.person_id
         elif account.person_id != household.person_id:

@@ -1,16 +1,38 @@
-"""Button captions (issue 20): they fit LINE's 20 characters without cutting a word, and typing
-one chooses what tapping it does."""
+"""What people read in their first hour (issue 20), through the real chat path: captions that
+fit LINE without cutting a word and still choose when typed, the name an officer registered,
+reminders described as each person gets them, an officer told who adds households."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from bot.labels import label_matches, short_label, short_labels
+from bot.messages import InboundMessage, Reply
 from bot.services import admin
-from bot.storage.models import Membership, Person, Role, Sale
+from bot.storage.models import Household, Membership, Person, Role, Sale, Trainer
 from tests.support.chat import Chat
+
+_ids = itertools.count(1)
+
+
+async def say_as(chat: Chat, sender: str, text: str, display_name: str) -> Reply:
+    """A message from a chat account the demo does not know, with its platform display name."""
+    handled = await chat.app.conversation.handle(
+        InboundMessage(
+            channel="console",
+            sender_id=sender,
+            chat_id=sender,
+            text=text,
+            event_id=f"n{next(_ids)}",
+            display_name=display_name,
+        )
+    )
+    assert handled.reply is not None
+    return handled.reply
+
 
 # --- button captions ----------------------------------------------------------------------
 
@@ -51,3 +73,66 @@ async def test_typing_a_shortened_caption_chooses_that_group(chat: Chat) -> None
     saved = await chat.text("กลุ่มทอผ้าไหมบ้านนา…")  # typed as shown, ellipsis and all
     assert "บันทึกการขายแล้ว" in saved and "กลุ่มทอผ้าไหมบ้านนาดี" in saved
     assert await chat.count(Sale, Sale.group_id == weaving.id) == 1
+
+
+# --- names and reminders ------------------------------------------------------------------
+
+
+async def test_a_trainer_keeps_the_name_the_officer_registered(chat: Chat) -> None:
+    assert chat.ids is not None
+    async with chat.app.uow() as uow:
+        trainer = await admin.add_trainer(
+            uow, name="มานพ ปราชญ์ชุมชน", officer_id=chat.ids.officer_id
+        )
+        household = await admin.add_household(
+            uow, village="บ้านโนนดู่ หมู่ที่ 7", head="สายสุนีย์ ใจบุญ", occupation="ทอเสื่อ",
+            trainer="มานพ ปราชญ์ชุมชน", officer_id=chat.ids.officer_id,
+        )  # fmt: skip
+        codes = (trainer.link_code, household.join_code)
+        await uow.commit()
+    for sender, display, code in (("manop", "คุณmanop", codes[0]), ("sai", "Sai 🌸", codes[1])):
+        await say_as(chat, sender, f"ลงทะเบียน {code}", display)
+        welcome = await say_as(chat, sender, "ยินยอม", display)
+        assert "ยินดี" in welcome.text or "เชื่อมบัญชี" in welcome.text
+    async with chat.app.uow() as uow:
+        linked = await uow.session.scalar(select(Trainer).where(Trainer.link_code == codes[0]))
+        head = await uow.session.scalar(select(Household).where(Household.join_code == codes[1]))
+        assert linked is not None and head is not None
+        trainer_person = await uow.people.person(linked.person_id or 0)
+        household_person = await uow.people.person(head.person_id or 0)
+    assert trainer_person is not None and trainer_person.name == "มานพ ปราชญ์ชุมชน"
+    assert household_person is not None and household_person.name == "สายสุนีย์ ใจบุญ"
+
+
+async def test_turning_reminders_on_names_only_what_the_person_gets(chat: Chat) -> None:
+    member = await chat.text("เปิดเตือน", "member")
+    assert "ยังไม่มีเรื่องที่บอทต้องเตือนคุณ" in member and "บอทจะเตือนคุณ" not in member
+    assert "พิมพ์ สรุป" in member  # what to type next
+    snooze = await chat.text("เตือนพรุ่งนี้", "member")
+    assert "พรุ่งนี้ (" not in snooze and "ยังไม่มีเรื่องที่บอทต้องเตือนคุณ" in snooze
+    wanted = {
+        "officer": "แผนเยี่ยมกลุ่มและครัวเรือน",
+        "chair": "การประชุมประจำเดือน",
+        "treasurer": "ตัวเลขประจำเดือน",
+        "trainer": "ครัวเรือนที่ยังไม่มีบันทึกความคืบหน้า",
+    }
+    for who, topic in wanted.items():
+        text = await chat.text("เปิดเตือน", who)
+        assert "บอทจะเตือนคุณตามรอบเรื่อง" in text and topic in text, (who, text)
+        others = [t for w, t in wanted.items() if w != who and t != topic]
+        assert not any(other in text for other in others), (who, text)
+    assert "ยังไม่มีเรื่องที่บอทต้องเตือนคุณ" in await chat.text("เปิดเตือน", "household")
+
+
+async def test_an_officer_without_households_is_told_who_adds_them(chat: Chat) -> None:
+    async with chat.app.uow() as uow:
+        officer = await admin.add_officer(
+            uow, name="สมหญิง ใจดี", district="โพธาราม", province="ราชบุรี"
+        )
+        code = officer.link_code
+        await uow.commit()
+    await say_as(chat, "somying", f"ลงทะเบียน {code}", "somying")
+    await say_as(chat, "somying", "ยินยอม", "somying")
+    answer = await say_as(chat, "somying", "ครัวเรือนต้นแบบ", "somying")
+    assert "สำนักงานพัฒนาชุมชนอำเภอ" in answer.text and "ครัวเรือนต้นแบบ อีกครั้ง" in answer.text
+    assert "sammachip" not in answer.text and "household add" not in answer.text
