@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 from bot.handlers.context import MENU_ONLY, Context, reply
 from bot.handlers.report_flow import CANCEL
 from bot.messages import Document, QuickReply, Reply
+from bot.reports.my_data import CONTENT_TYPE, FILENAME, my_data_document
 from bot.services import privacy
 from bot.services.actors import Actor
 
@@ -24,24 +24,21 @@ async def show(ctx: Context) -> Reply:
     actor = ctx.actor
     if actor is None:
         return reply("บอทยังไม่มีข้อมูลส่วนตัวของคุณค่ะ นอกจากรหัสบัญชีแชทที่ใช้ตอบกลับ", *MENU_ONLY)
-    data = await privacy.my_data(ctx.uow, actor.person_id)
+    # A Thai page the person can read, carrying the machine-readable data for the office.
+    page, data = await my_data_document(ctx.uow, actor.person_id, ctx.now, ctx.settings.tz)
     counts = ", ".join(
         f"{_KIND_NAMES.get(k, k)} {len(v):,} รายการ" for k, v in data["records"].items()
     )
     stored = await ctx.uow.files.put(
-        json.dumps(data, ensure_ascii=False, indent=2).encode(),
-        "application/json",
-        now=ctx.now,
-        ttl=timedelta(days=1),
-        filename="my-data.json",
+        page, CONTENT_TYPE, now=ctx.now, ttl=timedelta(days=1), filename=FILENAME
     )
     text = (
         f"ข้อมูลของคุณ{actor.name}ที่บอทเก็บไว้ค่ะ\n"
         f"• บัญชีแชท {len(data['chat_accounts'])} บัญชี · กลุ่ม {_groups(actor)}\n"
         f"• รายการที่บันทึก: {counts or 'ยังไม่มี'}\n"
-        "ไฟล์แนบมีข้อมูลทั้งหมด (เปิดได้ 1 วัน) · พิมพ์ ลบข้อมูลของฉัน หากต้องการลบค่ะ"
+        "เปิดไฟล์แนบเพื่อดูข้อมูลทั้งหมด (เปิดได้ 1 วัน) · พิมพ์ ลบข้อมูลของฉัน หากต้องการลบค่ะ"
     )
-    return Reply(text, MENU_ONLY, document=Document(stored.key, "my-data.json"))
+    return Reply(text, MENU_ONLY, document=Document(stored.key, FILENAME))
 
 
 _KIND_NAMES = {"sale": "ขาย", "meeting": "ประชุม", "work": "งาน", "activity": "กิจกรรม",

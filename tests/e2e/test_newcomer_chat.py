@@ -1,18 +1,22 @@
 """What people read in their first hour (issue 20), through the real chat path: captions that
 fit LINE without cutting a word and still choose when typed, the name an officer registered,
-reminders described as each person gets them, an officer told who adds households."""
+reminders described as each person gets them, an officer told who adds households, and
+`ข้อมูลของฉัน` as a page a villager can read."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+import json
+import re
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from bot.labels import label_matches, short_label, short_labels
 from bot.messages import InboundMessage, Reply
+from bot.reports.my_data import CONTENT_TYPE, FILENAME
 from bot.services import admin
-from bot.storage.models import Household, Membership, Person, Role, Sale, Trainer
+from bot.storage.models import Activity, Household, Membership, Person, Role, Sale, Trainer
 from tests.support.chat import Chat
 
 _ids = itertools.count(1)
@@ -136,3 +140,41 @@ async def test_an_officer_without_households_is_told_who_adds_them(chat: Chat) -
     answer = await say_as(chat, "somying", "ครัวเรือนต้นแบบ", "somying")
     assert "สำนักงานพัฒนาชุมชนอำเภอ" in answer.text and "ครัวเรือนต้นแบบ อีกครั้ง" in answer.text
     assert "sammachip" not in answer.text and "household add" not in answer.text
+
+
+# --- ข้อมูลของฉัน --------------------------------------------------------------------------
+
+
+async def test_my_data_is_a_thai_page_with_the_office_data_inside(chat: Chat) -> None:
+    assert chat.ids is not None
+    async with chat.app.uow() as uow:  # free text exactly as someone could have typed it
+        member = await uow.session.scalar(select(Person).where(Person.name == "บุญมี ใจงาม"))
+        assert member is not None
+        uow.session.add(Activity(group_id=chat.ids.egg_group_id, kind="marketing", attendees=2,
+                                 topics="<b>พิเศษ</b></script>", on_date=date(2025, 10, 18),
+                                 recorded_by=member.id))  # fmt: skip
+        await uow.commit()
+    answer = await chat.say("ข้อมูลของฉัน")
+    assert answer is not None and answer.document is not None
+    assert answer.document.filename == FILENAME == "ข้อมูลของฉัน.html"
+    async with chat.app.uow() as uow:
+        stored = await uow.files.get(answer.document.key, chat.app.clock.now())
+    assert stored is not None and stored.content_type == CONTENT_TYPE
+    page = stored.data.decode("utf-8")
+    assert '<html lang="th">' in page and "ข้อมูลของคุณบุญมี ใจงาม" in page
+    assert "กลุ่มไข่เค็มสมุนไพรลูกหม่อน" in page and "สมาชิก" in page
+    # Thai labels, Buddhist-Era dates, Bangkok times (09:00 on 20 Oct 2568 is the test's now).
+    assert "การขาย (5 รายการ)" in page and "งานที่ทำให้กลุ่ม" in page and "กิจกรรม (1" in page
+    assert "20 ต.ค. 2568 เวลา 09:00 น." in page and "5 ต.ค. 2568" in page
+    assert "2025-10" not in page.split('id="sammachip-data"')[0]  # no ISO dates for people
+    # What a person typed is shown as text, never as markup.
+    assert "<b>พิเศษ</b>" not in page and "&lt;b&gt;พิเศษ&lt;/b&gt;" in page
+    assert "default-src 'none'" in page  # the page runs nothing and loads nothing
+    # The machine-readable data for the office, complete, in the same file.
+    block = re.search(
+        r'<script type="application/json" id="sammachip-data">(.*?)</script>', page, re.S
+    )
+    assert block is not None
+    data = json.loads(block.group(1))
+    assert data["person"]["name"] == "บุญมี ใจงาม" and len(data["records"]["sale"]) == 5
+    assert data["records"]["activity"][0]["topics"] == "<b>พิเศษ</b></script>"
