@@ -343,11 +343,22 @@ def test_console_as_a_role_or_an_exact_name_keeps_one_account(workdir: Path) -> 
     stranger = run(workdir, "console", "--as", "บุญ", stdin="ขายไข่เค็ม 1 ฟอง 5 บาท\n")
     assert "บุญมี" not in stranger and "บันทึกการขาย" not in stranger
     # A linked stranger, run twice by name: the same account both times (no second demo:N).
-    code = json.loads(run(workdir, "officer", "add", "--name", "สมหญิง ใจดี", "--district", "โพธาราม",
-                          "--province", "ราชบุรี", "--json"))["link_code"]  # fmt: skip
+    officer = json.loads(run(workdir, "officer", "add", "--name", "สมหญิง ใจดี", "--district", "โพธาราม",
+                             "--province", "ราชบุรี", "--json"))  # fmt: skip
+    run(workdir, "group", "add", "--name", "กลุ่มเพาะเห็ด", "--occupation", "เพาะเห็ด", "--village",
+        "บ้านหนองโพ", "--officer", str(officer["officer_id"]), "--founded", "2025-06-01")  # fmt: skip
+    code = officer["link_code"]
     run(workdir, "console", "--as", "สมหญิง ใจดี", stdin=f"ลงทะเบียน {code}\nยินยอม\n")
     for _ in range(2):
         assert "📋" in run(workdir, "console", "--as", "สมหญิง ใจดี", stdin="สรุป\n")
+    # Monday 08:00: her weekly visit plan (the new group) is printed once, not once per run.
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "remind", "--at", "2025-10-20T08:00+07:00"],
+        cwd=workdir, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("สวัสดีค่ะ คุณสมหญิง") == 1, done.stderr
+    assert done.stderr.count("กลุ่มเพาะเห็ด — ยังไม่เคยเยี่ยม") == 1, done.stderr
     run(workdir, "console", "--as", "treasurer", stdin="สรุป\n")
     run(workdir, "console", "--as", "มาลี ศรีสุข", stdin="สรุป\n")  # the treasurer, by name
     database = sqlite3.connect(workdir / "data" / "sammachip.db")
