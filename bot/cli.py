@@ -459,7 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write("ฐานข้อมูลเป็นรุ่นล่าสุดแล้ว\n")
             return 0
         if args.command == "demo":
-            return asyncio.run(_with_app(settings, lambda app: _demo(app, "member"), console=True))
+            return asyncio.run(_with_app(settings, lambda app: _demo(app, args.who), console=True))
         if args.command == "serve":
             from bot.web.commands import serve
 

@@ -335,7 +335,8 @@ def test_buttons_are_numbered_and_a_number_presses_one(workdir: Path) -> None:
 def test_console_as_a_role_or_an_exact_name_keeps_one_account(workdir: Path) -> None:
     import sqlite3
 
-    run(workdir, "demo", stdin="")
+    treasurer = run(workdir, "demo", "--as", "treasurer", stdin="สรุป\n")  # demo takes --as too
+    assert "📊" in treasurer and "ของคุณ: ขาย" not in treasurer  # the member's own line
     assert "ของ บุญมี ใจงาม" in run(
         workdir, "console", "--as", "member", stdin="ขายไข่เค็ม 1 ฟอง 5 บาท\n"
     )
