@@ -379,7 +379,7 @@ async def _demo(app: App, who: str) -> int:
         await uow.commit()
     if ids.created:
         sys.stdout.write(
-            "สร้างข้อมูลตัวอย่างอำเภอวังหินแล้ว (พัฒนากร 1 คน, 2 กลุ่มอาชีพ, ครัวเรือนเป้าหมาย 2 ครัวเรือน)\n"
+            "สร้างข้อมูลตัวอย่างอำเภอวังหินแล้วค่ะ (พัฒนากร 1 คน, 2 กลุ่มอาชีพ, ครัวเรือนเป้าหมาย 2 ครัวเรือน)\n"
         )
     return await chat(app, who, sys.stdin, sys.stdout)
 
@@ -456,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             asyncio.run(upgrade_async(settings.database_url))
-            sys.stdout.write("ฐานข้อมูลเป็นรุ่นล่าสุดแล้ว\n")
+            sys.stdout.write("ฐานข้อมูลเป็นรุ่นล่าสุดแล้วค่ะ\n")
             return 0
         if args.command == "demo":
             return asyncio.run(_with_app(settings, lambda app: _demo(app, args.who), console=True))
