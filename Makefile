@@ -1,22 +1,35 @@
-# Fresh machine: `make demo` (set up + chat with the demo data) and `make test` (set up + all tests).
+# Fresh machine: `make demo` (runtime only + chat with the demo data) and `make test` (adds the
+# test tools, then runs every test). Each stamp file is remade when pyproject.toml changes.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: setup demo console test lint typecheck check bench clean
+.PHONY: setup runtime demo console test lint typecheck check bench clean
 
-setup: $(VENV)/.installed
+# Everything a developer needs: the runtime, pytest, hypothesis, playwright, ruff, mypy.
+setup: $(VENV)/.installed-test
 
-$(VENV)/.installed: pyproject.toml
+# What `sammachip` needs to run (demo, serve, poll, export): no test or lint tools.
+runtime: $(VENV)/.installed-runtime
+
+$(VENV)/.venv-created:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(PIP) --upgrade pip
 	touch $@
 
-demo: setup
+$(VENV)/.installed-runtime: pyproject.toml $(VENV)/.venv-created
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-runtime
+	$(PIP) -e '.[test]'
+	touch $@
+
+demo: runtime
 	$(BIN)/sammachip demo
 
-console: setup
+console: runtime
 	$(BIN)/sammachip console --as $(or $(AS),member)
 
 test: setup

@@ -45,7 +45,10 @@ def build_app(
     clock: Clock | None = None,
     transports: Mapping[str, Transport] | None = None,
     engine: AsyncEngine | None = None,
+    flood_control: bool = True,
 ) -> App:
+    """`flood_control=False`: the app of `sammachip console`/`demo`, the operator's own
+    terminal, where a piped conversation must not be slowed like a flooding chat account."""
     engine = engine or create_engine(settings.database_url)
     sessions = session_factory(engine)
     clock = clock or SystemClock()
@@ -59,7 +62,7 @@ def build_app(
         engine=engine,
         sessions=sessions,
         clock=clock,
-        conversation=Conversation(uow, settings, clock),
+        conversation=Conversation(uow, settings, clock, flood_control=flood_control),
         sender=Sender(
             uow,
             transports or {},

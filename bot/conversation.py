@@ -53,12 +53,20 @@ class Conversation:
         clock: Clock,
         rules: tuple[Rule, ...] = RULES,
         flood: FloodGate | None = None,
+        *,
+        flood_control: bool = True,
     ) -> None:
+        """`flood_control=False` for the operator's own terminal (`sammachip console`): a
+        conversation piped in at full speed is answered line by line, never slowed."""
         self._uow_factory = uow_factory
         self._settings = settings
         self._clock = clock
         self._rules = rules
-        self._flood = flood or FloodGate(settings.flood_burst, settings.flood_per_second)
+        self._flood = (
+            (flood or FloodGate(settings.flood_burst, settings.flood_per_second))
+            if flood_control
+            else None
+        )
 
     async def handle(
         self,
@@ -81,6 +89,8 @@ class Conversation:
                 return Handled("duplicate", None, None, duplicate=True)
             # The flood gate looks at when messages arrived, not when they are handled: a
             # backlog worked off after a restart is not a flood.
+            if self._flood is None:
+                return await self._handle(uow, message, now)
             arrived = min(received_at, now) if received_at is not None else now
             accepted, tell = self._flood.admit((message.channel, message.sender_id), arrived)
             if not accepted:

@@ -94,14 +94,14 @@ async def seed(uow: UnitOfWork, today: date) -> DemoIds:
             uow.session.add(Membership(person_id=person.id, group_id=group_id, role=role))
     await uow.session.flush()
 
+    trainer = await admin.add_trainer(uow, name=PERSONAS["trainer"], officer_id=officer.id)
     for head, occupation in (("คำปุ่น มีสุข", "ปลูกผักปลอดสาร"), ("จันทร์เพ็ญ แสงดี", "เลี้ยงไก่ไข่")):
         household = await admin.add_household(
             uow, village="บ้านดวนใหญ่ หมู่ที่ 2", head=head, occupation=occupation,
-            trainer=PERSONAS["trainer"], officer_id=officer.id,
+            trainer=trainer.name, officer_id=officer.id,
         )  # fmt: skip
         person = await _person(uow, head)
         household.person_id = person.id
-    trainer = await admin.add_trainer(uow, name=PERSONAS["trainer"], officer_id=officer.id)
     trainer.person_id = (await _person(uow, trainer.name)).id
     await uow.session.flush()
 
@@ -175,21 +175,39 @@ async def _history(
 
 
 async def persona_account(uow: UnitOfWork, who: str) -> ChatAccount:
-    """The console account to speak as: a role name, a demo person's name, or a new name."""
-    name = PERSONAS.get(who, who)
-    person = await uow.session.scalar(
-        select(Person).where(Person.name.contains(name)).order_by(Person.id).limit(1)
-    )
-    if person is not None:
-        account = await uow.people.account(CONSOLE, console_id(person.id))
-        if account is None:
-            account = ChatAccount(
-                channel=CONSOLE,
-                external_id=console_id(person.id),
-                person_id=person.id,
-                consented_at=utcnow(),
+    """The console account to speak as: a demo role (`officer`, `chair`, `treasurer`,
+    `member`, `trainer`, `household`), a person's exact name, or else a new name (a stranger
+    who must link with a code first). The same `who` always gets the same account: a person
+    who already has a console account speaks through it, so nobody gets a second one (and
+    reminders, which go to every account of a person, are never printed twice)."""
+    name = PERSONAS.get(who.strip().lower(), " ".join(who.split()))
+    guest = await uow.people.account(CONSOLE, f"guest:{name}")
+    if guest is not None:
+        return guest  # this name has spoken before (and may have linked since)
+    person_ids = (
+        await uow.session.scalars(
+            select(Person.id)
+            .where(Person.name == name, Person.erased_at.is_(None))
+            .order_by(Person.id)
+        )
+    ).all()
+    if person_ids:
+        accounts = (
+            await uow.session.scalars(
+                select(ChatAccount)
+                .where(ChatAccount.channel == CONSOLE, ChatAccount.person_id.in_(person_ids))
+                .order_by(ChatAccount.id)
             )
-            uow.session.add(account)
-            await uow.session.flush()
+        ).all()
+        if accounts:
+            return accounts[0]
+        account = ChatAccount(
+            channel=CONSOLE,
+            external_id=console_id(person_ids[0]),
+            person_id=person_ids[0],
+            consented_at=utcnow(),
+        )
+        uow.session.add(account)
+        await uow.session.flush()
         return account
     return await uow.people.ensure_account(CONSOLE, f"guest:{name}", name)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
+from bot.labels import short_labels
 from bot.messages import InboundMessage, QuickReply, Reply
 from bot.nlu.result import Parsed
 from bot.services.actors import Actor
@@ -164,7 +165,12 @@ def reply(text: str, *quick: QuickReply) -> Reply:
 
 
 def choices(labels: list[str], *extra: QuickReply) -> tuple[QuickReply, ...]:
-    """Quick replies for a list of options; labels cut to 20 characters, the text sent whole."""
+    """Quick replies for a list of options: captions shortened between words to 20 characters
+    (bot/labels.py), the option's whole text sent when tapped."""
     room = MAX_QUICK_REPLIES - len(extra)
-    options = [QuickReply(label=label[:20], text=label) for label in labels[:room]]
+    wanted = labels[:room]
+    options = [
+        QuickReply(label=caption, text=label)
+        for caption, label in zip(short_labels(wanted), wanted, strict=True)
+    ]
     return (*options, *extra)

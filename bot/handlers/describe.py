@@ -89,3 +89,10 @@ async def _where(uow: UnitOfWork, record: RecordMixin) -> str:
         household = await uow.groups.household(household_id)
         return f"ครัวเรือน{household.head_name}" if household else ""
     return ""
+
+
+async def what_and_where(uow: UnitOfWork, record: RecordMixin) -> tuple[str, str]:
+    """The record named without its date ("การขาย ไข่เค็ม 30 ฟอง 150 บาท"), and its group or
+    household: two columns of a table that shows the date in a column of its own."""
+    words = await _what(uow, record)
+    return " ".join(w for w in words if w), await _where(uow, record)

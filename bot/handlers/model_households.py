@@ -21,6 +21,14 @@ from bot.wording import baht, number
 
 WORDS = ("ครัวเรือนต้นแบบ", "/model")
 OFFICER_ONLY = "ขออภัยค่ะ รายชื่อครัวเรือนต้นแบบดูได้เฉพาะพัฒนากรค่ะ พิมพ์ เมนู เพื่อดูสิ่งที่ทำได้ค่ะ"
+# Said to an officer in LINE or Telegram: who adds households, in the programme's own terms
+# (never a terminal command).
+NO_HOUSEHOLDS = (
+    "ยังไม่มีครัวเรือนเป้าหมายในอำเภอของคุณในระบบค่ะ\n"
+    "ครัวเรือนเป้าหมายเพิ่มโดยสำนักงานพัฒนาชุมชนอำเภอ (ผู้ดูแลระบบ) "
+    "ส่งรายชื่อครัวเรือนพร้อมวิทยากรที่ดูแลให้สำนักงานอำเภอได้เลยค่ะ "
+    "เมื่อครัวเรือนได้รหัสและบันทึกรายรับ–รายจ่ายแล้ว พิมพ์ ครัวเรือนต้นแบบ อีกครั้งนะคะ"
+)
 SHOWN_PER_VILLAGE = 5
 MAX_TEXT = 3800  # under Telegram's 4,096 and LINE's 5,000 characters
 
@@ -64,8 +72,8 @@ async def _ranking(ctx: Context) -> Reply:
     period = f"{month_label(window.first)} – {month_label(end_month)}"
     if not villages:
         return reply(
-            "ยังไม่มีครัวเรือนเป้าหมายในอำเภอของคุณค่ะ เพิ่มครัวเรือนด้วยคำสั่ง sammachip household add "
-            "แล้วให้ครัวเรือนบันทึกรายรับรายจ่าย จากนั้นพิมพ์ ครัวเรือนต้นแบบ อีกครั้งนะคะ",
+            NO_HOUSEHOLDS,
+            QuickReply("สรุป"),
             QuickReply("เมนู"),
         )
     blocks = [f"🏆 ครัวเรือนต้นแบบ: อันดับผู้เหมาะสมของแต่ละหมู่บ้าน (ข้อมูล {period})"]

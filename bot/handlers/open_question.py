@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.handlers.context import Context
 from bot.handlers.report_flow import DECIMAL_SLOTS, ReportSpec, bare_number, start_slots
+from bot.labels import label_matches
 from bot.nlu.result import Parsed
 from bot.vocabulary import command_of
 
@@ -121,8 +122,8 @@ def is_answer(ctx: Context, spec_for: SpecFor) -> bool:
         )
     if asking == "_choice":
         options: dict[str, Any] = data.get("options", {})
-        raw = ctx.text.strip()
-        return any(raw == label or (raw and (raw in label or label in raw)) for label in options)
+        # An option, a part of one, or its shortened caption typed back (bot/labels.py).
+        return any(label_matches(ctx.text, label) for label in options)
     if flow == "edit":
         return not new_report(ctx, spec_for) and not _social(ctx)
     if new_report(ctx, spec_for):

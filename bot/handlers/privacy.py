@@ -4,7 +4,6 @@ linked longest."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ from bot.handlers.context import MENU_ONLY, Context, reply
 from bot.handlers.private import privately
 from bot.handlers.report_flow import CANCEL
 from bot.messages import Document, QuickReply, Reply
+from bot.reports.my_data import CONTENT_TYPE, FILENAME, my_data_document
 from bot.services import enrolment_notify as notify
 from bot.services import limits, privacy
 from bot.services.actors import Actor
@@ -42,17 +42,18 @@ async def _show(ctx: Context) -> Reply:
     wait = await limits.spend_expensive(ctx.uow, actor.person_id, ctx.now, ctx.settings)
     if wait is not None:
         return too_often(ctx, wait)
-    data = await privacy.my_data(ctx.uow, actor.person_id)
+    # A Thai page the person can read, carrying the machine-readable data for the office.
+    page, data = await my_data_document(ctx.uow, actor.person_id, ctx.now, ctx.settings.tz)
     counts = ", ".join(
         f"{_KIND_NAMES.get(k, k)} {len(v):,} รายการ" for k, v in data["records"].items()
     )
     minutes = ctx.settings.file_link_minutes
     stored = await ctx.uow.files.put(
-        json.dumps(data, ensure_ascii=False, indent=2).encode(),
-        "application/json",
+        page,
+        CONTENT_TYPE,
         now=ctx.now,
         ttl=timedelta(minutes=minutes),
-        filename="my-data.json",
+        filename=FILENAME,
         owner_person_id=actor.person_id,
         single_use=True,
     )
@@ -60,10 +61,10 @@ async def _show(ctx: Context) -> Reply:
         f"ข้อมูลของคุณ{actor.name}ที่บอทเก็บไว้ค่ะ\n"
         f"• บัญชีแชท {len(data['chat_accounts'])} บัญชี · กลุ่ม {_groups(actor)}\n"
         f"• รายการที่บันทึก: {counts or 'ยังไม่มี'}\n"
-        f"ไฟล์แนบมีข้อมูลทั้งหมด (ลิงก์เปิดได้ครั้งเดียว ภายใน {minutes:,} นาที) · "
+        f"เปิดไฟล์แนบเพื่ออ่านข้อมูลทั้งหมด (ลิงก์เปิดได้ครั้งเดียว ภายใน {minutes:,} นาที) · "
         "พิมพ์ ลบข้อมูลของฉัน หากต้องการลบค่ะ"
     )
-    return Reply(text, MENU_ONLY, document=Document(stored.key, "my-data.json"))
+    return Reply(text, MENU_ONLY, document=Document(stored.key, FILENAME))
 
 
 _KIND_NAMES = {"sale": "ขาย", "meeting": "ประชุม", "work": "งาน", "activity": "กิจกรรม",

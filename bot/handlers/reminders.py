@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, delete, select, update
 
 from bot.handlers.context import Context, reply
 from bot.messages import QuickReply, Reply
+from bot.services.actors import Actor
 from bot.storage.models import Outbox, Reminder
 from bot.wording import thai_date
 from scheduler.policy import Moment, Schedule, next_sweep_after
@@ -73,6 +74,8 @@ async def snooze(ctx: Context, _: object = None) -> Reply:
                 Reminder.outbox_id.in_(sent),
             )
         )
+    if not reminded_about(ctx.actor):
+        return reply(f"ได้ค่ะ {NOTHING_TO_REMIND}\nพิมพ์ เมนู เพื่อดูสิ่งที่ทำได้ค่ะ", QuickReply("เมนู"))
     clock = f"{schedule.sweep_at.hour:02d}:{schedule.sweep_at.minute:02d}"
     return reply(
         f"ได้ค่ะ พรุ่งนี้ ({thai_date(until.date())}) เวลา {clock} น. จะเตือนอีกครั้งนะคะ 🙏",
@@ -80,11 +83,44 @@ async def snooze(ctx: Context, _: object = None) -> Reply:
     )
 
 
+def reminded_about(actor: Actor | None) -> list[str]:
+    """What the follow-up sweep reminds this person of, by the roles they hold (scheduler/
+    policy.py): officers their visits and the groups and households that fell behind, chairs
+    the meeting, treasurers the figures, trainers their households. Members and households
+    get none."""
+    roles = actor.roles if actor is not None else frozenset()
+    about = []
+    if "officer" in roles:
+        about.append("แผนเยี่ยมกลุ่มและครัวเรือนประจำสัปดาห์ และกลุ่มที่ยังไม่ประชุมหรือยังไม่ส่งตัวเลข")
+    if "chair" in roles:
+        about.append("การประชุมประจำเดือนของกลุ่ม")
+    if "treasurer" in roles:
+        about.append("ตัวเลขประจำเดือนและสรุปกำไรประจำปีของกลุ่ม")
+    if "trainer" in roles:
+        about.append("ครัวเรือนที่ยังไม่มีบันทึกความคืบหน้าในเดือนนี้")
+    return about
+
+
+NOTHING_TO_REMIND = (
+    "ตอนนี้ยังไม่มีเรื่องที่บอทต้องเตือนคุณค่ะ "
+    "(บอทเตือนประธานเรื่องการประชุม เหรัญญิกเรื่องตัวเลขประจำเดือน วิทยากรและพัฒนากรเรื่องการติดตามครัวเรือน)"
+)
+
+
 async def resume(ctx: Context, _: object = None) -> Reply:
     ctx.account.reminders_off = False
     ctx.account.reminders_snoozed_until = None
+    about = reminded_about(ctx.actor)
+    if not about:
+        return reply(
+            f"เปิดการแจ้งเตือนไว้แล้วค่ะ 🔔 {NOTHING_TO_REMIND}\n"
+            "พิมพ์ สรุป เพื่อดูยอดของเดือนนี้ หรือ เมนู เพื่อดูสิ่งที่ทำได้ค่ะ",
+            QuickReply("สรุป"),
+            QuickReply("เมนู"),
+        )
     return reply(
-        "เปิดการแจ้งเตือนแล้วค่ะ 🔔 จะเตือนเรื่องการเยี่ยม การประชุม และตัวเลขประจำเดือนตามรอบนะคะ\n"
-        "ไม่ต้องการเมื่อไรพิมพ์ หยุดเตือน หรือ เตือนพรุ่งนี้ ได้เลยค่ะ",
+        "เปิดการแจ้งเตือนแล้วค่ะ 🔔 บอทจะเตือนคุณตามรอบเรื่อง\n"
+        + "".join(f"• {topic}\n" for topic in about)
+        + "ไม่ต้องการเมื่อไรพิมพ์ หยุดเตือน หรือ เตือนพรุ่งนี้ ได้เลยค่ะ",
         QuickReply("เมนู"),
     )

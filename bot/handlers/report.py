@@ -4,7 +4,8 @@ a household its own account book."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.handlers.context import Context, reply
@@ -14,33 +15,78 @@ from bot.messages import Image, QuickReply, Reply
 from bot.services import limits, reports
 from bot.services.periods import add_months
 from bot.services.reports import GroupMonthReport, month_bounds
-from bot.wording import baht, number, thai_date, thai_month
+from bot.storage.unit_of_work import UnitOfWork
+from bot.wording import THAI_MONTHS_SHORT, baht, number, quantity, thai_date, thai_month
 
 NEXT = (QuickReply("เมนู"),)
+SHOWN_ITEMS = 3  # items listed by name; the rest are added up as "อื่น ๆ"
 
 
-def change(now: Decimal, before: Decimal) -> str:
-    """ "เพิ่มขึ้น 12% จากเดือนก่อน" — the month against the one before, in words people use."""
+def change(now: Decimal, before: Decimal, against: str = "เดือนก่อน") -> str:
+    """ "เพิ่มขึ้น 12% จากเดือนก่อน" — the month against `against` (the month before, or the
+    same days of it while this month is not over), in words people use."""
     if before == 0:
-        return "" if now == 0 else " · เดือนก่อนยังไม่มียอดขาย"
+        return "" if now == 0 else f" · {against} ยังไม่มียอดขาย"
     percent = ((now - before) / before * 100).quantize(Decimal(1))
     if percent == 0:
-        return " · เท่ากับเดือนก่อน"
+        return f" · เท่ากับ{against}"
     word = "เพิ่มขึ้น" if percent > 0 else "ลดลง"
-    return f" · {word} {number(abs(percent))}% จากเดือนก่อน"
+    return f" · {word} {number(abs(percent))}% จาก{against}"
 
 
-def _group_lines(report: GroupMonthReport, previous_sales: Decimal) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Before:
+    """The sales the month is compared with, and what to call that period."""
+
+    sales: Decimal
+    against: str
+
+
+async def sales_before(uow: UnitOfWork, group_id: int, month: date, today: date) -> Before:
+    """A finished month against the whole month before; the month in progress against the
+    same days of the month before (on the 3rd: 1–3 against 1–3), never a part against a whole."""
+    first, after = month_bounds(add_months(month, -1))
+    if month <= today < add_months(month, 1):
+        end = min(first + timedelta(days=today.day), after)
+        last = end - timedelta(days=1)
+        days = f"{last.day}" if last.day == 1 else f"1–{last.day}"
+        against = f"ช่วงเดียวกันของเดือนก่อน ({days} {THAI_MONTHS_SHORT[last.month - 1]})"
+        return Before(await uow.records.sales_total(group_id, first, end), against)
+    return Before(await uow.records.sales_total(group_id, first, after), "เดือนก่อน")
+
+
+def item_lines(by_item: dict[str, Decimal]) -> list[str]:
+    """The biggest items by name, the rest as one "อื่น ๆ" line: the lines add up to the total."""
+    items = list(by_item.items())
+    shown = items if len(items) <= SHOWN_ITEMS + 1 else items[:SHOWN_ITEMS]
+    lines = [f"  • {item} {baht(amount)}" for item, amount in shown]
+    rest = items[len(shown) :]
+    if rest:
+        total = sum((amount for _, amount in rest), Decimal(0))
+        lines.append(f"  • อื่น ๆ อีก {number(len(rest))} อย่าง {baht(total)}")
+    return lines
+
+
+def work_text(work_units: dict[str, dict[str, Decimal]]) -> str:
+    """ "บุญมี ใจงาม 25.5 ชั่วโมง, ประไพ ทองดี 8 ชั่วโมง + 200 ฟอง" — every amount with its unit."""
+    return ", ".join(
+        f"{name} " + " + ".join(f"{quantity(amount)} {unit}" for unit, amount in units.items())
+        for name, units in work_units.items()
+        if units
+    )
+
+
+def group_lines(report: GroupMonthReport, before: Before) -> list[str]:
     f = report.facts
     lines = [f"📊 {report.group.name} เดือน {thai_month(report.month)}"]
     lines.append(
-        f"ยอดขาย {baht(f.sales_total)} ({number(f.sales_count)} รายการ){change(f.sales_total, previous_sales)}"
+        f"ยอดขาย {baht(f.sales_total)} ({number(f.sales_count)} รายการ)"
+        f"{change(f.sales_total, before.sales, before.against)}"
     )
-    for item, amount in list(f.sales_by_item.items())[:3]:
-        lines.append(f"  • {item} {baht(amount)}")
+    lines += item_lines(f.sales_by_item)
     lines.append(f"ประชุม {f.meetings_count} ครั้ง ผู้เข้าร่วมรวม {number(f.meetings_attendees)} คน")
-    if f.work_by_member:
-        work = ", ".join(f"{n} {number(u)}" for n, u in f.work_by_member.items())
+    work = work_text(f.work_units)
+    if work:
         lines.append(f"งานที่บันทึก: {work}")
     if f.figures is not None:
         lines.append(
@@ -89,18 +135,16 @@ async def _summary(ctx: Context, wanted: list[int], *, private: bool) -> Reply:
             r = await reports.group_month(ctx.uow, group.id, month)
             f = r.facts
             figures = "ส่งตัวเลขแล้ว" if f.figures else "ยังไม่ส่งตัวเลข"
-            visit = thai_date(f.last_visit) if f.last_visit else "ยังไม่เคยเยี่ยม"
+            visit = f"เยี่ยมล่าสุด {thai_date(f.last_visit)}" if f.last_visit else "ยังไม่มีบันทึกการเยี่ยม"
             lines.append(
-                f"• {group.name}: ขาย {baht(f.sales_total)} · ประชุม {f.meetings_count} ครั้ง · {figures} · เยี่ยมล่าสุด {visit}"
+                f"• {group.name}: ขาย {baht(f.sales_total)} · ประชุม {f.meetings_count} ครั้ง · {figures} · {visit}"
             )
         if not groups:
             lines.append("ยังไม่มีกลุ่มในอำเภอของคุณค่ะ")
         blocks.append("\n".join(lines))
     for group_id in wanted:
         report = await reports.visible_group_month(ctx.uow, actor, group_id, month)
-        before_first, before_after = month_bounds(add_months(report.month, -1))
-        previous = await ctx.uow.records.sales_total(group_id, before_first, before_after)
-        lines = _group_lines(report, previous)
+        lines = group_lines(report, await sales_before(ctx.uow, group_id, month, ctx.today))
         if actor.role_in(group_id) == "member":
             first, after = month_bounds(month)
             count, total = await ctx.uow.records.person_sales(

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.handlers.context import CONFIRM, Context, choices, reply
+from bot.labels import label_matches
 from bot.messages import QuickReply, Reply
 from bot.nlu.result import Parsed
 from bot.services.errors import NeedsChoice
@@ -324,8 +325,8 @@ async def resume(ctx: Context, spec: ReportSpec, data: dict[str, Any]) -> Reply:
     if asking == "_choice":
         options: dict[str, Any] = data.get("options", {})
         chosen = [(label, value) for label, value in options.items() if raw == label]
-        if not chosen:
-            chosen = [(lb, v) for lb, v in options.items() if raw and (raw in lb or lb in raw)]
+        if not chosen:  # a part of the option, or its shortened caption ("กลุ่มทอผ้าไหมบ้าน…")
+            chosen = [(lb, v) for lb, v in options.items() if label_matches(raw, lb)]
         if len(chosen) != 1:
             return _again(data, "กรุณาเลือกจากปุ่มด้านล่างค่ะ")
         slots[str(data.get("slot", "group_id"))] = chosen[0][1]

@@ -8,6 +8,7 @@ from bot.handlers.common import saved
 from bot.handlers.context import Context
 from bot.handlers.people import match_member
 from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of
+from bot.labels import short_labels
 from bot.messages import QuickReply, Reply
 from bot.services.errors import NotAllowed
 from bot.services.records import record_training
@@ -83,7 +84,10 @@ async def _buttons(ctx: Context, slot: str) -> tuple[QuickReply, ...]:
     """Who came: the trainer's households as buttons, besides ทุกครัวเรือน."""
     if slot != "households":
         return ()
-    return tuple(QuickReply(h.head_name[:20], h.head_name) for h in await _households(ctx))
+    names = [h.head_name for h in await _households(ctx)]
+    return tuple(
+        QuickReply(caption, name) for caption, name in zip(short_labels(names), names, strict=True)
+    )
 
 
 SPEC = ReportSpec(

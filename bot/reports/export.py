@@ -2,8 +2,9 @@
 
 Workbook: a summary sheet "สรุป" with one row per occupation group of the district (members,
 meetings, officer visits, sales, the treasurer's figures and whether they came on time), then
-one sheet per group listing that group's records of the month. Thai headers, Buddhist-Era
-dates ("15 ต.ค. 2568"), money as numbers formatted '#,##0.00', the header row frozen.
+one sheet per group listing that group's records of the month. Thai headers, dates as real
+date cells shown in the Buddhist Era ("15 ต.ค. 2568", so sorting and filtering go by the
+date), money as numbers formatted '#,##0.00', the header row frozen.
 
 Every figure comes from a handful of set-based queries over all the groups at once (a group
 sub-select, never one query per group), so a district of a hundred groups costs the same
@@ -74,6 +75,12 @@ MISSING = "ยังไม่ส่ง"
 MONEY_FORMAT = "#,##0.00"
 COUNT_FORMAT = "#,##0"
 QUANTITY_FORMAT = "#,##0.###"
+# Dates are real date cells (sorting and filtering go by the date) shown in the Thai Buddhist
+# calendar: [$-107041E] = Western digits (01), Thai Buddhist calendar (07), Thai locale (041E),
+# so Excel shows "3 ธ.ค. 2569". An application without that calendar shows the same date in
+# its own.
+DATE_FORMAT = "[$-107041E]d mmm yyyy"
+DATETIME_FORMAT = '[$-107041E]d mmm yyyy hh:mm "น."'
 SUMMARY_SHEET = "สรุป"
 MAX_SHEET_NAME = 31  # Excel's limit
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -215,10 +222,10 @@ async def find_district(uow: UnitOfWork, name: str) -> Area:
             return area
     found = list(await uow.groups.areas_named(AreaKind.DISTRICT, wanted))
     if not found:
-        raise NotFound(f"ไม่พบอำเภอ {name} ค่ะ กรุณาตรวจชื่ออำเภออีกครั้ง")
+        raise NotFound(f"ไม่พบอำเภอ {name} กรุณาตรวจชื่ออำเภออีกครั้งค่ะ")
     if len(found) > 1:
         ids = ", ".join(str(area.id) for area in found)
-        raise InvalidInput(f"มีอำเภอชื่อ {wanted} หลายแห่งค่ะ กรุณาระบุเป็นรหัสอำเภอแทน ({ids})")
+        raise InvalidInput(f"มีอำเภอชื่อ {wanted} หลายแห่ง (รหัส {ids}) กรุณาระบุเป็นรหัสอำเภอแทนค่ะ")
     return found[0]
 
 
@@ -495,15 +502,20 @@ def _summary_values(row: SummaryRow, data: ExportData, with_district: bool) -> l
         row.expenses,
         row.balance,
         row.status,
-        thai_date(row.submitted_at.astimezone(data.tz).date()) if row.submitted_at else None,
+        row.submitted_at.astimezone(data.tz).date() if row.submitted_at else None,
     ]
     return [row.district, *values] if with_district else values
+
+
+def _local(value: datetime, tz: ZoneInfo) -> datetime:
+    """An instant as the wall-clock time in `tz`, without zone: what a spreadsheet cell holds."""
+    return value.astimezone(tz).replace(tzinfo=None)
 
 
 def _record_values(row: RecordRow, tz: ZoneInfo) -> list[Any]:
     return [
         row.kind,
-        thai_date(row.on_date),
+        row.on_date,
         row.item,
         row.quantity,
         row.unit,
@@ -514,7 +526,7 @@ def _record_values(row: RecordRow, tz: ZoneInfo) -> list[Any]:
         row.balance,
         row.who,
         row.detail,
-        thai_datetime(row.recorded_at, tz) if row.recorded_at else None,
+        _local(row.recorded_at, tz) if row.recorded_at else None,
     ]
 
 
@@ -618,6 +630,10 @@ def _table(
             cell = put(sheet, 3 + offset, column, value)
             if column - 1 in formats and isinstance(value, (int, Decimal)):
                 cell.number_format = formats[column - 1]
+            elif isinstance(value, datetime):
+                cell.number_format = DATETIME_FORMAT
+            elif isinstance(value, date):
+                cell.number_format = DATE_FORMAT
             if total is not None and offset == len(body):
                 cell.font = Font(bold=True)
                 cell.border = Border(top=thin)
@@ -679,6 +695,10 @@ def _display_width(value: Any, number_format: str | None) -> int:
         return len(f"{value:,.2f}")
     if isinstance(value, (int, Decimal)):
         return len(number(value))
+    if isinstance(value, datetime):
+        return visible_length(f"{thai_date(value.date())} {value:%H:%M} น.")
+    if isinstance(value, date):
+        return visible_length(thai_date(value))
     return visible_length(str(value))
 
 
@@ -699,6 +719,8 @@ def _csv_value(value: Any) -> str:
         return format(value.quantize(Decimal("0.01")), "f")
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, date):
+        return thai_date(value)  # the CSV is read as text: Buddhist-Era, as on every page
     return csv_text(str(value))
 
 

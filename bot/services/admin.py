@@ -25,7 +25,7 @@ FORMULA_NAME = (
 def _required(value: str, what: str) -> str:
     cleaned = " ".join(value.split())
     if not cleaned or len(cleaned) > 200:
-        raise InvalidInput(f"กรุณาระบุ{what} (ไม่เกิน 200 ตัวอักษร)")
+        raise InvalidInput(f"กรุณาระบุ{what} (ไม่เกิน 200 ตัวอักษร) ค่ะ")
     if looks_like_formula(cleaned):
         raise InvalidInput(FORMULA_NAME)
     return cleaned
@@ -52,7 +52,7 @@ async def _village_of(uow: UnitOfWork, officer: Officer, village: str) -> int:
 async def _officer(uow: UnitOfWork, officer_id: int) -> Officer:
     officer = await uow.people.officer(officer_id)
     if officer is None:
-        raise NotFound(f"ไม่พบพัฒนากรรหัส {officer_id}")
+        raise NotFound(f"ไม่พบพัฒนากรรหัส {officer_id} ค่ะ")
     return officer
 
 
@@ -96,6 +96,24 @@ async def add_trainer(uow: UnitOfWork, *, name: str, officer_id: int) -> Trainer
     return trainer
 
 
+async def _known_trainer(uow: UnitOfWork, officer: Officer, name: str) -> Trainer:
+    cleaned = _required(name, "ชื่อวิทยากร")
+    trainers = (
+        await uow.session.scalars(
+            select(Trainer).where(Trainer.officer_id == officer.id).order_by(Trainer.name)
+        )
+    ).all()
+    for trainer in trainers:
+        if trainer.name == cleaned:
+            return trainer
+    known = f"วิทยากรที่มีอยู่: {', '.join(t.name for t in trainers)} · " if trainers else ""
+    raise NotFound(
+        f"ไม่พบวิทยากรชื่อ {cleaned} ของพัฒนากรรหัส {officer.id} ค่ะ {known}"
+        f'หากเป็นวิทยากรใหม่ เพิ่มก่อนด้วย sammachip trainer add --name "{cleaned}" '
+        f"--officer {officer.id} แล้วเพิ่มครัวเรือนอีกครั้งค่ะ"
+    )
+
+
 async def add_household(
     uow: UnitOfWork,
     *,
@@ -105,8 +123,10 @@ async def add_household(
     trainer: str,
     officer_id: int,
 ) -> Household:
+    """A target household, followed by a trainer already registered for this officer: a
+    misspelt name must not create a second, phantom trainer nobody can link to."""
     officer = await _officer(uow, officer_id)
-    trainer_row = await add_trainer(uow, name=trainer, officer_id=officer.id)
+    trainer_row = await _known_trainer(uow, officer, trainer)
     household = Household(
         village_id=await _village_of(uow, officer, village),
         head_name=_required(head, "ชื่อหัวหน้าครัวเรือน"),

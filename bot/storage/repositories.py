@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -213,6 +213,9 @@ class GroupRepository(_Repository):
         ).all()
 
 
+HOURS = "ชั่วโมง"
+
+
 @dataclass(frozen=True, slots=True)
 class GroupMonth:
     """The facts of one group's month that summaries and the JSON report show."""
@@ -226,6 +229,8 @@ class GroupMonth:
     figures: MonthlyFigures | None
     visits_count: int
     last_visit: date | None
+    # The same work with its units: name -> {unit: amount}, hours under HOURS ("ชั่วโมง").
+    work_units: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
 
 class RecordRepository(_Repository):
@@ -345,10 +350,14 @@ class RecordRepository(_Repository):
             )
         ).one()
 
+        # Each log counts its hours, or else what was done (200 ฟอง); the JSON report adds them
+        # up per member (its contract), the summaries show them with their units.
         work_rows = await self.session.execute(
             select(
                 Person.name,
-                func.sum(func.coalesce(WorkLog.hours, WorkLog.quantity, 0)),
+                WorkLog.unit,
+                func.sum(WorkLog.hours),
+                func.sum(case((WorkLog.hours.is_(None), WorkLog.quantity))),
             )
             .join(Person, Person.id == WorkLog.person_id)
             .where(
@@ -357,10 +366,17 @@ class RecordRepository(_Repository):
                 WorkLog.on_date >= first,
                 WorkLog.on_date < after_last,
             )
-            .group_by(Person.name)
-            .order_by(Person.name)
+            .group_by(Person.name, WorkLog.unit)
+            .order_by(Person.name, WorkLog.unit)
         )
-        work = {name: Decimal(units or 0) for name, units in work_rows}
+        work: dict[str, Decimal] = {}
+        work_units: dict[str, dict[str, Decimal]] = {}
+        for name, unit, hours, done in work_rows:
+            per_unit = work_units.setdefault(name, {})
+            for key, amount in ((HOURS, hours), (unit or "หน่วย", done)):
+                if amount is not None:
+                    per_unit[key] = per_unit.get(key, Decimal(0)) + Decimal(amount)
+            work[name] = sum(per_unit.values(), Decimal(0))
 
         visit_row = (
             await self.session.execute(
@@ -389,6 +405,7 @@ class RecordRepository(_Repository):
             figures=await self.current_figures(group_id, first),
             visits_count=int(visit_row[0]),
             last_visit=last_visit_ever,
+            work_units=work_units,
         )
 
     async def sales_total(self, group_id: int, first: date, after_last: date) -> Decimal:

@@ -512,7 +512,15 @@ NATURAL_FORMS = [
     scenario(
         "visit_button_caption_typed",
         "บันทึกการเยี่ยม starts a guided visit",
-        say("officer", "บันทึกการเยี่ยม", "เยี่ยมกลุ่มหรือครัวเรือนไหน", quick=(EGG[:20],)),
+        # Captions are shortened between words, with "…" (issue 20), never cut mid-word.
+        say(
+            "officer",
+            "บันทึกการเยี่ยม",
+            "เยี่ยมกลุ่มหรือครัวเรือนไหน",
+            quick=("กลุ่มไข่เค็มสมุนไพร…", "ครัวเรือนคำปุ่น…"),
+        ),
+        # ...and typing a shortened caption, "…" and all, chooses that one.
+        say("officer", "กลุ่มไข่เค็มสมุนไพร…", "ผลการเยี่ยม"),
         say("officer", "ยกเลิก", "ไม่มีอะไรถูกบันทึก"),
     ),
     scenario(

@@ -348,7 +348,11 @@ async def test_a_person_can_see_their_own_data(chat: Chat) -> None:
     async with chat.app.uow() as uow:
         stored = await uow.files.get(answer.document.key, chat.app.clock.now())
     assert stored is not None
-    data = json.loads(stored.data)
+    # A Thai page for the person; the machine-readable data for the office inside it.
+    page = stored.data.decode()
+    assert "ข้อมูลของคุณบุญมี ใจงาม" in page
+    block = page.split('id="sammachip-data">')[1].split("</script>")[0]
+    data = json.loads(block)
     assert data["person"]["name"] == "บุญมี ใจงาม" and len(data["records"]["sale"]) == 5
 
 

@@ -15,6 +15,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import event, select, update
 
 from bot.reports.export import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
     LATE,
     MISSING,
     MONEY_FORMAT,
@@ -41,11 +43,17 @@ from bot.storage.models import (
     Visit,
 )
 from bot.storage.unit_of_work import UnitOfWork
+from bot.wording import thai_date
 from tests.support.chat import Chat
 
 SEPTEMBER = date(2025, 9, 1)
 EGG = "กลุ่มไข่เค็มสมุนไพรลูกหม่อน"
 FROG = "กลุ่มเลี้ยงกบแบบธรรมชาติ"
+
+
+def cell(*parts: int) -> datetime:
+    """A date or time as a spreadsheet cell holds it: wall-clock, without a zone."""
+    return datetime(*parts, tzinfo=UTC).replace(tzinfo=None)
 
 
 def utc(text: str) -> datetime:
@@ -117,10 +125,12 @@ async def test_the_workbook_matches_the_records(chat: Chat) -> None:
     table = rows(summary)
     assert table[1] == SUMMARY_HEADERS
     egg, frog, total = table[2], table[3], table[4]
+    # Dates are date cells (openpyxl reads them back as datetimes), shown in the Buddhist Era.
     assert egg == (EGG, "บ้านดวนใหญ่ หมู่ที่ 2", "ไข่เค็มสมุนไพร", 4, 1, 1, 1680, 5000, 1500, 3500,
-                   ON_TIME, "10 ต.ค. 2568")  # fmt: skip
+                   ON_TIME, cell(2025, 10, 10))  # fmt: skip
     assert frog == (FROG, "บ้านโนนดู่ หมู่ที่ 7", "เลี้ยงกบ", 3, 2, 1, 3600, 6000, 2350, 3650,
-                    LATE, "11 ต.ค. 2568")  # fmt: skip
+                    LATE, cell(2025, 10, 11))  # fmt: skip
+    assert summary["L3"].number_format == DATE_FORMAT == "[$-107041E]d mmm yyyy"
     assert total[:10] == ("รวม", None, None, 7, 3, 2, 5280, 11000, 3850, 7150)
     assert total[10] == "ส่งแล้ว 2/2 กลุ่ม"
     for column in "GHIJ":  # sales, income, expenses, balance
@@ -140,13 +150,14 @@ async def test_the_workbook_matches_the_records(chat: Chat) -> None:
     assert kinds.count("ประชุม") == 1 and kinds.count("งาน") == 9
     assert kinds.count("พัฒนากรเยี่ยม") == 1 and kinds.count("ตัวเลขประจำเดือน") == 2
     first_sale = records[0]
-    assert first_sale[:7] == ("ขาย", "14 ก.ย. 2568", "ไข่เค็ม", 45, "ฟอง", 5, 225)
+    assert first_sale[:7] == ("ขาย", cell(2025, 9, 14), "ไข่เค็ม", 45, "ฟอง", 5, 225)
+    assert sheet["B3"].number_format == DATE_FORMAT and sheet["B3"].is_date
     assert first_sale[10] == "บุญมี ใจงาม"
     assert sheet["G3"].number_format == MONEY_FORMAT and sheet["F3"].number_format == MONEY_FORMAT
     assert sum(r[6] for r in records if r[0] == "ขาย") == 1680
     visit = next(r for r in records if r[0] == "พัฒนากรเยี่ยม")
     assert (
-        visit[1] == "25 ก.ย. 2568"
+        visit[1] == cell(2025, 9, 25)
         and visit[10] == "รัตนา พัฒนกิจ"
         and visit[11] == "ข้อเสนอแนะ: ติดฉลาก"
     )
@@ -155,7 +166,10 @@ async def test_the_workbook_matches_the_records(chat: Chat) -> None:
         (4800, 1500, 3300, "มีฉบับใหม่กว่าแทนแล้ว"),
         (5000, 1500, 3500, "ฉบับปัจจุบัน"),
     ]
-    assert figures[0][12] == "10 ต.ค. 2568 23:59 น."
+    # When it was recorded: Bangkok wall-clock time (the instant is stored in UTC).
+    assert figures[0][12] == cell(2025, 10, 10, 23, 59)
+    figures_row = 3 + records.index(figures[0])
+    assert sheet[f"M{figures_row}"].number_format == DATETIME_FORMAT
 
     frog_sheet = rows(book[FROG])[2:]
     assert [r[2] for r in frog_sheet if r[0] == "ประชุม"] == ["ขยายบ่อกบ", "ซ่อมบ่อ"]
@@ -334,3 +348,18 @@ async def test_no_export_holds_a_formula_whatever_people_typed(chat: Chat) -> No
     fields = [f for row in csv.reader(io.StringIO(summary.decode("utf-8-sig"))) for f in row]
     assert HOSTILE[2] not in fields and f"'{HOSTILE[2]}" in fields
     assert not any(f[:1] in ("=", "+", "-", "@", "\t", "\r") for f in fields)
+
+
+async def test_dates_are_date_cells_so_sorting_goes_by_the_date(chat: Chat) -> None:
+    """Sorting or filtering a sheet by its date column orders by the date, not by the text
+    ("9 ก.ย." after "25 ก.ย." as text): every date is a date cell with a Buddhist-Era format."""
+    await add_september_records(chat)
+    district = await district_id(chat)
+    async with chat.app.uow() as uow:
+        data = await district_workbook(uow, district, SEPTEMBER)
+    sheet = load_workbook(io.BytesIO(data))[EGG]
+    cells = [row[1] for row in sheet.iter_rows(min_row=3) if row[0].value is not None]
+    assert cells and all(cell.is_date and cell.number_format == DATE_FORMAT for cell in cells)
+    days = sorted({cell.value.date() for cell in cells})
+    # As text the same days would sort wrongly ("14 ก.ย." before "2 ก.ย.", "9 ก.ย." last).
+    assert sorted(days, key=thai_date) != days

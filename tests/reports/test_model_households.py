@@ -55,6 +55,9 @@ async def test_households_are_ranked_per_village_with_their_evidence(app: App) -
             uow, name="อีกอำเภอ", district="อำเภออื่น", province="ทดสอบ"
         )
 
+        for officer_id in (officer.id, elsewhere.id):
+            await admin.add_trainer(uow, name="ครูสมบัติ", officer_id=officer_id)
+
         async def household(village: str, head: str, officer_id: int = officer.id) -> Household:
             h = await admin.add_household(uow, village=village, head=head, occupation="ปลูกผัก",
                                           trainer="ครูสมบัติ", officer_id=officer_id)  # fmt: skip

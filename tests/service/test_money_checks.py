@@ -91,7 +91,8 @@ async def test_the_annual_summary_adds_up_the_year(chat: Chat) -> None:
 
 async def test_a_summary_compares_with_last_month_and_brings_a_chart(chat: Chat) -> None:
     summary = await chat.say("สรุป", "chair")
-    assert summary is not None and "จากเดือนก่อน" in summary.text
+    # On the 20th: the 1st–20th against the 1st–20th of the month before.
+    assert summary is not None and "จากช่วงเดียวกันของเดือนก่อน (1–20 ก.ย.)" in summary.text
     assert summary.image is not None
     from bot.reports.files import load
 
