@@ -138,6 +138,8 @@ class Conversation:
             rule, answer = "error", reply(SORRY, *MENU_ONLY)
 
         _remember_records(ctx, made, now)
+        if made and answer is not None and message.is_group and message.quote_ref:
+            answer = replace(answer, quote=message.quote_ref)  # the room sees which report
         if not ctx.account_erased:
             answer = with_pending(ctx, answer, reask=rule in REASK_AFTER)
         if answer is not None and expired:

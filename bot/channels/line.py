@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
     Configuration,
+    FlexMessage,
     ImageMessage,
     MessageAction,
     PushMessageRequest,
@@ -57,6 +57,7 @@ from linebot.v3.webhooks import (
     UserSource,
 )
 
+from bot.channels import cards
 from bot.channels.base import (
     Delivery,
     Inbound,
@@ -172,6 +173,7 @@ class LineAdapter:
                 message_id=content.id,
                 reply_token=event.reply_token,
                 addressed=addressed,
+                quote_ref=content.quote_token if is_group else None,
             )
         if isinstance(event, PostbackEvent):
             if user_id is None:
@@ -247,36 +249,44 @@ def _strip_self_mentions(content: TextMessageContent) -> tuple[str, bool]:
 
 def render(reply: Reply, public_base_url: str | None) -> list[Any]:
     """A channel-free Reply → at most five LINE message objects, quick replies on the last.
-    A document becomes a download link; a picture needs PUBLIC_BASE_URL over https."""
-    texts = split_text(reply.text, MAX_TEXT) if reply.text else []
-    base = _https_base(public_base_url) if (reply.image or reply.document) else None
+    A card becomes a Flex Message (its text is then not sent again); an answer that quotes a
+    message in a group chat stays text, the only kind LINE lets quote. A document becomes a
+    download link; a picture needs PUBLIC_BASE_URL over https."""
+    card = reply.card if reply.quote is None else None
+    wants_base = reply.image or reply.document or (card is not None and card.hero is not None)
+    base = _https_base(public_base_url) if wants_base else None
+    flex = cards.flex_message(card, reply.text, base) if card is not None else None
+    texts = split_text(reply.text, MAX_TEXT) if reply.text and flex is None else []
     if reply.document is not None:
         name = reply.document.filename
         if base is not None:
             texts.append(f"📎 {name}\n{base}/files/{reply.document.key}")
         else:
             texts.append(f"📎 {name}: ขอรับไฟล์ได้จากพัฒนากรค่ะ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)")
-    image_url = f"{base}/files/{reply.image.key}" if reply.image and base else None
-    if reply.image is not None and image_url is None:
+    image = reply.image
+    if flex is not None and card is not None and card.hero is not None and image == card.hero:
+        image = None  # the chart is the card's own picture (shown when LINE can fetch it)
+    image_url = f"{base}/files/{image.key}" if image and base else None
+    if image is not None and image_url is None:
         texts.append(
-            f"[{reply.image.alt or 'รูปภาพ'}: ยังแสดงรูปใน LINE ไม่ได้ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)]"
+            f"[{image.alt or 'รูปภาพ'}: ยังแสดงรูปใน LINE ไม่ได้ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)]"
         )
-    room = MAX_MESSAGES - (1 if image_url else 0)
+    room = MAX_MESSAGES - (1 if image_url else 0) - (1 if flex else 0)
     if len(texts) > room:
         note = "\n…(ข้อความยาวเกินไป ตัดส่วนท้ายออก)"
         tail = "\n".join(texts[room - 1 :])
         texts = [*texts[: room - 1], tail[: MAX_TEXT - len(note)] + note]
     quick = _quick_reply(reply)
     messages: list[Any] = []
+    if flex is not None:
+        messages.append(FlexMessage.from_dict(flex))
     for i, chunk in enumerate(texts):
-        last = i == len(texts) - 1 and image_url is None
-        messages.append(TextMessage(text=chunk, quick_reply=quick if last else None))
+        quote = reply.quote if i == 0 and flex is None else None
+        messages.append(TextMessage(text=chunk, quote_token=quote))
     if image_url is not None:
-        messages.append(
-            ImageMessage(
-                original_content_url=image_url, preview_image_url=image_url, quick_reply=quick
-            )
-        )
+        messages.append(ImageMessage(original_content_url=image_url, preview_image_url=image_url))
+    if messages and quick is not None:
+        messages[-1].quick_reply = quick
     return messages
 
 
@@ -291,12 +301,7 @@ def _https_base(public_base_url: str | None) -> str | None:
 def label(text: str, limit: int = MAX_LABEL) -> str:
     """A quick-reply label LINE accepts (≤ 20 characters), cut with "…" where needed, never
     between a Thai letter and the vowel or tone marks written above or below it."""
-    if len(text) <= limit:
-        return text
-    cut = limit - 1
-    while cut > 1 and unicodedata.category(text[cut]) == "Mn":
-        cut -= 1
-    return text[:cut].rstrip() + "…"
+    return cards.label(text, limit)
 
 
 def _quick_reply(reply: Reply) -> LineQuickReply | None:
