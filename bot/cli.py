@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--month", type=_month, required=True)
     export.add_argument("--district", default=None, help="name or id (default: every district)")
     export.add_argument("--out", type=Path, required=True)
+    from bot import cli_native  # setup, poster (issue 16)
+
+    cli_native.add_commands(sub)
     return parser
 
 
@@ -304,6 +307,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings, lambda app: run_export(app, args.month, args.district, args.out)
                 )
             )
+        if args.command in ("setup", "poster"):
+            from bot import cli_native
+
+            return cli_native.main(args, settings)
         if args.command == "console":
             return asyncio.run(
                 _with_app(settings, lambda app: chat(app, args.who, sys.stdin, sys.stdout))

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
 
+from bot.addresses import BotAddresses
 from bot.clock import Clock
 from bot.config import Settings
 from bot.flood import FloodGate
@@ -52,8 +53,12 @@ class Conversation:
         clock: Clock,
         rules: tuple[Rule, ...] = RULES,
         flood: FloodGate | None = None,
+        menus_queued: Callable[[], None] | None = None,
+        addresses: BotAddresses | None = None,
     ) -> None:
+        self._addresses = addresses or BotAddresses()
         self._uow_factory = uow_factory
+        self._menus_queued = menus_queued  # wakes the menu sync after a role changed
         self._settings = settings
         self._clock = clock
         self._rules = rules
@@ -110,6 +115,7 @@ class Conversation:
             today=now.astimezone(self._settings.tz).date(),
             state=state,
             room_group_id=room.group_id if room and room.active else None,
+            addresses=self._addresses,
         )
         expired = state is not None and state.expires_at <= now
         if expired:
@@ -150,6 +156,8 @@ class Conversation:
             uow, message, answer, now, None if ctx.account_erased else account.id
         )
         await uow.commit()
+        if uow.menus.queued and self._menus_queued is not None:
+            self._menus_queued()
         return Handled(rule, answer, outbox_id)
 
     async def _slow_down(

@@ -29,6 +29,7 @@ from linebot.v3.messaging import (
     ApiException,
     AsyncApiClient,
     AsyncMessagingApi,
+    AsyncMessagingApiBlob,
     Configuration,
     FlexMessage,
     ImageMessage,
@@ -74,6 +75,7 @@ from bot.channels.base import (
     split_text,
     utf16_cut,
 )
+from bot.channels.line_menus import SWITCH_DATA, LineMenus
 from bot.messages import EventKind, InboundMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -179,6 +181,9 @@ class LineAdapter:
             if user_id is None:
                 log.info("line: skipped postback %s: no userId", event_id)
                 return None
+            params = event.postback.params or {}
+            if event.postback.data.startswith(SWITCH_DATA) or "newRichMenuAliasId" in params:
+                return None  # a rich menu tab switched: LINE did it, nothing to answer
             return InboundMessage(
                 **base,
                 sender_id=user_id,
@@ -374,6 +379,7 @@ class LineTransport:
         self._api = api
         self._public_base_url = public_base_url
         self._timeout = timeout
+        self.timeout = timeout
         self.limits = RateLimits(overall=Rate(messages_per_second, max(1.0, messages_per_second)))
 
     def is_group(self, recipient: str) -> bool:
@@ -431,11 +437,21 @@ class LineTransport:
 
 
 class LineChannel:
-    """The LINE API client's lifetime: open inside the running loop, close on shutdown."""
+    """The LINE API clients' lifetime: open inside the running loop, close on shutdown. Rich
+    menu images go to LINE's data host, through a client of its own."""
 
-    def __init__(self, client: AsyncApiClient, transport: LineTransport) -> None:
+    def __init__(
+        self,
+        client: AsyncApiClient,
+        transport: LineTransport,
+        data_client: AsyncApiClient | None = None,
+    ) -> None:
         self.client = client
         self.transport = transport
+        self.api = AsyncMessagingApi(client)
+        self.data_client = data_client
+        self.blob = AsyncMessagingApiBlob(data_client) if data_client is not None else None
+        self.menus = LineMenus(self.api, timeout=transport.timeout)
 
     @classmethod
     def open(
@@ -446,9 +462,15 @@ class LineChannel:
         public_base_url: str | None,
         messages_per_second: float,
         timeout: float,
+        data_base_url: str | None = None,
     ) -> LineChannel:
         configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
         client = AsyncApiClient(configuration)
+        data_client = None
+        if data_base_url:
+            data_client = AsyncApiClient(
+                Configuration(host=data_base_url.rstrip("/"), access_token=access_token)
+            )
         api = AsyncMessagingApi(client)
         transport = LineTransport(
             api,
@@ -456,7 +478,18 @@ class LineChannel:
             messages_per_second=messages_per_second,
             timeout=timeout,
         )
-        return cls(client, transport)
+        return cls(client, transport, data_client)
+
+    async def basic_id(self) -> str | None:
+        """The Official Account's basic id ("@123abcde"), or None if LINE cannot say now."""
+        try:
+            info = await self.api.get_bot_info(_request_timeout=self.transport.timeout)
+        except (ApiException, TimeoutError, aiohttp.ClientError) as error:
+            log.warning("line: could not read the bot's basic id: %s", error)
+            return None
+        return str(info.basic_id) if info.basic_id else None
 
     async def close(self) -> None:
         await self.client.close()
+        if self.data_client is not None:
+            await self.data_client.close()

@@ -450,6 +450,9 @@ class TelegramChannel:
         self.bot: Bot = application.bot
         self.adapter = adapter
         self.transport = transport
+        from bot.channels.telegram_menus import TelegramMenus  # it builds on this module
+
+        self.menus = TelegramMenus(self.bot)
 
     @classmethod
     async def open(

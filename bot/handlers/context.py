@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.addresses import BotAddresses
 from bot.config import Settings
 from bot.messages import InboundMessage, QuickReply, Reply
 from bot.nlu.result import Parsed
@@ -58,6 +59,7 @@ class Context:
     saved_flow: dict[str, Any] | None = None  # the flow saved in this message (flow, data)
     restored: dict[str, Any] | None = None  # a set-aside flow that came back in this message
     flow_ended: bool = False  # the open question was ended in this message
+    addresses: BotAddresses = field(default_factory=BotAddresses)  # the bot on each platform
 
     @property
     def text(self) -> str:

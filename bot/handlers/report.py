@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.handlers.context import Context, reply
-from bot.messages import Image, QuickReply, Reply
+from bot.messages import Card, CardField, CardSection, Image, QuickReply, Reply
 from bot.services import reports
 from bot.services.periods import add_months
 from bot.services.reports import GroupMonthReport, month_bounds
+from bot.vocabulary import MENU, start_button
 from bot.wording import baht, number, thai_date, thai_month
 
 NEXT = (QuickReply("เมนู"),)
@@ -26,6 +27,41 @@ def change(now: Decimal, before: Decimal) -> str:
         return " · เท่ากับเดือนก่อน"
     word = "เพิ่มขึ้น" if percent > 0 else "ลดลง"
     return f" · {word} {number(abs(percent))}% จากเดือนก่อน"
+
+
+def _group_section(
+    report: GroupMonthReport, previous_sales: Decimal, mine: str | None
+) -> CardSection:
+    """The group's month for the summary card: the figures as fields, the rest as lines."""
+    f = report.facts
+    fields = [
+        CardField(
+            "ยอดขาย",
+            f"{baht(f.sales_total)} ({number(f.sales_count)} รายการ)",
+            strong=True,
+        )
+    ]
+    trend = change(f.sales_total, previous_sales).removeprefix(" · ")
+    if trend:
+        fields.append(CardField("เทียบเดือนก่อน", trend))
+    if mine:
+        fields.append(CardField("ของคุณ", mine))
+    fields.append(CardField("ประชุม", f"{f.meetings_count} ครั้ง · {number(f.meetings_attendees)} คน"))
+    fields.append(
+        CardField(
+            "ตัวเลขเดือน",
+            f"คงเหลือ {baht(f.figures.balance)}" if f.figures is not None else "ยังไม่ได้ส่ง",
+        )
+    )
+    fields.append(CardField("เยี่ยมล่าสุด", thai_date(f.last_visit) if f.last_visit else "ยังไม่มี"))
+    lines = [f"• {item} {baht(amount)}" for item, amount in list(f.sales_by_item.items())[:3]]
+    if f.work_by_member:
+        work = ", ".join(f"{n} {number(u)}" for n, u in f.work_by_member.items())
+        lines.append(f"งานที่บันทึก: {work}")
+    return CardSection(report.group.name, tuple(fields), tuple(lines))
+
+
+MAX_CARD_GROUPS = 20  # a district's lines on the card; the text lists them all
 
 
 def _group_lines(report: GroupMonthReport, previous_sales: Decimal) -> list[str]:
@@ -58,6 +94,7 @@ async def summary(ctx: Context) -> Reply:
     parsed = ctx.parsed()
     month: date = parsed.month or ctx.today.replace(day=1)
     blocks: list[str] = []
+    sections: list[CardSection] = []
     if actor.is_officer:
         groups = await reports.district_groups(ctx.uow, actor)
         lines = [f"📋 สรุปกลุ่มในอำเภอ เดือน {thai_month(month)}"]
@@ -72,6 +109,10 @@ async def summary(ctx: Context) -> Reply:
         if not groups:
             lines.append("ยังไม่มีกลุ่มในอำเภอของคุณค่ะ")
         blocks.append("\n".join(lines))
+        listed = lines[1 : MAX_CARD_GROUPS + 1]
+        if len(lines) - 1 > MAX_CARD_GROUPS:
+            listed.append(f"และอีก {number(len(lines) - 1 - MAX_CARD_GROUPS)} กลุ่ม")
+        sections.append(CardSection("กลุ่มในอำเภอ", lines=tuple(listed)))
     wanted = [ctx.room_group_id] if ctx.room_group_id else [g.group_id for g in actor.groups]
     for group_id in wanted:
         if group_id is None:
@@ -80,13 +121,16 @@ async def summary(ctx: Context) -> Reply:
         before_first, before_after = month_bounds(add_months(report.month, -1))
         previous = await ctx.uow.records.sales_total(group_id, before_first, before_after)
         lines = _group_lines(report, previous)
+        mine = None
         if actor.role_in(group_id) == "member":
             first, after = month_bounds(month)
             count, total = await ctx.uow.records.person_sales(
                 actor.person_id, group_id, first, after
             )
-            lines.insert(1, f"ของคุณ: ขาย {number(count)} รายการ รวม {baht(total)}")
+            mine = f"ขาย {number(count)} รายการ รวม {baht(total)}"
+            lines.insert(1, f"ของคุณ: {mine}")
         blocks.append("\n".join(lines))
+        sections.append(_group_section(report, previous, mine))
     if actor.household_id is not None:
         book = await reports.household_month(ctx.uow, actor.household_id, month)
         household = await ctx.uow.groups.household(actor.household_id)
@@ -95,11 +139,31 @@ async def summary(ctx: Context) -> Reply:
             f"🏠 {whose} เดือน {thai_month(month)}\n"
             f"รายรับ {baht(book.income)} · รายจ่าย {baht(book.expenses)} · คงเหลือ {baht(book.income - book.expenses)}"
         )
+        sections.append(
+            CardSection(
+                whose,
+                (
+                    CardField("รายรับ", baht(book.income)),
+                    CardField("รายจ่าย", baht(book.expenses)),
+                    CardField("คงเหลือ", baht(book.income - book.expenses), strong=True),
+                ),
+            )
+        )
     if not blocks:
         return reply("ยังไม่มีข้อมูลให้สรุปค่ะ พิมพ์ เมนู เพื่อดูวิธีบันทึกนะคะ", *NEXT)
     text = "\n\n".join(blocks) + "\nพิมพ์ เมนู เพื่อบันทึกรายการต่อค่ะ"
     image = await _chart(ctx, wanted[0], month) if wanted else None
-    return Reply(text, NEXT, image=image)
+    first_line = blocks[0].splitlines()[0]
+    card = Card(
+        kind="summary",
+        title=f"📊 สรุปเดือน {thai_month(month)}",
+        alt=" · ".join(blocks[0].splitlines()[:2]) or first_line,
+        subtitle="ถึงวันที่ " + thai_date(min(ctx.today, month_bounds(month)[1] - timedelta(days=1))),
+        sections=tuple(sections),
+        hero=image,
+        buttons=(start_button("sale"), MENU) if actor.groups else (MENU,),
+    )
+    return Reply(text, NEXT, image=image, card=card)
 
 
 CHART_TTL = timedelta(days=7)

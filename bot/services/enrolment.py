@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bot.services.menus import roles_changed
 from bot.storage.models import ChatAccount, ChatRoom, Membership, Role, Trainer, utcnow
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -56,6 +57,7 @@ async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> 
         elif account.person_id != officer.person_id:
             return Linked("unknown")
         await uow.audit.add(account.person_id, "link", "officer", officer.id)
+        await roles_changed(uow, account.person_id)
         return Linked("officer", "officer", officer.name)
 
     trainer = await uow.session.scalar(select(Trainer).where(Trainer.link_code == code))
@@ -67,6 +69,7 @@ async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> 
         elif account.person_id != trainer.person_id:
             return Linked("unknown")
         await uow.audit.add(account.person_id, "link", "trainer", trainer.id)
+        await roles_changed(uow, account.person_id)
         return Linked("trainer", "trainer", trainer.name)
 
     household = await uow.groups.household_by_code(code)
@@ -78,6 +81,7 @@ async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> 
         elif account.person_id != household.person_id:
             return Linked("unknown")
         await uow.audit.add(account.person_id, "link", "household", household.id)
+        await roles_changed(uow, account.person_id)
         return Linked("household", "household", household.head_name)
 
     found = await uow.groups.by_code(code)
@@ -90,6 +94,7 @@ async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> 
         return Linked("already", membership.role, group.name)
 
     previous: str | None = None
+    handed_over: list[int] = []
     if role in (Role.TREASURER, Role.CHAIR):
         # A new treasurer (or chair) code hands the role over: the holder becomes a member.
         for holder in await uow.groups.holders(group.id, role):
@@ -97,6 +102,7 @@ async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> 
                 continue
             before = {"role": holder.role}
             holder.role = Role.MEMBER
+            handed_over.append(holder.person_id)
             holder_person = await uow.people.person(holder.person_id)
             previous = holder_person.name if holder_person else None
             await uow.audit.add(
@@ -111,6 +117,7 @@ async def link_by_code(uow: UnitOfWork, account: ChatAccount, raw_code: str) -> 
         before = {"role": membership.role}
         membership.role = role
         await uow.audit.add(person_id, "role", "membership", membership.id, before, {"role": role})
+    await roles_changed(uow, person_id, *handed_over)  # the new holder's menu, and the old one's
     return Linked("group", role, group.name, previous)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from bot.services.menus import accounts_leaving
 from bot.services.records import snapshot
 from bot.storage.models import (
     RECORD_MODELS,
@@ -69,6 +70,7 @@ async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
     person.name = f"{ERASED_NAME} #{person.id}"
     person.erased_at = now
     accounts = [a.id for a in await uow.people.accounts_of(person_id)]
+    await accounts_leaving(uow, accounts)  # their menus go back to the stranger's
     if accounts:
         # Nothing more is sent to them; what was queued loses its address.
         await uow.session.execute(
