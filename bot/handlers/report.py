@@ -153,12 +153,12 @@ async def summary(ctx: Context) -> Reply:
         return reply("ยังไม่มีข้อมูลให้สรุปค่ะ พิมพ์ เมนู เพื่อดูวิธีบันทึกนะคะ", *NEXT)
     text = "\n\n".join(blocks) + "\nพิมพ์ เมนู เพื่อบันทึกรายการต่อค่ะ"
     image = await _chart(ctx, wanted[0], month) if wanted else None
-    first = blocks[0].splitlines()
-    sales = next((line for line in first if line.startswith("ยอดขาย")), "")
+    head = blocks[0].splitlines()
+    sales = next((line for line in head if line.startswith("ยอดขาย")), "")
     card = Card(
         kind="summary",
         title=f"📊 สรุปเดือน {thai_month(month)}",
-        alt=" · ".join(line for line in (first[0], sales) if line),
+        alt=" · ".join(line for line in (head[0], sales) if line),
         subtitle="ถึงวันที่ " + thai_date(min(ctx.today, month_bounds(month)[1] - timedelta(days=1))),
         sections=tuple(sections),
         hero=image,

@@ -126,6 +126,41 @@ async def test_a_member_who_becomes_treasurer_gets_the_treasurer_menu(stack: Sta
     await menu_alias(stack, user, "sammachip-member")
 
 
+async def test_a_changed_design_moves_people_to_the_new_menu_and_only_our_stale_menus_go(
+    stack: Stack,
+) -> None:
+    await set_up(stack)
+    user = await stack.line_member()
+    await menu_alias(stack, user, "sammachip-member")
+    line = stack.line.setup
+    # An older drawing of the member's menu is what LINE holds, and what this person has.
+    current = line.aliases["sammachip-member"]
+    old = dict(line.menus[current], name="sammachip:member:0123456789ab")
+    old_id = "richmenu-" + "e" * 32
+    line.menus[old_id] = {**old, "richMenuId": old_id}
+    line.images[old_id] = line.images[current]
+    line.aliases["sammachip-member"] = old_id
+    line.user_menus[user] = old_id
+    del line.menus[current], line.images[current]
+    foreign_id = "richmenu-" + "f" * 32  # another app's menu on the same channel
+    line.menus[foreign_id] = {**old, "richMenuId": foreign_id, "name": "campaign-2026"}
+    line.images[foreign_id] = line.images[old_id]
+    async with stack.app.uow() as uow:  # as the sync left it: applied with the old menu
+        await uow.session.execute(
+            MenuSync.__table__.update().values(applied=f"member@{old_id}")  # type: ignore[attr-defined]
+        )
+        await uow.commit()
+
+    check = await run_setup(stack.app, check=True)
+    assert {(i.platform, i.key) for i in check.problems} >= {("line", "rich_menus"),
+                                                              ("line", "stale_menus")}  # fmt: skip
+    report = await run_setup(stack.app)
+    assert report.ok, report.render()
+    new = line.aliases["sammachip-member"]
+    assert new != old_id and line.user_menus[user] == new  # moved to the current drawing
+    assert old_id not in line.menus and foreign_id in line.menus  # only our stale menu went
+
+
 async def test_an_unlinked_person_gets_the_stranger_menu(stack: Stack) -> None:
     await set_up(stack)
     user = await stack.line_member()
