@@ -115,13 +115,15 @@ class Card:
     sections: tuple[CardSection, ...] = ()
     note: str = ""
     hero: Image | None = None  # a picture on top (the sales chart), where it can be shown
-    buttons: tuple[QuickReply, ...] = ()  # pressed = typed: they send vocabulary words
+    # Pressed = typed: they send vocabulary words. None given: the reply's quick replies.
+    buttons: tuple[QuickReply, ...] = ()
     text_body: bool = False
 
     def to_payload(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "title": self.title,
+        """JSON for the outbox, without the fields left at their defaults (a sweep writes a
+        hundred thousand reminder cards)."""
+        payload: dict[str, Any] = {"kind": self.kind, "title": self.title}
+        optional: dict[str, Any] = {
             "alt": self.alt,
             "subtitle": self.subtitle,
             "sections": [
@@ -137,6 +139,8 @@ class Card:
             "buttons": [[b.label, b.message] for b in self.buttons],
             "text_body": self.text_body,
         }
+        payload.update({k: v for k, v in optional.items() if v})
+        return payload
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Card:

@@ -182,19 +182,12 @@ def message(name: str, dues: Sequence[Due], visits: Sequence[VisitDue], today: d
         parts.add_quick(LOG_TRAINING)
 
     quick = (*parts.quick[: MAX_QUICK_REPLIES - 1], SNOOZE)
-    # On LINE and Telegram the same words in a card with the actions as buttons; the card is
-    # the same for everyone with the same buttons (the sweep encodes it once per set).
-    card = Card(
-        kind="reminder",
-        title=REMINDER_TITLE,
-        text_body=True,
-        buttons=(*parts.quick[: MAX_CARD_BUTTONS - 1], SNOOZE),
-    )
-    return Reply(text="\n".join(parts.lines + closing), quick_replies=quick, card=card)
+    return Reply(text="\n".join(parts.lines + closing), quick_replies=quick, card=REMINDER_CARD)
 
 
-REMINDER_TITLE = "🔔 แจ้งเตือนจากผู้ช่วยสัมมาชีพ"
-MAX_CARD_BUTTONS = 4
+# On LINE and Telegram the same words in a card, the quick replies as its buttons: the same
+# card for everyone (the sweep encodes it once).
+REMINDER_CARD = Card(kind="reminder", title="🔔 แจ้งเตือนจากผู้ช่วยสัมมาชีพ", text_body=True)
 
 
 # Payload JSON around the text, per set of quick replies: "prefix" + encoded text + "suffix".

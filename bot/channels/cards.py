@@ -103,7 +103,9 @@ def _section(section: CardSection, colour: str) -> list[dict[str, Any]]:
     return parts
 
 
-def bubble(card: Card, text: str, image_base: str | None) -> dict[str, Any] | None:
+def bubble(
+    card: Card, text: str, image_base: str | None, quick: tuple[QuickReply, ...] = ()
+) -> dict[str, Any] | None:
     """The card as a Flex bubble (LINE JSON), or None when it cannot be one within LINE's
     limits (then the text is sent instead)."""
     colour = COLOURS.get(card.kind, GREEN)
@@ -153,7 +155,8 @@ def bubble(card: Card, text: str, image_base: str | None) -> dict[str, Any] | No
             "aspectRatio": "20:13",
             "aspectMode": "fit",
         }
-    buttons = [b for b in card.buttons if b.label and b.message][:MAX_FOOTER_BUTTONS]
+    offered = card.buttons or quick
+    buttons = [b for b in offered if b.label and b.message][:MAX_FOOTER_BUTTONS]
     if buttons:
         container["footer"] = {
             "type": "box",
@@ -174,9 +177,11 @@ def bubble(card: Card, text: str, image_base: str | None) -> dict[str, Any] | No
     return container
 
 
-def flex_message(card: Card, text: str, image_base: str | None) -> dict[str, Any] | None:
+def flex_message(
+    card: Card, text: str, image_base: str | None, quick: tuple[QuickReply, ...] = ()
+) -> dict[str, Any] | None:
     """The whole Flex Message object (type, altText, contents), or None (send the text)."""
-    contents = bubble(card, text, image_base)
+    contents = bubble(card, text, image_base, quick)
     if contents is None:
         return None
     return {"type": "flex", "altText": alt_text(card, text), "contents": contents}

@@ -260,7 +260,11 @@ def render(reply: Reply, public_base_url: str | None) -> list[Any]:
     card = reply.card if reply.quote is None else None
     wants_base = reply.image or reply.document or (card is not None and card.hero is not None)
     base = _https_base(public_base_url) if wants_base else None
-    flex = cards.flex_message(card, reply.text, base) if card is not None else None
+    flex = (
+        cards.flex_message(card, reply.text, base, reply.quick_replies)
+        if card is not None
+        else None
+    )
     texts = split_text(reply.text, MAX_TEXT) if reply.text and flex is None else []
     if reply.document is not None:
         name = reply.document.filename
