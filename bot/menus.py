@@ -70,6 +70,7 @@ EXPORT = Item(v.EXPORT, "export", "download")
 DASHBOARD = Item(v.DASHBOARD, "dashboard", "gauge")
 MODELS = Item(v.MODEL_HOUSEHOLDS, "model", "star")
 POSTER = Item(v.POSTER, "poster", "qr")
+SNOOZE = Item(v.SNOOZE, "snooze", "clock")
 
 MENUS: Final[dict[str, tuple[Menu, ...]]] = {
     STRANGER: (Menu("stranger", STRANGER, "เริ่มต้นใช้งาน", (HOW_TO_LINK, MY_DATA, HELP)),),
@@ -99,7 +100,7 @@ MENUS: Final[dict[str, tuple[Menu, ...]]] = {
             "officer-more",
             "officer",
             "เมนูพัฒนากร",
-            (MODELS, POSTER, UNDO, MY_DATA, HELP, MENU),
+            (MODELS, POSTER, UNDO, SNOOZE, MY_DATA, MENU),
             tab="เครื่องมือ",
         ),
     ),
