@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.addresses import BotAddresses
 from bot.channels.base import Transport
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.storage.database import WriterGate, create_engine, session_factory, writer_gate
 from bot.storage.unit_of_work import UnitOfWork
+from scheduler.menu_sync import MenuSyncer
 from scheduler.sender import Sender
 
 
@@ -27,6 +29,8 @@ class App:
     clock: Clock
     conversation: Conversation
     sender: Sender
+    menus: MenuSyncer  # people's LINE rich menus and Telegram command lists
+    addresses: BotAddresses  # the bot on each platform (join posters)
     gate: WriterGate | None = None
 
     def uow(self) -> UnitOfWork:
@@ -57,12 +61,21 @@ def build_app(
     def uow() -> UnitOfWork:
         return UnitOfWork(sessions, gate)
 
+    menus = MenuSyncer(uow, clock)
+    addresses = BotAddresses(settings.line_basic_id, settings.telegram_bot_username)
     return App(
         settings=settings,
         engine=engine,
         sessions=sessions,
         clock=clock,
-        conversation=Conversation(uow, settings, clock, flood_control=flood_control),
+        conversation=Conversation(
+            uow,
+            settings,
+            clock,
+            flood_control=flood_control,
+            menus_queued=menus.kick,
+            addresses=addresses,
+        ),
         sender=Sender(
             uow,
             transports or {},
@@ -70,5 +83,7 @@ def build_app(
             tz=settings.tz,
             reply_token_ttl=settings.line_reply_token_seconds,
         ),
+        menus=menus,
+        addresses=addresses,
         gate=gate,
     )

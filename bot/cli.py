@@ -284,6 +284,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--district", default=None, help="name or id (default: every district)")
     export.add_argument("--out", type=Path, required=True, metavar="FILE",
                         help="where to write: FILE.xlsx (the workbook) or FILE.csv (the summary)")  # fmt: skip
+    from bot import cli_native  # setup, poster (issue 16)
+
+    cli_native.add_commands(sub)
     return parser
 
 
@@ -628,6 +631,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings, lambda app: run_export(app, args.month, args.district, args.out)
                 )
             )
+        if args.command in ("setup", "poster"):
+            from bot import cli_native
+
+            return cli_native.main(args, settings)
         if args.command == "console":
             return asyncio.run(
                 _with_app(

@@ -24,9 +24,17 @@ class Settings(BaseSettings):
     line_channel_secret: str | None = None
     line_channel_access_token: str | None = None
     line_api_base_url: str = "https://api.line.me"
+    # Rich menu images go to LINE's data host; empty: api-data.line.me, or LINE_API_BASE_URL
+    # when that points somewhere else (a proxy or a test fake that serves both).
+    line_data_api_base_url: str | None = None
+    # The LINE Official Account's basic id ("@123abcde") for join posters' QR codes; empty:
+    # read from LINE (bot info) when the channel opens.
+    line_basic_id: str | None = None
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # The bot's username for posters' t.me links; empty: from getMe when the channel opens.
+    telegram_bot_username: str | None = None
     public_base_url: str | None = None
 
     # Webhooks and sending (docs/channels.md).
@@ -38,6 +46,9 @@ class Settings(BaseSettings):
     telegram_group_messages_per_minute: float = 20.0  # about 20 messages/min in one group
     telegram_poll_timeout_seconds: int = 30  # `sammachip poll`: long-polling wait per request
     send_timeout_seconds: float = 10.0  # one platform API call; a timeout is retried later
+    # A one-to-one chat whose answer takes longer than this shows LINE's loading animation
+    # (Telegram: "typing…"); 0 shows it for every message, a negative number never.
+    loading_after_seconds: float = 0.8
     outbox_drain_seconds: float = 2.0  # `serve`/`poll`: how often leftover outbox rows are tried
     # `serve` stores webhook events first (one commit for many requests) and answers 2xx, then
     # handles them in this many ordered lanes (a chat always uses the same lane; SQLite: 1).
@@ -112,6 +123,13 @@ class Settings(BaseSettings):
     @property
     def line_enabled(self) -> bool:
         return bool(self.line_channel_secret and self.line_channel_access_token)
+
+    @property
+    def line_data_url(self) -> str:
+        if self.line_data_api_base_url:
+            return self.line_data_api_base_url.rstrip("/")
+        base = self.line_api_base_url.rstrip("/")
+        return "https://api-data.line.me" if base == "https://api.line.me" else base
 
     @property
     def telegram_enabled(self) -> bool:

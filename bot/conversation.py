@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
 
+from bot.addresses import BotAddresses
 from bot.clock import Clock
 from bot.config import Settings
 from bot.flood import FloodGate
@@ -55,10 +56,14 @@ class Conversation:
         flood: FloodGate | None = None,
         *,
         flood_control: bool = True,
+        menus_queued: Callable[[], None] | None = None,
+        addresses: BotAddresses | None = None,
     ) -> None:
         """`flood_control=False` for the operator's own terminal (`sammachip console`): a
         conversation piped in at full speed is answered line by line, never slowed."""
+        self._addresses = addresses or BotAddresses()
         self._uow_factory = uow_factory
+        self._menus_queued = menus_queued  # wakes the menu sync after a role changed
         self._settings = settings
         self._clock = clock
         self._rules = rules
@@ -121,6 +126,7 @@ class Conversation:
             today=now.astimezone(self._settings.tz).date(),
             state=state,
             room_group_id=room.group_id if room and room.active else None,
+            addresses=self._addresses,
         )
         expired = state is not None and state.expires_at <= now
         if expired:
@@ -149,6 +155,8 @@ class Conversation:
             rule, answer = "error", reply(SORRY, *MENU_ONLY)
 
         _remember_records(ctx, made, now)
+        if made and answer is not None and message.is_group and message.quote_ref:
+            answer = replace(answer, quote=message.quote_ref)  # the room sees which report
         if not ctx.account_erased:
             answer = with_pending(ctx, answer, reask=rule in REASK_AFTER)
         if answer is not None and expired:
@@ -163,6 +171,8 @@ class Conversation:
         if ctx.account_erased:
             # SQLite keeps old page images in the WAL: fold it in, so the name is gone.
             await truncate_wal(uow.session.bind)
+        if uow.menus.queued and self._menus_queued is not None:
+            self._menus_queued()
         return Handled(rule, answer, outbox_id)
 
     async def _slow_down(

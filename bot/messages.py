@@ -24,6 +24,9 @@ class InboundMessage:
     display_name: str | None = None
     sent_at: datetime | None = None
     addressed: bool = False  # in a group chat: the message mentions or replies to the bot
+    # What the platform needs to quote this message in an answer (LINE: its quoteToken;
+    # Telegram: its message id). Group-chat answers to a report quote the report.
+    quote_ref: str | None = None
 
     @property
     def source_ref(self) -> str | None:
@@ -77,14 +80,110 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class CardField:
+    """One line of a card: a label and its value ("จำนวน" · "30 ฟอง"); `strong` marks the
+    figure the card is about (the amount)."""
+
+    label: str
+    value: str
+    strong: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CardSection:
+    """A block of a card under an optional heading: labelled fields, then plain lines."""
+
+    heading: str = ""
+    fields: tuple[CardField, ...] = ()
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A channel-free card: what a receipt, a summary, a dividend slip or a reminder shows,
+    without saying how. LINE renders it as a Flex Message bubble, Telegram as HTML text with
+    inline buttons; the console (and anything else) shows the reply's plain `text`.
+
+    `alt` is the line a phone shows in its notification and chat list (LINE altText); empty
+    means "the first lines of the reply's text". With `text_body`, the reply's text is the
+    card's body (reminders: one text per person, the card around it is the same for all)."""
+
+    kind: str  # receipt | summary | slip | reminder | notice
+    title: str
+    alt: str = ""
+    subtitle: str = ""
+    sections: tuple[CardSection, ...] = ()
+    note: str = ""
+    hero: Image | None = None  # a picture on top (the sales chart), where it can be shown
+    # Pressed = typed: they send vocabulary words. None given: the reply's quick replies.
+    buttons: tuple[QuickReply, ...] = ()
+    text_body: bool = False
+
+    def to_payload(self) -> dict[str, Any]:
+        """JSON for the outbox, without the fields left at their defaults (a sweep writes a
+        hundred thousand reminder cards)."""
+        payload: dict[str, Any] = {"kind": self.kind, "title": self.title}
+        optional: dict[str, Any] = {
+            "alt": self.alt,
+            "subtitle": self.subtitle,
+            "sections": [
+                {
+                    "heading": s.heading,
+                    "fields": [[f.label, f.value, f.strong] for f in s.fields],
+                    "lines": list(s.lines),
+                }
+                for s in self.sections
+            ],
+            "note": self.note,
+            "hero": None if self.hero is None else {"key": self.hero.key, "alt": self.hero.alt},
+            "buttons": [[b.label, b.message] for b in self.buttons],
+            "text_body": self.text_body,
+        }
+        payload.update({k: v for k, v in optional.items() if v})
+        return payload
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Card:
+        hero = data.get("hero")
+        return cls(
+            kind=str(data.get("kind", "notice")),
+            title=str(data.get("title", "")),
+            alt=str(data.get("alt", "")),
+            subtitle=str(data.get("subtitle", "")),
+            sections=tuple(
+                CardSection(
+                    heading=str(s.get("heading", "")),
+                    fields=tuple(
+                        CardField(str(f[0]), str(f[1]), bool(f[2]) if len(f) > 2 else False)
+                        for f in s.get("fields", [])
+                    ),
+                    lines=tuple(str(line) for line in s.get("lines", [])),
+                )
+                for s in data.get("sections", [])
+            ),
+            note=str(data.get("note", "")),
+            hero=None if not hero else Image(key=hero["key"], alt=hero.get("alt", "")),
+            buttons=tuple(QuickReply(b[0], b[1]) for b in data.get("buttons", [])),
+            text_body=bool(data.get("text_body", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
+    """What the bot answers. `text` is always the whole answer in plain words (the console
+    shows it, and so does any channel that cannot show the card); `card` is the same content
+    laid out for LINE and Telegram. `quote` names the message this answer quotes (an
+    `InboundMessage.quote_ref`), set for answers to a report in a group chat."""
+
     text: str
     quick_replies: tuple[QuickReply, ...] = ()
     image: Image | None = None
     document: Document | None = None
+    card: Card | None = None
+    quote: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "text": self.text,
             "quick_replies": [{"label": q.label, "text": q.message} for q in self.quick_replies],
             "image": None if self.image is None else {"key": self.image.key, "alt": self.image.alt},
@@ -92,10 +191,17 @@ class Reply:
             if self.document is None
             else {"key": self.document.key, "filename": self.document.filename},
         }
+        # Only when set: the sweep writes a hundred thousand payloads of the plain form.
+        if self.card is not None:
+            payload["card"] = self.card.to_payload()
+        if self.quote is not None:
+            payload["quote"] = self.quote
+        return payload
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Reply:
         image = payload.get("image")
+        card = payload.get("card")
         return cls(
             text=str(payload.get("text", "")),
             quick_replies=tuple(
@@ -106,4 +212,6 @@ class Reply:
             document=None
             if not payload.get("document")
             else Document(key=payload["document"]["key"], filename=payload["document"]["filename"]),
+            card=None if not card else Card.from_payload(card),
+            quote=payload.get("quote"),
         )

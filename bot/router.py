@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.handlers import (
@@ -35,6 +35,7 @@ from bot.handlers import (
     model_households,
     monthly,
     pending,
+    poster,
     privacy,
     reminders,
     report,
@@ -45,6 +46,7 @@ from bot.handlers import (
     training,
     undo,
     visit,
+    visit_plan,
     work,
 )
 from bot.handlers.context import Context, reply
@@ -154,31 +156,42 @@ async def _unfollow(ctx: Context, _: Any) -> None:
     ctx.account.blocked = True  # no more pushes; nothing to reply to someone who left
 
 
-async def _withdraw_source(ctx: Context, _: Any) -> None:
-    """LINE unsend: the record made from that message is withdrawn (audited), silently, if
-    the sender is still the person who made it."""
+async def _withdraw_source(ctx: Context, _: Any) -> Reply | None:
+    """Unsend (LINE): the record made from that message is withdrawn (audited), if the sender
+    is still the person who made it, and the chat is told so in one short line; a message
+    that made no record changes nothing, silently."""
+    from bot.handlers.describe import describe
     from bot.services.records import withdraw_by_source
 
     ref = ctx.message.source_ref
-    if ref:
-        await withdraw_by_source(ctx.uow, ctx.person_id, ref, reason="unsend")
+    found = await withdraw_by_source(ctx.uow, ctx.person_id, ref, reason="unsend") if ref else []
+    if not found:
+        return None
+    named = [await describe(ctx.uow, record) for record in found]
+    return reply(f"↩️ ยกเลิกข้อความแล้ว จึงถอนรายการนี้ให้ค่ะ: {'; '.join(named)}")
 
 
 async def _edited(ctx: Context, _: Any) -> Reply | None:
-    """Telegram edited_message: the record made from the original is replaced by the new text
-    (only the person who made it)."""
+    """An edited message (LINE group chats, Telegram): the record made from the original is
+    withdrawn (only by the person who made it) and the new text recorded in its place, with
+    a short note saying so."""
+    from bot.handlers.describe import describe
     from bot.services.records import withdraw_by_source
 
     ref = ctx.message.source_ref
     found = (
         await withdraw_by_source(ctx.uow, ctx.person_id, ref, reason="edit_message") if ref else []
     )
+    named = [await describe(ctx.uow, record) for record in found]
     if not found:
         return None
     intent = _report_intent(ctx)
     if intent is None:
         return reply("ข้อความที่แก้ไขไม่ใช่รายงานแล้ว จึงยกเลิกรายการเดิมให้ค่ะ", MENU)
-    return await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(ctx.parsed()))
+    answer = await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(ctx.parsed()))
+    note = f"✏️ แก้ตามข้อความที่แก้ไขแล้วค่ะ (รายการเดิม: {'; '.join(named)})"
+    card = answer.card and replace(answer.card, note=note)
+    return replace(answer, text=f"{note}\n{answer.text}", card=card)
 
 
 async def _link(ctx: Context, code: str) -> Reply:
@@ -417,6 +430,7 @@ RULES: tuple[Rule, ...] = (
     Rule("reminders_snooze", _said("reminders_snooze"), _handler(reminders.snooze)),
     Rule("reminders_on", _said("reminders_on"), _handler(reminders.resume)),
     Rule("dashboard_word", _said("dashboard"), _handler(dashboard.link)),
+    Rule("visit_plan", _said("visit_plan"), _handler(visit_plan.show)),
     Rule("ack", _said("confirm", "decline", waiting=False), _ack),
     Rule("edit", _starts(EDIT_PREFIXES), _edit),
     Rule("annual", _starts(ANNUAL_PREFIXES), _annual),
@@ -424,6 +438,7 @@ RULES: tuple[Rule, ...] = (
     Rule("export", export.wants_export, export.export),
     Rule("model_households", model_households.asked, model_households.ranking),
     Rule("dashboard", dashboard.wants_dashboard, dashboard.link),
+    Rule("poster", poster.wants_poster, poster.poster),
     Rule("summary_of", _summary_asked, _summary),
     Rule("slash_report", _slash_report, _slash),
     Rule("correction", _correction, _correct),

@@ -38,7 +38,7 @@ START = {
 # fmt: off
 _WORDS: Final[dict[str, tuple[str, ...]]] = {
     "help": ("เมนู", "เมนูหลัก", "ช่วยเหลือ", "วิธีใช้", "วิธีใช้งาน", "help", "/help", "/menu",
-             "menu", "คำสั่ง", "ดูเมนู"),
+             "menu", "คำสั่ง", "ดูเมนู", "วิธีลงทะเบียน"),
     # ยกเลิก: inside an open question it ends the question; otherwise it undoes the record
     # of my immediately preceding message (anything older is shown and confirmed first).
     "undo": ("ยกเลิก", "cancel"),
@@ -50,7 +50,10 @@ _WORDS: Final[dict[str, tuple[str, ...]]] = {
                 "ถูกต้อง", "ถูก", "ได้เลย", "ใช่แล้ว", "บันทึกเลย", "👍"),
     "decline": ("ไม่", "ไม่ใช่", "ไม่ยืนยัน", "no", "ไม่เอา", "ไม่ต้อง", "ไม่ถูก", "ผิด"),
     "summary": ("สรุป", "/report", "สรุปยอด", "ดูสรุป", "ดูยอด", "ยอดรวม", "รายงาน", "report",
-                "สรุปเดือนนี้"),
+                "สรุปเดือนนี้", "สรุปอำเภอ", "/district"),
+    # An officer's visits due this week (the Monday digest, on demand).
+    "visit_plan": ("แผนเยี่ยมสัปดาห์นี้", "/plan", "แผนเยี่ยม", "แผนการเยี่ยม", "ต้องเยี่ยมที่ไหน",
+                   "แผนเยี่ยมอาทิตย์นี้"),
     "my_data": ("ข้อมูลของฉัน", "/mydata", "/privacy", "ความเป็นส่วนตัว", "ข้อมูลส่วนตัว"),
     "erase": ("ลบข้อมูลของฉัน", "/erase", "/forgetme"),
     "reminders_off": ("หยุดเตือน", "ปิดเตือน", "ไม่ต้องเตือน", "ปิดการเตือน", "ปิดการแจ้งเตือน",
@@ -148,8 +151,28 @@ RESUME = button("ทำต่อ")
 SNOOZE = button("เตือนพรุ่งนี้")
 REMINDERS_ON = button("เปิดเตือน")
 
+# The captions of the rich menus (LINE) and command menus (Telegram): bot/menus.py lays them
+# out per role. Each sends its own caption; those without a command of their own here go to
+# the router's prefix rules (ส่งออก, ปันผล, โปสเตอร์, ครัวเรือนต้นแบบ).
+HELP = button("ช่วยเหลือ")
+HOW_TO_LINK = button("วิธีลงทะเบียน")
+UNDO_LATEST = button("ยกเลิกล่าสุด")
+MY_DATA = button("ข้อมูลของฉัน")
+VISIT_PLAN = button("แผนเยี่ยมสัปดาห์นี้")
+DISTRICT_SUMMARY = button("สรุปอำเภอ")
+EXPORT = button("ส่งออก")
+DASHBOARD = button("แดชบอร์ด")
+DIVIDEND = button("ปันผล")
+MODEL_HOUSEHOLDS = button("ครัวเรือนต้นแบบ")
+POSTER = button("โปสเตอร์")
+MENU_BUTTONS: Final[tuple[QuickReply, ...]] = (
+    HELP, HOW_TO_LINK, UNDO_LATEST, MY_DATA, VISIT_PLAN, DISTRICT_SUMMARY, EXPORT, DASHBOARD,
+    DIVIDEND, MODEL_HOUSEHOLDS, POSTER,
+)  # fmt: skip
+
 BUTTONS: Final[tuple[QuickReply, ...]] = (
     MENU, SUMMARY, CANCEL, CONFIRM, NOT_SO, UNDO_LAST, CANCEL_FLOW, EDIT, RESUME, SNOOZE,
     REMINDERS_ON,
     *(start_button(intent) for intent in START),
+    *MENU_BUTTONS,
 )  # fmt: skip

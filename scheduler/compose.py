@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from json.encoder import encode_basestring
 
 from bot import vocabulary
-from bot.messages import QuickReply, Reply
+from bot.messages import Card, QuickReply, Reply
 from bot.wording import BE_OFFSET, THAI_MONTHS_SHORT, number, thai_month
 from scheduler import policy
 from scheduler.policy import Due, VisitDue
@@ -182,7 +182,12 @@ def message(name: str, dues: Sequence[Due], visits: Sequence[VisitDue], today: d
         parts.add_quick(LOG_TRAINING)
 
     quick = (*parts.quick[: MAX_QUICK_REPLIES - 1], SNOOZE)
-    return Reply(text="\n".join(parts.lines + closing), quick_replies=quick)
+    return Reply(text="\n".join(parts.lines + closing), quick_replies=quick, card=REMINDER_CARD)
+
+
+# On LINE and Telegram the same words in a card, the quick replies as its buttons: the same
+# card for everyone (the sweep encodes it once).
+REMINDER_CARD = Card(kind="reminder", title="🔔 แจ้งเตือนจากผู้ช่วยสัมมาชีพ", text_body=True)
 
 
 # Payload JSON around the text, per set of quick replies: "prefix" + encoded text + "suffix".
@@ -194,9 +199,12 @@ def payload_json(reply: Reply) -> str:
     """`reply.to_payload()` as JSON text. A sweep writes a hundred thousand payloads that
     differ only in their text, so the rest is encoded once and the text spliced in."""
     payload = reply.to_payload()
-    if any(v is not None for k, v in payload.items() if k not in ("text", "quick_replies")):
+    shared = ("text", "quick_replies", "card")
+    if any(v is not None for k, v in payload.items() if k not in shared) or (
+        reply.card is not None and not reply.card.text_body
+    ):
         return json.dumps(payload, ensure_ascii=False)  # an image or the like: no shortcut
-    key = (reply.quick_replies, *payload)
+    key = (reply.quick_replies, reply.card, *payload)
     frame = _FRAMES.get(key)
     if frame is None:
         framed = json.dumps({**payload, "text": _MARK}, ensure_ascii=False)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,7 +29,9 @@ from linebot.v3.messaging import (
     ApiException,
     AsyncApiClient,
     AsyncMessagingApi,
+    AsyncMessagingApiBlob,
     Configuration,
+    FlexMessage,
     ImageMessage,
     MessageAction,
     PushMessageRequest,
@@ -57,6 +58,7 @@ from linebot.v3.webhooks import (
     UserSource,
 )
 
+from bot.channels import cards
 from bot.channels.base import (
     Delivery,
     Inbound,
@@ -73,6 +75,7 @@ from bot.channels.base import (
     split_text,
     utf16_cut,
 )
+from bot.channels.line_menus import SWITCH_DATA, LineMenus
 from bot.messages import EventKind, InboundMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -175,11 +178,15 @@ class LineAdapter:
                 message_id=content.id,
                 reply_token=event.reply_token,
                 addressed=addressed,
+                quote_ref=content.quote_token if is_group else None,
             )
         if isinstance(event, PostbackEvent):
             if user_id is None:
                 log.info("line: skipped postback %s: no userId", event_id)
                 return None
+            params = event.postback.params or {}
+            if event.postback.data.startswith(SWITCH_DATA) or "newRichMenuAliasId" in params:
+                return None  # a rich menu tab switched: LINE did it, nothing to answer
             return InboundMessage(
                 **base,
                 sender_id=user_id,
@@ -250,9 +257,18 @@ def _strip_self_mentions(content: TextMessageContent) -> tuple[str, bool]:
 
 def render(reply: Reply, public_base_url: str | None) -> list[Any]:
     """A channel-free Reply → at most five LINE message objects, quick replies on the last.
-    A document becomes a download link; a picture needs PUBLIC_BASE_URL over https."""
-    texts = split_text(reply.text, MAX_TEXT) if reply.text else []
-    base = _https_base(public_base_url) if (reply.image or reply.document) else None
+    A card becomes a Flex Message (its text is then not sent again); an answer that quotes a
+    message in a group chat stays text, the only kind LINE lets quote. A document becomes a
+    download link; a picture needs PUBLIC_BASE_URL over https."""
+    card = reply.card if reply.quote is None else None
+    wants_base = reply.image or reply.document or (card is not None and card.hero is not None)
+    base = _https_base(public_base_url) if wants_base else None
+    flex = (
+        cards.flex_message(card, reply.text, base, reply.quick_replies)
+        if card is not None
+        else None
+    )
+    texts = split_text(reply.text, MAX_TEXT) if reply.text and flex is None else []
     if reply.document is not None:
         name = reply.document.filename
         if base is not None:
@@ -262,27 +278,30 @@ def render(reply: Reply, public_base_url: str | None) -> list[Any]:
             )
         else:
             texts.append(f"📎 {name}: ขอรับไฟล์ได้จากพัฒนากรค่ะ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)")
-    image_url = f"{base}/files/{reply.image.key}" if reply.image and base else None
-    if reply.image is not None and image_url is None:
+    image = reply.image
+    if flex is not None and card is not None and card.hero is not None and image == card.hero:
+        image = None  # the chart is the card's own picture (shown when LINE can fetch it)
+    image_url = f"{base}/files/{image.key}" if image and base else None
+    if image is not None and image_url is None:
         texts.append(
-            f"[{reply.image.alt or 'รูปภาพ'}: ยังแสดงรูปใน LINE ไม่ได้ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)]"
+            f"[{image.alt or 'รูปภาพ'}: ยังแสดงรูปใน LINE ไม่ได้ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)]"
         )
-    room = MAX_MESSAGES - (1 if image_url else 0)
+    room = MAX_MESSAGES - (1 if image_url else 0) - (1 if flex else 0)
     if len(texts) > room:
         note = "\n…(ข้อความยาวเกินไป ตัดส่วนท้ายออก)"
         tail = "\n".join(texts[room - 1 :])
         texts = [*texts[: room - 1], tail[: MAX_TEXT - len(note)] + note]
     quick = _quick_reply(reply)
     messages: list[Any] = []
+    if flex is not None:
+        messages.append(FlexMessage.from_dict(flex))
     for i, chunk in enumerate(texts):
-        last = i == len(texts) - 1 and image_url is None
-        messages.append(TextMessage(text=chunk, quick_reply=quick if last else None))
+        quote = reply.quote if i == 0 and flex is None else None
+        messages.append(TextMessage(text=chunk, quote_token=quote))
     if image_url is not None:
-        messages.append(
-            ImageMessage(
-                original_content_url=image_url, preview_image_url=image_url, quick_reply=quick
-            )
-        )
+        messages.append(ImageMessage(original_content_url=image_url, preview_image_url=image_url))
+    if messages and quick is not None:
+        messages[-1].quick_reply = quick
     return messages
 
 
@@ -297,12 +316,7 @@ def _https_base(public_base_url: str | None) -> str | None:
 def label(text: str, limit: int = MAX_LABEL) -> str:
     """A quick-reply label LINE accepts (≤ 20 characters), cut with "…" where needed, never
     between a Thai letter and the vowel or tone marks written above or below it."""
-    if len(text) <= limit:
-        return text
-    cut = limit - 1
-    while cut > 1 and unicodedata.category(text[cut]) == "Mn":
-        cut -= 1
-    return text[:cut].rstrip() + "…"
+    return cards.label(text, limit)
 
 
 def _quick_reply(reply: Reply) -> LineQuickReply | None:
@@ -375,6 +389,7 @@ class LineTransport:
         self._api = api
         self._public_base_url = public_base_url
         self._timeout = timeout
+        self.timeout = timeout
         self.limits = RateLimits(overall=Rate(messages_per_second, max(1.0, messages_per_second)))
 
     def is_group(self, recipient: str) -> bool:
@@ -432,11 +447,21 @@ class LineTransport:
 
 
 class LineChannel:
-    """The LINE API client's lifetime: open inside the running loop, close on shutdown."""
+    """The LINE API clients' lifetime: open inside the running loop, close on shutdown. Rich
+    menu images go to LINE's data host, through a client of its own."""
 
-    def __init__(self, client: AsyncApiClient, transport: LineTransport) -> None:
+    def __init__(
+        self,
+        client: AsyncApiClient,
+        transport: LineTransport,
+        data_client: AsyncApiClient | None = None,
+    ) -> None:
         self.client = client
         self.transport = transport
+        self.api = AsyncMessagingApi(client)
+        self.data_client = data_client
+        self.blob = AsyncMessagingApiBlob(data_client) if data_client is not None else None
+        self.menus = LineMenus(self.api, timeout=transport.timeout)
 
     @classmethod
     def open(
@@ -447,9 +472,15 @@ class LineChannel:
         public_base_url: str | None,
         messages_per_second: float,
         timeout: float,
+        data_base_url: str | None = None,
     ) -> LineChannel:
         configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
         client = AsyncApiClient(configuration)
+        data_client = None
+        if data_base_url:
+            data_client = AsyncApiClient(
+                Configuration(host=data_base_url.rstrip("/"), access_token=access_token)
+            )
         api = AsyncMessagingApi(client)
         transport = LineTransport(
             api,
@@ -457,7 +488,18 @@ class LineChannel:
             messages_per_second=messages_per_second,
             timeout=timeout,
         )
-        return cls(client, transport)
+        return cls(client, transport, data_client)
+
+    async def basic_id(self) -> str | None:
+        """The Official Account's basic id ("@123abcde"), or None if LINE cannot say now."""
+        try:
+            info = await self.api.get_bot_info(_request_timeout=self.transport.timeout)
+        except (ApiException, TimeoutError, aiohttp.ClientError) as error:
+            log.warning("line: could not read the bot's basic id: %s", error)
+            return None
+        return str(info.basic_id) if info.basic_id else None
 
     async def close(self) -> None:
         await self.client.close()
+        if self.data_client is not None:
+            await self.data_client.close()

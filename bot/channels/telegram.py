@@ -30,9 +30,10 @@ from telegram import (
     Message,
     MessageEntity,
     ReplyKeyboardMarkup,
+    ReplyParameters,
     Update,
 )
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -46,6 +47,7 @@ from telegram.error import (
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels import cards
 from bot.channels.base import (
     Blocked,
     Delivery,
@@ -61,8 +63,10 @@ from bot.channels.base import (
     WebhookRejected,
     split_text,
     utf16_cut,
+    utf16_len,
 )
 from bot.messages import EventKind, InboundMessage, Reply
+from bot.vocabulary import is_word
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +181,7 @@ class TelegramAdapter:
             is_group=is_group,
             event_id=f"{update_id}:{chat.id}:{msg.message_id}{suffix}",
             message_id=str(msg.message_id),
+            quote_ref=str(msg.message_id) if is_group else None,
             display_name=user.full_name or None,
             sent_at=msg.edit_date if kind == "edit" and msg.edit_date else msg.date,
             addressed=addressed and is_group,
@@ -221,11 +226,24 @@ class TelegramAdapter:
         )
 
     def _answer(self, query: CallbackQuery) -> Callable[[], Awaitable[None]]:
+        """After the tap is stored: the button stops spinning with a short "✓ word", and in a
+        private chat the buttons leave the message they were on, so an old confirmation
+        cannot be tapped again by mistake (a group's buttons stay for the others)."""
+
         async def answer() -> None:
             try:
-                await self._bot.answer_callback_query(query.id)
+                await self._bot.answer_callback_query(query.id, text=f"✓ {query.data or ''}"[:200])
             except TelegramError as error:  # too old, already answered: nothing to redo
                 log.info("telegram: could not answer callback %s: %s", query.id, error)
+            shown = query.message
+            if shown is None or shown.chat.type != ChatType.PRIVATE:
+                return
+            try:
+                await self._bot.edit_message_reply_markup(
+                    chat_id=shown.chat.id, message_id=shown.message_id, reply_markup=None
+                )
+            except TelegramError as error:  # already edited, or too old to edit
+                log.info("telegram: kept the buttons of message %s: %s", shown.message_id, error)
 
         return answer
 
@@ -259,23 +277,31 @@ class TelegramAdapter:
 
 
 def keyboard(reply: Reply, is_group: bool) -> ReplyKeyboardMarkup | InlineKeyboardMarkup | None:
-    """Quick replies: a one-time reply keyboard in a private chat; in a group chat, where a
-    reply keyboard would pop up for everyone, inline buttons whose taps come back as
-    callback queries from the person who tapped."""
-    if not reply.quick_replies:
+    """Buttons. Inline buttons (taps come back as callback queries from the person who
+    tapped) under a card, under a question to confirm, and always in a group chat, where a
+    reply keyboard would pop up for everyone; otherwise a one-time reply keyboard. An inline
+    button's callback data is the word it sends, so it must fit in 64 bytes; when one does
+    not, a private chat gets the reply keyboard instead."""
+    buttons = cards.buttons_of(reply) if reply.card is not None else reply.quick_replies
+    if not buttons:
         return None
-    if is_group:
-        buttons = [
-            InlineKeyboardButton(q.label, callback_data=q.message)
-            for q in reply.quick_replies
-            if len(q.message.encode("utf-8")) <= MAX_CALLBACK_DATA
-        ]
-        return InlineKeyboardMarkup(_rows(buttons)) if buttons else None
+    fits = [b for b in buttons if len(b.message.encode("utf-8")) <= MAX_CALLBACK_DATA]
+    inline = is_group or (
+        len(fits) == len(buttons) and (reply.card is not None or _confirmation(reply))
+    )
+    if inline:
+        row = [InlineKeyboardButton(b.label, callback_data=b.message) for b in fits]
+        return InlineKeyboardMarkup(_rows(row, 2 if reply.card is not None else 3)) if row else None
     return ReplyKeyboardMarkup(
-        _rows([KeyboardButton(q.message) for q in reply.quick_replies]),
+        _rows([KeyboardButton(q.message) for q in buttons]),
         one_time_keyboard=True,
         resize_keyboard=True,
     )
+
+
+def _confirmation(reply: Reply) -> bool:
+    """A question that waits for ยืนยัน: its buttons belong to that one message."""
+    return any(is_word(q.message, "confirm") for q in reply.quick_replies)
 
 
 def _rows(buttons: list[Any], per_row: int = 3) -> list[list[Any]]:
@@ -283,10 +309,17 @@ def _rows(buttons: list[Any], per_row: int = 3) -> list[list[Any]]:
 
 
 def plan(reply: Reply) -> list[tuple[str, str]]:
-    """The parts one Reply becomes, in order: ("text", chunk)…, ("photo", key), ("document", key)."""
-    parts: list[tuple[str, str]] = [
-        ("text", chunk) for chunk in (split_text(reply.text, MAX_TEXT) if reply.text else [])
-    ]
+    """The parts one Reply becomes, in order: ("html", card) or ("text", chunk)…,
+    ("photo", key), ("document", key)."""
+    parts: list[tuple[str, str]] = []
+    if reply.card is not None:
+        markup = cards.telegram_html(reply.card, reply.text)
+        if utf16_len(markup) <= MAX_TEXT:
+            parts.append(("html", markup))
+    if not parts:
+        parts = [
+            ("text", chunk) for chunk in (split_text(reply.text, MAX_TEXT) if reply.text else [])
+        ]
     if reply.image is not None:
         parts.append(("photo", reply.image.key))
     if reply.document is not None:
@@ -350,14 +383,20 @@ class TelegramTransport:
         chat_id = (
             int(message.recipient) if message.recipient.lstrip("-").isdigit() else message.recipient
         )
+        quote = _quoted(message.reply.quote)
         for index, (kind, value) in enumerate(parts):
             if index < message.skip_parts:
                 continue  # delivered by an earlier attempt
             last = index == len(parts) - 1
+            answering = quote if index == 0 else None
             try:
-                if kind == "text":
+                if kind in ("text", "html"):
                     await self._bot.send_message(
-                        chat_id, value, reply_markup=markup if last else None
+                        chat_id,
+                        value,
+                        parse_mode=ParseMode.HTML if kind == "html" else None,
+                        reply_markup=markup if last else None,
+                        reply_parameters=answering,
                     )
                 else:
                     await self._file(chat_id, kind, value, message.reply, markup if last else None)
@@ -411,6 +450,9 @@ class TelegramChannel:
         self.bot: Bot = application.bot
         self.adapter = adapter
         self.transport = transport
+        from bot.channels.telegram_menus import TelegramMenus  # it builds on this module
+
+        self.menus = TelegramMenus(self.bot)
 
     @classmethod
     async def open(
@@ -453,6 +495,13 @@ class TelegramChannel:
 
     async def close(self) -> None:
         await self.application.shutdown()
+
+
+def _quoted(quote: str | None) -> ReplyParameters | None:
+    """The message an answer quotes (a report in a group chat); sent anyway if it is gone."""
+    if quote is None or not quote.isdigit():
+        return None
+    return ReplyParameters(message_id=int(quote), allow_sending_without_reply=True)
 
 
 async def _fetch(bot: Bot, offset: int | None, wait_seconds: int) -> list[Update | int]:

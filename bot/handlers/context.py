@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.addresses import BotAddresses
 from bot.config import Settings
 from bot.labels import short_labels
 from bot.messages import InboundMessage, QuickReply, Reply
@@ -60,6 +61,7 @@ class Context:
     restored: dict[str, Any] | None = None  # a set-aside flow that came back in this message
     flow_ended: bool = False  # the open question was ended in this message
     keep_last_records: bool = False  # this message does not stand between a record and undo
+    addresses: BotAddresses = field(default_factory=BotAddresses)  # the bot on each platform
 
     @property
     def text(self) -> str:

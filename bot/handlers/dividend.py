@@ -11,12 +11,13 @@ from statistics import median
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
 from bot.handlers.report_flow import Question, ReportSpec, Slots, dec
-from bot.messages import Reply
+from bot.messages import Card, CardField, CardSection, Reply
 from bot.services import dividends
 from bot.services.errors import InvalidInput
 from bot.services.periods import BE_OFFSET, last_completed_year, reporting_year, year_containing
 from bot.services.records import TREASURER_ONLY
 from bot.storage.models import Role
+from bot.vocabulary import SUMMARY
 from bot.wording import baht, number, thai_date
 
 YEAR = re.compile(r"ปี(?:งบประมาณ|งบ)?\s*(?:พ\.?ศ\.?)?\s*([0-9๐-๙]{2,4})")
@@ -112,7 +113,69 @@ async def save(ctx: Context, slots: Slots) -> Reply:
         ctx.uow, ctx.actor, plan, today=ctx.today, source_ref=ctx.message.source_ref
     )
     details = [f"รวม {baht(paid.total)} ให้สมาชิก {sum(1 for s in plan.shares if s.amount > 0)} คน"]
+    sent = await _send_slips(ctx, plan, str(slots.get("group_name") or ""), int(slots["be_year"]))
+    if sent:
+        details.append(f"ส่งใบแจ้งปันผลให้สมาชิกทางแชตส่วนตัวแล้ว {sent} คน")
     return saved("บันทึกการจ่ายปันผลแล้วค่ะ", details, paid.on_date, slots.get("group_name"))
+
+
+SLIP_CHANNELS = ("line", "telegram")  # where a member has a private chat to receive it
+
+
+def slip(share: dividends.Share, plan: dividends.DividendPlan, group: str, be_year: int) -> Reply:
+    """One member's dividend slip: their work, the group's, their share. Personal: it is only
+    ever sent to the member's own private chat."""
+    text = (
+        f"🎁 ใบแจ้งปันผล {group} ปี {be_year}\n"
+        f"คุณ{share.name}: งานที่บันทึก {number(share.units)} หน่วย "
+        f"จากงานรวม {number(plan.total_units)} หน่วย\n"
+        f"ปันผลรวมของกลุ่ม {baht(plan.total)} → ส่วนของคุณ {baht(share.amount)}\n"
+        "ทำมากได้มาก ทำน้อยได้น้อย ไม่ทำไม่ได้ · สงสัยสอบถามเหรัญญิกได้ค่ะ"
+    )
+    card = Card(
+        kind="slip",
+        title="🎁 ใบแจ้งปันผล",
+        alt=f"🎁 ปันผล{group} ปี {be_year}: ส่วนของคุณ {baht(share.amount)}",
+        subtitle=f"{group} · ปี {be_year} ({_period(plan)})",
+        sections=(
+            CardSection(
+                fields=(
+                    CardField("สมาชิก", share.name),
+                    CardField("งานที่บันทึก", f"{number(share.units)} หน่วย"),
+                    CardField("งานรวมของกลุ่ม", f"{number(plan.total_units)} หน่วย"),
+                    CardField("ปันผลรวม", baht(plan.total)),
+                    CardField("ส่วนของคุณ", baht(share.amount), strong=True),
+                )
+            ),
+        ),
+        note="ทำมากได้มาก ทำน้อยได้น้อย ไม่ทำไม่ได้ · สงสัยสอบถามเหรัญญิกได้ค่ะ",
+        buttons=(SUMMARY,),
+    )
+    return Reply(text, (SUMMARY,), card=card)
+
+
+async def _send_slips(ctx: Context, plan: dividends.DividendPlan, group: str, be_year: int) -> int:
+    """Each member with a share gets their slip in their own private chat (pushed, in this
+    transaction: it goes if and only if the dividend is recorded)."""
+    people = 0
+    for share in plan.shares:
+        if share.amount <= 0:
+            continue
+        accounts = [
+            a for a in await ctx.uow.people.accounts_of(share.person_id)
+            if a.channel in SLIP_CHANNELS and not a.blocked
+        ]  # fmt: skip
+        for account in accounts:
+            await ctx.uow.outbox.add(
+                account.channel,
+                account.external_id,
+                slip(share, plan, group, be_year).to_payload(),
+                available_at=ctx.now,
+                kind="push",
+                chat_account_id=account.id,
+            )
+        people += 1 if accounts else 0
+    return people
 
 
 SPEC = ReportSpec(

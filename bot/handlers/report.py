@@ -4,18 +4,19 @@ a household its own account book."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.handlers.context import Context, reply
 from bot.handlers.privacy import too_often
 from bot.handlers.private import SENT_PRIVATELY, private_context, push_private
-from bot.messages import Image, QuickReply, Reply
+from bot.messages import Card, CardField, CardSection, Image, QuickReply, Reply
 from bot.services import limits, reports
 from bot.services.periods import add_months
 from bot.services.reports import GroupMonthReport, month_bounds
 from bot.storage.unit_of_work import UnitOfWork
+from bot.vocabulary import MENU, start_button
 from bot.wording import THAI_MONTHS_SHORT, baht, number, quantity, thai_date, thai_month
 
 NEXT = (QuickReply("เมนู"),)
@@ -100,6 +101,39 @@ def group_lines(report: GroupMonthReport, before: Before) -> list[str]:
     return lines
 
 
+def _group_section(report: GroupMonthReport, before: Before, mine: str | None) -> CardSection:
+    """The group's month for the summary card: the figures as fields, the rest as lines."""
+    f = report.facts
+    fields = [
+        CardField(
+            "ยอดขาย",
+            f"{baht(f.sales_total)} ({number(f.sales_count)} รายการ)",
+            strong=True,
+        )
+    ]
+    trend = change(f.sales_total, before.sales, before.against).removeprefix(" · ")
+    if trend:
+        fields.append(CardField("เทียบ", trend))
+    if mine:
+        fields.append(CardField("ของคุณ", mine))
+    fields.append(CardField("ประชุม", f"{f.meetings_count} ครั้ง · {number(f.meetings_attendees)} คน"))
+    fields.append(
+        CardField(
+            "ตัวเลขเดือน",
+            f"คงเหลือ {baht(f.figures.balance)}" if f.figures is not None else "ยังไม่ได้ส่ง",
+        )
+    )
+    fields.append(CardField("เยี่ยมล่าสุด", thai_date(f.last_visit) if f.last_visit else "ยังไม่มีบันทึก"))
+    lines = [line.strip() for line in item_lines(f.sales_by_item)]
+    work = work_text(f.work_units)
+    if work:
+        lines.append(f"งานที่บันทึก: {work}")
+    return CardSection(report.group.name, tuple(fields), tuple(lines))
+
+
+MAX_CARD_GROUPS = 20  # a district's lines on the card; the text lists them all
+
+
 async def summary(ctx: Context) -> Reply | None:
     """In a private chat, everything the person may see. In a group chat, the room's own group
     only; an officer's district list and a household's book go to the private chat."""
@@ -119,7 +153,10 @@ async def summary(ctx: Context) -> Reply | None:
     note = "สรุปของอำเภอ/ครัวเรือนส่งให้ทางแชตส่วนตัวแล้วค่ะ 📩"
     if ctx.room_group_id is None:
         return reply(SENT_PRIVATELY)
-    return Reply(f"{shown.text}\n{note}", shown.quick_replies, image=shown.image)
+    card = shown.card
+    if card is not None:  # on LINE the card is what people read: the note goes on it too
+        card = replace(card, note="\n".join(n for n in (card.note, note) if n))
+    return Reply(f"{shown.text}\n{note}", shown.quick_replies, image=shown.image, card=card)
 
 
 async def _summary(ctx: Context, wanted: list[int], *, private: bool) -> Reply:
@@ -128,6 +165,7 @@ async def _summary(ctx: Context, wanted: list[int], *, private: bool) -> Reply:
     parsed = ctx.parsed()
     month: date = parsed.month or ctx.today.replace(day=1)
     blocks: list[str] = []
+    sections: list[CardSection] = []
     if actor.is_officer and private:
         groups = await reports.district_groups(ctx.uow, actor)
         lines = [f"📋 สรุปกลุ่มในอำเภอ เดือน {thai_month(month)}"]
@@ -142,16 +180,24 @@ async def _summary(ctx: Context, wanted: list[int], *, private: bool) -> Reply:
         if not groups:
             lines.append("ยังไม่มีกลุ่มในอำเภอของคุณค่ะ")
         blocks.append("\n".join(lines))
+        listed = lines[1 : MAX_CARD_GROUPS + 1]
+        if len(lines) - 1 > MAX_CARD_GROUPS:
+            listed.append(f"และอีก {number(len(lines) - 1 - MAX_CARD_GROUPS)} กลุ่ม")
+        sections.append(CardSection("กลุ่มในอำเภอ", lines=tuple(listed)))
     for group_id in wanted:
         report = await reports.visible_group_month(ctx.uow, actor, group_id, month)
-        lines = group_lines(report, await sales_before(ctx.uow, group_id, month, ctx.today))
+        before = await sales_before(ctx.uow, group_id, month, ctx.today)
+        lines = group_lines(report, before)
+        mine = None
         if actor.role_in(group_id) == "member":
             first, after = month_bounds(month)
             count, total = await ctx.uow.records.person_sales(
                 actor.person_id, group_id, first, after
             )
-            lines.insert(1, f"ของคุณ: ขาย {number(count)} รายการ รวม {baht(total)}")
+            mine = f"ขาย {number(count)} รายการ รวม {baht(total)}"
+            lines.insert(1, f"ของคุณ: {mine}")
         blocks.append("\n".join(lines))
+        sections.append(_group_section(report, before, mine))
     if actor.household_id is not None and private:
         book = await reports.household_month(ctx.uow, actor.household_id, month)
         household = await ctx.uow.groups.household(actor.household_id)
@@ -160,11 +206,32 @@ async def _summary(ctx: Context, wanted: list[int], *, private: bool) -> Reply:
             f"🏠 {whose} เดือน {thai_month(month)}\n"
             f"รายรับ {baht(book.income)} · รายจ่าย {baht(book.expenses)} · คงเหลือ {baht(book.income - book.expenses)}"
         )
+        sections.append(
+            CardSection(
+                whose,
+                (
+                    CardField("รายรับ", baht(book.income)),
+                    CardField("รายจ่าย", baht(book.expenses)),
+                    CardField("คงเหลือ", baht(book.income - book.expenses), strong=True),
+                ),
+            )
+        )
     if not blocks:
         return reply("ยังไม่มีข้อมูลให้สรุปค่ะ พิมพ์ เมนู เพื่อดูวิธีบันทึกนะคะ", *NEXT)
     text = "\n\n".join(blocks) + "\nพิมพ์ เมนู เพื่อบันทึกรายการต่อค่ะ"
     image = await _chart(ctx, wanted[0], month) if wanted else None
-    return Reply(text, NEXT, image=image)
+    head = blocks[0].splitlines()
+    sales = next((line for line in head if line.startswith("ยอดขาย")), "")
+    card = Card(
+        kind="summary",
+        title=f"📊 สรุปเดือน {thai_month(month)}",
+        alt=" · ".join(line for line in (head[0], sales) if line),
+        subtitle="ถึงวันที่ " + thai_date(min(ctx.today, month_bounds(month)[1] - timedelta(days=1))),
+        sections=tuple(sections),
+        hero=image,
+        buttons=(start_button("sale"), MENU) if actor.groups else (MENU,),
+    )
+    return Reply(text, NEXT, image=image, card=card)
 
 
 async def _chart(ctx: Context, group_id: int, month: date) -> Image:

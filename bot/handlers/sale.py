@@ -8,8 +8,9 @@ from statistics import median
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
 from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
-from bot.messages import Reply
+from bot.messages import CardField, Reply
 from bot.services.records import SaleInput, record_sale
+from bot.storage.models import Sale
 from bot.wording import baht, quantity
 
 
@@ -64,7 +65,30 @@ async def save(ctx: Context, slots: Slots) -> Reply:
         details,
         sales[0].on_date,
         slots.get("group_name"),
+        fields=_receipt(sales, total, ctx.actor.name),
     )
+
+
+def _receipt(sales: list[Sale], total: Decimal, who: str) -> list[CardField]:
+    """The receipt's lines: what, how many, at what price, how much, whose."""
+    if len(sales) > 1:
+        fields = [
+            CardField(
+                f"{s.item} {quantity(s.quantity)} {s.unit or ''}".strip() if s.quantity else s.item,
+                baht(s.amount),
+            )
+            for s in sales
+        ]
+        return [*fields, CardField("รวม", baht(total), strong=True), CardField("ของ", who)]
+    sale = sales[0]
+    fields = [CardField("สินค้า", sale.item)]
+    if sale.quantity is not None:
+        fields.append(CardField("จำนวน", f"{quantity(sale.quantity)} {sale.unit or ''}".strip()))
+    if sale.unit_price is not None:
+        fields.append(CardField("ราคา", f"{sale.unit or 'หน่วย'}ละ {baht(sale.unit_price)}"))
+    fields.append(CardField("ยอดเงิน", baht(sale.amount), strong=True))
+    fields.append(CardField("ของ", who))
+    return fields
 
 
 MIN_HISTORY = 3  # too few earlier sales say nothing about the usual price

@@ -27,6 +27,7 @@ from bot.services import limits
 from bot.services.actors import Actor
 from bot.services.enrolment_codes import CodeKind, Found
 from bot.services.errors import NotAllowed, NotFound
+from bot.services.menus import accounts_leaving, roles_changed
 from bot.storage.models import (
     ChatAccount,
     ChatRoom,
@@ -230,12 +231,15 @@ async def link_found(
     """Uses a checked code for this chat account (after the person consented)."""
     assert found.kind is not None and found.target_id is not None
     if found.kind == CodeKind.MEMBER:
-        return await _join_group(uow, account, found.target_id, now)
-    if found.kind in codes.GROUP_ROLES:
-        return await _group_role(uow, account, found, now, settings)
-    if found.kind == CodeKind.ACCOUNT:
-        return await _add_account(uow, account, found, now)
-    return await _registry_role(uow, account, found, now, settings)
+        linked = await _join_group(uow, account, found.target_id, now)
+    elif found.kind in codes.GROUP_ROLES:
+        linked = await _group_role(uow, account, found, now, settings)
+    elif found.kind == CodeKind.ACCOUNT:
+        linked = await _add_account(uow, account, found, now)
+    else:
+        linked = await _registry_role(uow, account, found, now, settings)
+    await roles_changed(uow, account.person_id)  # their menu follows, after the commit
+    return linked
 
 
 def _who(account: ChatAccount) -> str:
@@ -309,6 +313,7 @@ async def _group_role(
     previous: str | None = None
     for holder in others:  # holders nobody can reach (unlinked by the district office)
         holder.role = Role.MEMBER
+        await roles_changed(uow, holder.person_id)
         previous = await _name(uow, holder.person_id)
         await uow.audit.add(
             person_id, "handover", "membership", holder.id, {"role": role}, {"role": Role.MEMBER}
@@ -571,6 +576,7 @@ async def unlink(uow: UnitOfWork, accounts: list[ChatAccount], now: datetime) ->
         if person_id is None:
             continue
         await notify.push(uow, account, UNLINKED_NOTICE, now)
+        await accounts_leaving(uow, [account.id])  # back to the stranger's menu
         account.person_id = None
         account.linked_at = None
         await uow.session.execute(

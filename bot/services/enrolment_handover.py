@@ -29,6 +29,7 @@ from bot.services.enrolment import (
 )
 from bot.services.enrolment_codes import GROUP_ROLES, Found
 from bot.services.errors import NotAllowed, NotFound
+from bot.services.menus import roles_changed
 from bot.storage.models import ChatAccount, Handover, Officer, Role, Trainer
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -199,11 +200,13 @@ async def _transfer(uow: UnitOfWork, row: Handover, actor_id: int, now: datetime
         for holder in await uow.groups.holders(row.target_id, row.kind):
             if holder.person_id != row.to_person_id:
                 holder.role = Role.MEMBER
+                await roles_changed(uow, holder.person_id)  # the old holder's menu too
                 await uow.audit.add(
                     actor_id, "handover", "membership", holder.id,
                     {"role": row.kind}, {"role": Role.MEMBER},
                 )  # fmt: skip
         await set_group_role(uow, row.to_person_id, row.target_id, row.kind, now)
+        await roles_changed(uow, row.to_person_id)
         return
     entry = await registry_entry(uow, row.kind, row.target_id)
     if entry is None:
@@ -212,7 +215,9 @@ async def _transfer(uow: UnitOfWork, row: Handover, actor_id: int, now: datetime
         column = Officer.person_id if isinstance(entry, Officer) else Trainer.person_id
         if await uow.session.scalar(select(column).where(column == row.to_person_id)):
             raise NotAllowed("ผู้ขอรับหน้าที่นี้มีหน้าที่แบบเดียวกันอยู่แล้ว จึงรับเพิ่มไม่ได้ค่ะ")
+    previous = entry.person_id
     entry.person_id = row.to_person_id
+    await roles_changed(uow, previous, row.to_person_id)
     if isinstance(entry, Officer):
         entry.session_epoch += 1
     await uow.session.flush()

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, or_, select, update
 
 from bot.services.errors import NotAllowed
+from bot.services.menus import accounts_leaving
 from bot.services.records import snapshot
 from bot.storage.models import (
     RECORD_MODELS,
@@ -143,6 +144,7 @@ async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
     person.name = f"{ERASED_NAME} #{person.id}"
     person.erased_at = now
 
+    await accounts_leaving(uow, account_ids)  # their menus go back to the stranger's
     # What was queued for them loses its address and text; what others got loses the name.
     if account_ids:
         await uow.session.execute(

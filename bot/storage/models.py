@@ -506,6 +506,34 @@ class PushUsage(Base):
     exhausted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class MenuSync(Base):
+    """A person's menu to bring up to date on one platform (LINE: the rich menu linked to
+    them; Telegram: their chat's command list). Queued in the transaction that changed their
+    role, so the change and the work to show it commit together; applied after commit by
+    `scheduler/menu_sync.py`, which works out the menu from their roles at that moment, so a
+    platform failure never loses a link and a later change always wins.
+
+    Keyed by the platform's user id, not the chat account: an erased person's account is
+    deleted, and their menu must still go back to the stranger's (then the row goes too)."""
+
+    __tablename__ = "menu_sync"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_menu_sync_pending", "pending", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    pending: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: due now
+    version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every queueing
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    applied: Mapped[str | None] = mapped_column(String(128))  # "role@menu" last applied
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class StoredFile(Base):
     """Generated images and exports served under PUBLIC_BASE_URL with unguessable, expiring
     names (LINE can only show an image it can fetch over HTTPS).

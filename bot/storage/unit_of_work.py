@@ -15,6 +15,7 @@ from bot.storage.repositories import (
     FileRepository,
     GroupRepository,
     InboxRepository,
+    MenuRepository,
     OutboxRepository,
     PeopleRepository,
     RecordRepository,
@@ -31,6 +32,7 @@ class UnitOfWork:
     inbox: InboxRepository
     audit: AuditRepository
     files: FileRepository
+    menus: MenuRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], gate: WriterGate | None = None
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.inbox = InboxRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.files = FileRepository(self.session)
+        self.menus = MenuRepository(self.session)
         return self
 
     async def __aexit__(

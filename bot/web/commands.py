@@ -87,7 +87,7 @@ async def run_poll(settings: Settings, scheduler: bool = True) -> int:
     sending: set[asyncio.Task[None]] = set()
 
     async def handle(inbound: Inbound) -> None:
-        done = await process(app, inbound)
+        done = await process(app, inbound, channels)
         if done.error is not None:
             raise done.error  # the offset stays: the update is fetched again
         task = asyncio.create_task(deliver(app, done.outbox_ids, inbound.acks))
@@ -95,6 +95,8 @@ async def run_poll(settings: Settings, scheduler: bool = True) -> int:
         task.add_done_callback(sending.discard)
 
     drainer = asyncio.create_task(drain_forever(app, settings.outbox_drain_seconds))
+    menus = asyncio.create_task(app.menus.forever(settings.outbox_drain_seconds))
+    app.menus.kick()
     scheduled = await start_scheduler(app) if scheduler else None
     assert channels.telegram is not None
     polling = asyncio.create_task(
@@ -110,9 +112,10 @@ async def run_poll(settings: Settings, scheduler: bool = True) -> int:
             await polling
     finally:
         await stop_scheduler(scheduled)
-        drainer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await drainer
+        for task in (drainer, menus):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if sending:
             await asyncio.wait(sending, timeout=10)
         await channels.close(app)

@@ -38,6 +38,7 @@ from bot.app import App
 from bot.conversation import database_unavailable
 from bot.messages import InboundMessage
 from bot.storage.repositories import PendingEvent
+from bot.web.runtime import Channels, while_busy
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,11 @@ class _Lane:
 
 
 class Intake:
-    def __init__(self, app: App, *, lanes: int | None = None) -> None:
+    def __init__(
+        self, app: App, *, lanes: int | None = None, channels: Channels | None = None
+    ) -> None:
         self._app = app
+        self._channels = channels or Channels()  # for the loading animation while it works
         settings = app.settings
         sqlite = app.engine.dialect.name == "sqlite"
         # SQLite has one writer at a time: more lanes would only queue on its lock.
@@ -227,8 +231,13 @@ class Intake:
 
     async def _handle(self, job: _Job, lane: _Lane) -> None:
         try:
-            handled = await self._app.conversation.handle(
-                job.message, inbox_id=job.event_id, received_at=job.received_at
+            handled = await while_busy(
+                self._app,
+                self._channels,
+                job.message,
+                self._app.conversation.handle(
+                    job.message, inbox_id=job.event_id, received_at=job.received_at
+                ),
             )
         except Exception as error:
             if database_unavailable(error):

@@ -5,18 +5,21 @@ periodic outbox drain that picks up retries and rows a crash left behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.app import App
 from bot.channels.base import Ack, FileData, FileLoader, Inbound
 from bot.channels.line import LineAdapter, LineChannel
 from bot.channels.telegram import TelegramChannel
+from bot.messages import InboundMessage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def file_loader(app: App) -> FileLoader:
@@ -40,11 +43,16 @@ class Channels:
     line: LineChannel | None = None
     line_adapter: LineAdapter | None = None
     telegram: TelegramChannel | None = None
+    registered: bool = True
 
     @classmethod
-    async def open(cls, app: App, *, line: bool = True, telegram: bool = True) -> Channels:
+    async def open(
+        cls, app: App, *, line: bool = True, telegram: bool = True, register: bool = True
+    ) -> Channels:
+        """Opens the clients of the configured channels; with `register` (serve, poll) the
+        app's sender and menu sync use them (a one-off command such as `setup` does not)."""
         settings = app.settings
-        channels = cls()
+        channels = cls(registered=register)
         try:
             if line and settings.line_enabled:
                 assert settings.line_channel_secret and settings.line_channel_access_token
@@ -52,11 +60,16 @@ class Channels:
                 channels.line = LineChannel.open(
                     access_token=settings.line_channel_access_token,
                     api_base_url=settings.line_api_base_url,
+                    data_base_url=settings.line_data_url,
                     public_base_url=settings.public_base_url,
                     messages_per_second=settings.line_messages_per_second,
                     timeout=settings.send_timeout_seconds,
                 )
-                app.sender.register(channels.line.transport)
+                if register:
+                    app.sender.register(channels.line.transport)
+                    app.menus.register("line", channels.line.menus)
+                if app.addresses.line_basic_id is None:
+                    app.addresses.line_basic_id = await channels.line.basic_id()
             if telegram and settings.telegram_enabled:
                 assert settings.telegram_bot_token
                 channels.telegram = await TelegramChannel.open(
@@ -69,7 +82,11 @@ class Channels:
                     chat_messages_per_second=settings.telegram_chat_messages_per_second,
                     group_messages_per_minute=settings.telegram_group_messages_per_minute,
                 )
-                app.sender.register(channels.telegram.transport)
+                if register:
+                    app.sender.register(channels.telegram.transport)
+                    app.menus.register("telegram", channels.telegram.menus)
+                if app.addresses.telegram_username is None:
+                    app.addresses.telegram_username = channels.telegram.bot.username
         except BaseException:
             await channels.close(app)
             raise
@@ -81,13 +98,53 @@ class Channels:
 
     async def close(self, app: App) -> None:
         if self.line is not None:
-            app.sender.unregister("line")
+            if self.registered:
+                app.sender.unregister("line")
+                app.menus.unregister("line")
             await self.line.close()
             self.line = None
         if self.telegram is not None:
-            app.sender.unregister("telegram")
+            if self.registered:
+                app.sender.unregister("telegram")
+                app.menus.unregister("telegram")
             await self.telegram.close()
             self.telegram = None
+
+    def indicator(self, channel: str) -> Callable[[str], Awaitable[None]] | None:
+        """How to show "the answer is coming" in a one-to-one chat of this channel."""
+        if channel == "line" and self.line is not None:
+            return self.line.menus.loading
+        if channel == "telegram" and self.telegram is not None:
+            return self.telegram.menus.typing
+        return None
+
+
+async def while_busy(
+    app: App, channels: Channels, message: InboundMessage, work: Awaitable[T]
+) -> T:
+    """Runs `work` (handling one message); if it takes longer than LOADING_AFTER_SECONDS in a
+    one-to-one chat, LINE shows its loading animation (Telegram: "typing…") until the answer
+    arrives. The indicator is a courtesy: its failure is only logged."""
+    delay = app.settings.loading_after_seconds
+    show = channels.indicator(message.channel)
+    if show is None or delay < 0 or message.is_group or message.kind not in ("text", "postback"):
+        return await work
+
+    async def later() -> None:
+        await asyncio.sleep(delay)
+        try:
+            await show(message.chat_id)
+        except Exception as error:
+            log.info("%s: no loading indicator for %s: %s", message.channel, message.chat_id, error)
+
+    timer = asyncio.create_task(later())
+    try:
+        return await work
+    finally:
+        if not timer.done():
+            timer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await timer
 
 
 @dataclass
@@ -99,13 +156,15 @@ class Processed:
     error: BaseException | None = None
 
 
-async def process(app: App, inbound: Inbound) -> Processed:
+async def process(app: App, inbound: Inbound, channels: Channels | None = None) -> Processed:
     """Each message in order, each in its own committed transaction. Stops at the first
     failure: the platform redelivers, and the messages already committed are deduped."""
     done = Processed()
     for message in inbound.messages:
         try:
-            handled = await app.conversation.handle(message)
+            handled = await while_busy(
+                app, channels or Channels(), message, app.conversation.handle(message)
+            )
         except Exception as error:
             log.exception("%s: event %s not stored", message.channel, message.event_id)
             done.error = error

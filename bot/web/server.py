@@ -103,8 +103,11 @@ def create_web_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         state.channels = await Channels.open(app)
         drainer: asyncio.Task[None] | None = None
-        state.intake = Intake(app)
+        state.intake = Intake(app, channels=state.channels)
         state.intake.start()
+        # People's menus: whenever a role changes (kicked), and retries every drain interval.
+        menus = asyncio.create_task(app.menus.forever(state.drain_interval or 0))
+        app.menus.kick()  # anything a restart left pending
         try:
             if state.drain_interval and state.drain_interval > 0:
                 drainer = asyncio.create_task(drain_forever(app, state.drain_interval))
@@ -114,6 +117,9 @@ def create_web_app(
             yield
         finally:
             await state.intake.stop()
+            menus.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await menus
             await stop_scheduler(state.scheduled)
             if drainer is not None:
                 drainer.cancel()

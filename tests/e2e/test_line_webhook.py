@@ -21,7 +21,7 @@ from bot.storage.models import (
 )
 from bot.storage.repositories import InboxRepository
 from tests.support.channel_stack import BOTH_BACKENDS, Stack
-from tests.support.fake_line import group_id, user_id
+from tests.support.fake_line import flex_text, group_id, user_id
 from tests.support.live_server import until
 
 SALE = "ขายไข่เค็ม 30 ฟอง 300 บาท"
@@ -38,7 +38,9 @@ async def test_a_signed_sale_is_stored_and_answered_with_its_reply_token(stack: 
     await until(lambda: any(c.reply_token == token for c in stack.line.delivered), what="the reply")
     [answer] = [c for c in stack.line.delivered if c.reply_token == token]
     assert answer.endpoint == "reply"
-    assert "ไข่เค็ม" in answer.messages[0]["text"] and "300" in answer.messages[0]["text"]
+    [card] = answer.messages  # the receipt: one Flex card, the undo and edit buttons on it
+    assert card["type"] == "flex" and card["altText"].startswith("✅ บันทึกการขายแล้ว")
+    assert "ไข่เค็ม" in flex_text(card["contents"]) and "300 บาท" in flex_text(card["contents"])
     labels = [i["action"]["label"] for i in answer.messages[-1]["quickReply"]["items"]]
     assert "ยกเลิก" in labels
     assert not any(c.endpoint == "push" for c in stack.line.calls)  # replies cost no quota

@@ -33,7 +33,7 @@ async def sales_by(stack: Stack, user: int) -> list[Sale]:
 
 
 @BOTH_BACKENDS
-async def test_a_sale_is_stored_and_answered_with_a_keyboard(stack: Stack) -> None:
+async def test_a_sale_is_stored_and_answered_with_a_receipt(stack: Stack) -> None:
     user = await stack.telegram_member(601)
     response = await stack.post_telegram(stack.updates.message(SALE, user_id=user))
     assert response.status_code == 200
@@ -42,7 +42,13 @@ async def test_a_sale_is_stored_and_answered_with_a_keyboard(stack: Stack) -> No
     await stack.settled()
     answer = stack.telegram.sent[-1]
     assert answer.chat_id == str(user) and "บันทึกการขาย" in (answer.text or "")
-    assert answer.reply_markup is not None and answer.reply_markup["one_time_keyboard"] is True
+    # The receipt is HTML (bold title, the amount in bold) with its buttons inline.
+    assert answer.params["parse_mode"] == "HTML" and "<b>300 บาท</b>" in answer.params["raw_text"]
+    assert "ยอดเงิน: 300 บาท" in (answer.text or "")
+    keyboard = answer.reply_markup
+    assert keyboard is not None and "inline_keyboard" in keyboard
+    data = [b["callback_data"] for row in keyboard["inline_keyboard"] for b in row]
+    assert data[:2] == ["ยกเลิก", "แก้ไข"] and all(len(d.encode()) <= 64 for d in data)
 
 
 async def test_a_wrong_secret_token_is_refused_and_nothing_is_stored(stack: Stack) -> None:

@@ -47,6 +47,12 @@ def sale_text(n: int) -> str:
     return f"ขายไข่เค็ม {n + 1} ฟอง {5 * (n + 1)} บาท"
 
 
+def shows(seen: str, text: str) -> bool:
+    """Whether a message a person received shows this reply text: the text itself, or a card
+    made around it (a reminder: LINE's Flex card or Telegram's HTML, its title above)."""
+    return seen == text or (bool(text) and text in seen)
+
+
 def echoes(text: str, n: int) -> bool:
     """Whether a reply text is the echo of `sale_text(n)`."""
     return "บันทึกการขาย" in text and f" {n + 1} ฟอง" in text

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.storage.database import session_factory
 from bot.storage.models import ChatAccount, Officer, Outbox, utcnow
 from scheduler.sweep import sweep
-from tests.reliability.harness import echoes, figures, link_many, sale_text
+from tests.reliability.harness import echoes, figures, link_many, sale_text, shows
 from tests.support.channel_stack import Stack
 from tests.support.fake_line import FakeLine, user_id
 from tests.support.fake_telegram import FakeTelegram
@@ -144,7 +144,7 @@ async def test_platform_down_then_back_delivers_every_reply_and_reminder_once(
                     if r.channel == "line"
                     else stack.telegram.texts(r.recipient)
                 )
-                if t == r.payload["text"]
+                if shows(t, r.payload["text"])
             )
             for r in reminders
         }

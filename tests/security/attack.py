@@ -28,7 +28,7 @@ from bot.storage.models import Base, ChatAccount, InboundEvent, OccupationGroup,
 from bot.storage.models import utcnow as _utcnow
 from tests.reliability.harness import ServeProcess, line_request, telegram_request
 from tests.support.channel_stack import PUBLIC
-from tests.support.fake_line import FakeLine, LineEvents
+from tests.support.fake_line import FakeLine, LineEvents, flex_text
 from tests.support.fake_telegram import FakeTelegram, TelegramUpdates
 
 CODE = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}\b|\b[A-Z2-9]{5}-[A-Z2-9]{5}\b")
@@ -174,12 +174,12 @@ class Served:
         )
         assert response.status_code == 200, response.text
         await quiet(self.url)
-        return [
-            m.get("text", "")
+        return [  # what the person reads: texts, and Flex cards as they show on a phone
+            m.get("text", "") if m.get("type") == "text" else flex_text(m["contents"])
             for call in self.line.delivered
             if call.reply_token == token
             for m in call.messages
-            if m.get("type") == "text"
+            if m.get("type") in ("text", "flex")
         ]
 
     async def line_event(self, event: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,6 +25,19 @@ from tests.support.live_server import until
 ASKERS = 4
 SECONDS = 8  # each asker sends สรุป once a second for this long
 SALES = 12  # the other member's messages, before and during
+
+
+def picture_urls(messages: list[dict[str, Any]]) -> list[str]:
+    """The pictures LINE shows for these messages: image messages and Flex cards' hero images."""
+    urls = []
+    for message in messages:
+        if message.get("type") == "image":
+            urls.append(message["originalContentUrl"])
+        elif message.get("type") == "flex":
+            hero = message["contents"].get("hero") or {}
+            if hero.get("type") == "image":
+                urls.append(hero["url"])
+    return urls
 
 
 async def test_four_members_asking_for_summaries_do_not_slow_another_member(
@@ -60,10 +74,8 @@ async def test_four_members_asking_for_summaries_do_not_slow_another_member(
             while not stop.is_set() or seen < len(fake_line.delivered):
                 calls = list(fake_line.delivered)
                 for call in calls[seen:]:
-                    for message in call.messages:
-                        if message.get("type") == "image":
-                            path = message["originalContentUrl"].removeprefix(PUBLIC)
-                            fetched.append((await bot.http.get(path)).status_code)
+                    for url in picture_urls(call.messages):
+                        fetched.append((await bot.http.get(url.removeprefix(PUBLIC))).status_code)
                 seen = len(calls)
                 await asyncio.sleep(0.05)
 

@@ -181,7 +181,7 @@ async def test_documents_never_go_into_a_group_chat(
         "ส่งออก": (officer, "รายงานประจำเดือน"),
         "ข้อมูลของฉัน": (member, "ข้อมูลของคุณ"),
         "ครัวเรือนต้นแบบ": (officer, "ครัวเรือนต้นแบบ:"),
-        "สรุป": (officer, "สรุปกลุ่มในอำเภอ"),
+        "สรุป": (officer, "กลุ่มในอำเภอ"),  # the district card's heading
         "แดชบอร์ด": (officer, "token="),
         "ลบข้อมูลของฉัน": (member, "ต้องการลบข้อมูลส่วนตัว"),
     }

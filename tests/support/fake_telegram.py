@@ -4,8 +4,11 @@
 python-telegram-bot sends (form-encoded or multipart bodies, JSON-encoded values) with
 `{"ok": true, "result": …}` or `{"ok": false, "error_code": …, "description": …,
 "parameters": {"retry_after": …}}`. Methods: getMe, sendMessage, sendPhoto, sendDocument,
-answerCallbackQuery, getUpdates (long polling over a queue the test fills), setWebhook,
-deleteWebhook. Scripted failures: `plan("sendMessage", 429, retry_after=3)`, `plan(..., 500)`,
+answerCallbackQuery, editMessageReplyMarkup, sendChatAction, getUpdates (long polling over a
+queue the test fills), setWebhook, deleteWebhook, getWebhookInfo, setMyCommands,
+getMyCommands, deleteMyCommands (per scope and language), setChatMenuButton,
+getChatMenuButton. `parse_mode=HTML` is parsed the way Telegram does (only its tags, entities
+escaped, else 400 "can't parse entities"); `Sent.text` is what the person reads. Scripted failures: `plan("sendMessage", 429, retry_after=3)`, `plan(..., 500)`,
 `delay=` for slow calls, `latency` for every send, `on_accept` to act (kill the bot) the instant
 a message reached its chat, before the answer goes back; `blocked` chats answer 403 like a
 person who blocked the bot. Each message delivered records when it reached the chat.
@@ -20,11 +23,13 @@ import email.parser
 import email.policy
 import itertools
 import json
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -71,6 +76,11 @@ class FakeTelegram:
         self.blocked: set[str] = set()
         self.offsets: list[int | None] = []  # getUpdates offsets asked for
         self.webhook: dict[str, Any] | None = None
+        self.webhook_error: str | None = None  # getWebhookInfo's last_error_message
+        self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}  # (scope, lang) -> list
+        self.menu_buttons: dict[str, dict[str, Any]] = {}  # chat id ("" = default) -> button
+        self.actions: list[tuple[str, str]] = []  # sendChatAction (chat, action)
+        self.edited_markup: list[tuple[str, int]] = []  # editMessageReplyMarkup (chat, message)
         self._message_ids = itertools.count(9000)
         self.latency = 0.0  # seconds every send takes before it reaches the chat
         # Called (in the server's thread) when a message reached its chat, before the answer.
@@ -108,6 +118,19 @@ class FakeTelegram:
                 for s in self.sent
                 if s.text is not None and (chat_id is None or s.chat_id == str(chat_id))
             ]
+
+    def commands_for(self, chat_id: int | str | None = None, language: str = "") -> list[str]:
+        """The command names a person sees in `chat_id` (their chat's own list, else the
+        default one), as Telegram resolves scopes for a private chat."""
+        with self._lock:
+            if chat_id is not None:
+                own = self.commands.get(
+                    (scope_key({"type": "chat", "chat_id": int(chat_id)}), language)
+                )
+                if own is not None:
+                    return [c["command"] for c in own]
+            found = self.commands.get((scope_key(None), language), [])
+            return [c["command"] for c in found]
 
     def count(self, method: str) -> int:
         with self._lock:
@@ -238,6 +261,17 @@ class FakeTelegram:
             self._error(request, 403, "Forbidden: bot was blocked by the user")
             return
         text = params.get("text")
+        if method == "sendMessage" and params.get("parse_mode") == "HTML" and text:
+            try:
+                params["raw_text"] = text
+                text = params["text"] = read_html(str(text))
+            except ValueError as problem:
+                self._error(request, 400, f"Bad Request: can't parse entities: {problem}")
+                return
+        refused = _refused(method, params)
+        if refused is not None:
+            self._error(request, 400, refused)
+            return
         if method == "sendMessage" and (not text or _utf16_len(str(text)) > 4096):
             self._error(
                 request,
@@ -264,6 +298,55 @@ class FakeTelegram:
         if method in ("deleteWebhook", "setWebhook", "close", "logOut"):
             if method == "setWebhook":
                 self.webhook = params
+                self.webhook_error = None
+            elif method == "deleteWebhook":
+                self.webhook = None
+            return True
+        if method == "getWebhookInfo":
+            hook = self.webhook or {}
+            info: dict[str, Any] = {
+                "url": hook.get("url", ""),
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            }
+            if hook.get("allowed_updates"):
+                allowed = hook["allowed_updates"]
+                info["allowed_updates"] = (
+                    json.loads(allowed) if isinstance(allowed, str) else allowed
+                )
+            if hook.get("max_connections"):
+                info["max_connections"] = int(hook["max_connections"])
+            if self.webhook_error:
+                info.update(last_error_date=now, last_error_message=self.webhook_error)
+            return info  # like Telegram: the secret token is never read back
+        if method in ("setMyCommands", "deleteMyCommands", "getMyCommands"):
+            key = (scope_key(_json(params.get("scope"))), str(params.get("language_code") or ""))
+            with self._lock:
+                if method == "setMyCommands":
+                    self.commands[key] = list(_json(params.get("commands")) or [])
+                    return True
+                if method == "deleteMyCommands":
+                    self.commands.pop(key, None)
+                    return True
+                return list(self.commands.get(key, []))
+        if method == "setChatMenuButton":
+            with self._lock:
+                self.menu_buttons[str(params.get("chat_id") or "")] = _json(
+                    params.get("menu_button")
+                ) or {"type": "default"}
+            return True
+        if method == "getChatMenuButton":
+            with self._lock:
+                return self.menu_buttons.get(str(params.get("chat_id") or ""), {"type": "default"})
+        if method == "sendChatAction":
+            with self._lock:
+                self.actions.append((str(params.get("chat_id")), str(params.get("action"))))
+            return True
+        if method == "editMessageReplyMarkup":
+            with self._lock:
+                self.edited_markup.append(
+                    (str(params.get("chat_id")), int(params.get("message_id") or 0))
+                )
             return True
         if method == "answerCallbackQuery":
             with self._lock:
@@ -318,6 +401,83 @@ class FakeTelegram:
             while not self._updates and time.monotonic() < deadline:
                 self._cond.wait(deadline - time.monotonic())
             return list(self._updates)
+
+
+def _json(value: Any) -> Any:
+    """A parameter python-telegram-bot sent JSON-encoded in a form field (or already JSON)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def scope_key(scope: dict[str, Any] | None) -> str:
+    if not scope or scope.get("type") == "default":
+        return "default"
+    return json.dumps({k: scope[k] for k in sorted(scope)}, sort_keys=True)
+
+
+_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
+_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+              "tg-spoiler", "span", "blockquote", "tg-emoji"}  # fmt: skip
+
+
+class _Html(HTMLParser):
+    """Telegram's HTML parse mode: only its tags, closed in order; the text read out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _HTML_TAGS:
+            raise ValueError(f'Unsupported start tag "{tag}"')
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            raise ValueError(f'Unmatched end tag "{tag}"')
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _refused(method: str, params: dict[str, Any]) -> str | None:
+    """The Bot API's own checks on the set-up methods (what makes it answer 400)."""
+    if method == "setMyCommands":
+        commands = _json(params.get("commands")) or []
+        if len(commands) > 100:
+            return "Bad Request: too many commands"
+        for command in commands:
+            if not _COMMAND.match(str(command.get("command", ""))):
+                return "Bad Request: BOT_COMMAND_INVALID"
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                return "Bad Request: command description is invalid"
+    if method == "setWebhook":
+        if not str(params.get("url", "")).startswith("https://"):
+            return "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            return "Bad Request: secret token contains unallowed characters"
+    if method == "answerCallbackQuery" and len(str(params.get("text") or "")) > 200:
+        return "Bad Request: MESSAGE_TOO_LONG"
+    return None
+
+
+def read_html(markup: str) -> str:
+    """The text a person sees for an HTML-formatted message, or ValueError as Telegram."""
+    if re.search(r"<(?![a-z/])", markup) or re.search(r"&(?![a-z]+;|#\d+;)", markup):
+        raise ValueError("unescaped < or & in the text")
+    parser = _Html()
+    parser.feed(markup)
+    parser.close()
+    if parser.open:
+        raise ValueError(f'Can\'t find end tag corresponding to start tag "{parser.open[-1]}"')
+    return "".join(parser.text)
 
 
 def _chat(chat_id: str) -> dict[str, Any]:
