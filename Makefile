@@ -38,6 +38,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check bot scheduler tests bench
 	$(BIN)/ruff format --check bot scheduler tests bench
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit/test_layers.py  # the import contract
 
 typecheck: setup
 	$(BIN)/mypy

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
+from bot.calendar import BANGKOK
 
 
 class Clock(Protocol):

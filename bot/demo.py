@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from bot.calendar import previous_month
 from bot.services import admin, records
 from bot.services.actors import Actor, load_actor
 from bot.services.records import SaleInput
@@ -157,7 +158,7 @@ async def _history(
         uow, thongdee, today=today, on_date=last_month_day, attendees=9, topics="ขยายบ่อกบ",
     )  # fmt: skip
     await records.submit_monthly(
-        uow, suda, today=today, month=records.previous_month(today),
+        uow, suda, today=today, month=previous_month(today),
         income=Decimal("6000"), expenses=Decimal("2350"),
     )  # fmt: skip
     await records.record_activity(

@@ -160,7 +160,7 @@ async def _withdraw_source(ctx: Context, _: Any) -> Reply | None:
     """Unsend (LINE): the record made from that message is withdrawn (audited), if the sender
     is still the person who made it, and the chat is told so in one short line; a message
     that made no record changes nothing, silently."""
-    from bot.handlers.describe import describe
+    from bot.services.describe import describe
     from bot.services.records import withdraw_by_source
 
     ref = ctx.message.source_ref
@@ -175,7 +175,7 @@ async def _edited(ctx: Context, _: Any) -> Reply | None:
     """An edited message (LINE group chats, Telegram): the record made from the original is
     withdrawn (only by the person who made it) and the new text recorded in its place, with
     a short note saying so."""
-    from bot.handlers.describe import describe
+    from bot.services.describe import describe
     from bot.services.records import withdraw_by_source
 
     ref = ctx.message.source_ref

@@ -3,14 +3,16 @@ Chat replies, summaries, workbooks, the dashboard and reminders all read them fr
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
+
+from bot.calendar import BE_OFFSET
 
 THAI_MONTHS_SHORT = (
     "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
     "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
 )  # fmt: skip
-BE_OFFSET = 543
 
 
 def number(value: Decimal | int) -> str:
@@ -49,3 +51,42 @@ ACTIVITY_KIND_NAMES = {
     "marketing": "การตลาด",
     "other": "กิจกรรมอื่น",
 }
+
+
+# The kinds of record people keep, as a short word (lists, the dashboard's timeline, the erase
+# summary) and as a heading (the person's own data page). One table: a kind is named the same
+# everywhere.
+RECORD_KIND_NAMES = {
+    "sale": "ขาย",
+    "meeting": "ประชุม",
+    "work": "งาน",
+    "activity": "กิจกรรม",
+    "account": "บัญชีครัวเรือน",
+    "visit": "เยี่ยม",
+    "monthly": "ตัวเลขประจำเดือน",
+    "annual": "สรุปประจำปี",
+    "dividend": "ปันผล",
+}
+RECORD_KIND_TITLES = {
+    "sale": "การขาย",
+    "work": "งานที่ทำให้กลุ่ม",
+    "meeting": "การประชุม",
+    "activity": "กิจกรรม",
+    "account": "บัญชีรับ–จ่ายครัวเรือน",
+    "visit": "การเยี่ยม",
+    "monthly": "ตัวเลขประจำเดือน",
+    "annual": "สรุปประจำปี",
+    "dividend": "ปันผล",
+}
+
+_LEADING_VOWEL = re.compile(r"([เแโใไ])([ก-ฮ])")
+_TONE_MARKS = re.compile(r"[่-์]")
+
+
+def thai_sort_key(text: str) -> tuple[str, str]:
+    """Thai dictionary order, near enough for lists of places and names: a leading vowel
+    (เ แ โ ใ ไ) sorts by the consonant after it, so บ้านโนนดู่ comes before บ้านหนองโพ (plain
+    code-point order puts every โ-word last); tone marks count only between otherwise equal
+    words. The dashboard and the workbook list villages in the same order with this key."""
+    swapped = _LEADING_VOWEL.sub(r"\2\1", text)
+    return _TONE_MARKS.sub("", swapped), swapped

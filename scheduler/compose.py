@@ -12,8 +12,9 @@ from datetime import date, timedelta
 from json.encoder import encode_basestring
 
 from bot import vocabulary
+from bot.calendar import BE_OFFSET, add_months
 from bot.messages import Card, QuickReply, Reply
-from bot.wording import BE_OFFSET, THAI_MONTHS_SHORT, number, thai_month
+from bot.wording import THAI_MONTHS_SHORT, number, thai_month
 from scheduler import policy
 from scheduler.policy import Due, VisitDue
 
@@ -52,7 +53,7 @@ def week_range(start: date) -> str:
 
 def fiscal_year(start: date) -> str:
     """The reporting year starting at `start`: "ต.ค. 2567 – ก.ย. 2568"."""
-    return f"{thai_month(start)} – {thai_month(policy.add_months(start, 11))}"
+    return f"{thai_month(start)} – {thai_month(add_months(start, 11))}"
 
 
 def visit_line(index: int, item: VisitDue, today: date) -> str:

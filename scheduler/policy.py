@@ -18,7 +18,6 @@ Defaults come from settings and every one can be overridden per group in
 
 from __future__ import annotations
 
-import calendar
 import functools
 import logging
 from collections.abc import Iterable, Mapping
@@ -26,6 +25,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
+
+from bot.calendar import add_months_clamped
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,6 @@ FIGURES_LATE = "figures_late"  # officer: last month's figures still missing on 
 ANNUAL = "annual"  # treasurer: the annual profit summary, at the start of the reporting year
 ANNUAL_LATE = "annual_late"  # officer: the annual summary still missing after the grace period
 HOUSEHOLD = "household"  # trainer (or officer): a household with no progress record this month
-KINDS = (
-    VISIT_PLAN, VISIT_FOLLOWUP, MEETING, MEETING_LATE, FIGURES, FIGURES_LATE,
-    ANNUAL, ANNUAL_LATE, HOUSEHOLD,
-)  # fmt: skip
-
 OFFICER = "officer"
 CHAIR = "chair"
 TREASURER = "treasurer"
@@ -190,15 +186,6 @@ class Schedule:
 # --- calendar --------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=8192)  # a sweep asks about the same few thousand days again and again
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
-
-
 def week_key(day: date) -> str:
     iso = day.isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
@@ -239,11 +226,11 @@ class Moment:
             week_start=week_start,
             week_end=week_start + timedelta(days=6),
             month_start=month_start,
-            month_end=add_months(month_start, 1) - timedelta(days=1),
-            prev_month_start=add_months(month_start, -1),
+            month_end=add_months_clamped(month_start, 1) - timedelta(days=1),
+            prev_month_start=add_months_clamped(month_start, -1),
             week=week_key(today),
             month=month_key(today),
-            prev_month=month_key(add_months(month_start, -1)),
+            prev_month=month_key(add_months_clamped(month_start, -1)),
         )
 
     def at(self, day: date, when: time) -> datetime:
@@ -358,7 +345,7 @@ class VisitDue(NamedTuple):
 
 
 def is_new_group(founded_on: date, cadence: Cadence, today: date) -> bool:
-    return today < add_months(founded_on, cadence.new_group_months)
+    return today < add_months_clamped(founded_on, cadence.new_group_months)
 
 
 def visit_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> VisitDue | None:
@@ -374,7 +361,7 @@ def visit_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> VisitDue |
     if last is None:
         due_from = group.founded_on
     else:
-        due_from = last + timedelta(days=7) if weekly else add_months(last, 1)
+        due_from = last + timedelta(days=7) if weekly else add_months_clamped(last, 1)
     return VisitDue(
         target=group.target,
         name=group.name,
@@ -397,7 +384,7 @@ def household_visit_due(household: HouseholdFacts, moment: Moment) -> VisitDue |
         every=MONTH,
         last_visit=last,
         # Never visited: as overdue as a visit can be; sorted by name among equals.
-        overdue_days=10**6 if last is None else (moment.today - add_months(last, 1)).days,
+        overdue_days=10**6 if last is None else (moment.today - add_months_clamped(last, 1)).days,
     )
 
 
@@ -496,34 +483,6 @@ class Rules:
 @functools.lru_cache(maxsize=64)
 def rules(cadence: Cadence, moment: Moment) -> Rules:
     return Rules(cadence, moment)
-
-
-def meeting_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
-    """Group meeting, at least monthly: the chair is reminded from the due day (20th) if none
-    is logged this month; the officer is told on the month's last day (or, after downtime,
-    within a week of it) that the month passed without one."""
-    if not cadence.enabled:
-        return []
-    return rules(cadence, moment).meeting(group, group.target)
-
-
-def figures_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
-    """Treasurer's figures for the previous month: reminded on each reminder day (1st, 5th;
-    after downtime only the latest day that has come), escalated to the officer from the
-    escalation day (10th). Nothing at all once they are submitted."""
-    if not cadence.enabled:
-        return []
-    return rules(cadence, moment).figures(group, group.target)
-
-
-def annual_due(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:
-    """Annual profit summary of the reporting year that just ended: the treasurer is reminded
-    at the start of the new reporting year, the officer told if it is still missing after
-    `annual_escalate_days` (and until the year ends). `AnnualSummary.year` is the CE year in
-    which the summarised reporting year started."""
-    if not cadence.enabled:
-        return []
-    return rules(cadence, moment).annual(group, group.target)
 
 
 def group_reminders(group: GroupFacts, cadence: Cadence, moment: Moment) -> list[Due]:

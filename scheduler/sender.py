@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from bot.calendar import BANGKOK
 from bot.channels.base import (
     Blocked,
     Delivery,
@@ -56,7 +57,7 @@ from bot.channels.base import (
     Throttled,
     Transport,
 )
-from bot.clock import BANGKOK, Clock
+from bot.clock import Clock
 from bot.messages import Reply
 from bot.storage.models import ChatAccount, Outbox, PushUsage
 from bot.storage.unit_of_work import UnitOfWork

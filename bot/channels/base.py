@@ -111,14 +111,6 @@ class Transport(Protocol):
     async def send(self, message: Outgoing) -> Delivery | None: ...
 
 
-class RateLimited(Protocol):
-    """Optionally implemented by transports whose platform has flood limits."""
-
-    limits: RateLimits
-
-    def is_group(self, recipient: str) -> bool: ...
-
-
 class WebhookRejected(Exception):
     """A webhook request that must not be processed: bad signature (LINE → 400), bad secret
     token (Telegram → 403), malformed body (400). Nothing from it is stored."""

@@ -3,7 +3,7 @@ the district's groups, a page per group, the month's Excel export), signed in th
 
 `build_dashboard(app)` returns a Starlette `Mount` at /dashboard that the web server adds to
 its routes. Starlette and Jinja2 are imported only when it is called, so the chat handler that
-mints sign-in links (it uses `bot.dashboard.auth`) costs the bot nothing at start-up."""
+mints sign-in links (it uses `bot.services.dashboard_access`) costs the bot nothing at start-up."""
 
 from __future__ import annotations
 

@@ -5,7 +5,6 @@ same rules the follow-up reminders use."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.calendar import add_months, months_ending
 from bot.config import Settings
-from bot.reports.queries import add_months, months_ending, sales_by_month, year_month
+from bot.reports.queries import sales_by_month, year_month
 from bot.services import reports
 from bot.services.actors import Actor
 from bot.services.reports import GroupMonthReport
@@ -35,7 +35,7 @@ from bot.storage.models import (
 )
 from bot.storage.unit_of_work import UnitOfWork
 from bot.wording import ACTIVITY_KIND_NAMES as KIND_NAMES
-from bot.wording import baht, quantity, thai_month
+from bot.wording import RECORD_KIND_NAMES, baht, quantity, thai_month, thai_sort_key
 from scheduler import policy
 from scheduler.policy import Cadence, GroupFacts, Moment, VisitDue
 
@@ -279,26 +279,17 @@ def _overdue_key(row: GroupRow) -> tuple[Any, ...]:
     # then those visited this period, then those with reminders off; by name among equals.
     due = row.visit.due
     rank = {"overdue": 0, "due": 0, "ok": 1, "off": 2}[row.visit.level]
-    return (rank, -(due.overdue_days if due else 0), thai_key(row.name), row.group_id)
-
-
-_LEADING_VOWEL = re.compile(r"([เแโใไ])([ก-ฮ])")
-
-
-def thai_key(text: str) -> str:
-    """Dictionary order for Thai: a leading vowel (เ แ โ ใ ไ) sorts after its consonant, so
-    "โนนดู่" files under น, as in a Thai dictionary, not after every other word."""
-    return _LEADING_VOWEL.sub(r"\2\1", text)
+    return (rank, -(due.overdue_days if due else 0), thai_sort_key(row.name), row.group_id)
 
 
 _KEYS: dict[str, Any] = {
     "overdue": _overdue_key,
-    "name": lambda r: (thai_key(r.name), r.group_id),
-    "village": lambda r: (thai_key(r.village), thai_key(r.name), r.group_id),
-    "age": lambda r: (-r.age_months, thai_key(r.name), r.group_id),  # oldest first
-    "meetings": lambda r: (r.meetings, thai_key(r.name), r.group_id),  # fewest first
-    "figures": lambda r: (_FIGURES_ORDER[r.figures.state], thai_key(r.name), r.group_id),
-    "sales": lambda r: (-r.sales, thai_key(r.name), r.group_id),  # highest first
+    "name": lambda r: (thai_sort_key(r.name), r.group_id),
+    "village": lambda r: (thai_sort_key(r.village), thai_sort_key(r.name), r.group_id),
+    "age": lambda r: (-r.age_months, thai_sort_key(r.name), r.group_id),  # oldest first
+    "meetings": lambda r: (r.meetings, thai_sort_key(r.name), r.group_id),  # fewest first
+    "figures": lambda r: (_FIGURES_ORDER[r.figures.state], thai_sort_key(r.name), r.group_id),
+    "sales": lambda r: (-r.sales, thai_sort_key(r.name), r.group_id),  # highest first
 }
 
 
@@ -480,14 +471,6 @@ async def _visits(uow: UnitOfWork, group_id: int) -> list[VisitRow]:
     return [VisitRow(v.on_date, name, v.notes, v.suggestions) for v, name in rows]
 
 
-_KIND_NAMES = {
-    "sale": "ขาย",
-    "meeting": "ประชุม",
-    "work": "งาน",
-    "activity": "กิจกรรม",
-    "visit": "พัฒนากรเยี่ยม",
-    "monthly": "ตัวเลขประจำเดือน",
-}
 _TIMELINE_MODELS: tuple[tuple[str, type[RecordMixin]], ...] = (
     ("sale", Sale),
     ("meeting", Meeting),
@@ -523,7 +506,7 @@ async def _timeline(uow: UnitOfWork, group_id: int) -> list[TimelineItem]:
             on_date=r.on_date,
             created_at=r.created_at,
             kind=kind,
-            kind_name=_KIND_NAMES[kind],
+            kind_name=RECORD_KIND_NAMES[kind],
             text=_describe(kind, r, names),
             who=names.get(r.recorded_by, ""),
             withdrawn=r.withdrawn_at is not None,

@@ -25,7 +25,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.applications import Starlette
@@ -37,13 +37,16 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.app import App
-from bot.dashboard import auth, queries, views
-from bot.dashboard.auth import BadToken, Keys, SessionClaim
-from bot.reports.queries import add_months
+from bot.calendar import add_months
+from bot.dashboard import queries, views
+from bot.services import dashboard_access as auth
 from bot.services.actors import Actor
+from bot.services.dashboard_access import BadToken, Keys, SessionClaim
 from bot.storage.models import Officer
 from bot.storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:  # the composition root builds the dashboard; only its type is needed here
+    from bot.app import App
 from bot.wording import thai_month
 
 log = logging.getLogger(__name__)

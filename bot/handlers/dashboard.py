@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from bot.dashboard.auth import LOGIN_TTL, login_url, mint_login, signing_keys
 from bot.handlers.context import Context, reply
 from bot.handlers.private import privately
 from bot.messages import QuickReply, Reply
+from bot.services.dashboard_access import LOGIN_TTL, login_url, mint_login, signing_keys
 from bot.services.errors import NotAllowed
 
 WORDS = ("แดชบอร์ด", "เปิดแดชบอร์ด", "ขอลิงก์แดชบอร์ด", "dashboard")

@@ -8,13 +8,14 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
+from bot.calendar import BE_OFFSET
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
 from bot.handlers.report_flow import Question, ReportSpec, Slots, dec
 from bot.messages import Card, CardField, CardSection, Reply
 from bot.services import dividends
 from bot.services.errors import InvalidInput
-from bot.services.periods import BE_OFFSET, last_completed_year, reporting_year, year_containing
+from bot.services.periods import last_completed_year, reporting_year, year_containing
 from bot.services.records import TREASURER_ONLY
 from bot.storage.models import Role
 from bot.vocabulary import SUMMARY

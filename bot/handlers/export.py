@@ -9,13 +9,13 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+from bot.calendar import add_months
 from bot.handlers.context import Context, reply
 from bot.handlers.privacy import too_often
 from bot.handlers.private import privately
 from bot.messages import Document, QuickReply, Reply
 from bot.reports.charts import month_label
 from bot.reports.export import MISSING, XLSX_TYPE, collect, export_filename, render_workbook
-from bot.reports.queries import add_months
 from bot.services import limits
 from bot.services.errors import NotAllowed
 from bot.wording import baht, thai_month

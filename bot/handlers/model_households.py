@@ -4,6 +4,7 @@ bot/reports/model_households.py for the criteria)."""
 
 from __future__ import annotations
 
+from bot.calendar import add_months
 from bot.handlers.context import Context, reply
 from bot.handlers.private import privately
 from bot.messages import QuickReply, Reply
@@ -15,7 +16,6 @@ from bot.reports.model_households import (
     Window,
     rank_model_households,
 )
-from bot.reports.queries import add_months
 from bot.services.errors import NotAllowed
 from bot.wording import baht, number
 

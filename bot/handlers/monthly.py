@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from bot.calendar import month_bounds, previous_month
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
 from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
 from bot.messages import QuickReply, Reply
-from bot.services.records import TREASURER_ONLY, previous_month, submit_monthly
-from bot.services.reports import month_bounds
+from bot.services.records import TREASURER_ONLY, submit_monthly
 from bot.storage.models import Role
 from bot.wording import baht, thai_month
 

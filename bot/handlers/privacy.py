@@ -17,6 +17,7 @@ from bot.services import limits, privacy
 from bot.services.actors import Actor
 from bot.services.enrolment import CHANNEL_NAMES
 from bot.vocabulary import is_word
+from bot.wording import RECORD_KIND_NAMES
 
 NOTICE = (
     "🔒 ความเป็นส่วนตัว: บอทเก็บชื่อ บัญชีแชท และรายการที่คุณบันทึก (การขาย งาน การประชุม ตัวเลขของกลุ่ม) "
@@ -45,7 +46,7 @@ async def _show(ctx: Context) -> Reply:
     # A Thai page the person can read, carrying the machine-readable data for the office.
     page, data = await my_data_document(ctx.uow, actor.person_id, ctx.now, ctx.settings.tz)
     counts = ", ".join(
-        f"{_KIND_NAMES.get(k, k)} {len(v):,} รายการ" for k, v in data["records"].items()
+        f"{RECORD_KIND_NAMES.get(k, k)} {len(v):,} รายการ" for k, v in data["records"].items()
     )
     minutes = ctx.settings.file_link_minutes
     stored = await ctx.uow.files.put(
@@ -65,11 +66,6 @@ async def _show(ctx: Context) -> Reply:
         "พิมพ์ ลบข้อมูลของฉัน หากต้องการลบค่ะ"
     )
     return Reply(text, MENU_ONLY, document=Document(stored.key, FILENAME))
-
-
-_KIND_NAMES = {"sale": "ขาย", "meeting": "ประชุม", "work": "งาน", "activity": "กิจกรรม",
-               "account": "บัญชีครัวเรือน", "visit": "เยี่ยม", "monthly": "ตัวเลขเดือน",
-               "annual": "สรุปปี", "dividend": "ปันผล"}  # fmt: skip
 
 
 def _groups(actor: Actor) -> str:

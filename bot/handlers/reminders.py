@@ -13,33 +13,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, select, update
-
 from bot.handlers.context import Context, reply
 from bot.messages import QuickReply, Reply
 from bot.services.actors import Actor
-from bot.storage.models import Outbox, Reminder
 from bot.wording import thai_date
 from scheduler.policy import Moment, Schedule, next_sweep_after
 
 REOPEN_WINDOW = timedelta(days=1)
 
 
-def _pending(ctx: Context) -> ColumnElement[bool]:
-    return and_(
-        Outbox.chat_account_id == ctx.account.id,
-        Outbox.kind == "reminder",
-        Outbox.status == "pending",
-    )
-
-
 async def stop(ctx: Context, _: object = None) -> Reply:
     ctx.account.reminders_off = True
     ctx.account.reminders_snoozed_until = None
     # Reminders written but not yet sent (quiet hours) are not sent after all.
-    await ctx.uow.session.execute(
-        update(Outbox).where(_pending(ctx)).values(status="cancelled", last_error="หยุดเตือน")
-    )
+    await ctx.uow.outbox.cancel_reminders(ctx.account.id, reason="หยุดเตือน")
     return reply(
         "ปิดการแจ้งเตือนแล้วค่ะ 🙏 จะไม่ส่งข้อความเตือนอีกจนกว่าจะพิมพ์ เปิดเตือน นะคะ\n"
         "ยังบันทึกรายงานและดูสรุปได้ตามปกติค่ะ",
@@ -53,26 +40,12 @@ async def snooze(ctx: Context, _: object = None) -> Reply:
     until = next_sweep_after(Moment.of(ctx.now, ctx.settings.tz), schedule)
     ctx.account.reminders_off = False
     ctx.account.reminders_snoozed_until = until
-    session = ctx.uow.session
     # Anything waiting for this account goes out tomorrow instead of tonight or now...
-    await session.execute(
-        update(Outbox)
-        .where(_pending(ctx), Outbox.next_attempt_at < until)
-        .values(next_attempt_at=until)
-    )
+    await ctx.uow.outbox.postpone_reminders(ctx.account.id, until)
     # ...and what was sent in the last day is asked again by tomorrow's sweep, if still due.
     if ctx.person_id is not None:
-        sent = select(Outbox.id).where(
-            Outbox.chat_account_id == ctx.account.id,
-            Outbox.kind == "reminder",
-            Outbox.status == "sent",
-        )
-        await session.execute(
-            delete(Reminder).where(
-                Reminder.recipient == f"person:{ctx.person_id}",
-                Reminder.created_at >= ctx.now - REOPEN_WINDOW,
-                Reminder.outbox_id.in_(sent),
-            )
+        await ctx.uow.outbox.reopen_reminders(
+            ctx.account.id, ctx.person_id, ctx.now - REOPEN_WINDOW
         )
     if not reminded_about(ctx.actor):
         return reply(f"ได้ค่ะ {NOTHING_TO_REMIND}\nพิมพ์ เมนู เพื่อดูสิ่งที่ทำได้ค่ะ", QuickReply("เมนู"))

@@ -8,13 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+from bot.calendar import add_months, month_bounds
 from bot.handlers.context import Context, reply
 from bot.handlers.privacy import too_often
 from bot.handlers.private import SENT_PRIVATELY, private_context, push_private
 from bot.messages import Card, CardField, CardSection, Image, QuickReply, Reply
 from bot.services import limits, reports
-from bot.services.periods import add_months
-from bot.services.reports import GroupMonthReport, month_bounds
+from bot.services.reports import GroupMonthReport
 from bot.storage.unit_of_work import UnitOfWork
 from bot.vocabulary import MENU, start_button
 from bot.wording import THAI_MONTHS_SHORT, baht, number, quantity, thai_date, thai_month

@@ -12,12 +12,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bot.calendar import previous_month
 from bot.handlers.context import CONFIRM, Context, choices, reply
 from bot.labels import label_matches
 from bot.messages import QuickReply, Reply
 from bot.nlu.result import Parsed
 from bot.services.errors import NeedsChoice
-from bot.services.records import MAX_AMOUNT, previous_month
+from bot.services.records import MAX_AMOUNT
 from bot.vocabulary import command_of
 from bot.wording import number, quantity, thai_month
 

@@ -12,10 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from bot.handlers.context import Context, choices, reply
-from bot.handlers.describe import describe
 from bot.handlers.report_flow import bare_number
 from bot.messages import Reply
 from bot.services import records
+from bot.services.describe import describe
 from bot.services.records import EDITABLE, entity_name
 from bot.storage.models import AccountEntry, Meeting, RecordMixin, Sale, WorkLog
 from bot.vocabulary import CANCEL, CONFIRM, MENU, NOT_SO, SUMMARY, command_of, spoken

@@ -20,10 +20,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from bot.calendar import BE_OFFSET
 from bot.reports.queries import sales_by_month
 from bot.storage.models import StoredFile
 from bot.storage.unit_of_work import UnitOfWork
-from bot.wording import BE_OFFSET, THAI_MONTHS_SHORT, number
+from bot.wording import THAI_MONTHS_SHORT, number
 
 FONT_PACKAGE = "fontpkg_noto_sans_thai"
 # Only glyphs the Thai font lacks fall back to matplotlib's own font.

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
-from bot.reports.queries import add_months, first_of, thai_sort_key
+from bot.calendar import BANGKOK, BE_OFFSET, add_months, month_start
 from bot.services.errors import InvalidInput, NotFound
 from bot.storage.models import (
     Activity,
@@ -57,7 +57,7 @@ from bot.storage.models import (
 )
 from bot.storage.unit_of_work import UnitOfWork
 from bot.wording import ACTIVITY_KIND_NAMES as KIND_NAMES
-from bot.wording import BE_OFFSET, number, thai_date, thai_month
+from bot.wording import number, thai_date, thai_month, thai_sort_key
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -65,7 +65,6 @@ if TYPE_CHECKING:
     from bot.app import App
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BANGKOK = ZoneInfo("Asia/Bangkok")
 FIGURES_DUE_DAY = 10  # Settings.figures_escalate_day: figures are late after the 10th
 
 ON_TIME = "ส่งแล้ว/ตรงเวลา"
@@ -186,7 +185,7 @@ def submission_deadline(
 ) -> datetime:
     """The first instant after which the month's figures are late: the end of `due_day` of the
     following month in local time (10 Nov 2025 24:00 Bangkok for October 2025)."""
-    day_after_due = add_months(first_of(month), 1) + timedelta(days=due_day)
+    day_after_due = add_months(month_start(month), 1) + timedelta(days=due_day)
     return datetime.combine(day_after_due, time(0), tzinfo=tz)
 
 
@@ -283,7 +282,7 @@ async def collect(
     tz: ZoneInfo = BANGKOK,
 ) -> ExportData:
     """Everything the workbook shows for these districts (None: every district with groups)."""
-    first = first_of(month)
+    first = month_start(month)
     after = add_months(first, 1)
     districts = await _districts(uow, district_ids)
     data = ExportData(first, districts, [], tz=tz, due_day=due_day)

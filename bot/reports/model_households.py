@@ -27,9 +27,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.reports.queries import add_months, months_ending, thai_sort_key, year_month
+from bot.calendar import add_months, months_ending
+from bot.reports.queries import year_month
 from bot.storage.models import AccountEntry, Activity, Area, Household, Sale
 from bot.storage.unit_of_work import UnitOfWork
+from bot.wording import thai_sort_key
 
 WINDOW_MONTHS = 12
 HALF = WINDOW_MONTHS // 2

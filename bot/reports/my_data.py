@@ -20,27 +20,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.handlers.describe import what_and_where
 from bot.services import privacy
 from bot.services.actors import load_actor
+from bot.services.describe import what_and_where
 from bot.storage.models import RECORD_MODELS, Area, Membership, OccupationGroup, RecordMixin
 from bot.storage.unit_of_work import UnitOfWork
-from bot.wording import thai_date
+from bot.wording import RECORD_KIND_TITLES, thai_date
 
 FILENAME = "ข้อมูลของฉัน.html"
 CONTENT_TYPE = "text/html; charset=utf-8"
 
-KIND_TITLES = {
-    "sale": "การขาย",
-    "work": "งานที่ทำให้กลุ่ม",
-    "meeting": "การประชุม",
-    "activity": "กิจกรรม",
-    "account": "บัญชีรับ–จ่ายครัวเรือน",
-    "visit": "การเยี่ยม",
-    "monthly": "ตัวเลขประจำเดือน",
-    "annual": "สรุปประจำปี",
-    "dividend": "ปันผล",
-}
 ROLE_NAMES = {"member": "สมาชิก", "treasurer": "เหรัญญิก", "chair": "ประธาน"}
 CHANNEL_NAMES = {"line": "LINE", "telegram": "Telegram", "console": "คอนโซล (เจ้าหน้าที่)"}
 
@@ -131,7 +120,7 @@ async def my_data_document(
                 )
                 for row in rows
             ]
-            sections.append(Section(KIND_TITLES.get(kind, kind), lines))
+            sections.append(Section(RECORD_KIND_TITLES.get(kind, kind), lines))
     page = _template().render(
         name=person.name,
         made=thai_time(now, tz),

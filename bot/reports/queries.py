@@ -3,41 +3,15 @@ over a whole window (never one per month or per group), and works on SQLite and 
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import extract, func, select
 
+from bot.calendar import add_months, months_ending
 from bot.storage.models import Sale
 from bot.storage.unit_of_work import UnitOfWork
-
-_LEADING_VOWEL = re.compile(r"([เแโใไ])([ก-ฮ])")
-_TONE_MARKS = re.compile(r"[่-์]")
-
-
-def thai_sort_key(text: str) -> str:
-    """Thai dictionary order, near enough for lists of places and names: a leading vowel
-    (เ แ โ ใ ไ) sorts by the consonant after it, and tone marks are ignored, so บ้านโนนดู่
-    comes before บ้านหนองโพ (plain code-point order puts every โ-word last)."""
-    return _TONE_MARKS.sub("", _LEADING_VOWEL.sub(r"\2\1", text))
-
-
-def first_of(month: date) -> date:
-    return month.replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    """The first day of the month `count` months after `month` (negative: before)."""
-    index = month.year * 12 + (month.month - 1) + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_ending(end_month: date, months: int = 12) -> list[date]:
-    """The first days of the `months` calendar months ending with `end_month`, oldest first."""
-    end = first_of(end_month)
-    return [add_months(end, offset) for offset in range(-(months - 1), 1)]
 
 
 def year_month(column: Any) -> tuple[Any, Any]:

@@ -6,16 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-BE_OFFSET = 543
-
-
-def month_start(value: date) -> date:
-    return value.replace(day=1)
-
-
-def add_months(value: date, months: int) -> date:
-    index = value.year * 12 + value.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+from bot.calendar import BE_OFFSET
 
 
 def reporting_year(be_year: int, start_month: int) -> tuple[date, date]:

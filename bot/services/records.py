@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 
+from bot.calendar import month_start, previous_month
 from bot.services.actors import Actor, GroupRole
 from bot.services.errors import InvalidInput, NeedsChoice, NotAllowed, NotFound
 from bot.storage.models import (
@@ -23,7 +24,6 @@ from bot.storage.models import (
     Dividend,
     Meeting,
     MonthlyFigures,
-    OccupationGroup,
     RecordMixin,
     Role,
     Sale,
@@ -426,14 +426,6 @@ async def record_visit(
     return row
 
 
-def first_of_month(value: date) -> date:
-    return value.replace(day=1)
-
-
-def previous_month(today: date) -> date:
-    return first_of_month(first_of_month(today) - timedelta(days=1))
-
-
 async def submit_monthly(
     uow: UnitOfWork,
     actor: Actor,
@@ -449,8 +441,8 @@ async def submit_monthly(
     """The treasurer's figures for a month (default: last month). A resubmission is a new
     revision; earlier revisions stay, so the history of corrections is never lost."""
     group = resolve_group(actor, group_id, (Role.TREASURER,), TREASURER_ONLY)
-    reported = first_of_month(month) if month else previous_month(today)
-    if reported > first_of_month(today):
+    reported = month_start(month) if month else previous_month(today)
+    if reported > month_start(today):
         raise InvalidInput("เดือนนี้ยังมาไม่ถึงค่ะ กรุณาบอกเดือนที่ต้องการรายงาน เช่น เดือน ต.ค.")
     income_value = money(income, "รายรับ", allow_zero=True)
     expenses_value = money(expenses, "รายจ่าย", allow_zero=True)
@@ -625,10 +617,3 @@ async def edit(
     await uow.session.flush()
     await uow.audit.add(actor.person_id, "edit", kind, record.id, before, snapshot(record))
     return record
-
-
-async def group_of(uow: UnitOfWork, group_id: int) -> OccupationGroup:
-    group = await uow.groups.get(group_id)
-    if group is None:
-        raise NotFound(f"ไม่พบกลุ่มรหัส {group_id} ค่ะ")
-    return group

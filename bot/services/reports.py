@@ -10,17 +10,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.calendar import month_bounds
 from bot.services.actors import Actor
 from bot.services.errors import NotAllowed, NotFound
 from bot.storage.models import AccountEntry, Area, OccupationGroup
 from bot.storage.repositories import GroupMonth
 from bot.storage.unit_of_work import UnitOfWork
-
-
-def month_bounds(month: date) -> tuple[date, date]:
-    first = month.replace(day=1)
-    after = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return first, after
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,7 @@ from bot.storage.models import (
     Outbox,
     Person,
     RecordMixin,
+    Reminder,
     Sale,
     StoredFile,
     Visit,
@@ -172,11 +173,6 @@ class GroupRepository(_Repository):
 
     async def household(self, household_id: int) -> Household | None:
         return await self.session.get(Household, household_id)
-
-    async def household_of(self, person_id: int) -> Household | None:
-        return await self.session.scalar(
-            select(Household).where(Household.person_id == person_id).order_by(Household.id)
-        )
 
     async def households_of_trainer(self, trainer_id: int) -> Sequence[Household]:
         return (
@@ -681,6 +677,45 @@ class OutboxRepository(_Repository):
             update(Outbox)
             .where(Outbox.id == outbox_id)
             .values(status="sent", sent_at=at, reply_token=None)
+        )
+
+    def _waiting_reminders(self, chat_account_id: int) -> ColumnElement[bool]:
+        return and_(
+            Outbox.chat_account_id == chat_account_id,
+            Outbox.kind == "reminder",
+            Outbox.status == "pending",
+        )
+
+    async def cancel_reminders(self, chat_account_id: int, reason: str) -> None:
+        """Reminders written for this account but not sent yet (quiet hours) are not sent."""
+        await self.session.execute(
+            update(Outbox)
+            .where(self._waiting_reminders(chat_account_id))
+            .values(status="cancelled", last_error=reason)
+        )
+
+    async def postpone_reminders(self, chat_account_id: int, until: datetime) -> None:
+        """Reminders waiting for this account go out at `until` instead of earlier."""
+        await self.session.execute(
+            update(Outbox)
+            .where(self._waiting_reminders(chat_account_id), Outbox.next_attempt_at < until)
+            .values(next_attempt_at=until)
+        )
+
+    async def reopen_reminders(self, chat_account_id: int, person_id: int, since: datetime) -> None:
+        """Forgets the reminders sent to this account since `since`, so the next sweep asks
+        again about whatever is still due (what was done meanwhile is not reminded)."""
+        sent = select(Outbox.id).where(
+            Outbox.chat_account_id == chat_account_id,
+            Outbox.kind == "reminder",
+            Outbox.status == "sent",
+        )
+        await self.session.execute(
+            delete(Reminder).where(
+                Reminder.recipient == f"person:{person_id}",
+                Reminder.created_at >= since,
+                Reminder.outbox_id.in_(sent),
+            )
         )
 
 

@@ -31,14 +31,17 @@ import zlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.app import App
 from bot.conversation import database_unavailable
 from bot.messages import InboundMessage
 from bot.storage.repositories import PendingEvent
 from bot.web.runtime import Channels, while_busy
+
+if TYPE_CHECKING:  # built by the composition root; only its type is needed here
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 

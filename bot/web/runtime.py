@@ -10,13 +10,15 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.app import App
 from bot.channels.base import Ack, FileData, FileLoader, Inbound
 from bot.channels.line import LineAdapter, LineChannel
 from bot.channels.telegram import TelegramChannel
 from bot.messages import InboundMessage
+
+if TYPE_CHECKING:  # built by the composition root; only its type is needed here
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

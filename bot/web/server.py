@@ -20,7 +20,7 @@ import contextlib
 import html
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sqlalchemy import text
@@ -30,7 +30,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.app import App
 from bot.channels.base import Inbound, WebhookRejected
 from bot.channels.telegram import SECRET_HEADER
 from bot.reports.files import Loaded, load
@@ -42,6 +41,9 @@ from bot.web.runtime import (
     start_scheduler,
     stop_scheduler,
 )
+
+if TYPE_CHECKING:  # built by the composition root; only its type is needed here
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 

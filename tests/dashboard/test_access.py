@@ -14,11 +14,11 @@ from sqlalchemy import select
 from bot.app import App, build_app
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.dashboard import auth
 from bot.demo import EGG_GROUP, FROG_GROUP
 from bot.handlers.dashboard import OFFICER_ONLY
 from bot.handlers.private import SENT_PRIVATELY
 from bot.messages import InboundMessage
+from bot.services import dashboard_access as auth
 from bot.storage.models import Outbox
 from tests.dashboard.support import (
     OTHER_GROUP,

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.config import Settings
-from bot.dashboard import auth, queries
+from bot.dashboard import queries
+from bot.services import dashboard_access as auth
 from bot.storage.models import InboundEvent, OccupationGroup
+from bot.wording import thai_sort_key
 from scheduler.policy import Cadence, Moment
 
 NOW = datetime(2025, 10, 20, 2, 0, tzinfo=UTC)  # Monday 09:00 in Bangkok
@@ -145,4 +147,4 @@ def test_age_and_thai_order() -> None:
     assert queries.age_text(24) == "2 ปี"
     names = ["เลี้ยงกบ", "ไข่เค็ม", "กล้วยตาก", "ทอผ้า"]
     # Leading vowels sort by their consonant: ก(ล้วย) ข(ไข่) ท(อผ้า) ล(เลี้ยง).
-    assert sorted(names, key=queries.thai_key) == ["กล้วยตาก", "ไข่เค็ม", "ทอผ้า", "เลี้ยงกบ"]
+    assert sorted(names, key=thai_sort_key) == ["กล้วยตาก", "ไข่เค็ม", "ทอผ้า", "เลี้ยงกบ"]

@@ -26,8 +26,9 @@ from starlette.applications import Starlette
 from bot.app import build_app
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.dashboard import auth, build_dashboard
+from bot.dashboard import build_dashboard
 from bot.demo import EGG_GROUP, FROG_GROUP
+from bot.services import dashboard_access as auth
 from tests.conftest import NOW
 from tests.dashboard.support import OTHER_GROUP, add_other_district, link_from_bot
 from tests.support.chat import Chat, RecordingTransport

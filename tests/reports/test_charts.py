@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event
 
 from bot.app import App
+from bot.calendar import add_months, months_ending
 from bot.reports.charts import (
     PNG_SIGNATURE,
     font_path,
@@ -22,7 +23,7 @@ from bot.reports.charts import (
     sales_chart,
     thai_font_family,
 )
-from bot.reports.queries import add_months, months_ending, sales_by_month
+from bot.reports.queries import sales_by_month
 from bot.services import admin
 from bot.storage.models import Sale
 from tests.support.chat import Chat

@@ -295,7 +295,7 @@ def test_sheet_names_are_short_unique_and_legal() -> None:
 
 
 def test_places_sort_in_thai_dictionary_order() -> None:
-    from bot.reports.queries import thai_sort_key
+    from bot.wording import thai_sort_key
 
     names = ["บ้านหนองโพ", "บ้านโนนดู่", "บ้านดวนใหญ่", "บ้านกก"]
     assert sorted(names, key=thai_sort_key) == ["บ้านกก", "บ้านดวนใหญ่", "บ้านโนนดู่", "บ้านหนองโพ"]

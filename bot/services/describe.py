@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.calendar import BE_OFFSET
 from bot.storage.models import (
     AccountEntry,
     Activity,
@@ -19,15 +20,7 @@ from bot.storage.models import (
     WorkLog,
 )
 from bot.storage.unit_of_work import UnitOfWork
-from bot.wording import (
-    ACTIVITY_KIND_NAMES,
-    BE_OFFSET,
-    baht,
-    number,
-    quantity,
-    thai_date,
-    thai_month,
-)
+from bot.wording import ACTIVITY_KIND_NAMES, baht, number, quantity, thai_date, thai_month
 
 
 async def describe(uow: UnitOfWork, record: RecordMixin) -> str:
