@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: setup runtime demo console test lint typecheck check bench clean
+.PHONY: setup runtime demo console test test-fast lint typecheck check bench clean
 
 # Everything a developer needs: the runtime, pytest, hypothesis, playwright, ruff, mypy.
 setup: $(VENV)/.installed-test
@@ -22,8 +22,8 @@ $(VENV)/.installed-runtime: pyproject.toml $(VENV)/.venv-created
 	$(PIP) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-runtime
-	$(PIP) -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml constraints-tools.txt $(VENV)/.installed-runtime
+	$(PIP) -c constraints-tools.txt -e '.[test]'
 	touch $@
 
 demo: runtime
@@ -34,6 +34,13 @@ console: runtime
 
 test: setup
 	$(BIN)/pytest
+
+# While you work: the pure, service, storage, channel and report tests on SQLite only (about two
+# minutes on two cores). `make test` (both databases, whole conversations, real `serve`
+# processes, attacks, reliability) is what CI runs.
+test-fast: setup
+	SAMMACHIP_TEST_PG=off $(BIN)/pytest -q tests/unit tests/service tests/storage tests/reports \
+		tests/scheduler tests/channels tests/understanding
 
 lint: setup
 	$(BIN)/ruff check bot scheduler tests bench

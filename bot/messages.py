@@ -51,6 +51,11 @@ class InboundMessage:
 _MESSAGE_FIELDS = tuple(InboundMessage.__slots__)
 
 
+# A reply offers at most this many quick replies: the fewest any channel shows (LINE's 13;
+# Telegram has no limit). The adapters enforce their own platform's limit again.
+MAX_QUICK_REPLIES = 13
+
+
 @dataclass(frozen=True, slots=True)
 class QuickReply:
     """A tap-to-send button. `text` is what the bot receives when tapped (defaults to label)."""

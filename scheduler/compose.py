@@ -13,12 +13,11 @@ from json.encoder import encode_basestring
 
 from bot import vocabulary
 from bot.calendar import BE_OFFSET, add_months
-from bot.messages import Card, QuickReply, Reply
+from bot.messages import MAX_QUICK_REPLIES, Card, QuickReply, Reply
 from bot.wording import THAI_MONTHS_SHORT, number, thai_month
 from scheduler import policy
 from scheduler.policy import Due, VisitDue
 
-MAX_QUICK_REPLIES = 13
 # Lines shown, the rest counted ("และอีก 7 แห่ง"): a message stays well under LINE's 5,000 and
 # Telegram's 4,096 characters, and short enough to read on a phone.
 MAX_LISTED = 25

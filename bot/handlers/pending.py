@@ -7,8 +7,8 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from bot.handlers.context import MAX_QUICK_REPLIES, Context
-from bot.messages import QuickReply, Reply
+from bot.handlers.context import Context
+from bot.messages import MAX_QUICK_REPLIES, QuickReply, Reply
 from bot.vocabulary import CANCEL, RESUME
 from bot.wording import quantity
 
