@@ -339,6 +339,7 @@ class Dashboard:
             data = await collect(
                 uow, [district_id], month,
                 due_day=self.settings.figures_escalate_day, tz=self.settings.tz,
+                fiscal_start_month=self.settings.fiscal_year_start_month,
             )  # fmt: skip
         workbook = await asyncio.to_thread(render_workbook, data)
         filename = export_filename(district.name if district else str(district_id), month)

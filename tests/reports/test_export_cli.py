@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
+from bot.reports.export import PROGRAMME_SHEETS
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -44,7 +45,7 @@ def test_export_writes_the_workbook_and_the_csv(
     assert "Traceback" not in done.stderr
     assert "อำเภอวังหิน" in done.stdout and "2 กลุ่ม" in done.stdout
     book = load_workbook(tmp_path / "out" / "report.xlsx")
-    assert book.sheetnames[0] == "สรุป" and len(book.sheetnames) == 3
+    assert book.sheetnames[0] == "สรุป" and len(book.sheetnames) == 3 + len(PROGRAMME_SHEETS)
     summary = book["สรุป"]
     assert summary["A2"].value == "กลุ่มอาชีพ"
     assert summary["A3"].value == "กลุ่มไข่เค็มสมุนไพรลูกหม่อน"
