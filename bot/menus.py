@@ -109,7 +109,9 @@ MENUS: Final[dict[str, tuple[Menu, ...]]] = {
         ),
     ),
     # District and province offices: read-only views of every group below them.
-    "admin": (Menu("admin", "admin", "เมนูผู้ดูแล", (PROVINCE, DISTRICT, DASHBOARD, MY_DATA, MENU)),),
+    "admin": (
+        Menu("admin", "admin", "เมนูผู้ดูแล", (PROVINCE, DISTRICT, DASHBOARD, MY_DATA, HELP, MENU)),
+    ),
 }
 
 
