@@ -562,6 +562,20 @@ async def end_dashboard_sessions(
     await uow.audit.add(actor_id, "end_sessions", "officer", officer_id, after={"reason": reason})
 
 
+async def end_admin_sessions(
+    uow: UnitOfWork, admin_id: int, actor_id: int | None, reason: str
+) -> None:
+    """As `end_dashboard_sessions`, for a district or province administrator."""
+    admin = await uow.session.get(Administrator, admin_id)
+    if admin is None:
+        return
+    admin.session_epoch += 1
+    await uow.session.flush()
+    await uow.audit.add(
+        actor_id, "end_sessions", "administrator", admin_id, after={"reason": reason}
+    )
+
+
 UNLINKED_NOTICE = (
     "บัญชีแชทนี้ถูกยกเลิกการเชื่อมต่อกับผู้ใช้แล้วโดยสำนักงานพัฒนาชุมชนอำเภอค่ะ "
     "หากต้องการใช้ต่อ ขอรหัสใหม่จากพัฒนากร แล้วพิมพ์ ลงทะเบียน ตามด้วยรหัสนะคะ"
@@ -592,6 +606,11 @@ async def unlink(uow: UnitOfWork, accounts: list[ChatAccount], now: datetime) ->
         officer = await uow.people.officer_of(person_id)
         if officer is not None:
             await end_dashboard_sessions(uow, officer.id, None, "unlink")
+        admin = await uow.session.scalar(
+            select(Administrator).where(Administrator.person_id == person_id)
+        )
+        if admin is not None:
+            await end_admin_sessions(uow, admin.id, None, "unlink")
         count += 1
     await uow.session.flush()
     return count

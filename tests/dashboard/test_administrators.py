@@ -148,3 +148,14 @@ async def test_an_officer_has_no_administrator_pages(
     other = await client.get(f"/dashboard/export?month=2025-10&district={ids['ขุขันธ์']}")
     book = load_workbook(io.BytesIO(other.content))
     assert "กลุ่มทอเสื่อกก" not in book.sheetnames and EGG_GROUP in book.sheetnames
+
+
+async def test_signing_out_everywhere_ends_an_administrators_sessions(
+    chat: Chat, client: httpx.AsyncClient
+) -> None:
+    await signed_in_admin(chat, client, "ประภา ศรีจังหวัด")
+    assert (await client.get("/dashboard/")).status_code == 200
+    answer = await chat.text("ออกจากระบบทุกเครื่อง", "ประภา ศรีจังหวัด")
+    assert "ออกจากระบบแดชบอร์ดทุกเครื่องเรียบร้อยแล้ว" in answer
+    ended = await client.get("/dashboard/")
+    assert ended.status_code == 401 and "การเข้าสู่ระบบนี้สิ้นสุดแล้ว" in ended.text
