@@ -303,6 +303,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--month", type=_month, required=True, metavar="YYYY-MM",
                         help="the month, e.g. 2025-10")  # fmt: skip
     export.add_argument("--district", default=None, help="name or id (default: every district)")
+    export.add_argument("--province", default=None,
+                        help="a province's name: the province workbook (one row per district, "
+                             "one sheet per district) instead of the district workbook")  # fmt: skip
     export.add_argument("--out", type=Path, required=True, metavar="FILE",
                         help="where to write: FILE.xlsx (the workbook) or FILE.csv (the summary)")  # fmt: skip
     from bot import cli_native  # setup, poster (issue 16)
@@ -662,6 +665,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             from bot.reports.export import run_export
 
+            if args.province:
+                from bot.reports.province import run_export as run_province
+
+                return asyncio.run(
+                    _with_app(settings, lambda app: run_province(app, args.month, args.province,
+                                                                 args.out))
+                )  # fmt: skip
             return asyncio.run(
                 _with_app(
                     settings, lambda app: run_export(app, args.month, args.district, args.out)
