@@ -21,7 +21,7 @@ from bot.services import administrators, limits
 from bot.services.administrators import Scope
 from bot.services.errors import NotAllowed
 from bot.storage.models import Area
-from bot.vocabulary import DASHBOARD, MENU, is_word
+from bot.vocabulary import DASHBOARD, MENU, is_word, spoken
 from bot.wording import baht, number, thai_date, thai_month
 
 _DISTRICT = re.compile(r"^\s*(?:สรุปอำเภอ|สรุปรายอำเภอ|/district(?:@\w+)?)\s*(.*)$", re.IGNORECASE)
@@ -38,7 +38,9 @@ def asked(ctx: Context) -> str | None:
         return None  # an officer's สรุปอำเภอ is their district summary (handlers/report.py)
     found = _DISTRICT.match(ctx.text)
     if found:
-        return "district:" + found.group(1).strip()
+        # "สรุปอำเภอค่ะ" names no district: the polite ending is not one.
+        rest = spoken(f"สรุปอำเภอ {found.group(1)}").removeprefix("สรุปอำเภอ")
+        return "district:" + rest
     if is_word(ctx.text, "summary") and not actor.groups:
         return "overview"
     return None
@@ -60,10 +62,9 @@ async def show(ctx: Context, what: str) -> Reply | None:
             return too_often(private, wait)
         if what == "province" and not scope.is_province:
             return reply(DISTRICT_ADMIN_ONLY, MENU)
-        if what.startswith("district:"):
-            name = what.removeprefix("district:")
-            if name or not scope.is_province:
-                return await _district(private, scope, name)
+        name = what.removeprefix("district:") if what.startswith("district:") else ""
+        if name or not scope.is_province:
+            return await _district(private, scope, name)
         return await _province(private, scope)
 
     return await privately(ctx, answer)

@@ -66,7 +66,8 @@ async def test_a_province_administrator_sees_every_district_of_the_province(chat
     assert "โพธาราม" not in answer and "ราชบุรี" not in answer
     assert "สรุปอำเภอ" in answer  # what to type next
 
-    district = await chat.text("สรุปอำเภอ วังหิน", PROVINCE_ADMIN)
+    assert (await chat.text("สรุปค่ะ", PROVINCE_ADMIN)).startswith("🏛️ สรุปจังหวัดศรีสะเกษ")
+    district = await chat.text("สรุปอำเภอวังหินค่ะ", PROVINCE_ADMIN)
     assert district.startswith("🏛️ สรุปอำเภอวังหิน")
     assert "กลุ่มไข่เค็มสมุนไพรลูกหม่อน" in district and "กลุ่มเลี้ยงกบแบบธรรมชาติ" in district
     # Another province's district is not found (not "refused": nothing to probe).
@@ -83,12 +84,13 @@ async def test_a_province_administrator_sees_every_district_of_the_province(chat
 async def test_a_district_administrator_sees_their_district_only(chat: Chat) -> None:
     await neighbours(chat)
     await link(chat, DISTRICT_ADMIN, await register(chat, DISTRICT_ADMIN, "ศรีสะเกษ", "วังหิน"))
-    mine = await chat.text("สรุปอำเภอ", DISTRICT_ADMIN)
+    mine = await chat.text("สรุปอำเภอค่ะ", DISTRICT_ADMIN)
     assert mine.startswith("🏛️ สรุปอำเภอวังหิน")
     assert "กลุ่มไข่เค็มสมุนไพรลูกหม่อน" in mine and "ตัวเลข ก.ย. 2568 ส่งแล้ว" in mine
     assert "กลุ่มทอเสื่อกก" not in mine
     neighbour = await chat.text("สรุปอำเภอ ขุขันธ์", DISTRICT_ADMIN)
     assert "ไม่พบอำเภอขุขันธ์ในอำเภอวังหิน" in neighbour and "กลุ่มทอเสื่อกก" not in neighbour
+    assert (await chat.text("สรุป", DISTRICT_ADMIN)).startswith("🏛️ สรุปอำเภอวังหิน")
     province = await chat.text("สรุปจังหวัด", DISTRICT_ADMIN)
     assert "เฉพาะผู้ดูแลระดับจังหวัด" in province and "สรุปอำเภอ" in province
     assert "ขุขันธ์" not in province
