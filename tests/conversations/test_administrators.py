@@ -110,3 +110,24 @@ async def test_others_are_refused_and_codes_work_once(chat: Chat) -> None:
     async with chat.app.uow() as uow:
         rows = (await uow.session.scalars(__import__("sqlalchemy").select(Administrator))).all()
         assert [(r.name, r.person_id is not None) for r in rows] == [(NEIGHBOUR_ADMIN, True)]
+
+
+async def test_asked_in_a_group_chat_the_province_goes_to_the_private_chat(chat: Chat) -> None:
+    from sqlalchemy import select
+
+    from bot.handlers.private import SENT_PRIVATELY
+    from bot.messages import InboundMessage
+    from bot.storage.models import Outbox
+
+    await link(chat, PROVINCE_ADMIN, await register(chat, PROVINCE_ADMIN, "ศรีสะเกษ"))
+    sender = await chat.account_id(PROVINCE_ADMIN)
+    handled = await chat.app.conversation.handle(
+        InboundMessage(channel="console", sender_id=sender, chat_id="room-7", text="สรุปจังหวัด",
+                       is_group=True, event_id="adm-group-1", message_id="adm-group-1")
+    )  # fmt: skip
+    assert handled.reply is not None and handled.reply.text.startswith(SENT_PRIVATELY)
+    assert "วังหิน" not in handled.reply.text
+    async with chat.app.uow() as uow:
+        rows = (await uow.session.scalars(select(Outbox).where(Outbox.kind == "push"))).all()
+    pushed = [r for r in rows if "สรุปจังหวัดศรีสะเกษ" in r.payload["text"]]
+    assert [r.recipient for r in pushed] == [sender]  # the private chat, never room-7
