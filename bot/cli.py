@@ -203,6 +203,25 @@ def _parser() -> argparse.ArgumentParser:
     trainer_add.add_argument("--officer", type=_id, required=True, metavar="ID", help=OFFICER_HELP)
     trainer_add.add_argument("--json", action="store_true", help=JSON_HELP)
 
+    administrator_add = area(
+        "administrator", "register district and province offices (read-only views above officers)"
+    ).add_parser(
+        "add",
+        help="register a district or province administrator; prints their single-use link code",
+        description="Register someone of a province community development office (with "
+        "--province only) or a district office (with --district too). They see every group "
+        "below them, read-only: สรุปจังหวัด / สรุปอำเภอ in chat, the dashboard, the province "
+        "workbook. Prints their id and a single-use link code they send as `ลงทะเบียน CODE`.",
+    )
+    administrator_add.add_argument("--name", required=True, help="the person's full name")
+    administrator_add.add_argument(
+        "--province", required=True, help="province (จังหวัด), without the word จังหวัด"
+    )
+    administrator_add.add_argument(
+        "--district", help="district (อำเภอ), without the word อำเภอ: a district administrator"
+    )
+    administrator_add.add_argument("--json", action="store_true", help=JSON_HELP)
+
     code = area("code", "rotate or revoke link codes (SECURITY.md, 'Link codes')")
     rotate = code.add_parser(
         "rotate",
@@ -223,6 +242,8 @@ def _parser() -> argparse.ArgumentParser:
         target.add_argument("--officer", type=int, metavar="ID", help="an officer's link code")
         target.add_argument("--trainer", type=int, metavar="ID", help="a trainer's link code")
         target.add_argument("--household", type=int, metavar="ID", help="a household's code")
+        target.add_argument("--administrator", type=int, metavar="ID",
+                            help="a district or province administrator's link code")  # fmt: skip
         target.add_argument("--group", type=int, metavar="ID", help="a group's code (see --role)")
         action.add_argument("--role", choices=("member", "treasurer", "chair"), default="member",
                             help="with --group: the member join code (default), or the "
@@ -282,6 +303,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--month", type=_month, required=True, metavar="YYYY-MM",
                         help="the month, e.g. 2025-10")  # fmt: skip
     export.add_argument("--district", default=None, help="name or id (default: every district)")
+    export.add_argument("--province", default=None,
+                        help="a province's name: the province workbook (one row per district, "
+                             "one sheet per district) instead of the district workbook")  # fmt: skip
     export.add_argument("--out", type=Path, required=True, metavar="FILE",
                         help="where to write: FILE.xlsx (the workbook) or FILE.csv (the summary)")  # fmt: skip
     from bot import cli_native  # setup, poster (issue 16)
@@ -480,6 +504,19 @@ async def _admin(args: argparse.Namespace, app: App) -> int:
                 "link_code": await issue(CodeKind.OFFICER, officer.id),
             }
             text = cli_text.officer_added(data, officer.name, args.district, args.province)
+        elif args.command == "administrator":
+            from bot.services import administrators
+
+            row = await administrators.add_administrator(
+                uow, name=args.name, province=args.province, district=args.district
+            )
+            data = {
+                "administrator_id": row.id,
+                "level": row.level,
+                "link_code": await issue(CodeKind.ADMIN, row.id),
+            }
+            where = f"อำเภอ{args.district} " if args.district else ""
+            text = cli_text.administrator_added(data, row.name, f"{where}จังหวัด{args.province}")
         elif args.command == "group":
             group = await admin.create_group(
                 uow, name=args.name, occupation=args.occupation, village=args.village,
@@ -535,6 +572,8 @@ def _code_target(args: argparse.Namespace) -> tuple[Any, int]:
     for name in ("officer", "trainer", "household"):
         if getattr(args, name, None) is not None:
             return CodeKind(name), int(getattr(args, name))
+    if getattr(args, "administrator", None) is not None:
+        return CodeKind.ADMIN, int(args.administrator)
     return CodeKind(args.role), int(args.group)
 
 
@@ -626,6 +665,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             from bot.reports.export import run_export
 
+            if args.province:
+                from bot.reports.province import run_export as run_province
+
+                return asyncio.run(
+                    _with_app(settings, lambda app: run_province(app, args.month, args.province,
+                                                                 args.out))
+                )  # fmt: skip
             return asyncio.run(
                 _with_app(
                     settings, lambda app: run_export(app, args.month, args.district, args.out)

@@ -34,6 +34,14 @@ def officer_added(data: dict[str, Any], name: str, district: str, province: str)
     )
 
 
+def administrator_added(data: dict[str, Any], name: str, where: str) -> str:
+    code = data["link_code"]
+    return (
+        f"เพิ่มผู้ดูแล {name} ({where}) แล้วค่ะ (รหัสผู้ดูแล {data['administrator_id']})\n"
+        f"รหัสเชื่อมบัญชี: {code} ใช้ได้ครั้งเดียว ให้ผู้ดูแลพิมพ์ ลงทะเบียน {code} ในแชทกับบอทค่ะ\n"
+    )
+
+
 def group_added(data: dict[str, Any], name: str) -> str:
     join = data["join_code"]
     return (

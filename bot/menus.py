@@ -4,8 +4,9 @@
 own words, so a tap and the same words typed go through the same command table; each item's
 Telegram command means the same (tests/conversations/test_menus.py checks both).
 
-A person sees the menu of their highest role: officer, treasurer, chair, target household,
-trainer, member; anyone not linked sees the stranger's. The officer's menu has two tabs.
+A person sees the menu of their highest role: officer, administrator (district or province
+office), treasurer, chair, target household, trainer, member; anyone not linked sees the
+stranger's. The officer's menu has two tabs.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from bot.services.actors import Actor
 
 STRANGER = "stranger"
 # Highest first: the menu of the first role a person holds is the one they see.
-ROLES: Final = ("officer", "treasurer", "chair", "household", "trainer", "member")
-ALL_ROLES: Final = (STRANGER, "member", "chair", "treasurer", "household", "trainer", "officer")
+ROLES: Final = ("officer", "admin", "treasurer", "chair", "household", "trainer", "member")
+ALL_ROLES: Final = (
+    STRANGER, "member", "chair", "treasurer", "household", "trainer", "officer", "admin",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,7 @@ MY_DATA = Item(v.MY_DATA, "mydata", "shield")
 DIVIDEND = Item(v.DIVIDEND, "dividend", "gift")
 VISIT_PLAN = Item(v.VISIT_PLAN, "plan", "calendar")
 DISTRICT = Item(v.DISTRICT_SUMMARY, "district", "chart")
+PROVINCE = Item(v.PROVINCE_SUMMARY, "province", "chart")
 EXPORT = Item(v.EXPORT, "export", "download")
 DASHBOARD = Item(v.DASHBOARD, "dashboard", "gauge")
 MODELS = Item(v.MODEL_HOUSEHOLDS, "model", "star")
@@ -103,6 +107,10 @@ MENUS: Final[dict[str, tuple[Menu, ...]]] = {
             (MODELS, POSTER, UNDO, SNOOZE, MY_DATA, MENU),
             tab="เครื่องมือ",
         ),
+    ),
+    # District and province offices: read-only views of every group below them.
+    "admin": (
+        Menu("admin", "admin", "เมนูผู้ดูแล", (PROVINCE, DISTRICT, DASHBOARD, MY_DATA, HELP, MENU)),
     ),
 }
 

@@ -70,6 +70,8 @@ _WORDS: Final[dict[str, tuple[str, ...]]] = {
     "sign_out_everywhere": ("ออกจากระบบทุกเครื่อง", "ออกจากระบบทั้งหมด", "/signout_all"),
     "confirm_erase": ("ยืนยันลบ", "ยืนยันการลบ", "/erase_yes"),
     "dashboard": ("แดชบอร์ด", "/dashboard", "dashboard"),
+    # A province administrator's one line per district (bot/handlers/administrator.py).
+    "province_summary": ("สรุปจังหวัด", "/province", "สรุปรายจังหวัด"),
 }
 # fmt: on
 
@@ -160,6 +162,7 @@ UNDO_LATEST = button("ยกเลิกล่าสุด")
 MY_DATA = button("ข้อมูลของฉัน")
 VISIT_PLAN = button("แผนเยี่ยมสัปดาห์นี้")
 DISTRICT_SUMMARY = button("สรุปอำเภอ")
+PROVINCE_SUMMARY = button("สรุปจังหวัด")
 EXPORT = button("ส่งออก")
 DASHBOARD = button("แดชบอร์ด")
 DIVIDEND = button("ปันผล")
@@ -167,7 +170,7 @@ MODEL_HOUSEHOLDS = button("ครัวเรือนต้นแบบ")
 POSTER = button("โปสเตอร์")
 MENU_BUTTONS: Final[tuple[QuickReply, ...]] = (
     HELP, HOW_TO_LINK, UNDO_LATEST, MY_DATA, VISIT_PLAN, DISTRICT_SUMMARY, EXPORT, DASHBOARD,
-    DIVIDEND, MODEL_HOUSEHOLDS, POSTER,
+    DIVIDEND, MODEL_HOUSEHOLDS, POSTER, PROVINCE_SUMMARY,
 )  # fmt: skip
 
 BUTTONS: Final[tuple[QuickReply, ...]] = (

@@ -6,7 +6,7 @@ same rules the follow-up reminders use."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,13 +15,17 @@ from sqlalchemy import func, select
 
 from bot.calendar import add_months, months_ending
 from bot.config import Settings
+from bot.reports import programme
+from bot.reports.programme import AnnualRow, DividendRow, HouseholdRow, TrainingRow
 from bot.reports.queries import sales_by_month, year_month
 from bot.services import reports
 from bot.services.actors import Actor
 from bot.services.reports import GroupMonthReport
 from bot.storage.models import (
     Activity,
+    AnnualSummary,
     Area,
+    Dividend,
     Meeting,
     MonthlyFigures,
     OccupationGroup,
@@ -35,7 +39,7 @@ from bot.storage.models import (
 )
 from bot.storage.unit_of_work import UnitOfWork
 from bot.wording import ACTIVITY_KIND_NAMES as KIND_NAMES
-from bot.wording import RECORD_KIND_NAMES, baht, quantity, thai_month, thai_sort_key
+from bot.wording import RECORD_KIND_NAMES, baht, quantity, thai_date, thai_month, thai_sort_key
 from scheduler import policy
 from scheduler.policy import Cadence, GroupFacts, Moment, VisitDue
 
@@ -44,6 +48,7 @@ CHART_MONTHS = 12  # the group page's chart
 TIMELINE_LIMIT = 40
 VISITS_LIMIT = 20
 FIGURES_LIMIT = 36
+RECENT_LIMIT = 20  # the overview's newest annual summaries and dividends
 
 ROLE_NAMES: dict[str, str] = {Role.CHAIR: "ประธาน", Role.TREASURER: "เหรัญญิก", Role.MEMBER: "สมาชิก"}
 _ROLE_ORDER: dict[str, int] = {Role.CHAIR: 0, Role.TREASURER: 1, Role.MEMBER: 2}
@@ -109,6 +114,11 @@ class Overview:
     now: datetime
     month: date
     rows: list[GroupRow]
+    # What treasurers sent up and the households' month (bot/reports/programme.py).
+    annuals: list[AnnualRow] = field(default_factory=list)
+    dividends: list[DividendRow] = field(default_factory=list)
+    households: list[HouseholdRow] = field(default_factory=list)
+    trainings: list[TrainingRow] = field(default_factory=list)
 
     @property
     def figures_month(self) -> date:
@@ -308,6 +318,8 @@ async def overview(uow: UnitOfWork, actor: Actor, settings: Settings, now: datet
         else None
     )
     rows = await _rows(uow, groups, settings, moment)
+    ids = programme.group_ids_of([actor.district_id])
+    next_month = add_months(moment.month_start, 1)
     return Overview(
         district=district.name if district else "",
         province=province.name if province else None,
@@ -315,6 +327,16 @@ async def overview(uow: UnitOfWork, actor: Actor, settings: Settings, now: datet
         now=now,
         month=moment.month_start,
         rows=sort_rows(rows, "overdue"),
+        annuals=(await programme.annual_summaries(uow, ids, settings.fiscal_year_start_month))[
+            :RECENT_LIMIT
+        ],
+        dividends=(await programme.dividends(uow, ids))[:RECENT_LIMIT],
+        households=await programme.households(
+            uow, [actor.district_id], moment.month_start, next_month
+        ),
+        trainings=await programme.trainings(
+            uow, [actor.district_id], moment.month_start, next_month
+        ),
     )
 
 
@@ -374,6 +396,8 @@ class GroupPage:
     visits: list[VisitRow]
     timeline: list[TimelineItem]
     now: datetime
+    annuals: list[AnnualRow] = field(default_factory=list)  # every year, newest first
+    dividends: list[DividendRow] = field(default_factory=list)  # with each member's share
 
     @property
     def group(self) -> OccupationGroup:
@@ -418,7 +442,15 @@ async def group_page(
         visits=await _visits(uow, group.id),
         timeline=await _timeline(uow, group.id),
         now=now,
+        annuals=await programme.annual_summaries(
+            uow, _one(group.id), settings.fiscal_year_start_month
+        ),
+        dividends=await programme.dividends(uow, _one(group.id), with_shares=True),
     )
+
+
+def _one(group_id: int) -> Any:
+    return select(OccupationGroup.id).where(OccupationGroup.id == group_id)
 
 
 async def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:
@@ -478,6 +510,8 @@ _TIMELINE_MODELS: tuple[tuple[str, type[RecordMixin]], ...] = (
     ("activity", Activity),
     ("visit", Visit),
     ("monthly", MonthlyFigures),
+    ("annual", AnnualSummary),
+    ("dividend", Dividend),
 )
 
 
@@ -548,6 +582,12 @@ def _describe(kind: str, r: Any, names: dict[int, str]) -> str:
             parts.append(r.notes)
         if r.suggestions:
             parts.append(f"คำแนะนำ: {r.suggestions}")
+    elif kind == "annual":
+        parts.append(f"ฉบับที่ {r.revision}")
+        parts.append(f"รายรับ {baht(r.revenue)} รายจ่าย {baht(r.costs)} กำไร {baht(r.profit)}")
+    elif kind == "dividend":
+        parts.append(f"{thai_date(r.period_start)} – {thai_date(r.period_end - timedelta(days=1))}")
+        parts.append(f"รวม {baht(r.total)}")
     elif kind == "monthly":
         parts.append(f"เดือน {thai_month(r.month)} ฉบับที่ {r.revision}")
         parts.append(f"รับ {baht(r.income)} จ่าย {baht(r.expenses)} คงเหลือ {baht(r.balance)}")

@@ -6,7 +6,11 @@ Pages (under /dashboard):
   GET  /                     district overview (sortable: ?sort=overdue|name|...&rev=1)
   GET  /groups/{id}          one group
   GET  /groups/{id}/chart.png  its monthly sales chart
-  GET  /export?month=YYYY-MM the district's monthly workbook (.xlsx)
+  GET  /export?month=YYYY-MM the district's monthly workbook (.xlsx); an administrator adds
+                             &district=ID (a district of their scope, else 404)
+  GET  /districts/{id}       an administrator's view of one district of their scope
+  GET  /export/province?month=YYYY-MM  a province administrator's workbook
+An administrator's `/` is their province (one line per district) or their district.
   GET  /login?token=…        the link from the chat: checks it and shows one button that signs
                              in. GET changes nothing, so a chat app fetching the link for its
                              preview can neither use it up nor get the officer's session
@@ -39,10 +43,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.calendar import add_months
 from bot.dashboard import queries, views
+from bot.services import administrators
 from bot.services import dashboard_access as auth
 from bot.services.actors import Actor
+from bot.services.administrators import Scope as AdminScope
 from bot.services.dashboard_access import BadToken, Keys, SessionClaim
-from bot.storage.models import Officer
+from bot.storage.models import Administrator, OccupationGroup, Officer
 from bot.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:  # the composition root builds the dashboard; only its type is needed here
@@ -104,19 +110,34 @@ class SecurityHeaders:
 
 @dataclass(frozen=True, slots=True)
 class SignedIn:
-    officer: Officer
+    officer: Officer | Administrator  # who signed in (an administrator when `scope` is set)
     session: SessionClaim
     csrf: str
+    scope: AdminScope | None = None  # an administrator's province or district
 
     @property
     def actor(self) -> Actor:
         # The dashboard acts for the officer's district only (bot.services.reports decides).
+        assert isinstance(self.officer, Officer)
         return Actor(
             person_id=self.officer.person_id or 0,
             name=self.officer.name,
             officer_id=self.officer.id,
             district_id=self.officer.district_id,
         )
+
+    def reading(self, district_id: int) -> Actor:
+        """Who reads a district's pages for an administrator: the district, nothing else (the
+        pages only read; the district was checked against the scope before)."""
+        return Actor(person_id=self.officer.person_id or 0, name=self.officer.name,
+                     district_id=district_id)  # fmt: skip
+
+
+async def _entry(uow: UnitOfWork, officer_id: int, admin: bool) -> Officer | Administrator | None:
+    """The officer, or the administrator, a token names."""
+    if admin:
+        return await uow.session.get(Administrator, officer_id)
+    return await uow.people.officer(officer_id)
 
 
 SIGN_IN_REASONS = {
@@ -178,12 +199,17 @@ class Dashboard:
             return error.reason
         if await auth.session_revoked(uow, claim.session_id):
             return "revoked"
-        officer = await uow.people.officer(claim.officer_id)
+        officer = await _entry(uow, claim.officer_id, claim.admin)
         if officer is None:
             return "invalid"
         if not auth.current(officer, claim.epoch):
             return "ended"  # unlinked, erased, code rotated or signed out everywhere
-        return SignedIn(officer, claim, auth.csrf_token(keys, claim.session_id))
+        scope = (
+            await administrators.scope_of(uow, officer)
+            if isinstance(officer, Administrator)
+            else None
+        )
+        return SignedIn(officer, claim, auth.csrf_token(keys, claim.session_id), scope)
 
     # -- rendering
 
@@ -253,13 +279,71 @@ class Dashboard:
             signed = await self.signed_in(request, uow)
             if isinstance(signed, str):
                 return self.sign_in_page(request, signed)
-            data = await queries.overview(uow, signed.actor, self.settings, self.app.clock.now())
+            if signed.scope is not None and signed.scope.is_province:
+                return await self._province(request, uow, signed, signed.scope)
+            actor = signed.actor if signed.scope is None else signed.reading(signed.scope.area_id)
+            data = await queries.overview(uow, actor, self.settings, self.app.clock.now())
+        return self._overview(request, signed, data, back=None)
+
+    async def district(self, request: Request) -> Response:
+        """An administrator's view of one district of their scope: the officers' overview."""
+        district_id = _id(request.path_params["district_id"])
+        async with self.app.uow() as uow:
+            signed = await self.signed_in(request, uow)
+            if isinstance(signed, str):
+                return self.sign_in_page(request, signed)
+            scope = signed.scope
+            area = (
+                await administrators.district_in_scope(uow, scope, district_id)
+                if scope is not None and district_id
+                else None
+            )
+            if area is None:
+                return self.not_found(request, signed)  # a neighbour's district: as if none
+            data = await queries.overview(
+                uow, signed.reading(area.id), self.settings, self.app.clock.now()
+            )
+        back = f"{self.base(request)}/" if scope is not None and scope.is_province else None
+        return self._overview(request, signed, data, back=back, district_id=area.id)
+
+    async def _province(
+        self, request: Request, uow: UnitOfWork, signed: SignedIn, scope: AdminScope
+    ) -> Response:
+        from bot.reports import province
+
+        month = self._today().replace(day=1)
+        districts = await administrators.districts(uow, scope)
+        rollup = await province.rollup(
+            uow, districts, scope.title, month, due_day=self.settings.figures_escalate_day,
+            tz=self.settings.tz, fiscal_start_month=self.settings.fiscal_year_start_month,
+        )  # fmt: skip
+        previous = add_months(month, -1)
+        return self.render(
+            request,
+            "province.html",
+            signed=signed,
+            scope=scope,
+            rollup=rollup,
+            now=self.app.clock.now(),
+            exports=[(month, thai_month(month)), (previous, thai_month(previous))],
+        )
+
+    def _overview(
+        self,
+        request: Request,
+        signed: SignedIn,
+        data: queries.Overview,
+        *,
+        back: str | None,
+        district_id: int | None = None,
+    ) -> Response:
         sort = request.query_params.get("sort", "overdue")
         if sort not in queries.SORTS:
             sort = "overdue"
         rev = request.query_params.get("rev") == "1"
         rows = queries.sort_rows(data.rows, sort, reverse=rev)
         previous = add_months(data.month, -1)
+        here = f"districts/{district_id}" if district_id else ""
         return self.render(
             request,
             "overview.html",
@@ -268,6 +352,9 @@ class Dashboard:
             rows=rows,
             sort=sort,
             rev=rev,
+            back=back,
+            here=here,
+            export_district=f"&district={district_id}" if district_id else "",
             exports=[(data.month, thai_month(data.month)), (previous, thai_month(previous))],
             meeting_levels={
                 row.group_id: views.meeting_level(
@@ -283,7 +370,7 @@ class Dashboard:
             signed = await self.signed_in(request, uow)
             if isinstance(signed, str):
                 return self.sign_in_page(request, signed)
-            group = await queries.visible_group(uow, signed.actor, group_id) if group_id else None
+            group = await self._group_of(uow, signed, group_id)
             if group is None:
                 return self.not_found(request, signed)
             page = await queries.group_page(uow, group, self.settings, self.app.clock.now())
@@ -303,6 +390,16 @@ class Dashboard:
             ),
         )
 
+    async def _group_of(
+        self, uow: UnitOfWork, signed: SignedIn, group_id: int | None
+    ) -> OccupationGroup | None:
+        """The group if this officer or administrator may see it (else None: a 404)."""
+        if not group_id:
+            return None
+        if signed.scope is not None:
+            return await administrators.group_in_scope(uow, signed.scope, group_id)
+        return await queries.visible_group(uow, signed.actor, group_id)
+
     async def chart(self, request: Request) -> Response:
         from bot.reports.charts import sales_chart
         from bot.reports.queries import sales_by_month
@@ -312,7 +409,7 @@ class Dashboard:
             signed = await self.signed_in(request, uow)
             if isinstance(signed, str):
                 return self.sign_in_page(request, signed)
-            group = await queries.visible_group(uow, signed.actor, group_id) if group_id else None
+            group = await self._group_of(uow, signed, group_id)
             if group is None:
                 return self.not_found(request, signed)
             month = self._today().replace(day=1)
@@ -337,15 +434,68 @@ class Dashboard:
                     "ดาวน์โหลดได้ตั้งแต่เดือนนี้ย้อนหลังไม่เกิน 3 ปีค่ะ",
                     signed=signed,
                 )
-            district_id = signed.officer.district_id
+            if signed.scope is None:
+                assert isinstance(signed.officer, Officer)
+                district_id = signed.officer.district_id
+            else:  # an administrator names the district; only one of their scope is served
+                wanted = _id(_int(request.query_params.get("district")))
+                if wanted is None and not signed.scope.is_province:
+                    wanted = signed.scope.area_id
+                found = (
+                    await administrators.district_in_scope(uow, signed.scope, wanted)
+                    if wanted
+                    else None
+                )
+                if found is None:
+                    return self.not_found(request, signed)
+                district_id = found.id
             district = await uow.groups.area_by_id(district_id)
             data = await collect(
                 uow, [district_id], month,
                 due_day=self.settings.figures_escalate_day, tz=self.settings.tz,
+                fiscal_start_month=self.settings.fiscal_year_start_month,
             )  # fmt: skip
         workbook = await asyncio.to_thread(render_workbook, data)
         filename = export_filename(district.name if district else str(district_id), month)
         ascii_name = f"sammachip-{month.year + 543}-{month.month:02d}.xlsx"
+        return Response(
+            workbook,
+            media_type=XLSX_TYPE,
+            headers={
+                "Content-Disposition": (
+                    f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+                )
+            },
+        )
+
+    async def province_export(self, request: Request) -> Response:
+        """A province administrator's workbook: one summary row per district, one sheet per
+        district. Anyone else: 404."""
+        from bot.reports import province
+        from bot.reports.export import XLSX_TYPE
+
+        this_month = self._today().replace(day=1)
+        month = _month(request.query_params.get("month"), this_month)
+        async with self.app.uow() as uow:
+            signed = await self.signed_in(request, uow)
+            if isinstance(signed, str):
+                return self.sign_in_page(request, signed)
+            scope = signed.scope
+            if scope is None or not scope.is_province:
+                return self.not_found(request, signed)
+            if month is None:
+                return self.message(
+                    request, 400, "เดือนไม่ถูกต้อง",
+                    "ดาวน์โหลดได้ตั้งแต่เดือนนี้ย้อนหลังไม่เกิน 3 ปีค่ะ", signed=signed,
+                )  # fmt: skip
+            rollup = await province.rollup(
+                uow, await administrators.districts(uow, scope), scope.title, month,
+                due_day=self.settings.figures_escalate_day, tz=self.settings.tz,
+                fiscal_start_month=self.settings.fiscal_year_start_month,
+            )  # fmt: skip
+        workbook = await asyncio.to_thread(province.render_workbook, rollup)
+        filename = province.filename(scope.title, month)
+        ascii_name = f"sammachip-province-{month.year + 543}-{month.month:02d}.xlsx"
         return Response(
             workbook,
             media_type=XLSX_TYPE,
@@ -367,7 +517,7 @@ class Dashboard:
                 )
                 if await auth.nonce_used(uow, claim.nonce):
                     raise BadToken("used")
-                officer = await uow.people.officer(claim.officer_id)
+                officer = await _entry(uow, claim.officer_id, claim.admin)
                 if officer is None or not auth.current(officer, claim.epoch):
                     raise BadToken("invalid")
             except BadToken as error:
@@ -383,7 +533,7 @@ class Dashboard:
         async with self.app.uow() as uow:
             try:
                 keys, claim = await self._verify(uow, lambda k: auth.read_login(k, token, now))
-                officer = await uow.people.officer(claim.officer_id)
+                officer = await _entry(uow, claim.officer_id, claim.admin)
                 if officer is None or not auth.current(officer, claim.epoch):
                     raise BadToken("invalid")
                 await auth.use_nonce(uow, claim.nonce)
@@ -394,7 +544,7 @@ class Dashboard:
         response = RedirectResponse(f"{base}/", status_code=303)
         response.set_cookie(
             auth.COOKIE,
-            auth.mint_session(keys, officer.id, now, ttl, officer.session_epoch),
+            auth.mint_session(keys, officer.id, now, ttl, officer.session_epoch, admin=claim.admin),
             max_age=int(ttl.total_seconds()),
             path=base,
             httponly=True,
@@ -493,6 +643,10 @@ def _id(value: object) -> int | None:
     return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
 
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) <= 10 else None
+
+
 def _same_origin(request: Request, public_base_url: str | None) -> bool:
     """A browser's POST from another site carries that site's Origin: refuse it (with
     SameSite=Lax and the CSRF token this is defence in depth). An Origin of "null" (a
@@ -529,9 +683,11 @@ def build(app: App) -> Mount:
     dashboard = Dashboard(app)
     routes: list[Route | Mount] = [
         Route("/", dashboard.overview, name="overview"),
+        Route("/districts/{district_id:int}", dashboard.district, name="district"),
         Route("/groups/{group_id:int}", dashboard.group, name="group"),
         Route("/groups/{group_id:int}/chart.png", dashboard.chart, name="chart"),
         Route("/export", dashboard.export, name="export"),
+        Route("/export/province", dashboard.province_export, name="province_export"),
         Route("/login", dashboard.login_page, methods=["GET"], name="login_page"),
         Route("/login", dashboard.login, methods=["POST"], name="login"),
         Route("/logout", dashboard.logout, methods=["POST"], name="logout"),

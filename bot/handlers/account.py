@@ -43,15 +43,18 @@ async def _add_account(ctx: Context) -> Reply:
 async def sign_out_everywhere(ctx: Context, _: object = None) -> Reply:
     actor = ctx.actor
     assert actor is not None
-    if actor.officer_id is None:
+    if actor.officer_id is None and actor.admin_id is not None:
+        await enrolment.end_admin_sessions(ctx.uow, actor.admin_id, actor.person_id, "sign_out_all")
+    elif actor.officer_id is None:
         return reply(
             "คำสั่งนี้ใช้ออกจากแดชบอร์ดพัฒนากรทุกเครื่องค่ะ บัญชีของคุณไม่มีการเข้าสู่ระบบแดชบอร์ด "
             "พิมพ์ เมนู เพื่อดูสิ่งที่ทำได้นะคะ",
             *MENU_ONLY,
         )
-    await enrolment.end_dashboard_sessions(
-        ctx.uow, actor.officer_id, actor.person_id, "sign_out_all"
-    )
+    else:
+        await enrolment.end_dashboard_sessions(
+            ctx.uow, actor.officer_id, actor.person_id, "sign_out_all"
+        )
     return reply(
         "ออกจากระบบแดชบอร์ดทุกเครื่องเรียบร้อยแล้วค่ะ 🔒 ลิงก์เข้าสู่ระบบที่ส่งไปก่อนหน้านี้ก็ใช้ไม่ได้แล้วเช่นกัน\n"
         "ถ้าต้องการเข้าใหม่ พิมพ์ แดชบอร์ด ในแชตส่วนตัวนะคะ",

@@ -12,6 +12,7 @@ from bot.handlers.dividend import named_year
 from bot.handlers.report_flow import ReportSpec, Slots
 from bot.messages import Reply
 from bot.services import annual
+from bot.services.officer_news import annual_news, period_text, tell_group_officer
 from bot.services.periods import last_completed_year, reporting_year
 from bot.services.records import resolve_group
 from bot.wording import baht, thai_date
@@ -63,7 +64,20 @@ async def save(ctx: Context, slots: Slots) -> Reply:
     details = [f"ปี {figures.be_year} กำไร {baht(row.profit)}"]
     if row.revision > 1:
         details.append(f"(ฉบับแก้ไขที่ {row.revision})")
-    return saved("ส่งสรุปประจำปีให้พัฒนากรแล้วค่ะ", details, None, slots.get("group_name"))
+    group_name = str(slots.get("group_name") or "")
+    news = annual_news(
+        row, group_name, figures.be_year, period_text(figures.start, figures.end),
+        ctx.actor.name, figures.months_reported,
+    )  # fmt: skip
+    told = await tell_group_officer(ctx.uow, figures.group_id, news, ctx.now)
+    if told is not None and told.chats:
+        # True as said: the officer's private chat has it (the outbox row is in this commit).
+        details.append(f"แจ้งคุณ{told.officer} (พัฒนากร) ทางแชตส่วนตัวแล้ว")
+        headline = "ส่งสรุปประจำปีให้พัฒนากรแล้วค่ะ"
+    else:
+        details.append("พัฒนากรดูได้ในแดชบอร์ดและไฟล์สรุปประจำเดือนของอำเภอ")
+        headline = "บันทึกสรุปประจำปีแล้วค่ะ"
+    return saved(headline, details, None, group_name)
 
 
 SPEC = ReportSpec(intent="annual", required=(), questions={}, save=save)

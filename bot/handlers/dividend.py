@@ -15,6 +15,7 @@ from bot.handlers.report_flow import Question, ReportSpec, Slots, dec
 from bot.messages import Card, CardField, CardSection, Reply
 from bot.services import dividends
 from bot.services.errors import InvalidInput
+from bot.services.officer_news import dividend_news, tell_group_officer
 from bot.services.periods import last_completed_year, reporting_year, year_containing
 from bot.services.records import TREASURER_ONLY
 from bot.storage.models import Role
@@ -117,6 +118,14 @@ async def save(ctx: Context, slots: Slots) -> Reply:
     sent = await _send_slips(ctx, plan, str(slots.get("group_name") or ""), int(slots["be_year"]))
     if sent:
         details.append(f"ส่งใบแจ้งปันผลให้สมาชิกทางแชตส่วนตัวแล้ว {sent} คน")
+    paid_members = sum(1 for s in plan.shares if s.amount > 0)
+    news = dividend_news(
+        paid, str(slots.get("group_name") or ""), int(slots["be_year"]), _period(plan),
+        ctx.actor.name, paid_members,
+    )  # fmt: skip
+    told = await tell_group_officer(ctx.uow, plan.group_id, news, ctx.now)
+    if told is not None and told.chats:
+        details.append(f"แจ้งคุณ{told.officer} (พัฒนากร) ทางแชตส่วนตัวแล้ว")
     return saved("บันทึกการจ่ายปันผลแล้วค่ะ", details, paid.on_date, slots.get("group_name"))
 
 

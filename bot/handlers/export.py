@@ -67,6 +67,7 @@ async def _export(ctx: Context, rest: str) -> Reply:
     data = await collect(
         ctx.uow, [actor.district_id], month,
         due_day=ctx.settings.figures_escalate_day, tz=ctx.settings.tz,
+        fiscal_start_month=ctx.settings.fiscal_year_start_month,
     )  # fmt: skip
     district = await ctx.uow.groups.area_by_id(actor.district_id)
     district_name = district.name if district is not None else str(actor.district_id)

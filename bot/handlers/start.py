@@ -176,6 +176,11 @@ async def _link_person(ctx: Context, found: Found) -> Reply:
         text = f"เชื่อมบัญชีพัฒนากรของคุณ{linked.name}แล้วค่ะ 🎉"
     elif linked.kind == "trainer":
         text = f"เชื่อมบัญชีวิทยากรของคุณ{linked.name}แล้วค่ะ 🎉"
+    elif linked.kind == "admin":
+        text = (
+            f"เชื่อมบัญชีผู้ดูแลภาพรวมของคุณ{linked.name}แล้วค่ะ 🎉\n"
+            "พิมพ์ สรุปจังหวัด หรือ สรุปอำเภอ เพื่อดูทุกกลุ่มในพื้นที่ของคุณ หรือ แดชบอร์ด ค่ะ"
+        )
     else:
         text = f"เชื่อมบัญชีครัวเรือนของคุณ{linked.name}แล้วค่ะ 🎉"
     if await _unnamed(ctx):

@@ -1,8 +1,11 @@
 """The district monthly workbook officers send upward (Excel), and its summary as CSV.
 
 Workbook: a summary sheet "สรุป" with one row per occupation group of the district (members,
-meetings, officer visits, sales, the treasurer's figures and whether they came on time), then
-one sheet per group listing that group's records of the month. Thai headers, dates as real
+meetings, officer visits, sales, the treasurer's figures and whether they came on time); the
+annual summaries and dividends the treasurers sent ("สรุปประจำปี", "ปันผล"); the target
+households' month (officer visits, account book, trainings: "ครัวเรือนเป้าหมาย") and the
+month's training sessions ("อบรมครัวเรือน"); then one sheet per group listing that group's
+records of the month. Thai headers, dates as real
 date cells shown in the Buddhist Era ("15 ต.ค. 2568", so sorting and filtering go by the
 date), money as numbers formatted '#,##0.00', the header row frozen.
 
@@ -40,6 +43,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from bot.calendar import BANGKOK, BE_OFFSET, add_months, month_start
+from bot.reports import programme
+from bot.reports.programme import AnnualRow, DividendRow, HouseholdRow, TrainingRow
 from bot.services.errors import InvalidInput, NotFound
 from bot.storage.models import (
     Activity,
@@ -57,7 +62,7 @@ from bot.storage.models import (
 )
 from bot.storage.unit_of_work import UnitOfWork
 from bot.wording import ACTIVITY_KIND_NAMES as KIND_NAMES
-from bot.wording import number, thai_date, thai_month, thai_sort_key
+from bot.wording import baht, number, thai_date, thai_month, thai_sort_key
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -114,6 +119,61 @@ RECORD_HEADERS = (
     "รายละเอียด",
     "บันทึกเมื่อ",
 )
+ANNUAL_SHEET = "สรุปประจำปี"
+DIVIDEND_SHEET = "ปันผล"
+HOUSEHOLD_SHEET = "ครัวเรือนเป้าหมาย"
+TRAINING_SHEET = "อบรมครัวเรือน"
+PROGRAMME_SHEETS = (ANNUAL_SHEET, DIVIDEND_SHEET, HOUSEHOLD_SHEET, TRAINING_SHEET)
+ANNUAL_HEADERS = (
+    "กลุ่มอาชีพ",
+    "หมู่บ้าน",
+    "ปี (พ.ศ.)",
+    "ฉบับที่",
+    "รายรับรวม (บาท)",
+    "รายจ่ายรวม (บาท)",
+    "กำไร (บาท)",
+    "ปันผลที่จ่ายแล้ว (บาท)",
+    "ส่งโดย",
+    "วันที่ส่ง",
+)
+DIVIDEND_HEADERS = (
+    "กลุ่มอาชีพ",
+    "หมู่บ้าน",
+    "ตั้งแต่",
+    "ถึง",
+    "ปันผลรวม (บาท)",
+    "สมาชิกที่ได้รับ (คน)",
+    "งานรวม (หน่วย)",
+    "บันทึกโดย",
+    "วันที่จ่าย",
+)
+HOUSEHOLD_HEADERS = (
+    "หัวหน้าครัวเรือน",
+    "หมู่บ้าน",
+    "อาชีพ",
+    "วิทยากร",
+    "พัฒนากรเยี่ยม (ครั้ง)",
+    "เยี่ยมล่าสุด",
+    "รายรับ (บาท)",
+    "รายจ่าย (บาท)",
+    "คงเหลือ (บาท)",
+    "รายการในบัญชีรับ–จ่าย",
+    "เข้าอบรม (ครั้ง)",
+)
+TRAINING_HEADERS = (
+    "วันที่",
+    "ผู้บันทึก (วิทยากร/พัฒนากร)",
+    "เรื่อง",
+    "ผู้เข้าร่วม (คน)",
+    "ครัวเรือนเป้าหมายที่เข้าร่วม",
+)
+# Number format per column (by header index) of those sheets; others are text or dates.
+_ANNUAL_FORMATS = dict.fromkeys((4, 5, 6, 7), MONEY_FORMAT)
+_DIVIDEND_FORMATS = {4: MONEY_FORMAT, 5: COUNT_FORMAT, 6: QUANTITY_FORMAT}
+_HOUSEHOLD_FORMATS = {4: COUNT_FORMAT, 6: MONEY_FORMAT, 7: MONEY_FORMAT, 8: MONEY_FORMAT,
+                      9: COUNT_FORMAT, 10: COUNT_FORMAT}  # fmt: skip
+_TRAINING_FORMATS = {3: COUNT_FORMAT}
+
 # Number format per record column (by header index); others are text.
 _RECORD_FORMATS = {3: QUANTITY_FORMAT, 5: MONEY_FORMAT, 6: MONEY_FORMAT, 7: MONEY_FORMAT,
                    8: MONEY_FORMAT, 9: MONEY_FORMAT}  # fmt: skip
@@ -178,6 +238,11 @@ class ExportData:
 
     # A district column on the summary: for an export of every district, or of several.
     with_district: bool = False
+    # What officers need to see beyond the groups' month (bot/reports/programme.py).
+    annuals: list[AnnualRow] = field(default_factory=list)
+    dividends: list[DividendRow] = field(default_factory=list)
+    households: list[HouseholdRow] = field(default_factory=list)
+    trainings: list[TrainingRow] = field(default_factory=list)
 
 
 def submission_deadline(
@@ -280,6 +345,7 @@ async def collect(
     records: bool = True,
     due_day: int = FIGURES_DUE_DAY,
     tz: ZoneInfo = BANGKOK,
+    fiscal_start_month: int = 10,
 ) -> ExportData:
     """Everything the workbook shows for these districts (None: every district with groups)."""
     first = month_start(month)
@@ -365,7 +431,42 @@ async def collect(
     )  # fmt: skip
     if records:
         data.records = await _records(uow, ids, first, after, revisions)
+        await _programme(uow, data, list(names), ids, first, after, fiscal_start_month)
     return data
+
+
+async def _programme(
+    uow: UnitOfWork,
+    data: ExportData,
+    district_ids: list[int],
+    ids: Select[int],
+    first: date,
+    after: date,
+    fiscal_start_month: int,
+) -> None:
+    """The annual summaries and dividends known at the end of the month, the households' month
+    and its trainings; the month's annual summaries and dividends also go on the group sheets."""
+    data.annuals = await programme.annual_summaries(uow, ids, fiscal_start_month, before=after)
+    data.dividends = await programme.dividends(uow, ids, before=after)
+    data.households = await programme.households(uow, district_ids, first, after)
+    data.trainings = await programme.trainings(uow, district_ids, first, after)
+    for annual in data.annuals:
+        if first <= annual.on_date < after:
+            data.records[annual.group_id].append(RecordRow(
+                "สรุปประจำปี", annual.on_date, f"สรุปปี {annual.be_year} ฉบับที่ {annual.revision}",
+                income=annual.revenue, expenses=annual.costs, who=annual.sender,
+                detail=f"กำไร {baht(annual.profit)} · ปันผลที่จ่ายแล้ว {baht(annual.dividends)}",
+                recorded_at=annual.created_at,
+            ))  # fmt: skip
+    for dividend in data.dividends:
+        if first <= dividend.on_date < after:
+            data.records[dividend.group_id].append(RecordRow(
+                "ปันผล", dividend.on_date,
+                f"ปันผล {thai_date(dividend.period_start)} – {thai_date(dividend.period_last)}",
+                dividend.members_paid, "คน", amount=dividend.total, who=dividend.sender,
+                detail=f"แบ่งตามงาน รวม {number(dividend.total_units)} หน่วย",
+                recorded_at=dividend.created_at,
+            ))  # fmt: skip
 
 
 async def _records(
@@ -572,7 +673,8 @@ def render_workbook(data: ExportData) -> bytes:
     ]
     _table(summary, _title(data), headers, body, formats, total=total, notes=notes)
 
-    names = sheet_names([row.group for row in data.rows])
+    _programme_sheets(workbook, data)
+    names = sheet_names([row.group for row in data.rows], (SUMMARY_SHEET, *PROGRAMME_SHEETS))
     group_column = headers.index(SUMMARY_HEADERS[0]) + 1
     for index, (row, name) in enumerate(zip(data.rows, names, strict=True)):
         sheet = workbook.create_sheet(name)
@@ -592,8 +694,60 @@ def render_workbook(data: ExportData) -> bytes:
     return out.getvalue()
 
 
+def _programme_sheets(workbook: Any, data: ExportData) -> None:
+    """The annual summaries, dividends, households and trainings sheets (after "สรุป")."""
+    districts = {d.id: d.name for d in data.districts}
+    month = thai_month(data.month)
+
+    def sheet(
+        name: str, title: str, headers: tuple[str, ...], body: list[list[Any]],
+        formats: dict[int, str], empty: str, districts_of: list[int],
+    ) -> None:  # fmt: skip
+        shift = 1 if data.with_district else 0
+        if data.with_district:
+            body = [
+                [districts.get(d, ""), *values]
+                for d, values in zip(districts_of, body, strict=True)
+            ]
+        _table(
+            workbook.create_sheet(name), title,
+            [DISTRICT_HEADER, *headers] if shift else list(headers), body,
+            {column + shift: f for column, f in formats.items()},
+            notes=[] if body else [empty],
+        )  # fmt: skip
+
+    sheet(
+        ANNUAL_SHEET, f"สรุปประจำปีที่เหรัญญิกส่ง (ฉบับล่าสุดของแต่ละปี ถึงสิ้นเดือน {month})",
+        ANNUAL_HEADERS,
+        [[a.group, a.village, a.be_year, a.revision, a.revenue, a.costs, a.profit, a.dividends,
+          a.sender, a.on_date] for a in data.annuals],
+        _ANNUAL_FORMATS, "ยังไม่มีกลุ่มที่ส่งสรุปประจำปี", [a.district_id for a in data.annuals],
+    )  # fmt: skip
+    sheet(
+        DIVIDEND_SHEET, f"การจ่ายปันผลที่เหรัญญิกยืนยันแล้ว (ถึงสิ้นเดือน {month})",
+        DIVIDEND_HEADERS,
+        [[d.group, d.village, d.period_start, d.period_last, d.total, d.members_paid,
+          d.total_units, d.sender, d.on_date] for d in data.dividends],
+        _DIVIDEND_FORMATS, "ยังไม่มีกลุ่มที่จ่ายปันผล", [d.district_id for d in data.dividends],
+    )  # fmt: skip
+    sheet(
+        HOUSEHOLD_SHEET, f"ครัวเรือนเป้าหมาย เดือน {month}", HOUSEHOLD_HEADERS,
+        [[h.head, h.village, h.occupation, h.trainer, h.visits, h.last_visit, h.income,
+          h.expenses, h.balance, h.entries, h.trainings] for h in data.households],
+        _HOUSEHOLD_FORMATS, "ยังไม่มีครัวเรือนเป้าหมายในอำเภอนี้",
+        [h.district_id for h in data.households],
+    )  # fmt: skip
+    sheet(
+        TRAINING_SHEET, f"การอบรมครัวเรือนเป้าหมาย เดือน {month}", TRAINING_HEADERS,
+        [[t.on_date, t.trainer, t.topics, t.attendees, ", ".join(t.households)]
+         for t in data.trainings],
+        _TRAINING_FORMATS, "ไม่มีการอบรมที่บันทึกในเดือนนี้",
+        [t.district_id for t in data.trainings],
+    )  # fmt: skip
+
+
 # The order a group's sheet lists records in: by kind as the programme reports them, then date.
-_KIND_ORDER = ("ขาย", "ประชุม", "งาน", "กิจกรรม", "พัฒนากรเยี่ยม", "ตัวเลขประจำเดือน")
+_KIND_ORDER = ("ขาย", "ประชุม", "งาน", "กิจกรรม", "พัฒนากรเยี่ยม", "ตัวเลขประจำเดือน", "สรุปประจำปี", "ปันผล")
 
 
 def _ordered(rows: list[RecordRow]) -> list[RecordRow]:
@@ -735,11 +889,14 @@ async def _district(uow: UnitOfWork, district_id: int) -> Area:
 
 async def district_workbook(
     uow: UnitOfWork, district_id: int, month: date, *, due_day: int = FIGURES_DUE_DAY,
-    tz: ZoneInfo = BANGKOK,
+    tz: ZoneInfo = BANGKOK, fiscal_start_month: int = 10,
 ) -> bytes:  # fmt: skip
     """The district's monthly workbook (.xlsx bytes)."""
     await _district(uow, district_id)
-    return render_workbook(await collect(uow, [district_id], month, due_day=due_day, tz=tz))
+    data = await collect(
+        uow, [district_id], month, due_day=due_day, tz=tz, fiscal_start_month=fiscal_start_month
+    )
+    return render_workbook(data)
 
 
 async def district_summary_csv(
@@ -775,6 +932,7 @@ async def run_export(app: App, month: date, district: str | None, out: Path) -> 
         data = await collect(
             uow, ids, month, records=not as_csv,
             due_day=settings.figures_escalate_day, tz=settings.tz,
+            fiscal_start_month=settings.fiscal_year_start_month,
         )  # fmt: skip
     payload = render_summary_csv(data) if as_csv else render_workbook(data)
     await asyncio.to_thread(_write, out, payload)

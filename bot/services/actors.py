@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.storage.models import Household, Officer, Person, Trainer
+from bot.storage.models import Administrator, Household, Officer, Person, Trainer
 from bot.storage.unit_of_work import UnitOfWork
 
 
@@ -27,6 +27,8 @@ class Actor:
     district_id: int | None = None
     household_id: int | None = None
     trainer_id: int | None = None
+    # A district or province administrator (bot/services/administrators.py decides the scope).
+    admin_id: int | None = None
 
     @property
     def is_officer(self) -> bool:
@@ -50,6 +52,8 @@ class Actor:
             found.add("household")
         if self.trainer_id is not None:
             found.add("trainer")
+        if self.admin_id is not None:
+            found.add("admin")
         return frozenset(found)
 
 
@@ -67,12 +71,15 @@ async def load_actor(uow: UnitOfWork, person_id: int) -> Actor:
                 .limit(1)
                 .scalar_subquery(),
                 select(Trainer.id).where(Trainer.person_id == Person.id).scalar_subquery(),
+                select(Administrator.id)
+                .where(Administrator.person_id == Person.id)
+                .scalar_subquery(),
             ).where(Person.id == person_id)
         )
     ).one_or_none()
     if row is None:
         raise LookupError(f"person {person_id} does not exist")
-    name, officer_id, district_id, household_id, trainer_id = row
+    name, officer_id, district_id, household_id, trainer_id, admin_id = row
     memberships = await uow.groups.memberships_of(person_id)
     return Actor(
         person_id=person_id,
@@ -82,4 +89,5 @@ async def load_actor(uow: UnitOfWork, person_id: int) -> Actor:
         district_id=district_id,
         household_id=household_id,
         trainer_id=trainer_id,
+        admin_id=admin_id,
     )

@@ -14,7 +14,14 @@ from bot.services import enrolment_codes as codes
 from bot.services.enrolment import looks_like_formula
 from bot.services.enrolment_codes import CodeKind
 from bot.services.errors import InvalidInput, NotFound
-from bot.storage.models import AreaKind, Household, OccupationGroup, Officer, Trainer
+from bot.storage.models import (
+    Administrator,
+    AreaKind,
+    Household,
+    OccupationGroup,
+    Officer,
+    Trainer,
+)
 from bot.storage.unit_of_work import UnitOfWork
 
 FORMULA_NAME = (
@@ -144,8 +151,10 @@ async def add_household(
 
 
 _TARGETS: dict[
-    CodeKind, type[Officer] | type[Trainer] | type[Household] | type[OccupationGroup]
+    CodeKind,
+    type[Officer] | type[Trainer] | type[Household] | type[OccupationGroup] | type[Administrator],
 ] = {
+    CodeKind.ADMIN: Administrator,
     CodeKind.OFFICER: Officer,
     CodeKind.TRAINER: Trainer,
     CodeKind.HOUSEHOLD: Household,
@@ -153,7 +162,8 @@ _TARGETS: dict[
     CodeKind.TREASURER: OccupationGroup,
     CodeKind.CHAIR: OccupationGroup,
 }
-_TARGET_NAMES = {Officer: "พัฒนากร", Trainer: "วิทยากร", Household: "ครัวเรือน", OccupationGroup: "กลุ่ม"}
+_TARGET_NAMES = {Officer: "พัฒนากร", Trainer: "วิทยากร", Household: "ครัวเรือน", OccupationGroup: "กลุ่ม",
+                 Administrator: "ผู้ดูแล"}  # fmt: skip
 
 
 async def _target(uow: UnitOfWork, kind: CodeKind, target_id: int) -> object:
@@ -183,7 +193,7 @@ async def issue_code(
         uow, kind, target_id, now, ttl=timedelta(days=settings.code_expiry_days),
         created_by=created_by,
     )  # fmt: skip
-    if isinstance(target, Officer):
+    if isinstance(target, Officer | Administrator):
         target.session_epoch += 1
     await uow.audit.add(created_by, "issue_code", str(kind), target_id, after={"kind": str(kind)})
     return code
@@ -194,7 +204,7 @@ async def revoke_codes(
 ) -> int:
     target = await _target(uow, kind, target_id)
     revoked = await codes.revoke(uow, kind, target_id, now)
-    if isinstance(target, Officer):
+    if isinstance(target, Officer | Administrator):
         target.session_epoch += 1
     await uow.audit.add(by, "revoke_code", str(kind), target_id, after={"revoked": revoked})
     return revoked

@@ -75,18 +75,20 @@ class Keys:
 
 @dataclass(frozen=True, slots=True)
 class LoginClaim:
-    officer_id: int
+    officer_id: int  # with `admin`: an administrator's id (bot/services/administrators.py)
     nonce: str
     expires: datetime
     epoch: int = 0
+    admin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class SessionClaim:
-    officer_id: int
+    officer_id: int  # with `admin`: an administrator's id
     session_id: str
     expires: datetime
     epoch: int = 0
+    admin: bool = False
 
 
 def _derive(secret: str) -> bytes:
@@ -177,7 +179,22 @@ def _expiry(now: datetime, ttl: timedelta) -> int:
     return int((now + ttl).timestamp())
 
 
-def mint_login(keys: Keys, officer_id: int, now: datetime, epoch: int = 0) -> str:
+def _role(admin: bool) -> dict[str, object]:
+    """An administrator's tokens say so ("r": "a"): their ids are another table's, and the
+    claim is signed, so an officer's token is never read as an administrator's or back."""
+    return {"r": "a"} if admin else {}
+
+
+def _is_admin(claims: dict[str, object]) -> bool:
+    role = claims.get("r")
+    if role not in (None, "a"):
+        raise BadToken("invalid")
+    return role == "a"
+
+
+def mint_login(
+    keys: Keys, officer_id: int, now: datetime, epoch: int = 0, *, admin: bool = False
+) -> str:
     return _sign(
         keys,
         _LOGIN,
@@ -186,6 +203,7 @@ def mint_login(keys: Keys, officer_id: int, now: datetime, epoch: int = 0) -> st
             "n": secrets.token_urlsafe(16),
             "x": _expiry(now, LOGIN_TTL),
             "e": epoch,
+            **_role(admin),
         },
     )
 
@@ -202,14 +220,30 @@ def read_login(keys: Keys, token: str, now: datetime) -> LoginClaim:
     nonce = claims.get("n")
     if not isinstance(nonce, str) or not 8 <= len(nonce) <= 64:
         raise BadToken("invalid")
-    return LoginClaim(int(str(claims["o"])), nonce, _at(claims, now), _epoch(claims))
+    return LoginClaim(
+        int(str(claims["o"])), nonce, _at(claims, now), _epoch(claims), _is_admin(claims)
+    )
 
 
-def mint_session(keys: Keys, officer_id: int, now: datetime, ttl: timedelta, epoch: int = 0) -> str:
+def mint_session(
+    keys: Keys,
+    officer_id: int,
+    now: datetime,
+    ttl: timedelta,
+    epoch: int = 0,
+    *,
+    admin: bool = False,
+) -> str:
     return _sign(
         keys,
         _SESSION,
-        {"o": officer_id, "s": secrets.token_urlsafe(16), "x": _expiry(now, ttl), "e": epoch},
+        {
+            "o": officer_id,
+            "s": secrets.token_urlsafe(16),
+            "x": _expiry(now, ttl),
+            "e": epoch,
+            **_role(admin),
+        },
     )
 
 
@@ -218,7 +252,9 @@ def read_session(keys: Keys, cookie: str, now: datetime) -> SessionClaim:
     session_id = claims.get("s")
     if not isinstance(session_id, str) or not 8 <= len(session_id) <= 64:
         raise BadToken("invalid")
-    return SessionClaim(int(str(claims["o"])), session_id, _at(claims, now), _epoch(claims))
+    return SessionClaim(
+        int(str(claims["o"])), session_id, _at(claims, now), _epoch(claims), _is_admin(claims)
+    )
 
 
 def current(officer: object, epoch: int) -> bool:

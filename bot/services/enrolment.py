@@ -29,6 +29,7 @@ from bot.services.enrolment_codes import CodeKind, Found
 from bot.services.errors import NotAllowed, NotFound
 from bot.services.menus import accounts_leaving, roles_changed
 from bot.storage.models import (
+    Administrator,
     ChatAccount,
     ChatRoom,
     Household,
@@ -55,6 +56,7 @@ ROLE_NAMES = {
     "officer": "พัฒนากร",
     "trainer": "วิทยากร",
     "household": "ครัวเรือนเป้าหมาย",
+    "admin": "ผู้ดูแลภาพรวม (สำนักงานพัฒนาชุมชน)",
 }
 CHANNEL_NAMES = {"line": "LINE", "telegram": "Telegram", "console": "คอนโซล"}
 
@@ -340,13 +342,16 @@ async def set_group_role(
         await uow.audit.add(person_id, "role", "membership", membership.id, before, {"role": role})
 
 
-RegistryEntry = Officer | Trainer | Household
+RegistryEntry = Officer | Trainer | Household | Administrator
+_REGISTRY: dict[str, type[Officer] | type[Trainer] | type[Administrator]] = {
+    CodeKind.OFFICER: Officer,
+    CodeKind.TRAINER: Trainer,
+    CodeKind.ADMIN: Administrator,
+}
 
 
 async def registry_entry(uow: UnitOfWork, kind: str, target_id: int) -> RegistryEntry | None:
-    model: type[Officer] | type[Trainer] | type[Household] = (
-        Officer if kind == CodeKind.OFFICER else Trainer if kind == CodeKind.TRAINER else Household
-    )
+    model = _REGISTRY.get(kind, Household)
     return await uow.session.get(model, target_id)
 
 
@@ -355,8 +360,9 @@ def entry_name(entry: RegistryEntry) -> str:
 
 
 def entry_officer(entry: RegistryEntry) -> int | None:
-    """The officer who confirms a handover of this role (an officer's own: nobody else)."""
-    return None if isinstance(entry, Officer) else entry.officer_id
+    """The officer who confirms a handover of this role (an officer's or administrator's own:
+    nobody else)."""
+    return None if isinstance(entry, Officer | Administrator) else entry.officer_id
 
 
 async def _registry_role(
@@ -376,9 +382,9 @@ async def _registry_role(
         return await handover.request(
             uow, account, found, name, holder, entry_officer(entry), now, settings
         )
-    if mine is not None and isinstance(entry, Officer | Trainer):
-        # One officer (or trainer) row per person: someone who already is one cannot be two.
-        column = Officer.person_id if isinstance(entry, Officer) else Trainer.person_id
+    if mine is not None and isinstance(entry, Officer | Trainer | Administrator):
+        # One officer (trainer, administrator) row per person: nobody is two of them.
+        column = type(entry).person_id
         if await uow.session.scalar(select(column).where(column == mine)) is not None:
             raise NotAllowed(TAKEN)
     if mine is None:
@@ -392,7 +398,7 @@ async def _registry_role(
     assert person_id is not None
     await _use(uow, found, person_id, now)
     entry.person_id = person_id
-    if isinstance(entry, Officer):
+    if isinstance(entry, Officer | Administrator):
         entry.session_epoch += 1  # sessions of whoever held it before end now
     await uow.session.flush()
     await uow.audit.add(person_id, "link", kind, entry.id)
@@ -556,6 +562,20 @@ async def end_dashboard_sessions(
     await uow.audit.add(actor_id, "end_sessions", "officer", officer_id, after={"reason": reason})
 
 
+async def end_admin_sessions(
+    uow: UnitOfWork, admin_id: int, actor_id: int | None, reason: str
+) -> None:
+    """As `end_dashboard_sessions`, for a district or province administrator."""
+    admin = await uow.session.get(Administrator, admin_id)
+    if admin is None:
+        return
+    admin.session_epoch += 1
+    await uow.session.flush()
+    await uow.audit.add(
+        actor_id, "end_sessions", "administrator", admin_id, after={"reason": reason}
+    )
+
+
 UNLINKED_NOTICE = (
     "บัญชีแชทนี้ถูกยกเลิกการเชื่อมต่อกับผู้ใช้แล้วโดยสำนักงานพัฒนาชุมชนอำเภอค่ะ "
     "หากต้องการใช้ต่อ ขอรหัสใหม่จากพัฒนากร แล้วพิมพ์ ลงทะเบียน ตามด้วยรหัสนะคะ"
@@ -586,6 +606,11 @@ async def unlink(uow: UnitOfWork, accounts: list[ChatAccount], now: datetime) ->
         officer = await uow.people.officer_of(person_id)
         if officer is not None:
             await end_dashboard_sessions(uow, officer.id, None, "unlink")
+        admin = await uow.session.scalar(
+            select(Administrator).where(Administrator.person_id == person_id)
+        )
+        if admin is not None:
+            await end_admin_sessions(uow, admin.id, None, "unlink")
         count += 1
     await uow.session.flush()
     return count

@@ -4,7 +4,7 @@ member, treasurer or chair, or to add a second chat account.
 The code model (SECURITY.md, "Link codes"):
 - **Member join codes** (10 characters) may be shared on posters. They stay on the group,
   readable, until the officer rotates or revokes them.
-- **Codes that grant a role** — officer, trainer, household, treasurer, chair — are 12
+- **Codes that grant a role** — officer, trainer, household, treasurer, chair, administrator — are 12
   characters, **single use** and **expire** (`CODE_EXPIRY_DAYS`, 14 by default). Only their
   SHA-256 digest is stored; the plain code is shown once, when issued.
 - **Account codes** (`เพิ่มบัญชี`) add a chat account to the person who asked for it from an
@@ -47,11 +47,19 @@ class CodeKind(enum.StrEnum):
     TRAINER = "trainer"
     HOUSEHOLD = "household"
     ACCOUNT = "account"
+    ADMIN = "admin"  # a district or province administrator (bot/services/administrators.py)
 
 
 GROUP_ROLES = (CodeKind.TREASURER, CodeKind.CHAIR)
 PRIVILEGED = frozenset(
-    {CodeKind.OFFICER, CodeKind.TRAINER, CodeKind.HOUSEHOLD, CodeKind.TREASURER, CodeKind.CHAIR}
+    {
+        CodeKind.OFFICER,
+        CodeKind.TRAINER,
+        CodeKind.HOUSEHOLD,
+        CodeKind.TREASURER,
+        CodeKind.CHAIR,
+        CodeKind.ADMIN,
+    }
 )
 
 

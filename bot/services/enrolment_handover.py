@@ -30,7 +30,7 @@ from bot.services.enrolment import (
 from bot.services.enrolment_codes import GROUP_ROLES, Found
 from bot.services.errors import NotAllowed, NotFound
 from bot.services.menus import roles_changed
-from bot.storage.models import ChatAccount, Handover, Officer, Role, Trainer
+from bot.storage.models import Administrator, ChatAccount, Handover, Officer, Role, Trainer
 from bot.storage.unit_of_work import UnitOfWork
 
 CONFIRM_WORD = "ยืนยันส่งต่อ"  # the chat words live in bot/handlers/handover.py; these label buttons
@@ -211,13 +211,13 @@ async def _transfer(uow: UnitOfWork, row: Handover, actor_id: int, now: datetime
     entry = await registry_entry(uow, row.kind, row.target_id)
     if entry is None:
         raise NotFound("ไม่พบหน้าที่นี้แล้วค่ะ")
-    if isinstance(entry, Officer | Trainer):
-        column = Officer.person_id if isinstance(entry, Officer) else Trainer.person_id
+    if isinstance(entry, Officer | Trainer | Administrator):
+        column = type(entry).person_id
         if await uow.session.scalar(select(column).where(column == row.to_person_id)):
             raise NotAllowed("ผู้ขอรับหน้าที่นี้มีหน้าที่แบบเดียวกันอยู่แล้ว จึงรับเพิ่มไม่ได้ค่ะ")
     previous = entry.person_id
     entry.person_id = row.to_person_id
     await roles_changed(uow, previous, row.to_person_id)
-    if isinstance(entry, Officer):
+    if isinstance(entry, Officer | Administrator):
         entry.session_epoch += 1
     await uow.session.flush()

@@ -23,6 +23,7 @@ from bot.services.records import snapshot
 from bot.storage.models import (
     RECORD_MODELS,
     AccessCode,
+    Administrator,
     AuditLog,
     ChatAccount,
     ConversationState,
@@ -246,6 +247,11 @@ async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
         update(Officer)
         .where(Officer.person_id == person_id)
         .values(person_id=None, session_epoch=Officer.session_epoch + 1)
+    )
+    await uow.session.execute(
+        update(Administrator)
+        .where(Administrator.person_id == person_id)
+        .values(person_id=None, session_epoch=Administrator.session_epoch + 1)
     )
     await uow.session.execute(
         update(Trainer).where(Trainer.person_id == person_id).values(person_id=None)

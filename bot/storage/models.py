@@ -164,6 +164,29 @@ class Officer(Base):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class AdminLevel(enum.StrEnum):
+    PROVINCE = "province"  # สำนักงานพัฒนาชุมชนจังหวัด: every district of the province
+    DISTRICT = "district"  # สำนักงานพัฒนาชุมชนอำเภอ: every group and household of the district
+
+
+class Administrator(Base):
+    """Someone above the officers (a district or province community development office) who
+    sees every group below their area, read-only: in chat, on the dashboard, in workbooks."""
+
+    __tablename__ = "administrator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))  # AdminLevel
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id"), index=True
+    )  # that province/district
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # As Officer.session_epoch: bumping it ends every dashboard session of the administrator.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class OccupationGroup(Base):
     __tablename__ = "occupation_group"
 

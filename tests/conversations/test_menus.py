@@ -24,7 +24,7 @@ _ids = itertools.count(1)
 NOT_UNDERSTOOD = {"fallback", "social", "help_or_summary", "open_question", "report", "correction"}
 PERSONAS = {STRANGER: "สมหญิง ผ่านมา", "member": "member", "chair": "chair",
             "treasurer": "treasurer", "household": "household", "trainer": "trainer",
-            "officer": "officer"}  # fmt: skip
+            "officer": "officer", "admin": "ประภา ศรีจังหวัด"}  # fmt: skip
 
 
 @pytest.fixture
@@ -63,6 +63,10 @@ def test_every_menu_caption_is_in_the_vocabulary() -> None:
 @pytest.mark.parametrize("role", ALL_ROLES)
 async def test_tapping_typing_and_the_command_do_the_same(world: Chat, role: str) -> None:
     app = world.app
+    if role == "admin":  # a province administrator, linked with their code
+        from tests.conversations.test_administrators import link, register
+
+        await link(world, PERSONAS[role], await register(world, PERSONAS[role], "ศรีสะเกษ"))
     sender = await world.account_id(PERSONAS[role])
     async with app.uow() as uow:
         account = await uow.people.account("console", sender)

@@ -110,7 +110,7 @@ def test_setup_check_then_setup_then_check_is_green(
     done = run(tmp_path, "setup", env=env)
     # The webhook test cannot reach this test's address: reported, everything else is done.
     assert "LINE's webhook test failed" in done.stdout
-    assert len(line.setup.menus) == 8 and telegram.webhook is not None
+    assert len(line.setup.menus) == 9 and telegram.webhook is not None
     again = run(tmp_path, "setup", "--check", env=env)
     assert "🔧" not in again.stdout
     problems = [s for s in again.stdout.splitlines() if s.startswith("❌")]

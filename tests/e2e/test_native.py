@@ -112,7 +112,7 @@ async def test_setup_check_on_a_half_configured_channel_lists_what_is_missing(
     assert report.status_of("line", "webhook_test") == "ok"
     assert [c for c in stack.line.changes() if not c[1].endswith("/test")] == []  # read only
     assert not any(m.startswith("set") for m, _ in stack.telegram.calls)
-    assert "ยังไม่มีริชเมนู 8 แบบ" in report.render()
+    assert "ยังไม่มีริชเมนู 9 แบบ" in report.render()
 
 
 async def _role_codes(stack: Stack, *kinds: CodeKind) -> list[str]:

@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
+from bot.reports.export import PROGRAMME_SHEETS
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -44,7 +45,7 @@ def test_export_writes_the_workbook_and_the_csv(
     assert "Traceback" not in done.stderr
     assert "อำเภอวังหิน" in done.stdout and "2 กลุ่ม" in done.stdout
     book = load_workbook(tmp_path / "out" / "report.xlsx")
-    assert book.sheetnames[0] == "สรุป" and len(book.sheetnames) == 3
+    assert book.sheetnames[0] == "สรุป" and len(book.sheetnames) == 3 + len(PROGRAMME_SHEETS)
     summary = book["สรุป"]
     assert summary["A2"].value == "กลุ่มอาชีพ"
     assert summary["A3"].value == "กลุ่มไข่เค็มสมุนไพรลูกหม่อน"
@@ -68,3 +69,14 @@ def test_export_writes_the_workbook_and_the_csv(
     assert main(["export", "--month", month, "--district", "ไม่มีจริง", "--out", "x.xlsx"]) == 2
     assert "ไม่พบอำเภอ ไม่มีจริง" in capsys.readouterr().err
     assert not (tmp_path / "x.xlsx").exists()
+
+    # The province workbook (issue 17): one row per district, one sheet per district.
+    assert main(["export", "--month", month, "--province", "ศรีสะเกษ", "--out", "p.xlsx"]) == 0
+    assert "จังหวัดศรีสะเกษ" in capsys.readouterr().out
+    province = load_workbook(tmp_path / "p.xlsx")
+    assert province.sheetnames == ["สรุปจังหวัด", "วังหิน"]
+    rows = [tuple(r) for r in province["สรุปจังหวัด"].iter_rows(values_only=True)]
+    assert rows[2][:3] == ("วังหิน", 2, 7) and rows[3][0] == "รวม"
+    assert main(["export", "--month", month, "--province", "ไม่มีจริง", "--out", "y.xlsx"]) == 2
+    assert "ไม่พบจังหวัดไม่มีจริง" in capsys.readouterr().err
+    assert not (tmp_path / "y.xlsx").exists()
