@@ -271,6 +271,8 @@ def _year(digits: str) -> int:
 def parse_date(value: Any) -> date | None:
     """A founding date as offices write it: 3/12/2569 (day/month/Buddhist-Era year), 3/12/69,
     3 ธ.ค. 2569, 2025-12-03, or a date cell (a Buddhist-Era year typed into one is read too)."""
+    if isinstance(value, datetime):
+        value = value.date()
     if isinstance(value, date):
         return value.replace(year=value.year - 543) if value.year >= 2400 else value
     text = str(value).translate(_THAI_DIGITS).strip()
