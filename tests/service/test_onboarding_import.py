@@ -64,7 +64,9 @@ def district_workbook(template: Path, target: Path) -> None:
         book["หมู่บ้าน"].append(["ราชบุรี", "โพธาราม", SUBDISTRICTS[n // 7], village])
         trainer, officer = trainers[n % 3]
         # Founding dates as offices write them: day/month/Buddhist-Era year, or a date cell.
-        founded: Any = f"{n % 28 + 1}/6/2568" if n % 2 else datetime(2025, 6, n % 28 + 1)
+        # (A spreadsheet's date cell has no time zone, hence a naive datetime.)
+        cell = datetime(2025, 6, n % 28 + 1)  # noqa: DTZ001
+        founded: Any = f"{n % 28 + 1}/6/2568" if n % 2 else cell
         book["กลุ่มอาชีพ"].append(
             [f"กลุ่มอาชีพบ้าน {n + 1}", "ทอผ้า", "ราชบุรี", "โพธาราม", village, officer, founded]
         )
@@ -286,7 +288,7 @@ def test_one_csv_sheet_and_an_unknown_file(
         ("3 ธันวาคม 2569", date(2026, 12, 3)),
         ("2026-12-03", date(2026, 12, 3)),
         ("3/12/2026", date(2026, 12, 3)),
-        (datetime(2569, 12, 3), date(2026, 12, 3)),
+        (datetime(2569, 12, 3), date(2026, 12, 3)),  # noqa: DTZ001 (a date cell, typed in B.E.)
         (date(2026, 12, 3), date(2026, 12, 3)),
         ("31/2/2569", None),
         ("เมื่อวาน", None),

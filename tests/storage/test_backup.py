@@ -97,7 +97,7 @@ def test_restore_into_an_empty_database_and_refusals(
     file = tmp_path / "b.backup"
     assert run(database_url, monkeypatch, capsys, "backup", str(file))[0] == 0
     target = empty_database(database_url, request, tmp_path)
-    code, out, err = run(target, monkeypatch, capsys, "restore", str(file))  # no --force needed
+    code, _, err = run(target, monkeypatch, capsys, "restore", str(file))  # no --force needed
     assert code == 0, err
     assert asyncio.run(_officers(target)) == ["นางสมหญิง ใจดี"]
 
