@@ -46,9 +46,14 @@ class Done:
         return f"{self.thai}\n{self.english}\n"
 
 
+def _refused(thai: str, english: str) -> InvalidInput:
+    """A refusal as every command line error is shown: the polite Thai sentence last."""
+    return InvalidInput(f"{english}\n{thai}")
+
+
 def _sqlite_path(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
-        raise InvalidInput("DATABASE_URL ไม่ได้ชี้ไปที่ไฟล์ SQLite ค่ะ (DATABASE_URL names no SQLite file)")
+        raise _refused("DATABASE_URL ไม่ได้ชี้ไปที่ไฟล์ SQLite ค่ะ", "DATABASE_URL names no SQLite file.")
     return Path(url.database)
 
 
@@ -68,9 +73,9 @@ def pg_tool(name: str) -> str:
         candidate = Path(directory) / name
         if candidate.exists():
             return str(candidate)
-    raise InvalidInput(
-        f"ไม่พบโปรแกรม {name} ค่ะ ติดตั้งด้วย apt-get install postgresql-client-15 แล้วลองอีกครั้งนะคะ "
-        f"({name} not found: install postgresql-client-15)"
+    raise _refused(
+        f"ไม่พบโปรแกรม {name} ติดตั้งด้วย apt-get install postgresql-client-15 แล้วลองอีกครั้งค่ะ",
+        f"{name} not found: install postgresql-client-15.",
     )
 
 
@@ -88,9 +93,9 @@ def _run(command: list[str], env: dict[str, str]) -> None:
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tool = Path(command[0]).name
-        raise InvalidInput(
-            f"{tool} ทำงานไม่สำเร็จค่ะ ฐานข้อมูลยังเป็นเหมือนเดิม ข้อความจาก {tool}: "
-            f"{done.stderr.strip()[-600:]} ({tool} failed; nothing was changed)"
+        raise _refused(
+            f"{tool} ทำงานไม่สำเร็จ ฐานข้อมูลยังเป็นเหมือนเดิม ดูข้อความด้านบนค่ะ",
+            f"{tool} failed; nothing was changed: {done.stderr.strip()[-600:]}",
         )
 
 
@@ -104,8 +109,8 @@ def backup(database_url: str, target: Path) -> Done:
         if url.get_backend_name() == "sqlite":
             source_path = _sqlite_path(url)
             if not source_path.exists():
-                raise InvalidInput(
-                    f"ไม่พบไฟล์ฐานข้อมูล {source_path} ค่ะ (no database file at {source_path})"
+                raise _refused(
+                    f"ไม่พบไฟล์ฐานข้อมูล {source_path} ค่ะ", f"No database file at {source_path}."
                 )
             partial.unlink(missing_ok=True)
             with (
@@ -146,8 +151,9 @@ def _kind_of(path: Path) -> str:
         return "sqlite"
     if head.startswith(PG_MAGIC):
         return "postgresql"
-    raise InvalidInput(
-        f"ไฟล์ {path} ไม่ใช่ไฟล์สำรองของ sammachip backup ค่ะ (not a SQLite or pg_dump -Fc backup)"
+    raise _refused(
+        f"ไฟล์ {path} ไม่ใช่ไฟล์สำรองของ sammachip backup จึงไม่ได้กู้คืนค่ะ",
+        f"{path} is not a SQLite or pg_dump -Fc backup; nothing changed.",
     )
 
 
@@ -212,23 +218,23 @@ def restore(database_url: str, source: Path, *, force: bool, now: datetime | Non
     url = make_url(database_url)
     source = source.resolve()
     if not source.is_file():
-        raise InvalidInput(f"ไม่พบไฟล์ {source} ค่ะ (no such file)")
+        raise _refused(f"ไม่พบไฟล์ {source} ค่ะ", f"No such file: {source}.")
     backend = "sqlite" if url.get_backend_name() == "sqlite" else "postgresql"
     kind = _kind_of(source)
     if kind != backend:
-        raise InvalidInput(
-            f"ไฟล์ {source.name} เป็นไฟล์สำรองของ {kind} แต่ DATABASE_URL เป็น {backend} ค่ะ "
-            f"จึงไม่ได้กู้คืน (a {kind} backup cannot be restored into {backend}; nothing changed)"
+        raise _refused(
+            f"ไฟล์ {source.name} เป็นไฟล์สำรองของ {kind} แต่ DATABASE_URL เป็น {backend} จึงไม่ได้กู้คืนค่ะ",
+            f"A {kind} backup cannot be restored into {backend}; nothing changed.",
         )
     present = rows_in(database_url)
     kept: Path | None = None
     if present:
         if not force:
-            raise InvalidInput(
-                f"ฐานข้อมูล {_describe(url)} มีข้อมูลอยู่แล้ว จึงยังไม่ได้กู้คืนค่ะ หากต้องการแทนที่ข้อมูลเดิม"
-                " ให้สั่งอีกครั้งพร้อม --force (ระบบจะสำรองข้อมูลเดิมไว้ก่อน) "
-                f"(the database is not empty; nothing changed. Add --force to replace it; the "
-                f"current data is backed up first)"
+            raise _refused(
+                f"ฐานข้อมูล {_describe(url)} มีข้อมูลอยู่แล้ว จึงยังไม่ได้กู้คืน หากต้องการแทนที่ข้อมูลเดิม"
+                " ให้สั่งอีกครั้งพร้อม --force (ระบบจะสำรองข้อมูลเดิมไว้ก่อน) ค่ะ",
+                "The database is not empty; nothing changed. Add --force to replace it (the "
+                "current data is backed up first).",
             )
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
         kept = source.with_name(f"{source.name}.replaced-{stamp}")

@@ -83,8 +83,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.file is None:
         sys.stderr.write(
-            "ระบุไฟล์ที่จะนำเข้า หรือ --template FILE.xlsx เพื่อสร้างแบบฟอร์มค่ะ "
-            "(give FILE.xlsx|csv, or --template FILE.xlsx)\n"
+            "Give FILE.xlsx|csv, or --template FILE.xlsx.\n"
+            "ระบุไฟล์ที่จะนำเข้า หรือ --template FILE.xlsx เพื่อสร้างแบบฟอร์มค่ะ\n"
         )
         return 2
     return asyncio.run(_import(settings, args.file, args.dry_run, args.json))

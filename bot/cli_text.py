@@ -151,8 +151,9 @@ def imported(outcome: Any, dry_run: bool) -> str:
 def import_refused(outcome: Any) -> str:
     """Every problem with its sheet and row; nothing was saved."""
     count = len(outcome.problems)
-    head = (
-        f"ยังไม่ได้นำเข้าอะไรเลยค่ะ พบข้อผิดพลาด {number(count)} รายการ แก้ไฟล์แล้วสั่งอีกครั้งนะคะ "
-        f"(nothing imported: {count} problem(s))"
+    head = f"พบข้อผิดพลาด {number(count)} รายการ (nothing imported: {count} problem(s)):"
+    tail = (
+        f"ยังไม่ได้นำเข้าอะไรเลย แก้ {number(count)} รายการข้างบนในไฟล์ "
+        "แล้วตรวจอีกครั้งด้วย sammachip import FILE --dry-run ค่ะ"
     )
-    return "\n".join([head, *(f"- {p.thai()}" for p in outcome.problems)]) + "\n"
+    return "\n".join([head, *(f"- {p.thai()}" for p in outcome.problems), tail]) + "\n"

@@ -145,7 +145,7 @@ def write_template(path: Path) -> None:
         put(notes, len(NOTES) + 2 + list(SHEETS).index(name), 1, f"{name} — {example}")
         sheet.freeze_panes = "A2"
     if path.suffix.lower() != ".xlsx":
-        raise InvalidInput("แบบฟอร์มต้องเป็นไฟล์ .xlsx ค่ะ (the template is an .xlsx file)")
+        raise InvalidInput("แบบฟอร์มต้องเป็นไฟล์ .xlsx (the template is an .xlsx file) ค่ะ")
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
 
@@ -203,13 +203,13 @@ def read(path: Path) -> Sheets:
         try:
             workbook = load_workbook(path, read_only=True, data_only=False)
         except Exception as error:  # a damaged or renamed file: openpyxl raises many kinds
-            raise InvalidInput(f"เปิดไฟล์ {path.name} ไม่ได้ค่ะ ไฟล์อาจเสียหรือไม่ใช่ .xlsx") from error
+            raise InvalidInput(f"เปิดไฟล์ {path.name} ไม่ได้ ไฟล์อาจเสียหรือไม่ใช่ .xlsx ค่ะ") from error
         try:
             known = [name for name in workbook.sheetnames if name in SHEETS]
             if not known:
                 raise InvalidInput(
-                    f"ไม่พบแผ่นงานที่รู้จักในไฟล์ {path.name} ค่ะ ชื่อแผ่นงานต้องเป็น: {', '.join(SHEETS)} "
-                    "(สร้างแบบฟอร์มด้วย sammachip import --template FILE.xlsx)"
+                    f"ไม่พบแผ่นงานที่รู้จักในไฟล์ {path.name} ชื่อแผ่นงานต้องเป็น: {', '.join(SHEETS)} "
+                    "(สร้างแบบฟอร์มด้วย sammachip import --template FILE.xlsx) ค่ะ"
                 )
             for name in known:
                 table = [list(r) for r in workbook[name].iter_rows(values_only=True)]
@@ -220,7 +220,7 @@ def read(path: Path) -> Sheets:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as error:
-            raise InvalidInput(f"ไฟล์ {path.name} ต้องบันทึกแบบ UTF-8 ค่ะ (CSV UTF-8)") from error
+            raise InvalidInput(f"ไฟล์ {path.name} ต้องบันทึกแบบ CSV UTF-8 ค่ะ") from error
         table = [list(r) for r in csv.reader(io.StringIO(text))]
         header = {_header_key(v) for v in (table[0] if table else [])}
         # The sheet whose columns the header has, the one with the most columns first.
@@ -231,8 +231,8 @@ def read(path: Path) -> Sheets:
         ]
         if not matches:
             raise InvalidInput(
-                f"ไม่รู้ว่าไฟล์ {path.name} เป็นข้อมูลแผ่นงานใดค่ะ แถวแรกต้องเป็นหัวตารางของแผ่นงานหนึ่ง เช่น "
-                f"{', '.join(SHEETS[GROUPS])}"
+                f"ไม่รู้ว่าไฟล์ {path.name} เป็นข้อมูลแผ่นงานใด แถวแรกต้องเป็นหัวตารางของแผ่นงานหนึ่ง เช่น "
+                f"{', '.join(SHEETS[GROUPS])} ค่ะ"
             )
         _read_table(matches[0], table, out)
     else:

@@ -380,5 +380,5 @@ async def import_sheets(
     """Creates and updates what the sheets say inside `uow`. The caller commits only when the
     outcome is ok (and it is not a dry run); otherwise it leaves the unit of work to roll back."""
     if not any(sheets.rows.values()) and not sheets.problems:
-        return Outcome(problems=[Problem("-", None, "ไม่พบแถวข้อมูลในไฟล์เลยค่ะ (กรอกตั้งแต่แถว 2)")])
+        return Outcome(problems=[Problem("ทุกแผ่นงาน", None, "ไม่พบแถวข้อมูลในไฟล์เลย (กรอกตั้งแต่แถว 2)")])
     return await _Import(uow, now, settings).run(sheets)

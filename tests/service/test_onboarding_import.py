@@ -239,7 +239,7 @@ def test_a_broken_file_reports_every_error_with_sheet_and_row_and_writes_nothing
 
     code, out, err = run(database_url, monkeypatch, capsys, "import", str(workbook))
     assert code == 2 and out == ""
-    assert "ยังไม่ได้นำเข้าอะไรเลยค่ะ พบข้อผิดพลาด 7 รายการ" in err
+    assert "พบข้อผิดพลาด 7 รายการ" in err and err.strip().endswith("ค่ะ")
     for where, what in (
         ("แผ่นงาน อำเภอ แถว 3", "ช่อง อำเภอ"),
         ("แผ่นงาน หมู่บ้าน แถว 23", "ไม่พบจังหวัดราชบูรี"),

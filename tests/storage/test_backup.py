@@ -77,6 +77,7 @@ def test_restore_brings_back_what_was_there_and_refuses_to_overwrite_without_for
     asyncio.run(_add_officer(database_url, "นายมาทีหลัง"))
     code, out, err = run(database_url, monkeypatch, capsys, "restore", str(file))
     assert code == 2 and "มีข้อมูลอยู่แล้ว" in err and "--force" in err and "Traceback" not in err
+    assert err.strip().endswith("ค่ะ")  # the polite Thai line last, like every refusal
     assert asyncio.run(_officers(database_url)) == ["นางสมหญิง ใจดี", "นายมาทีหลัง"]  # untouched
 
     code, out, err = run(database_url, monkeypatch, capsys, "restore", str(file), "--force")

@@ -264,6 +264,15 @@ def test_the_postgres_setup_makes_a_least_privilege_owner_that_can_migrate(
     assert query(f"SELECT has_database_privilege('public', '{name}', 'CONNECT')") == "f"
 
 
+def test_the_admin_wrapper_runs_the_installed_command_with_the_settings() -> None:
+    wrapper = DEPLOY / "sammachip-admin"
+    assert os.access(wrapper, os.X_OK)
+    subprocess.run(["sh", "-n", str(wrapper)], check=True)
+    text = wrapper.read_text(encoding="utf-8")
+    assert ". /etc/sammachip/sammachip.env" in text and "cd /var/lib/sammachip" in text
+    assert f'runuser -u sammachip -- {INSTALLED_BIN} "$@"' in text
+
+
 def test_the_env_template_names_only_real_settings() -> None:
     known = {name.upper() for name in Settings.model_fields}
     lines = (DEPLOY / "sammachip.env").read_text(encoding="utf-8").splitlines()
