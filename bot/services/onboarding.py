@@ -85,6 +85,7 @@ class _Import:
         self.seen: dict[tuple[str, tuple[Any, ...]], int] = {}
         # Keys of rows that had problems: rows naming them are skipped without a second error.
         self.broken: set[tuple[str, tuple[Any, ...]]] = set()
+        self.areas: dict[tuple[str, str, int | None], Area] = {}
 
     # --- reading one row ---------------------------------------------------------------------
 
@@ -134,19 +135,28 @@ class _Import:
     # --- looking up what exists (in the database, including rows imported above) -------------
 
     async def area(self, kind: AreaKind, name: str, parent_id: int | None) -> Area | None:
-        return await self.uow.session.scalar(
+        # Every row names its province and district again: found areas are remembered for
+        # this unit of work (areas are never deleted, and new ones come from ensure_area).
+        key = (str(kind), name, parent_id)
+        if key in self.areas:
+            return self.areas[key]
+        found = await self.uow.session.scalar(
             select(Area).where(
                 Area.kind == kind,
                 Area.name == name,
                 Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id,
             )
         )
+        if found is not None:
+            self.areas[key] = found
+        return found
 
     async def ensure_area(self, kind: AreaKind, name: str, parent_id: int | None) -> bool:
         """The area, created if new (the repository's get-or-create); True if it was new."""
-        existed = await self.area(kind, name, parent_id) is not None
-        await self.uow.groups.area(kind, name, parent_id)
-        return not existed
+        if await self.area(kind, name, parent_id) is not None:
+            return False
+        self.areas[(str(kind), name, parent_id)] = await self.uow.groups.area(kind, name, parent_id)
+        return True
 
     async def district(self, row: Row, values: dict[str, Any]) -> Area:
         province, district = values[PROVINCES], values[DISTRICTS]
