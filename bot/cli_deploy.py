@@ -61,6 +61,26 @@ def add_commands(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
+    import sqlite3
+
+    try:
+        return _main(args, settings)
+    except OSError as error:  # a folder that is not there or not writable, a full disk
+        where = error.filename or ""
+        sys.stderr.write(
+            f"{error.strerror or error}: {where}\n"
+            f"อ่านหรือเขียนไฟล์ {where} ไม่ได้ ({error.strerror or error}) ตรวจที่อยู่ไฟล์และสิทธิ์ แล้วลองอีกครั้งค่ะ\n"
+        )
+        return 2
+    except sqlite3.DatabaseError as error:  # a damaged SQLite file
+        sys.stderr.write(
+            f"SQLite: {error}; nothing changed.\n"
+            "ไฟล์ฐานข้อมูลหรือไฟล์สำรองเสียหาย อ่านไม่ได้ จึงไม่ได้เปลี่ยนแปลงอะไรค่ะ\n"
+        )
+        return 2
+
+
+def _main(args: argparse.Namespace, settings: Settings) -> int:
     from bot import backup
 
     if args.command == "backup":

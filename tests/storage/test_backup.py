@@ -113,6 +113,15 @@ def test_restore_into_an_empty_database_and_refusals(
     assert code == 2 and "nothing changed" in err
     code, _, err = run(database_url, monkeypatch, capsys, "restore", str(tmp_path / "nope"))
     assert code == 2 and "ไม่พบไฟล์" in err
+    damaged = tmp_path / "damaged.backup"
+    damaged.write_bytes(file.read_bytes()[:200])  # cut short, as a failed copy leaves it
+    code, _, err = run(target, monkeypatch, capsys, "restore", str(damaged), "--force")
+    assert code == 2 and err.strip().endswith("ค่ะ") and "Traceback" not in err
+    assert asyncio.run(_officers(target)) == ["นางสมหญิง ใจดี"]  # still there
+    blocked = tmp_path / "a-file"
+    blocked.write_text("", encoding="utf-8")
+    code, _, err = run(database_url, monkeypatch, capsys, "backup", str(blocked / "x.backup"))
+    assert code == 2 and "เขียนไฟล์" in err and err.strip().endswith("ค่ะ")
 
 
 async def _write_batches(url: str, stop: threading.Event, written: list[int]) -> None:
