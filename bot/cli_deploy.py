@@ -56,6 +56,9 @@ def add_commands(sub: argparse._SubParsersAction[Any]) -> None:
                       help="write the empty template workbook to this file and stop")  # fmt: skip
     load.add_argument("--dry-run", action="store_true",
                       help="check the file and say what would change; save nothing")  # fmt: skip
+    load.add_argument("--posters", type=Path, metavar="DIR",
+                      help="also write each new group's member join poster (PDF) into DIR "
+                           "(treasurer's and chair's codes are printed, not put on posters)")  # fmt: skip
     load.add_argument("--json", action="store_true",
                       help="print one JSON object: counts, codes, errors")  # fmt: skip
 
@@ -107,10 +110,12 @@ def _main(args: argparse.Namespace, settings: Settings) -> int:
             "ระบุไฟล์ที่จะนำเข้า หรือ --template FILE.xlsx เพื่อสร้างแบบฟอร์มค่ะ\n"
         )
         return 2
-    return asyncio.run(_import(settings, args.file, args.dry_run, args.json))
+    return asyncio.run(_import(settings, args.file, args.dry_run, args.json, args.posters))
 
 
-async def _import(settings: Settings, path: Path, dry_run: bool, as_json: bool) -> int:
+async def _import(
+    settings: Settings, path: Path, dry_run: bool, as_json: bool, poster_dir: Path | None
+) -> int:
     from bot import cli_text
     from bot.app import build_app
     from bot.onboarding_file import read
@@ -126,6 +131,11 @@ async def _import(settings: Settings, path: Path, dry_run: bool, as_json: bool) 
             if outcome.ok and not dry_run:
                 await uow.commit()
             # Otherwise the unit of work rolls back: nothing of the file is kept.
+        written: list[Path] = []
+        if poster_dir is not None and outcome.ok and not dry_run and outcome.codes["groups"]:
+            written = await _posters(
+                app, [g["group_id"] for g in outcome.codes["groups"]], poster_dir
+            )
     finally:
         await app.close()
     if as_json:
@@ -136,10 +146,39 @@ async def _import(settings: Settings, path: Path, dry_run: bool, as_json: bool) 
             "counts": {sheet: t.to_json() for sheet, t in outcome.tallies.items()},
             "errors": [p.to_json() for p in outcome.problems],
             "codes": outcome.codes if outcome.ok and not dry_run else {},
+            "posters": [str(p) for p in written],
         }
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     elif outcome.ok:
         sys.stdout.write(cli_text.imported(outcome, dry_run))
+        if written:
+            sys.stdout.write(f"โปสเตอร์เข้ากลุ่ม {len(written)} แผ่น อยู่ในโฟลเดอร์ {poster_dir} ค่ะ\n")
     else:
         sys.stderr.write(cli_text.import_refused(outcome))
     return 0 if outcome.ok else 2
+
+
+async def _posters(app: Any, group_ids: list[int], folder: Path) -> list[Path]:
+    """The member join poster of each new group, as `sammachip poster group ID` makes it."""
+    from bot import posters
+    from bot.web.runtime import Channels
+
+    if not app.addresses.any:  # ask the platforms where the bot is
+        channels = await Channels.open(app, register=False)
+        await channels.close(app)
+    if not app.addresses.any:
+        sys.stderr.write(
+            "The bot's LINE basic id or Telegram username is unknown: no posters written.\n"
+            "ยังไม่รู้ที่อยู่ของบอทใน LINE หรือ Telegram จึงยังไม่ได้ทำโปสเตอร์ (ข้อมูลนำเข้าแล้ว) "
+            "ตั้งค่า LINE_BASIC_ID หรือ TELEGRAM_BOT_USERNAME แล้วสั่ง sammachip poster group รหัสกลุ่ม ค่ะ\n"
+        )
+        return []
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    written = []
+    for group_id in group_ids:
+        async with app.uow() as uow:
+            facts = await posters.group_facts(uow, group_id, "member", app.addresses)
+        path = folder / f"group-{group_id}.pdf"
+        await asyncio.to_thread(path.write_bytes, posters.render(facts, "pdf"))
+        written.append(path)
+    return written

@@ -143,7 +143,7 @@ def imported(outcome: Any, dry_run: bool) -> str:
             f"ครัวเรือน {household['head']} {household['village']} (รหัส {household['household_id']}): "
             f"ลงทะเบียน {household['join_code']}"
         )
-    if any(codes["groups"] for _ in (0,)) and not dry_run:
+    if codes["groups"] and not dry_run:
         lines.append("พิมพ์โปสเตอร์เข้ากลุ่มได้ด้วย sammachip poster group รหัสกลุ่ม --out poster.pdf ค่ะ")
     return "\n".join(lines) + "\n"
 

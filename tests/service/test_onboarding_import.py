@@ -169,6 +169,35 @@ def test_a_21_village_district_imports_in_one_command_and_again_changes_nothing(
     assert "รหัสใหม่" not in out
 
 
+def test_the_new_groups_join_posters_are_written_with_their_codes(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    template = tmp_path / "t.xlsx"
+    assert run(sqlite_url, monkeypatch, capsys, "import", "--template", str(template))[0] == 0
+    filled = tmp_path / "f.xlsx"
+    district_workbook(template, filled)
+    monkeypatch.setenv("LINE_BASIC_ID", "@123abcde")
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "sammachip_test_bot")
+    folder = tmp_path / "posters"
+    code, out, err = run(sqlite_url, monkeypatch, capsys, "import", str(filled), "--json",
+                         "--posters", str(folder))  # fmt: skip
+    assert code == 0, err
+    result = json.loads(out)
+    assert len(result["posters"]) == 21
+    first = result["codes"]["groups"][0]
+    assert (folder / f"group-{first['group_id']}.pdf").read_bytes().startswith(b"%PDF")
+    # The member join poster carries the printed join code (as `sammachip poster group` does).
+    png = tmp_path / "one.png"
+    assert run(sqlite_url, monkeypatch, capsys, "poster", "group", str(first["group_id"]),
+               "--out", str(png))[0] == 0  # fmt: skip
+    found = " ".join(d.data.decode() for d in decode(Image.open(png)))
+    assert first["join_code"] in found
+
+
 def test_a_reimport_updates_what_changed(
     database_url: str, workbook: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
