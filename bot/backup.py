@@ -121,6 +121,7 @@ def backup(database_url: str, target: Path) -> Done:
         else:
             args, env = _pg_args(url)
             _run([pg_tool("pg_dump"), "-Fc", "-f", str(partial), *args, str(url.database)], env)
+        os.chmod(partial, 0o600)  # a backup holds everyone's personal data
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)

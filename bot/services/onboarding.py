@@ -290,7 +290,7 @@ class _Import:
         officer = await self.officer(row, v, district)
         trainer = await self.trainer(officer, v[TRAINERS])
         if trainer is None:
-            key = (v[PROVINCES], v[DISTRICTS], v[TRAINERS])
+            key = (v[PROVINCES], v[DISTRICTS], officer.name, v[TRAINERS])
             self.missing(row, TRAINERS, key, f"วิทยากร {v[TRAINERS]} ของพัฒนากร {officer.name}")
         household = await self.uow.session.scalar(
             select(Household).where(

@@ -73,6 +73,7 @@ def test_restore_brings_back_what_was_there_and_refuses_to_overwrite_without_for
     code, out, err = run(database_url, monkeypatch, capsys, "backup", str(file))
     assert code == 0, err
     assert "สำรองฐานข้อมูล" in out and "Backed up" in out and file.stat().st_size > 0
+    assert file.stat().st_mode & 0o077 == 0  # personal data: readable by its owner only
 
     asyncio.run(_add_officer(database_url, "นายมาทีหลัง"))
     code, out, err = run(database_url, monkeypatch, capsys, "restore", str(file))
