@@ -33,13 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot import backup  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.onboarding_file import read, write_template  # noqa: E402
-from bot.services import admin  # noqa: E402
+from bot.services import admin, backup  # noqa: E402
 from bot.services.enrolment_codes import CodeKind  # noqa: E402
 from bot.services.onboarding import import_sheets  # noqa: E402
+from bot.services.onboarding_file import read, write_template  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
 from tests.support import postgres  # noqa: E402
 

@@ -84,7 +84,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _main(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import backup
+    from bot.services import backup
 
     if args.command == "backup":
         sys.stdout.write(backup.backup(settings.database_url, args.file).render())
@@ -95,7 +95,7 @@ def _main(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 0
     if args.template is not None:
-        from bot.onboarding_file import write_template
+        from bot.services.onboarding_file import write_template
 
         write_template(args.template)
         sys.stdout.write(
@@ -118,8 +118,8 @@ async def _import(
 ) -> int:
     from bot import cli_text
     from bot.app import build_app
-    from bot.onboarding_file import read
     from bot.services.onboarding import import_sheets
+    from bot.services.onboarding_file import read
     from bot.storage.migrate import upgrade_async
 
     sheets = read(path)  # before the database: a file that cannot be read changes nothing

@@ -20,7 +20,10 @@ from typing import Any, ClassVar, NoReturn
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.onboarding_file import (
+from bot.services import admin
+from bot.services.enrolment_codes import CodeKind, display
+from bot.services.errors import ServiceError
+from bot.services.onboarding_file import (
     DISTRICTS,
     FOUNDED,
     GROUP_NAME,
@@ -41,9 +44,6 @@ from bot.onboarding_file import (
     area_name,
     parse_date,
 )
-from bot.services import admin
-from bot.services.enrolment_codes import CodeKind, display
-from bot.services.errors import ServiceError
 from bot.storage.models import Area, AreaKind, Household, OccupationGroup, Officer, Trainer
 from bot.storage.unit_of_work import UnitOfWork
 

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from bot.app import build_app
 from bot.cli import main
-from bot.onboarding_file import parse_date
 from bot.services import enrolment_codes
+from bot.services.onboarding_file import parse_date
 from bot.storage.models import (
     AccessCode,
     Area,

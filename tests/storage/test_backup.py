@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot import backup
 from bot.app import build_app
 from bot.cli import main
-from bot.services import admin
+from bot.services import admin, backup
 from bot.storage.models import Area, AuditLog, Officer
 from tests.conftest import _create_database
 from tests.conftest import test_settings as settings_for
