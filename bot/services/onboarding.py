@@ -122,6 +122,12 @@ class _Import:
     def once(self, row: Row, key: tuple[Any, ...]) -> None:
         """A natural key may appear once per file: a second row would silently win."""
         first = self.seen.setdefault((row.sheet, key), row.number)
+        if first != row.number and row.sheet == VILLAGES:
+            self.fail(
+                row,
+                f"ชื่อหมู่บ้านซ้ำกับแถว {first} ในอำเภอเดียวกัน หากเป็นคนละหมู่บ้าน ให้เติมชื่อตำบลต่อท้าย "
+                "เช่น บ้านนา หมู่ที่ 1 ต.หนองโพ (ชื่อหมู่บ้านต้องไม่ซ้ำกันในอำเภอ)",
+            )
         if first != row.number:
             self.fail(row, f"ซ้ำกับแถว {first} ของแผ่นงานเดียวกัน (ลบแถวใดแถวหนึ่ง)")
 

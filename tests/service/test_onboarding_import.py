@@ -257,6 +257,8 @@ def test_a_broken_file_reports_every_error_with_sheet_and_row_and_writes_nothing
     book = load_workbook(workbook)
     book["อำเภอ"].append(["ราชบุรี", ""])  # row 3: no district name
     book["หมู่บ้าน"].append(["ราชบูรี", "โพธาราม", "หนองโพ", "บ้านใหม่"])  # row 23: misspelt province
+    # row 24: the same village name as row 2, in another sub-district
+    book["หมู่บ้าน"].append(["ราชบุรี", "โพธาราม", "ท่าชุมพล", "บ้านหมู่1 หมู่ที่ 1"])
     book["กลุ่มอาชีพ"]["G3"] = "31/2/2568"  # row 3: no such day
     book["กลุ่มอาชีพ"]["A4"] = '=HYPERLINK("http://x","คลิก")'  # row 4: a formula
     first = next(book["กลุ่มอาชีพ"].iter_rows(min_row=2, max_row=2, values_only=True))
@@ -268,10 +270,11 @@ def test_a_broken_file_reports_every_error_with_sheet_and_row_and_writes_nothing
 
     code, out, err = run(database_url, monkeypatch, capsys, "import", str(workbook))
     assert code == 2 and out == ""
-    assert "พบข้อผิดพลาด 7 รายการ" in err and err.strip().endswith("ค่ะ")
+    assert "พบข้อผิดพลาด 8 รายการ" in err and err.strip().endswith("ค่ะ")
     for where, what in (
         ("แผ่นงาน อำเภอ แถว 3", "ช่อง อำเภอ"),
         ("แผ่นงาน หมู่บ้าน แถว 23", "ไม่พบจังหวัดราชบูรี"),
+        ("แผ่นงาน หมู่บ้าน แถว 24", "ชื่อหมู่บ้านซ้ำกับแถว 2 ในอำเภอเดียวกัน"),
         ("แผ่นงาน กลุ่มอาชีพ แถว 3", "อ่านวันที่ 31/2/2568 ไม่ได้"),
         ("แผ่นงาน กลุ่มอาชีพ แถว 4", "ขึ้นต้นด้วยเครื่องหมาย ="),
         ("แผ่นงาน กลุ่มอาชีพ แถว 23", "ซ้ำกับแถว 2"),
