@@ -311,6 +311,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot import cli_native  # setup, poster (issue 16)
 
     cli_native.add_commands(sub)
+    from bot import cli_deploy  # backup, restore, import (issue 17)
+
+    cli_deploy.add_commands(sub)
     return parser
 
 
@@ -677,6 +680,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings, lambda app: run_export(app, args.month, args.district, args.out)
                 )
             )
+        if args.command in ("backup", "restore", "import"):
+            from bot import cli_deploy
+
+            return cli_deploy.main(args, settings)
         if args.command in ("setup", "poster"):
             from bot import cli_native
 

@@ -110,3 +110,58 @@ def parsed(result: Parsed) -> str:
 def plain(data: dict[str, Any]) -> str:
     """Any other result, one "key: value" per line (with --json it is one JSON object)."""
     return "".join(f"{key}: {'-' if value is None else value}\n" for key, value in data.items())
+
+
+def imported(outcome: Any, dry_run: bool) -> str:
+    """`sammachip import`: what changed per sheet, then every new code (shown this once)."""
+    lines = [
+        "ตรวจแล้ว ไฟล์ถูกต้องทั้งหมดค่ะ (ทดลองเท่านั้น ยังไม่ได้บันทึกอะไร · dry run, nothing saved)"
+        if dry_run
+        else "นำเข้าข้อมูลแล้วค่ะ (imported)"
+    ]
+    for sheet, tally in outcome.tallies.items():
+        if tally.new or tally.updated or tally.unchanged:
+            lines.append(
+                f"{sheet}: ใหม่ {number(tally.new)} · ปรับปรุง {number(tally.updated)} · "
+                f"เหมือนเดิม {number(tally.unchanged)}"
+            )
+    codes = outcome.codes
+    if any(codes.values()) and not dry_run:
+        lines.append("")
+        lines.append(
+            "รหัสใหม่ (แสดงครั้งเดียว ระบบเก็บไว้แบบเข้ารหัส เก็บรักษาให้ดีนะคะ · new codes, shown once):"
+        )
+    for officer in codes["officers"] if not dry_run else ():
+        lines.append(
+            f"พัฒนากร {officer['name']} (รหัส {officer['officer_id']}, อำเภอ{officer['district']}): "
+            f"ลงทะเบียน {officer['link_code']}"
+        )
+    for trainer in codes["trainers"] if not dry_run else ():
+        lines.append(
+            f"วิทยากร {trainer['name']} (รหัส {trainer['trainer_id']}): ลงทะเบียน {trainer['link_code']}"
+        )
+    for group in codes["groups"] if not dry_run else ():
+        lines.append(
+            f"กลุ่ม {group['name']} {group['village']} (รหัสกลุ่ม {group['group_id']}): "
+            f"สมาชิก เข้ากลุ่ม {group['join_code']} · เหรัญญิก {group['treasurer_code']} · "
+            f"ประธาน {group['chair_code']}"
+        )
+    for household in codes["households"] if not dry_run else ():
+        lines.append(
+            f"ครัวเรือน {household['head']} {household['village']} (รหัส {household['household_id']}): "
+            f"ลงทะเบียน {household['join_code']}"
+        )
+    if codes["groups"] and not dry_run:
+        lines.append("พิมพ์โปสเตอร์เข้ากลุ่มได้ด้วย sammachip poster group รหัสกลุ่ม --out poster.pdf ค่ะ")
+    return "\n".join(lines) + "\n"
+
+
+def import_refused(outcome: Any) -> str:
+    """Every problem with its sheet and row; nothing was saved."""
+    count = len(outcome.problems)
+    head = f"พบข้อผิดพลาด {number(count)} รายการ (nothing imported: {count} problem(s)):"
+    tail = (
+        f"ยังไม่ได้นำเข้าอะไรเลย แก้ {number(count)} รายการข้างบนในไฟล์ "
+        "แล้วตรวจอีกครั้งด้วย sammachip import FILE --dry-run ค่ะ"
+    )
+    return "\n".join([head, *(f"- {p.thai()}" for p in outcome.problems), tail]) + "\n"

@@ -38,6 +38,10 @@ def _required(value: str, what: str) -> str:
     return cleaned
 
 
+# The same check for every name and place a bulk import reads (bot/services/onboarding.py).
+required = _required
+
+
 async def add_officer(uow: UnitOfWork, *, name: str, district: str, province: str) -> Officer:
     province_area = await uow.groups.area(AreaKind.PROVINCE, _required(province, "จังหวัด"), None)
     district_area = await uow.groups.area(

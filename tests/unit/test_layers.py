@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ENTRY = (
     "bot.__main__", "bot.cli", "bot.cli_native", "bot.cli_text", "bot.setup", "bot.demo",
     "bot.web.commands",  # `serve` and `poll`: they build the app and run it
+    "bot.cli_deploy",  # backup, restore, import
 )  # fmt: skip
 ROOT_MODULE = "bot.app"
 LAYERS: tuple[tuple[str, ...], ...] = (
