@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-EventKind = Literal["text", "postback", "follow", "unfollow", "join", "leave", "unsend", "edit"]
+EventKind = Literal[
+    "text", "postback", "follow", "unfollow", "join", "leave", "unsend", "edit", "audio"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,11 @@ class InboundMessage:
     # What the platform needs to quote this message in an answer (LINE: its quoteToken;
     # Telegram: its message id). Group-chat answers to a report quote the report.
     quote_ref: str | None = None
+    # A voice note ("audio"): how the channel adapter fetches it (LINE: the message id;
+    # Telegram: the file_id), its length and size as the platform told them, when it did.
+    media_ref: str | None = None
+    media_seconds: float | None = None
+    media_bytes: int | None = None
 
     @property
     def source_ref(self) -> str | None:

@@ -197,3 +197,29 @@ class FileData:
 
 
 FileLoader = Callable[[str], Awaitable[FileData | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Audio:
+    """A voice note's bytes as the platform sent them (LINE: m4a; Telegram: ogg/opus)."""
+
+    data: bytes
+    content_type: str
+    filename: str
+
+
+class AudioUnavailable(Exception):
+    """The platform could not give the voice note (gone, still converting after waiting,
+    refused): the person is asked to send it again or type."""
+
+
+class AudioTooLarge(AudioUnavailable):
+    """Bigger than VOICE_MAX_BYTES: not downloaded (or not kept)."""
+
+
+class AudioFetcher(Protocol):
+    """A channel adapter's way to fetch a voice note named by `InboundMessage.media_ref`."""
+
+    channel: str
+
+    async def fetch_audio(self, ref: str, max_bytes: int) -> Audio: ...

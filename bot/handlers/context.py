@@ -15,6 +15,7 @@ from bot.nlu.result import Parsed
 from bot.services.actors import Actor
 from bot.storage.models import ChatAccount, ConversationState
 from bot.storage.unit_of_work import UnitOfWork
+from bot.voice import Heard
 
 # Quick replies LINE allows at most 13 and labels of at most 20 characters; keep under both.
 MAX_QUICK_REPLIES = 13
@@ -62,6 +63,10 @@ class Context:
     flow_ended: bool = False  # the open question was ended in this message
     keep_last_records: bool = False  # this message does not stand between a record and undo
     addresses: BotAddresses = field(default_factory=BotAddresses)  # the bot on each platform
+    heard: Heard | None = None  # a voice note: what fetching and transcribing it gave
+    # A voice note heard and stored in this message: {"note": voice_note id, "heard": text}.
+    # A report it starts or answers is always shown and confirmed before it is saved.
+    voice: dict[str, Any] | None = None
 
     @property
     def text(self) -> str:

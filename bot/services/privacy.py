@@ -34,6 +34,7 @@ from bot.storage.models import (
     Outbox,
     StoredFile,
     Trainer,
+    VoiceNote,
 )
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -220,6 +221,8 @@ async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
 
         await limits.forget_account(uow, account_ids)
     await uow.session.execute(delete(StoredFile).where(StoredFile.owner_person_id == person_id))
+    # Voice notes: the audio (a stored file of theirs, just deleted) and what was heard.
+    await uow.session.execute(delete(VoiceNote).where(VoiceNote.person_id == person_id))
     await uow.session.execute(
         update(AccessCode)
         .where(

@@ -38,6 +38,7 @@ from bot.app import App
 from bot.conversation import database_unavailable
 from bot.messages import InboundMessage
 from bot.storage.repositories import PendingEvent
+from bot.voice import Heard
 from bot.web.runtime import Channels, while_busy
 
 log = logging.getLogger(__name__)
@@ -223,20 +224,25 @@ class Intake:
         while True:
             job = await lane.jobs.get()
             try:
+                # A voice note is fetched and transcribed first: seconds of waiting on the
+                # network, outside the quiet-moment turn and outside any transaction.
+                heard = None
+                if job.message.kind == "audio":
+                    heard = await self._app.conversation.hear(job.message)
                 async with self._webhooks_first():
-                    await self._handle(job, lane)
+                    await self._handle(job, lane, heard)
             finally:
                 self._held.discard(job.event_id)
                 lane.jobs.task_done()
 
-    async def _handle(self, job: _Job, lane: _Lane) -> None:
+    async def _handle(self, job: _Job, lane: _Lane, heard: Heard | None = None) -> None:
         try:
             handled = await while_busy(
                 self._app,
                 self._channels,
                 job.message,
                 self._app.conversation.handle(
-                    job.message, inbox_id=job.event_id, received_at=job.received_at
+                    job.message, inbox_id=job.event_id, received_at=job.received_at, heard=heard
                 ),
             )
         except Exception as error:
