@@ -37,6 +37,7 @@ class Planned:
     status: int = 200
     delay: float = 0.0
     body: dict[str, Any] | None = None
+    raw: bytes | None = None  # an answer that is not JSON (a proxy's HTML page)
 
 
 class FakeTranscriber:
@@ -56,9 +57,12 @@ class FakeTranscriber:
             self.transcripts[audio] = text
         return audio
 
-    def plan(self, status: int, *, delay: float = 0.0, body: dict[str, Any] | None = None) -> None:
+    def plan(
+        self, status: int, *, delay: float = 0.0, body: dict[str, Any] | None = None,
+        raw: bytes | None = None,
+    ) -> None:  # fmt: skip
         with self._lock:
-            self._script.append(Planned(status, delay, body))
+            self._script.append(Planned(status, delay, body, raw))
 
     @property
     def url(self) -> str:
@@ -142,7 +146,14 @@ class FakeTranscriber:
         if not audio or "model" not in fields:
             self._send(request, 400, {"error": {"message": "file and model are required"}})
             return
-        if planned is not None and planned.status != 200:
+        if planned is not None and planned.raw is not None:
+            request.send_response(planned.status)
+            request.send_header("Content-Type", "text/html")
+            request.send_header("Content-Length", str(len(planned.raw)))
+            request.end_headers()
+            request.wfile.write(planned.raw)
+            return
+        if planned is not None and (planned.status != 200 or planned.body is not None):
             self._send(request, planned.status, planned.body or {"error": {"message": "failed"}})
             return
         self._send(request, 200, {"text": text if text is not None else ""})
