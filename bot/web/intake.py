@@ -226,9 +226,18 @@ class Intake:
             try:
                 # A voice note is fetched and transcribed first: seconds of waiting on the
                 # network, outside the quiet-moment turn and outside any transaction.
-                heard = None
+                heard: Heard | None = None
                 if job.message.kind == "audio":
-                    heard = await self._app.conversation.hear(job.message)
+                    try:
+                        heard = await while_busy(
+                            self._app,
+                            self._channels,
+                            job.message,
+                            self._app.conversation.hear(job.message),
+                        )
+                    except Exception as error:
+                        await self._failed(job, error)  # stays pending: tried again later
+                        continue
                 async with self._webhooks_first():
                     await self._handle(job, lane, heard)
             finally:
@@ -246,14 +255,17 @@ class Intake:
                 ),
             )
         except Exception as error:
-            if database_unavailable(error):
-                log.warning("event %s waits for the database: %s", job.event_id, error)
-            else:
-                log.exception("event %s could not be handled", job.event_id)
-                await self._count_failure(job.event_id)
+            await self._failed(job, error)
             return
         if handled.outbox_id is not None:
             lane.replies.put_nowait(handled.outbox_id)
+
+    async def _failed(self, job: _Job, error: Exception) -> None:
+        if database_unavailable(error):
+            log.warning("event %s waits for the database: %s", job.event_id, error)
+        else:
+            log.exception("event %s could not be handled", job.event_id)
+            await self._count_failure(job.event_id)
 
     async def _count_failure(self, event_id: int) -> None:
         with contextlib.suppress(Exception):  # the retry time set at storing still applies

@@ -131,7 +131,12 @@ async def while_busy(
     arrives. The indicator is a courtesy: its failure is only logged."""
     delay = app.settings.loading_after_seconds
     show = channels.indicator(message.channel)
-    if show is None or delay < 0 or message.is_group or message.kind not in ("text", "postback"):
+    if (
+        show is None
+        or delay < 0
+        or message.is_group
+        or message.kind not in ("text", "postback", "audio")  # audio: while it is transcribed
+    ):
         return await work
 
     async def later() -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from bot.services.privacy import my_data
 from bot.storage.models import Sale, StoredFile, VoiceNote
 from scheduler.jobs import purge
 from tests.support.channel_stack import BOTH_BACKENDS, Stack, running_stack
@@ -207,7 +208,7 @@ async def test_a_voice_note_in_a_group_chat_is_never_fetched(
     assert stt.requests == [] and voice.line.setup.content_calls == []
 
 
-async def test_erase_removes_the_audio_and_the_transcript(
+async def test_my_data_shows_what_was_heard_and_erase_removes_audio_and_transcript(
     voice: Stack, stt: FakeTranscriber
 ) -> None:
     user = await voice.line_member()
@@ -215,6 +216,9 @@ async def test_erase_removes_the_audio_and_the_transcript(
     await line_says(voice, user, "ยืนยัน")
     [note] = await notes(voice)
     key = note.audio_key
+    async with voice.app.uow() as uow:  # what ข้อมูลของฉัน carries: what was heard
+        mine = await my_data(uow, note.person_id)
+    assert [n["heard"] for n in mine["voice_notes"]] == [SAID]
     await line_says(voice, user, "ลบข้อมูลของฉัน")
     await line_says(voice, user, "ยืนยันลบ")
     assert await notes(voice) == []

@@ -48,6 +48,8 @@ def test_number_words_as_spoken_are_the_amount(heard: str, amount: str) -> None:
         "ขายไข่เค็มสามสิบฟอง สามร้อยบาดค่ะ",
         "วันนี้ขายไข่เค็มไปสามสิบฟอง ได้สามร้อยบาทค่ะ",
         "ขายไข่เค็ม 30 ฟอง 300 บาท.",  # the server's full stop
+        "ขายไข่เค็ม, สามสิบฟอง, สามร้อยบาท",  # and its commas at each pause
+        "ขายไข่เค็มสามสิบฟองสามร้อยบาทถ้วนค่ะ",
     ],
 )
 def test_the_voice_note_of_the_issue_is_a_sale_of_300_baht(heard: str) -> None:
