@@ -6,7 +6,7 @@ mean may be recorded. Every refusal says what to do instead, and records nothing
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -97,7 +97,11 @@ def framed(ctx: Context, answer: Reply | None) -> Reply | None:
     """Any answer to a voice note starts with what was heard, so a mishearing shows."""
     if answer is None or ctx.voice is None or answer.text.startswith("🎤"):
         return answer
-    return replace(answer, text=f"🎤 ได้ยินว่า: “{ctx.voice['heard']}”\n{answer.text}")
+    heard = f"🎤 ได้ยินว่า: “{ctx.voice['heard']}”"
+    card = answer.card
+    if card is not None:  # a card shows instead of the text (LINE Flex): it says it too
+        card = replace(card, subtitle=f"{heard}\n{card.subtitle}" if card.subtitle else heard)
+    return replace(answer, text=f"{heard}\n{answer.text}", card=card)
 
 
 def confirmation(ctx: Context, intent: str, slots: dict[str, Any], shown: str | None) -> Reply:
@@ -125,8 +129,6 @@ def _described(ctx: Context, intent: str, slots: dict[str, Any]) -> str:
         if slots.get(name) is not None:
             words.append(f"{label}{baht(Decimal(str(slots[name])))}")
     when = slots.get("date")
-    from datetime import date
-
     day = date.fromisoformat(when) if isinstance(when, str) else ctx.today
     words.append(f"วันที่ {thai_date(day)}")
     if ctx.actor is not None:

@@ -12,9 +12,10 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.services.privacy import my_data
-from bot.storage.models import Sale, StoredFile, VoiceNote
+from bot.storage.models import InboundEvent, Sale, StoredFile, VoiceNote
 from scheduler.jobs import purge
 from tests.support.channel_stack import BOTH_BACKENDS, Stack, running_stack
 from tests.support.fake_line import FakeLine
@@ -238,3 +239,64 @@ async def test_the_purge_deletes_expired_audio_and_keeps_what_was_heard(
     assert await voice.count(StoredFile, StoredFile.key == note.audio_key) == 0
     [kept] = await notes(voice)
     assert kept.audio_key is None and kept.transcript == SAID and kept.record_id is not None
+
+
+async def test_a_voice_note_is_handled_once_even_when_handling_fails_after_hearing(
+    voice: Stack, stt: FakeTranscriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Heard, then the database dropped before the message's transaction committed: the event
+    stays pending, the recovery hears it again and handles it once; LINE's redelivery of the
+    same webhook changes nothing."""
+    user = await voice.line_member()
+    real = voice.app.conversation.handle
+    calls = 0
+
+    async def connection_lost_once(message, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OperationalError("SELECT 1", {}, ConnectionError("connection lost"))
+        return await real(message, **kwargs)
+
+    monkeypatch.setattr(voice.app.conversation, "handle", connection_lost_once)
+    token = voice.line.issue_token(user)
+    event = voice.events.audio(user=user, reply_token=token)
+    voice.line.voice(event["message"]["id"], stt.says(M4A, SAID))
+    assert (await voice.post_line(event)).status_code == 200
+    assert await notes(voice) == [] and len(stt.requests) == 1
+    voice.clock.instant += timedelta(seconds=voice.app.settings.intake_retry_seconds + 1)
+    assert await voice.web.state.web.intake.recover() == 1
+    await voice.handled()
+    await voice.post_line(event)  # redelivered by LINE: already stored, dropped
+    await voice.settled()
+    assert len(await notes(voice)) == 1 and len(stt.requests) == 2
+    assert await voice.count(InboundEvent, InboundEvent.status == "pending") == 0
+    assert sum(t.startswith("🎤 ได้ยินว่า") for t in voice.line.texts(user)) == 1
+
+
+async def test_a_voice_note_answers_the_waiting_question_and_is_confirmed(
+    voice: Stack, stt: FakeTranscriber
+) -> None:
+    user = await voice.line_member()
+    asked = await line_says(voice, user, "ขายไข่เค็ม 30 ฟอง")
+    assert "กี่บาท" in asked
+    answer = await line_voice(voice, user, stt.says(M4A, "สามร้อยบาทค่ะ"))
+    assert answer.startswith("🎤 ได้ยินว่า: “สามร้อยบาทค่ะ”")
+    assert "ไข่เค็ม 30 ฟอง 300 บาท" in answer and "บันทึกไหมคะ" in answer
+    assert await sales_of(voice, "line", user) == []
+    await line_says(voice, user, "ยืนยัน")
+    [sale] = await sales_of(voice, "line", user)
+    assert sale.amount == Decimal(300)
+
+
+async def test_a_spoken_command_is_answered_but_a_spoken_undo_removes_nothing(
+    voice: Stack, stt: FakeTranscriber
+) -> None:
+    user = await voice.line_member()
+    await line_says(voice, user, "ขายไข่เค็ม 10 ฟอง 100 บาท")  # typed: saved at once
+    summary = await line_voice(voice, user, stt.says(b"summary-audio", "สรุป"))
+    assert "🎤 ได้ยินว่า: “สรุป”" in summary and "ยอดขาย" in summary  # on the summary card
+    undo = await line_voice(voice, user, stt.says(b"undo-audio", "ยกเลิก"))
+    assert undo.startswith("🎤 ได้ยินว่า: “ยกเลิก”")
+    [sale] = await sales_of(voice, "line", user)
+    assert sale.withdrawn_at is None  # a misheard word never removes a record
