@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     voice_max_seconds: int = 60  # longer voice notes are refused politely (one report = a few s)
     voice_max_bytes: int = 2_000_000  # about 10 minutes of LINE m4a; a minute is ~250 kB
     voice_keep_days: int = 30  # the audio is kept this long (the transcript stays with the record)
+    voice_per_minute: int = 6  # voice notes one person may have transcribed per minute
 
     # Conversation: an abandoned guided flow expires after this many minutes.
     flow_timeout_minutes: int = 30

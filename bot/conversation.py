@@ -19,6 +19,7 @@ from bot.handlers.context import MENU_ONLY, Context, reply
 from bot.handlers.pending import with_pending
 from bot.messages import InboundMessage, Reply
 from bot.router import RULES, Rule, dispatch
+from bot.services import limits
 from bot.services.actors import load_actor
 from bot.services.errors import ServiceError
 from bot.services.records import entity_name
@@ -130,8 +131,12 @@ class Conversation:
             actor = (
                 await load_actor(uow, account.person_id) if account and account.person_id else None
             )
-        if actor is None or not actor.roles:
-            return Heard("not_heard", seconds=message.media_seconds)
+            if actor is None or not actor.roles:
+                return Heard("not_heard", seconds=message.media_seconds)
+            wait = await limits.spend_voice(uow, actor.person_id, self._clock.now(), self._settings)
+            await uow.commit()  # the count holds across workers; nothing else is written
+        if wait is not None:
+            return Heard("too_often", seconds=message.media_seconds, wait_until=wait)
         return await self.listener.hear(message)
 
     async def _handle(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from bot.channels.base import Audio, AudioFetcher, AudioTooLarge, AudioUnavailable
@@ -26,6 +27,7 @@ Outcome = Literal[
     "unavailable",  # the platform could not give the audio
     "failed",  # the transcription server failed (error, timeout, unreachable)
     "silent",  # transcribed, but no words in it
+    "too_often",  # more than VOICE_PER_MINUTE from one person: not fetched
     "not_heard",  # deliberately not fetched (a group chat, someone not linked)
 ]
 
@@ -38,6 +40,7 @@ class Heard:
     seconds: float | None = None
     fetch_ms: float = 0.0  # time spent fetching and transcribing, for the log and the bench
     listen_ms: float = 0.0
+    wait_until: datetime | None = None  # too_often: when another one may be sent
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,12 @@ def refusal(ctx: Context) -> Reply | None:
         )
     if heard.outcome == "silent":
         return reply(SILENT, MENU)
+    if heard.outcome == "too_often":
+        return reply(
+            "ส่งข้อความเสียงถี่เกินไปค่ะ 🙏 ยังไม่ได้บันทึกอะไรนะคะ "
+            f"รอประมาณ 1 นาทีแล้วส่งใหม่ หรือพิมพ์แทน เช่น {EXAMPLE}",
+            MENU,
+        )
     if heard.outcome != "heard":
         return reply(NOT_HEARD, MENU)
     return None

@@ -300,3 +300,25 @@ async def test_a_spoken_command_is_answered_but_a_spoken_undo_removes_nothing(
     assert undo.startswith("🎤 ได้ยินว่า: “ยกเลิก”")
     [sale] = await sales_of(voice, "line", user)
     assert sale.withdrawn_at is None  # a misheard word never removes a record
+
+
+async def test_the_districts_limits_too_often_and_no_audio_kept(
+    db_url: str, fake_line: FakeLine, fake_telegram: FakeTelegram, stt: FakeTranscriber
+) -> None:
+    """VOICE_PER_MINUTE protects the shared speech server; VOICE_KEEP_DAYS=0 keeps only what
+    was heard, never the audio."""
+    async with running_stack(
+        db_url, fake_line, fake_telegram, stt_base_url=stt.url, stt_api_key="stt-key",
+        voice_per_minute=2, voice_keep_days=0,
+    ) as stack:  # fmt: skip
+        user = await stack.line_member()
+        for n in range(2):
+            answer = await line_voice(stack, user, stt.says(bytes([n]) * 50, SAID))
+            assert "บันทึกไหมคะ" in answer
+        refused = await line_voice(stack, user, stt.says(b"third" * 10, SAID))
+        assert "ส่งข้อความเสียงถี่เกินไป" in refused and "พิมพ์แทน" in refused
+        assert len(stt.requests) == 2  # the third was never fetched nor sent
+        assert [n.audio_key for n in await notes(stack)] == [None, None]
+        assert await stack.count(StoredFile, StoredFile.content_type.like("audio/%")) == 0
+        stack.clock.instant += timedelta(minutes=1)
+        assert "บันทึกไหมคะ" in await line_voice(stack, user, stt.says(b"later" * 10, SAID))
