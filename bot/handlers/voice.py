@@ -12,7 +12,8 @@ from typing import Any
 
 from bot.handlers.context import Context, reply
 from bot.handlers.pending import FLOW_NAMES
-from bot.messages import QuickReply, Reply
+from bot.messages import Reply
+from bot.services.records import entity_name
 from bot.storage.models import VoiceNote
 from bot.vocabulary import CANCEL, CONFIRM, EDIT, MENU, spoken
 from bot.wording import baht, number, quantity, thai_date
@@ -159,15 +160,14 @@ async def fix(ctx: Context, _: Any) -> Reply:
     assert ctx.state is not None
     ctx.resuming = True
     data = {k: v for k, v in ctx.state.data.items() if k != "question"}
-    question = reply(FIX, QuickReply("ยกเลิก"))
+    question = reply(FIX, CANCEL)
     await ctx.start_flow(ctx.state.flow, data, question)
     return question
 
 
 async def attach(ctx: Context, voice: dict[str, Any]) -> None:
-    """The records just saved keep the voice note they came from."""
-    from bot.services.records import entity_name
-
+    """The records just saved keep the voice note they came from (the first, when one note
+    named several products)."""
     created = list(ctx.uow.records.created)
     note = await ctx.uow.session.get(VoiceNote, voice.get("note"))
     if note is None or not created or note.person_id != ctx.person_id:
