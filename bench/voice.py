@@ -103,6 +103,7 @@ async def run(runs: int, stt_latency: float, converting: int) -> str:
                 # The sender's per-chat pacing (Telegram: 1 message/s in a chat) is not what
                 # is measured here: one person's answers follow each other faster in the run.
                 telegram_chat_messages_per_second=1000.0, telegram_messages_per_second=1000.0,
+                voice_per_minute=1000,
             ) as stack:  # fmt: skip
                 line_user = await stack.line_member()
                 telegram_user = await stack.telegram_member(515151)
