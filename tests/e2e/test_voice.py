@@ -322,3 +322,17 @@ async def test_the_districts_limits_too_often_and_no_audio_kept(
         assert await stack.count(StoredFile, StoredFile.content_type.like("audio/%")) == 0
         stack.clock.instant += timedelta(minutes=1)
         assert "บันทึกไหมคะ" in await line_voice(stack, user, stt.says(b"later" * 10, SAID))
+
+
+async def test_line_shows_its_loading_animation_while_a_note_is_transcribed(
+    db_url: str, fake_line: FakeLine, fake_telegram: FakeTelegram, stt: FakeTranscriber
+) -> None:
+    async with running_stack(
+        db_url, fake_line, fake_telegram, stt_base_url=stt.url, stt_api_key="stt-key",
+        loading_after_seconds=0.1,
+    ) as stack:  # fmt: skip
+        user = await stack.line_member()
+        stt.latency = 0.5  # a CPU whisper takes seconds; the person sees "…" meanwhile
+        before = len(stack.line.setup.loading)
+        assert "บันทึกไหมคะ" in await line_voice(stack, user, stt.says(M4A, SAID))
+        assert user in [chat for chat, _ in stack.line.setup.loading[before:]]
