@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.addresses import BotAddresses
 from bot.channels.base import Transport
+from bot.channels.speech import OpenAITranscriber, SpeechSettings, Transcriber
+from bot.channels.voice import Listener, VoiceLimits
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.speech import OpenAITranscriber, SpeechSettings, Transcriber
 from bot.storage.database import WriterGate, create_engine, session_factory, writer_gate
 from bot.storage.unit_of_work import UnitOfWork
-from bot.voice import Listener, VoiceLimits
 from scheduler.menu_sync import MenuSyncer
 from scheduler.sender import Sender
 

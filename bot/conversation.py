@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
 
@@ -17,7 +18,7 @@ from bot.config import Settings
 from bot.flood import FloodGate
 from bot.handlers.context import MENU_ONLY, Context, reply
 from bot.handlers.pending import with_pending
-from bot.messages import InboundMessage, Reply
+from bot.messages import Heard, InboundMessage, Reply
 from bot.router import RULES, Rule, dispatch
 from bot.services import limits
 from bot.services.actors import load_actor
@@ -25,7 +26,10 @@ from bot.services.errors import ServiceError
 from bot.services.records import entity_name
 from bot.storage.database import truncate_wal
 from bot.storage.unit_of_work import UnitOfWork
-from bot.voice import Heard, Listener, VoiceLimits
+
+if TYPE_CHECKING:  # built by the composition root and the edges; the core only calls them
+    from bot.channels.base import AudioFetcher
+    from bot.channels.voice import Listener
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +69,7 @@ class Conversation:
         """`flood_control=False` for the operator's own terminal (`sammachip console`): a
         conversation piped in at full speed is answered line by line, never slowed."""
         self._addresses = addresses or BotAddresses()
-        self.listener = listener or Listener(None, VoiceLimits())
+        self.listener = listener  # None: voice notes are answered "please type"
         self._uow_factory = uow_factory
         self._menus_queued = menus_queued  # wakes the menu sync after a role changed
         self._settings = settings
@@ -116,11 +120,22 @@ class Conversation:
                 self._flood.refund((message.channel, message.sender_id))
                 raise
 
+    def listen_with(self, fetcher: AudioFetcher) -> None:
+        """A platform client that opened can fetch its voice notes (bot/web/runtime.py)."""
+        if self.listener is not None:
+            self.listener.register(fetcher)
+
+    def stop_listening(self, channel: str) -> None:
+        if self.listener is not None:
+            self.listener.unregister(channel)
+
     async def hear(self, message: InboundMessage) -> Heard:
         """A voice note, fetched and transcribed: only in a one-to-one chat with someone
         linked (group chats are people talking to each other, and nobody's voice goes to a
         transcription server before they joined). The short read that checks this ends
         before the network waits begin."""
+        if self.listener is None:
+            return Heard("no_stt", seconds=message.media_seconds)
         early = self.listener.precheck(message)
         if message.is_group:
             return Heard("not_heard", seconds=message.media_seconds)

@@ -59,6 +59,42 @@ _MESSAGE_FIELDS = tuple(InboundMessage.__slots__)
 
 
 @dataclass(frozen=True, slots=True)
+class Audio:
+    """A voice note's bytes as the platform sent them (LINE: m4a; Telegram: ogg/opus)."""
+
+    data: bytes
+    content_type: str
+    filename: str
+
+
+Outcome = Literal[
+    "heard",  # the transcript is in `transcript`
+    "no_stt",  # no speech-to-text server configured: ask to type
+    "too_long",  # longer than VOICE_MAX_SECONDS (as the platform said): refused unheard
+    "too_large",  # bigger than VOICE_MAX_BYTES: not downloaded
+    "unavailable",  # the platform could not give the audio
+    "failed",  # the transcription server failed (error, timeout, unreachable)
+    "silent",  # transcribed, but no words in it
+    "too_often",  # more than VOICE_PER_MINUTE from one person: not fetched
+    "not_heard",  # deliberately not fetched (a group chat, someone not linked)
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What listening to a voice note gave (bot/channels/voice.py, before the message's
+    transaction): the transcript, or why there is none, and the audio to keep."""
+
+    outcome: Outcome
+    transcript: str = ""
+    audio: Audio | None = None
+    seconds: float | None = None
+    fetch_ms: float = 0.0  # time spent fetching and transcribing, for the log and the bench
+    listen_ms: float = 0.0
+    wait_until: datetime | None = None  # too_often: when another one may be sent
+
+
+@dataclass(frozen=True, slots=True)
 class QuickReply:
     """A tap-to-send button. `text` is what the bot receives when tapped (defaults to label)."""
 

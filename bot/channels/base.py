@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from bot.messages import InboundMessage, Reply
+from bot.messages import Audio, InboundMessage, Reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,15 +197,6 @@ class FileData:
 
 
 FileLoader = Callable[[str], Awaitable[FileData | None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Audio:
-    """A voice note's bytes as the platform sent them (LINE: m4a; Telegram: ogg/opus)."""
-
-    data: bytes
-    content_type: str
-    filename: str
 
 
 class AudioUnavailable(Exception):

@@ -62,7 +62,6 @@ from linebot.v3.webhooks import (
 
 from bot.channels import cards
 from bot.channels.base import (
-    Audio,
     AudioTooLarge,
     AudioUnavailable,
     Delivery,
@@ -81,7 +80,7 @@ from bot.channels.base import (
     utf16_cut,
 )
 from bot.channels.line_menus import SWITCH_DATA, LineMenus
-from bot.messages import EventKind, InboundMessage, Reply
+from bot.messages import Audio, EventKind, InboundMessage, Reply
 
 log = logging.getLogger(__name__)
 

@@ -49,7 +49,6 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import cards
 from bot.channels.base import (
-    Audio,
     AudioTooLarge,
     AudioUnavailable,
     Blocked,
@@ -68,7 +67,7 @@ from bot.channels.base import (
     utf16_cut,
     utf16_len,
 )
-from bot.messages import EventKind, InboundMessage, Reply
+from bot.messages import Audio, EventKind, InboundMessage, Reply
 from bot.vocabulary import is_word
 
 log = logging.getLogger(__name__)

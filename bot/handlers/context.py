@@ -10,12 +10,11 @@ from typing import Any
 from bot.addresses import BotAddresses
 from bot.config import Settings
 from bot.labels import short_labels
-from bot.messages import InboundMessage, QuickReply, Reply
+from bot.messages import Heard, InboundMessage, QuickReply, Reply
 from bot.nlu.result import Parsed
 from bot.services.actors import Actor
 from bot.storage.models import ChatAccount, ConversationState
 from bot.storage.unit_of_work import UnitOfWork
-from bot.voice import Heard
 
 # Quick replies LINE allows at most 13 and labels of at most 20 characters; keep under both.
 MAX_QUICK_REPLIES = 13

@@ -36,9 +36,8 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.app import App
 from bot.conversation import database_unavailable
-from bot.messages import InboundMessage
+from bot.messages import Heard, InboundMessage
 from bot.storage.repositories import PendingEvent
-from bot.voice import Heard
 from bot.web.runtime import Channels, while_busy
 
 log = logging.getLogger(__name__)

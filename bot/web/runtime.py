@@ -68,7 +68,7 @@ class Channels:
                 if register:
                     app.sender.register(channels.line.transport)
                     app.menus.register("line", channels.line.menus)
-                    app.conversation.listener.register(channels.line)
+                    app.conversation.listen_with(channels.line)
                 if app.addresses.line_basic_id is None:
                     app.addresses.line_basic_id = await channels.line.basic_id()
             if telegram and settings.telegram_enabled:
@@ -86,7 +86,7 @@ class Channels:
                 if register:
                     app.sender.register(channels.telegram.transport)
                     app.menus.register("telegram", channels.telegram.menus)
-                    app.conversation.listener.register(channels.telegram)
+                    app.conversation.listen_with(channels.telegram)
                 if app.addresses.telegram_username is None:
                     app.addresses.telegram_username = channels.telegram.bot.username
         except BaseException:
@@ -103,14 +103,14 @@ class Channels:
             if self.registered:
                 app.sender.unregister("line")
                 app.menus.unregister("line")
-                app.conversation.listener.unregister("line")
+                app.conversation.stop_listening("line")
             await self.line.close()
             self.line = None
         if self.telegram is not None:
             if self.registered:
                 app.sender.unregister("telegram")
                 app.menus.unregister("telegram")
-                app.conversation.listener.unregister("telegram")
+                app.conversation.stop_listening("telegram")
             await self.telegram.close()
             self.telegram = None
 

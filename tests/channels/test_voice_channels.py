@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from bot.channels import line as line_module
-from bot.channels.base import Audio, AudioTooLarge, AudioUnavailable
+from bot.channels.base import AudioTooLarge, AudioUnavailable
 from bot.channels.line import LineAdapter, LineChannel
+from bot.channels.speech import OpenAITranscriber, SpeechSettings, TranscriptionFailed
 from bot.channels.telegram import TelegramChannel, file_url
-from bot.messages import InboundMessage
-from bot.speech import OpenAITranscriber, SpeechSettings, TranscriptionFailed
+from bot.messages import Audio, InboundMessage
 from tests.support.fake_line import FakeLine, LineEvents, group_id, signed, user_id
 from tests.support.fake_stt import FakeTranscriber
 from tests.support.fake_telegram import FakeTelegram, TelegramUpdates

@@ -1,6 +1,7 @@
-"""Speech to text: the port the voice-note handling uses, and its one real adapter, the
-OpenAI-compatible `POST /v1/audio/transcriptions` (multipart: file, model, language; answer
-`{"text": …}`) that whisper.cpp's server, faster-whisper servers and cloud providers speak.
+"""Speech to text: the port the voice-note listener uses, and its one real adapter (an edge,
+like the platform adapters beside it): the OpenAI-compatible `POST /v1/audio/transcriptions`
+(multipart: file, model, language; answer `{"text": …}`) that whisper.cpp's server,
+faster-whisper servers and cloud providers speak.
 
 Failures are typed for the person's sake, not the operator's: whatever went wrong, the person
 is told it did not work and nothing is recorded; the log says why (never the transcript)."""
@@ -13,7 +14,7 @@ from typing import Protocol
 
 import httpx
 
-from bot.channels.base import Audio
+from bot.messages import Audio
 
 log = logging.getLogger(__name__)
 

@@ -10,37 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
 
-from bot.channels.base import Audio, AudioFetcher, AudioTooLarge, AudioUnavailable
-from bot.messages import InboundMessage
-from bot.speech import Transcriber, TranscriptionFailed
+from bot.channels.base import AudioFetcher, AudioTooLarge, AudioUnavailable
+from bot.channels.speech import Transcriber, TranscriptionFailed
+from bot.messages import Heard, InboundMessage
 
 log = logging.getLogger(__name__)
-
-Outcome = Literal[
-    "heard",  # the transcript is in `transcript`
-    "no_stt",  # no speech-to-text server configured: ask to type
-    "too_long",  # longer than VOICE_MAX_SECONDS (as the platform said): refused unheard
-    "too_large",  # bigger than VOICE_MAX_BYTES: not downloaded
-    "unavailable",  # the platform could not give the audio
-    "failed",  # the transcription server failed (error, timeout, unreachable)
-    "silent",  # transcribed, but no words in it
-    "too_often",  # more than VOICE_PER_MINUTE from one person: not fetched
-    "not_heard",  # deliberately not fetched (a group chat, someone not linked)
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Heard:
-    outcome: Outcome
-    transcript: str = ""
-    audio: Audio | None = None
-    seconds: float | None = None
-    fetch_ms: float = 0.0  # time spent fetching and transcribing, for the log and the bench
-    listen_ms: float = 0.0
-    wait_until: datetime | None = None  # too_often: when another one may be sent
 
 
 @dataclass(frozen=True, slots=True)
