@@ -157,7 +157,8 @@ def stt() -> Iterator[FakeTranscriber]:
 
 
 def transcriber(stt: FakeTranscriber, **changes: object) -> OpenAITranscriber:
-    values: dict[str, object] = {"base_url": stt.url, "api_key": "k", "timeout": 1.0, **changes}
+    # Generous unless a test is about the timeout: this machine is shared and sometimes slow.
+    values: dict[str, object] = {"base_url": stt.url, "api_key": "k", "timeout": 10.0, **changes}
     return OpenAITranscriber(SpeechSettings(**values))  # type: ignore[arg-type]
 
 

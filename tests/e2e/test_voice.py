@@ -42,7 +42,7 @@ async def voice(
     """The stack with a speech-to-text server configured."""
     async with running_stack(
         db_url, fake_line, fake_telegram, stt_base_url=stt.url, stt_model="large-v3",
-        stt_api_key="stt-key", stt_timeout_seconds=1.0,
+        stt_api_key="stt-key", stt_timeout_seconds=2.0,
     ) as running:  # fmt: skip
         yield running
 
@@ -170,7 +170,7 @@ async def test_a_failed_transcription_says_so_and_stores_nothing(
 ) -> None:
     user = await voice.line_member()
     if failure == "timeout":
-        stt.plan(200, delay=2.0)  # STT_TIMEOUT_SECONDS is 1 here
+        stt.plan(200, delay=3.0)  # STT_TIMEOUT_SECONDS is 2 here
     else:
         stt.plan(int(failure))
     answer = await line_voice(voice, user, stt.says(M4A, SAID))
