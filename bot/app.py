@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.addresses import BotAddresses
 from bot.channels.base import Transport
+from bot.channels.speech import OpenAITranscriber, SpeechSettings, Transcriber
+from bot.channels.voice import Listener, VoiceLimits
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.conversation import Conversation
@@ -62,6 +64,7 @@ def build_app(
         return UnitOfWork(sessions, gate)
 
     menus = MenuSyncer(uow, clock)
+    listener = build_listener(settings)
     addresses = BotAddresses(settings.line_basic_id, settings.telegram_bot_username)
     return App(
         settings=settings,
@@ -75,6 +78,7 @@ def build_app(
             flood_control=flood_control,
             menus_queued=menus.kick,
             addresses=addresses,
+            listener=listener,
         ),
         sender=Sender(
             uow,
@@ -87,3 +91,20 @@ def build_app(
         addresses=addresses,
         gate=gate,
     )
+
+
+def build_listener(settings: Settings, transcriber: Transcriber | None = None) -> Listener:
+    """Voice notes: the speech-to-text adapter from STT_* settings (None: voice is off and
+    people are asked to type); the channels register their audio fetchers when they open."""
+    if transcriber is None and settings.stt_enabled:
+        assert settings.stt_base_url
+        transcriber = OpenAITranscriber(
+            SpeechSettings(
+                base_url=settings.stt_base_url,
+                model=settings.stt_model,
+                api_key=settings.stt_api_key,
+                timeout=settings.stt_timeout_seconds,
+            )
+        )
+    limits = VoiceLimits(settings.voice_max_seconds, settings.voice_max_bytes)
+    return Listener(transcriber, limits)

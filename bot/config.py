@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     # Download links for exports and personal data: single use, valid this many minutes.
     file_link_minutes: int = 15
 
+    # Voice notes (docs/voice.md): an OpenAI-compatible speech-to-text server, e.g. a local
+    # whisper.cpp server at http://127.0.0.1:8080. Empty STT_BASE_URL: voice notes get a
+    # short reply asking the person to type, and nothing is sent anywhere.
+    stt_base_url: str | None = None
+    stt_model: str = "whisper-1"
+    stt_api_key: str | None = None
+    stt_timeout_seconds: float = 30.0
+    voice_max_seconds: int = 60  # longer voice notes are refused politely (one report = a few s)
+    voice_max_bytes: int = 2_000_000  # about 10 minutes of LINE m4a; a minute is ~250 kB
+    voice_keep_days: int = 30  # the audio is kept this long (the transcript stays with the record)
+    voice_per_minute: int = 6  # voice notes one person may have transcribed per minute
+
     # Conversation: an abandoned guided flow expires after this many minutes.
     flow_timeout_minutes: int = 30
     # Flood control per person: this many messages back to back, then this many per second.
@@ -130,6 +142,10 @@ class Settings(BaseSettings):
             return self.line_data_api_base_url.rstrip("/")
         base = self.line_api_base_url.rstrip("/")
         return "https://api-data.line.me" if base == "https://api.line.me" else base
+
+    @property
+    def stt_enabled(self) -> bool:
+        return bool(self.stt_base_url)
 
     @property
     def telegram_enabled(self) -> bool:

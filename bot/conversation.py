@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
 
@@ -17,13 +18,18 @@ from bot.config import Settings
 from bot.flood import FloodGate
 from bot.handlers.context import MENU_ONLY, Context, reply
 from bot.handlers.pending import with_pending
-from bot.messages import InboundMessage, Reply
+from bot.messages import Heard, InboundMessage, Reply
 from bot.router import RULES, Rule, dispatch
+from bot.services import limits
 from bot.services.actors import load_actor
 from bot.services.errors import ServiceError
 from bot.services.records import entity_name
 from bot.storage.database import truncate_wal
 from bot.storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:  # built by the composition root and the edges; the core only calls them
+    from bot.channels.base import AudioFetcher
+    from bot.channels.voice import Listener
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +64,12 @@ class Conversation:
         flood_control: bool = True,
         menus_queued: Callable[[], None] | None = None,
         addresses: BotAddresses | None = None,
+        listener: Listener | None = None,
     ) -> None:
         """`flood_control=False` for the operator's own terminal (`sammachip console`): a
         conversation piped in at full speed is answered line by line, never slowed."""
         self._addresses = addresses or BotAddresses()
+        self.listener = listener  # None: voice notes are answered "please type"
         self._uow_factory = uow_factory
         self._menus_queued = menus_queued  # wakes the menu sync after a role changed
         self._settings = settings
@@ -79,10 +87,14 @@ class Conversation:
         *,
         inbox_id: int | None = None,
         received_at: datetime | None = None,
+        heard: Heard | None = None,
     ) -> Handled:
         """Handles one message in one transaction. From the webhook inbox (`inbox_id`), the
         stored row is turned `done` in that same transaction; otherwise the delivery id is
-        recorded here. Either way a redelivery finds it and is dropped."""
+        recorded here. Either way a redelivery finds it and is dropped. A voice note is
+        heard first (`hear`), outside the transaction; the caller may have done that."""
+        if message.kind == "audio" and heard is None:
+            heard = await self.hear(message)
         now = self._clock.now()
         async with self._uow_factory() as uow:
             if inbox_id is not None:
@@ -92,26 +104,64 @@ class Conversation:
                 message.channel, message.event_id
             ):
                 return Handled("duplicate", None, None, duplicate=True)
+            if heard is not None and heard.outcome == "heard":
+                message = replace(message, text=heard.transcript)
             # The flood gate looks at when messages arrived, not when they are handled: a
             # backlog worked off after a restart is not a flood.
             if self._flood is None:
-                return await self._handle(uow, message, now)
+                return await self._handle(uow, message, now, heard)
             arrived = min(received_at, now) if received_at is not None else now
             accepted, tell = self._flood.admit((message.channel, message.sender_id), arrived)
             if not accepted:
                 return await self._slow_down(uow, message, now, tell)
             try:
-                return await self._handle(uow, message, now)
+                return await self._handle(uow, message, now, heard)
             except BaseException:
                 self._flood.refund((message.channel, message.sender_id))
                 raise
 
-    async def _handle(self, uow: UnitOfWork, message: InboundMessage, now: datetime) -> Handled:
+    def listen_with(self, fetcher: AudioFetcher) -> None:
+        """A platform client that opened can fetch its voice notes (bot/web/runtime.py)."""
+        if self.listener is not None:
+            self.listener.register(fetcher)
+
+    def stop_listening(self, channel: str) -> None:
+        if self.listener is not None:
+            self.listener.unregister(channel)
+
+    async def hear(self, message: InboundMessage) -> Heard:
+        """A voice note, fetched and transcribed: only in a one-to-one chat with someone
+        linked (group chats are people talking to each other, and nobody's voice goes to a
+        transcription server before they joined). The short read that checks this ends
+        before the network waits begin."""
+        if self.listener is None:
+            return Heard("no_stt", seconds=message.media_seconds)
+        early = self.listener.precheck(message)
+        if message.is_group:
+            return Heard("not_heard", seconds=message.media_seconds)
+        if early is not None:
+            return early
+        async with self._uow_factory() as uow:
+            account = await uow.people.account(message.channel, message.sender_id)
+            actor = (
+                await load_actor(uow, account.person_id) if account and account.person_id else None
+            )
+            if actor is None or not actor.roles:
+                return Heard("not_heard", seconds=message.media_seconds)
+            wait = await limits.spend_voice(uow, actor.person_id, self._clock.now(), self._settings)
+            await uow.commit()  # the count holds across workers; nothing else is written
+        if wait is not None:
+            return Heard("too_often", seconds=message.media_seconds, wait_until=wait)
+        return await self.listener.hear(message)
+
+    async def _handle(
+        self, uow: UnitOfWork, message: InboundMessage, now: datetime, heard: Heard | None = None
+    ) -> Handled:
         """The message of an admitted sender, inside the caller's unit of work."""
         account = await uow.people.ensure_account(
             message.channel, message.sender_id, message.display_name
         )
-        if message.kind in ("text", "postback", "follow") and account.blocked:
+        if message.kind in ("text", "postback", "follow", "audio") and account.blocked:
             account.blocked = False  # they came back: pushes may resume
         actor = await load_actor(uow, account.person_id) if account.person_id else None
         room = await uow.groups.room(message.channel, message.chat_id) if message.is_group else None
@@ -127,6 +177,7 @@ class Conversation:
             state=state,
             room_group_id=room.group_id if room and room.active else None,
             addresses=self._addresses,
+            heard=heard,
         )
         expired = state is not None and state.expires_at <= now
         if expired:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-EventKind = Literal["text", "postback", "follow", "unfollow", "join", "leave", "unsend", "edit"]
+EventKind = Literal[
+    "text", "postback", "follow", "unfollow", "join", "leave", "unsend", "edit", "audio"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,11 @@ class InboundMessage:
     # What the platform needs to quote this message in an answer (LINE: its quoteToken;
     # Telegram: its message id). Group-chat answers to a report quote the report.
     quote_ref: str | None = None
+    # A voice note ("audio"): how the channel adapter fetches it (LINE: the message id;
+    # Telegram: the file_id), its length and size as the platform told them, when it did.
+    media_ref: str | None = None
+    media_seconds: float | None = None
+    media_bytes: int | None = None
 
     @property
     def source_ref(self) -> str | None:
@@ -54,6 +61,42 @@ _MESSAGE_FIELDS = tuple(InboundMessage.__slots__)
 # A reply offers at most this many quick replies: the fewest any channel shows (LINE's 13;
 # Telegram has no limit). The adapters enforce their own platform's limit again.
 MAX_QUICK_REPLIES = 13
+
+
+@dataclass(frozen=True, slots=True)
+class Audio:
+    """A voice note's bytes as the platform sent them (LINE: m4a; Telegram: ogg/opus)."""
+
+    data: bytes
+    content_type: str
+    filename: str
+
+
+Outcome = Literal[
+    "heard",  # the transcript is in `transcript`
+    "no_stt",  # no speech-to-text server configured: ask to type
+    "too_long",  # longer than VOICE_MAX_SECONDS (as the platform said): refused unheard
+    "too_large",  # bigger than VOICE_MAX_BYTES: not downloaded
+    "unavailable",  # the platform could not give the audio
+    "failed",  # the transcription server failed (error, timeout, unreachable)
+    "silent",  # transcribed, but no words in it
+    "too_often",  # more than VOICE_PER_MINUTE from one person: not fetched
+    "not_heard",  # deliberately not fetched (a group chat, someone not linked)
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What listening to a voice note gave (bot/channels/voice.py, before the message's
+    transaction): the transcript, or why there is none, and the audio to keep."""
+
+    outcome: Outcome
+    transcript: str = ""
+    audio: Audio | None = None
+    seconds: float | None = None
+    fetch_ms: float = 0.0  # time spent fetching and transcribing, for the log and the bench
+    listen_ms: float = 0.0
+    wait_until: datetime | None = None  # too_often: when another one may be sent
 
 
 @dataclass(frozen=True, slots=True)

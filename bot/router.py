@@ -48,6 +48,7 @@ from bot.handlers import (
     undo,
     visit,
     visit_plan,
+    voice,
     work,
 )
 from bot.handlers.context import Context, reply
@@ -402,12 +403,39 @@ async def _fallback(ctx: Context, _: Any) -> Reply | None:
     )
 
 
+# What a voice note may do: the same as typed text, minus what removes, changes or links
+# without a report's confirmation (a misheard "ยกเลิก" must not undo a record). Reports from
+# it are always confirmed (report_flow.run).
+VOICE_RULES = frozenset({
+    "start", "resume", "help", "summary", "visit_plan", "summary_of", "slash_report",
+    "open_question", "report", "help_or_summary", "social", "fallback",
+})  # fmt: skip
+
+
+async def _voice(ctx: Context, _: Any) -> Reply | None:
+    """A voice note: refused politely unless heard; then what was heard is handled as the
+    typed text would be (within VOICE_RULES), its answer headed by what was heard."""
+    if ctx.message.is_group:
+        return None  # people talking to each other; never fetched nor transcribed
+    if ctx.actor is None or not ctx.actor.roles:
+        return await start.not_linked(ctx)
+    refused = voice.refusal(ctx)
+    if refused is not None:
+        return refused
+    if ctx.state is not None and ctx.state.flow not in SPECS:
+        return reply(voice.ANSWER_BY_TAP)  # erase, undo, edit, a choice: by tap or typing
+    await voice.keep(ctx)
+    _, answer = await dispatch(ctx, tuple(r for r in RULES if r.name in VOICE_RULES))
+    return voice.framed(ctx, answer)
+
+
 RULES: tuple[Rule, ...] = (
     Rule("follow", _event("follow"), _greet),
     Rule("join", _event("join"), _greet),
     Rule("unfollow", _event("unfollow"), _unfollow),
     Rule("unsend", _event("unsend"), _withdraw_source),
     Rule("edited", _event("edit"), _edited),
+    Rule("voice", _event("audio"), _voice),
     Rule("link", _link_code, _link),
     Rule(
         "consent", lambda ctx: True if ctx.state and ctx.state.flow == "consent" else None, _resume
@@ -434,6 +462,7 @@ RULES: tuple[Rule, ...] = (
     Rule("dashboard_word", _said("dashboard"), _handler(dashboard.link)),
     Rule("visit_plan", _said("visit_plan"), _handler(visit_plan.show)),
     Rule("ack", _said("confirm", "decline", waiting=False), _ack),
+    Rule("voice_fix", voice.wants_fix, voice.fix),
     Rule("edit", _starts(EDIT_PREFIXES), _edit),
     Rule("annual", _starts(ANNUAL_PREFIXES), _annual),
     Rule("dividend", _starts(DIVIDEND_PREFIXES), _dividend),

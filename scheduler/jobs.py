@@ -61,20 +61,27 @@ class Purged:
 
 
 async def purge(app: App, at: datetime | None = None) -> Purged:
-    """What has run out: generated files past their time (exports, personal data, charts),
-    old attempt counters, handover requests nobody answered, and the chat address on the
+    """What has run out: generated files past their time (exports, personal data, charts,
+    voice notes' audio after VOICE_KEEP_DAYS), old attempt counters, handover requests
+    nobody answered, and the chat address on the
     goodbye message an erased person got once it went out. Then SQLite's log is folded in.
     Idempotent, and harmless on several workers at once."""
     from sqlalchemy import update
 
     from bot.services import limits
     from bot.storage.database import truncate_wal
-    from bot.storage.models import Handover, Outbox
+    from bot.storage.models import Handover, Outbox, VoiceNote
 
     now = at or app.clock.now()
     done = Purged()
     async with app.uow() as uow:
         done.files = await uow.files.purge(now)
+        # The voice notes whose audio just went: what was heard stays with the record.
+        await uow.session.execute(
+            update(VoiceNote)
+            .where(VoiceNote.audio_expires_at <= now)
+            .values(audio_key=None, audio_expires_at=None)
+        )
         done.counters = await limits.forget(uow, now - COUNTERS_KEPT)
         expired = await uow.session.execute(
             update(Handover)

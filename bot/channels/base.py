@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from bot.messages import InboundMessage, Reply
+from bot.messages import Audio, InboundMessage, Reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,3 +189,20 @@ class FileData:
 
 
 FileLoader = Callable[[str], Awaitable[FileData | None]]
+
+
+class AudioUnavailable(Exception):
+    """The platform could not give the voice note (gone, still converting after waiting,
+    refused): the person is asked to send it again or type."""
+
+
+class AudioTooLarge(AudioUnavailable):
+    """Bigger than VOICE_MAX_BYTES: not downloaded (or not kept)."""
+
+
+class AudioFetcher(Protocol):
+    """A channel adapter's way to fetch a voice note named by `InboundMessage.media_ref`."""
+
+    channel: str
+
+    async def fetch_audio(self, ref: str, max_bytes: int) -> Audio: ...

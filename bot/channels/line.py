@@ -15,6 +15,7 @@ async handlers); a known event type that fails to parse becomes `UnknownEvent`;
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -43,6 +44,7 @@ from linebot.v3.messaging import QuickReply as LineQuickReply
 from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import (
+    AudioMessageContent,
     FollowEvent,
     GroupSource,
     JoinEvent,
@@ -60,6 +62,8 @@ from linebot.v3.webhooks import (
 
 from bot.channels import cards
 from bot.channels.base import (
+    AudioTooLarge,
+    AudioUnavailable,
     Delivery,
     Inbound,
     Outgoing,
@@ -76,7 +80,7 @@ from bot.channels.base import (
     utf16_cut,
 )
 from bot.channels.line_menus import SWITCH_DATA, LineMenus
-from bot.messages import EventKind, InboundMessage, Reply
+from bot.messages import Audio, EventKind, InboundMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +92,8 @@ MAX_LABEL = 20
 MAX_ACTION_TEXT = 300
 QUOTA_MESSAGE = "You have reached your monthly limit"
 INVALID_REPLY_TOKEN = "Invalid reply token"
+# Seconds between asking again for an audio message LINE is still converting (202).
+AUDIO_WAITS = (0.2, 0.5, 1.0, 2.0, 3.0)
 
 
 # --- inbound -------------------------------------------------------------------------------
@@ -154,6 +160,21 @@ class LineAdapter:
         }
 
         kind: EventKind
+        if isinstance(event, MessageEvent) and isinstance(event.message, AudioMessageContent):
+            audio = event.message
+            if user_id is None:
+                log.info("line: skipped audio %s in %s: no userId", event_id, chat_id)
+                return None
+            # Only named here; the bytes are fetched later, outside the webhook's answer.
+            return InboundMessage(
+                **base,
+                sender_id=user_id,
+                kind="audio",
+                message_id=audio.id,
+                reply_token=event.reply_token,
+                media_ref=audio.id,
+                media_seconds=audio.duration / 1000 if audio.duration is not None else None,
+            )
         if isinstance(event, (MessageEvent, MessageEditedEvent)):
             content = event.message
             if not isinstance(content, TextMessageContent):
@@ -227,6 +248,15 @@ def _source(source: Any) -> tuple[str, str | None, bool] | None:
         return source.group_id, source.user_id, True
     if isinstance(source, RoomSource):
         return source.room_id, source.user_id, True
+    return None
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in dict(headers).items():
+        if str(key).lower() == name.lower():
+            return str(value)
     return None
 
 
@@ -498,6 +528,45 @@ class LineChannel:
             log.warning("line: could not read the bot's basic id: %s", error)
             return None
         return str(info.basic_id) if info.basic_id else None
+
+    channel = CHANNEL
+
+    async def fetch_audio(self, ref: str, max_bytes: int) -> Audio:
+        """An audio message's bytes from the data host (`GET /v2/bot/message/{id}/content`).
+        LINE may still be converting it: the content endpoint then answers 202, and
+        `/content/transcoding` says "processing". We ask again a few times, politely spaced
+        (AUDIO_WAITS), before telling the person it did not work."""
+        if self.blob is None:
+            raise AudioUnavailable("line: no data host client")
+        timeout = self.transport.timeout
+        for pause in (*AUDIO_WAITS, None):
+            try:
+                answer = await self.blob.get_message_content_with_http_info(
+                    ref, _request_timeout=timeout
+                )
+            except ApiException as error:
+                raise AudioUnavailable(f"line content: {error.status}") from error
+            except (TimeoutError, aiohttp.ClientError) as error:
+                raise AudioUnavailable(f"line content: {type(error).__name__}") from error
+            if answer.status_code == 200 and answer.data is not None:
+                data = bytes(answer.data)
+                if len(data) > max_bytes:
+                    raise AudioTooLarge(f"line content: {len(data)} bytes")
+                kind = _header(answer.headers, "Content-Type") or "audio/x-m4a"
+                return Audio(data, kind.split(";")[0].strip(), f"{ref}.m4a")
+            if pause is None:
+                break
+            # 202: still converting. The transcoding status says whether waiting can help.
+            try:
+                status = await self.blob.get_message_content_transcoding_by_message_id(
+                    ref, _request_timeout=timeout
+                )
+            except (ApiException, TimeoutError, aiohttp.ClientError) as error:
+                raise AudioUnavailable(f"line transcoding: {error}") from error
+            if status.status == "failed":
+                raise AudioUnavailable("line transcoding failed")
+            await asyncio.sleep(pause)
+        raise AudioUnavailable("line content: still converting")
 
     async def close(self) -> None:
         await self.client.close()

@@ -49,6 +49,8 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import cards
 from bot.channels.base import (
+    AudioTooLarge,
+    AudioUnavailable,
     Blocked,
     Delivery,
     FileLoader,
@@ -65,7 +67,7 @@ from bot.channels.base import (
     utf16_cut,
     utf16_len,
 )
-from bot.messages import EventKind, InboundMessage, Reply
+from bot.messages import Audio, EventKind, InboundMessage, Reply
 from bot.vocabulary import is_word
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,9 @@ class TelegramAdapter:
         if user is None or user.is_bot:
             log.info("telegram: skipped update %s: no person sent it", update_id)
             return None
+        voice = msg.voice or msg.audio
+        if voice is not None and kind == "text":
+            return self._voice(update_id, msg, voice)
         if msg.text is None:
             log.info("telegram: skipped update %s: not a text message", update_id)
             return None
@@ -185,6 +190,28 @@ class TelegramAdapter:
             display_name=user.full_name or None,
             sent_at=msg.edit_date if kind == "edit" and msg.edit_date else msg.date,
             addressed=addressed and is_group,
+        )
+
+    def _voice(self, update_id: int, msg: Message, voice: Any) -> InboundMessage:
+        """A voice note (or an audio file): named by its file_id, fetched later."""
+        assert msg.from_user is not None
+        is_group = msg.chat.type in GROUP_TYPES
+        duration = voice.duration
+        seconds = duration.total_seconds() if isinstance(duration, timedelta) else duration
+        return InboundMessage(
+            channel=CHANNEL,
+            sender_id=str(msg.from_user.id),
+            chat_id=str(msg.chat.id),
+            kind="audio",
+            is_group=is_group,
+            event_id=f"{update_id}:{msg.chat.id}:{msg.message_id}",
+            message_id=str(msg.message_id),
+            quote_ref=str(msg.message_id) if is_group else None,
+            display_name=msg.from_user.full_name or None,
+            sent_at=msg.date,
+            media_ref=voice.file_id,
+            media_seconds=float(seconds) if seconds is not None else None,
+            media_bytes=voice.file_size,
         )
 
     def _strip_mentions(self, msg: Message) -> tuple[str, bool]:
@@ -471,6 +498,7 @@ class TelegramChannel:
             Application.builder()
             .token(token)
             .base_url(base_url)
+            .base_file_url(file_url(base_url))
             .updater(None)
             .job_queue(None)
             .connect_timeout(request_timeout)
@@ -493,8 +521,40 @@ class TelegramChannel:
         )
         return cls(application, adapter, transport)
 
+    channel = CHANNEL
+
+    async def fetch_audio(self, ref: str, max_bytes: int) -> Audio:
+        """getFile, then the download from the file host (voice notes are ogg/opus). The
+        Bot API refuses files above 20 MB; ours is far lower (VOICE_MAX_BYTES)."""
+        try:
+            found = await self.bot.get_file(ref)
+            if found.file_size is not None and found.file_size > max_bytes:
+                raise AudioTooLarge(f"telegram file: {found.file_size} bytes")
+            data = bytes(await found.download_as_bytearray())
+        except TelegramError as error:
+            raise AudioUnavailable(f"telegram file: {error}") from error
+        if len(data) > max_bytes:
+            raise AudioTooLarge(f"telegram file: {len(data)} bytes")
+        path = found.file_path or ""
+        name = path.rsplit("/", 1)[-1] or "voice.ogg"
+        kind = "audio/ogg" if name.endswith((".oga", ".ogg")) else "application/octet-stream"
+        if name.endswith(".mp3"):
+            kind = "audio/mpeg"
+        elif name.endswith(".m4a"):
+            kind = "audio/mp4"
+        return Audio(data, kind, name)
+
     async def close(self) -> None:
         await self.application.shutdown()
+
+
+def file_url(base_url: str) -> str:
+    """The file host beside the Bot API host: ".../bot" -> ".../file/bot" (what
+    python-telegram-bot joins with the token and the file_path)."""
+    base = base_url.rstrip("/")
+    if base.endswith("/bot"):
+        return base[: -len("/bot")] + "/file/bot"
+    return base + "/file/bot"
 
 
 def _quoted(quote: str | None) -> ReplyParameters | None:

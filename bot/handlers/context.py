@@ -10,7 +10,7 @@ from typing import Any
 from bot.addresses import BotAddresses
 from bot.config import Settings
 from bot.labels import short_labels
-from bot.messages import MAX_QUICK_REPLIES, InboundMessage, QuickReply, Reply
+from bot.messages import MAX_QUICK_REPLIES, Heard, InboundMessage, QuickReply, Reply
 from bot.nlu.result import Parsed
 from bot.services.actors import Actor
 from bot.storage.models import ChatAccount, ConversationState
@@ -59,6 +59,10 @@ class Context:
     flow_ended: bool = False  # the open question was ended in this message
     keep_last_records: bool = False  # this message does not stand between a record and undo
     addresses: BotAddresses = field(default_factory=BotAddresses)  # the bot on each platform
+    heard: Heard | None = None  # a voice note: what fetching and transcribing it gave
+    # A voice note heard and stored in this message: {"note": voice_note id, "heard": text}.
+    # A report it starts or answers is always shown and confirmed before it is saved.
+    voice: dict[str, Any] | None = None
 
     @property
     def text(self) -> str:

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.calendar import previous_month
+from bot.handlers import voice
 from bot.handlers.context import CONFIRM, Context, choices, reply
 from bot.labels import label_matches
 from bot.messages import QuickReply, Reply
@@ -272,6 +273,8 @@ async def ask(ctx: Context, flow: str, data: dict[str, Any], question: Reply) ->
 
 
 async def run(ctx: Context, spec: ReportSpec, slots: Slots) -> Reply:
+    if ctx.voice is not None:
+        slots["_voice"] = ctx.voice  # said, not typed: shown and confirmed before saving
     try:
         if spec.check is not None:
             await spec.check(ctx, slots)
@@ -287,6 +290,10 @@ async def run(ctx: Context, spec: ReportSpec, slots: Slots) -> Reply:
             question = await _question(ctx, spec, slots, name)
             return await ask(ctx, spec.intent, {"slots": slots, "asking": name}, question)
 
+    if slots.get("_voice") and not slots.get("_confirmed"):
+        shown = await spec.summary(ctx, slots) if spec.summary is not None else None
+        question = voice.confirmation(ctx, spec.intent, slots, shown)
+        return await ask(ctx, spec.intent, {"slots": slots, "asking": "_confirm"}, question)
     if spec.summary is not None and not slots.get("_confirmed"):
         text = await spec.summary(ctx, slots)
         if text is not None:
@@ -294,7 +301,10 @@ async def run(ctx: Context, spec: ReportSpec, slots: Slots) -> Reply:
             return await ask(ctx, spec.intent, {"slots": slots, "asking": "_confirm"}, question)
 
     await ctx.end_flow()
-    return await spec.save(ctx, slots)
+    saved = await spec.save(ctx, slots)
+    if slots.get("_voice"):
+        await voice.attach(ctx, slots["_voice"])
+    return saved
 
 
 def _again(data: dict[str, Any], sorry: str = "ขอโทษค่ะ ยังไม่เข้าใจคำตอบ 🙏") -> Reply:
@@ -311,6 +321,8 @@ async def resume(ctx: Context, spec: ReportSpec, data: dict[str, Any]) -> Reply:
     raw = ctx.text.strip()
     said = command_of(raw)
     if asking == "_confirm":
+        if said is not None and said.name == "confirm" and ctx.message.kind == "audio":
+            return _again(data, voice.CONFIRM_BY_TAP)  # a misheard "ใช่" must not save
         if said is not None and said.name == "confirm":
             slots["_confirmed"] = True
             return await run(ctx, spec, slots)

@@ -55,6 +55,15 @@ _STRETCH3: Final = re.compile(r"([\u0e01-\u0e4e])\1{2,}")
 _STRETCH2_END: Final = re.compile(r"([าะบยว])\1(?![\u0e01-\u0e4e])")
 
 
+# Speech to text (voice notes) writes what it heard: "บาท" comes out as its homophone "บาด"
+# (to cut). After a number, in digits or words, it can only be the baht: "300 บาด",
+# "สามร้อยบาด", "สามร้อยบาดค่ะ". Not before other letters: "บาดเจ็บ", "2 บาดแผล" keep theirs.
+_HEARD_BAHT: Final = re.compile(
+    r"([0-9]|สิบ|ร้อย|พัน|หมื่น|แสน|ล้าน|หนึ่ง|นึง|เอ็ด|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า)(\s?)บาด"
+    r"(?=$|[^\u0e01-\u0e4e]|ถ้วน|ค่ะ|คะ|ค่า|ครับ|คับ|นะ|จ้า|จ้ะ)"
+)
+
+
 def normalize_text(text: str) -> str:
     """Return a cleaned copy of ``text`` (first MAX_CHARS characters) for the other modules.
 
@@ -70,7 +79,13 @@ def normalize_text(text: str) -> str:
     text = _LAUGH_LETTERS.sub(" ", text)
     text = _STRETCH3.sub(r"\1", text)
     text = _STRETCH2_END.sub(r"\1", text)
+    if "บาด" in text:
+        text = _heard_baht(text)
     return _SPACES.sub(" ", text).strip()
+
+
+def _heard_baht(text: str) -> str:
+    return _HEARD_BAHT.sub(r"\1\2บาท", text)
 
 
 # Polite and sentence-final particles: they carry mood, never data. Matched as whole tokens.

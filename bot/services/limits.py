@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 ACCOUNT_CODES = "code_account"  # subject: chat account id
 GLOBAL_CODES = "code_global"  # subject: the UTC hour, "2025-10-20T02"
 EXPENSIVE = "expensive"  # subject: person id
+VOICE = "voice"  # subject: person id; voice notes sent to the speech-to-text server
 MAX_LOCK = timedelta(hours=24)
 FORGET_AFTER = timedelta(days=7)  # a run of wrong codes older than this starts afresh
 EXPENSIVE_WINDOW = timedelta(minutes=1)
@@ -139,11 +140,25 @@ async def spend_expensive(
 ) -> datetime | None:
     """Counts one expensive command (สรุป, ส่งออก, ข้อมูลของฉัน) for this person; None if it
     may run, else when the person may ask again."""
-    row = await _row(uow, EXPENSIVE, str(person_id), now)
+    return await _spend(uow, EXPENSIVE, person_id, now, settings.expensive_per_minute)
+
+
+async def spend_voice(
+    uow: UnitOfWork, person_id: int, now: datetime, settings: Settings
+) -> datetime | None:
+    """Counts one voice note sent to the speech-to-text server (seconds of the district
+    machine's CPU each); None if it may be heard, else when the person may send one again."""
+    return await _spend(uow, VOICE, person_id, now, settings.voice_per_minute)
+
+
+async def _spend(
+    uow: UnitOfWork, scope: str, person_id: int, now: datetime, per_minute: int
+) -> datetime | None:
+    row = await _row(uow, scope, str(person_id), now)
     if now - row.window_start >= EXPENSIVE_WINDOW or row.window_start > now:
         row.window_start = now
         row.count = 0
-    if row.count >= settings.expensive_per_minute:
+    if row.count >= per_minute:
         return row.window_start + EXPENSIVE_WINDOW
     row.count += 1
     row.updated_at = now

@@ -35,6 +35,7 @@ from bot.storage.models import (
     Outbox,
     StoredFile,
     Trainer,
+    VoiceNote,
 )
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -66,6 +67,11 @@ async def my_data(uow: UnitOfWork, person_id: int) -> dict[str, Any]:
         ).all()
         if rows:
             records[kind] = [snapshot(row) for row in rows]
+    voice_notes = (
+        await uow.session.scalars(
+            select(VoiceNote).where(VoiceNote.person_id == person_id).order_by(VoiceNote.id)
+        )
+    ).all()
     return {
         "person": snapshot(person),
         "chat_accounts": [
@@ -79,6 +85,18 @@ async def my_data(uow: UnitOfWork, person_id: int) -> dict[str, Any]:
         ],
         "memberships": [snapshot(m) for m in memberships],
         "records": records,
+        # What the bot heard in their voice notes (the audio itself stays in the office).
+        "voice_notes": [
+            {
+                "heard": note.transcript,
+                "at": note.created_at.isoformat(),
+                "record": f"{note.record_table}:{note.record_id}" if note.record_id else None,
+                "audio_kept_until": note.audio_expires_at.isoformat()
+                if note.audio_expires_at
+                else None,
+            }
+            for note in voice_notes
+        ],
     }
 
 
@@ -221,6 +239,8 @@ async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
 
         await limits.forget_account(uow, account_ids)
     await uow.session.execute(delete(StoredFile).where(StoredFile.owner_person_id == person_id))
+    # Voice notes: the audio (a stored file of theirs, just deleted) and what was heard.
+    await uow.session.execute(delete(VoiceNote).where(VoiceNote.person_id == person_id))
     await uow.session.execute(
         update(AccessCode)
         .where(

@@ -582,6 +582,26 @@ class StoredFile(Base):
     spec: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class VoiceNote(Base):
+    """A voice note the bot heard: what it heard (the transcript) and where its audio is kept
+    (a `stored_file` owned by the person, deleted by the purge after VOICE_KEEP_DAYS). Once a
+    report from it is confirmed, `record_table`/`record_id` name that record: the record keeps
+    its transcript and audio this way. Erased with the person's data."""
+
+    __tablename__ = "voice_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    source_ref: Mapped[str | None] = mapped_column(String(160))
+    transcript: Mapped[str] = mapped_column(Text)
+    seconds: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))
+    audio_key: Mapped[str | None] = mapped_column(String(64))  # None once the audio is gone
+    audio_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    record_table: Mapped[str | None] = mapped_column(String(32))
+    record_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class AccessCode(Base):
     """A code that grants a role (officer, trainer, household, treasurer, chair) or adds a
     chat account to a person (`account`). Only its SHA-256 digest is kept: the plain code is

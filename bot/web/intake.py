@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import DBAPIError
 
 from bot.conversation import database_unavailable
-from bot.messages import InboundMessage
+from bot.messages import Heard, InboundMessage
 from bot.storage.repositories import PendingEvent
 from bot.web.runtime import Channels, while_busy
 
@@ -226,31 +226,48 @@ class Intake:
         while True:
             job = await lane.jobs.get()
             try:
+                # A voice note is fetched and transcribed first: seconds of waiting on the
+                # network, outside the quiet-moment turn and outside any transaction.
+                heard: Heard | None = None
+                if job.message.kind == "audio":
+                    try:
+                        heard = await while_busy(
+                            self._app,
+                            self._channels,
+                            job.message,
+                            self._app.conversation.hear(job.message),
+                        )
+                    except Exception as error:
+                        await self._failed(job, error)  # stays pending: tried again later
+                        continue
                 async with self._webhooks_first():
-                    await self._handle(job, lane)
+                    await self._handle(job, lane, heard)
             finally:
                 self._held.discard(job.event_id)
                 lane.jobs.task_done()
 
-    async def _handle(self, job: _Job, lane: _Lane) -> None:
+    async def _handle(self, job: _Job, lane: _Lane, heard: Heard | None = None) -> None:
         try:
             handled = await while_busy(
                 self._app,
                 self._channels,
                 job.message,
                 self._app.conversation.handle(
-                    job.message, inbox_id=job.event_id, received_at=job.received_at
+                    job.message, inbox_id=job.event_id, received_at=job.received_at, heard=heard
                 ),
             )
         except Exception as error:
-            if database_unavailable(error):
-                log.warning("event %s waits for the database: %s", job.event_id, error)
-            else:
-                log.exception("event %s could not be handled", job.event_id)
-                await self._count_failure(job.event_id)
+            await self._failed(job, error)
             return
         if handled.outbox_id is not None:
             lane.replies.put_nowait(handled.outbox_id)
+
+    async def _failed(self, job: _Job, error: Exception) -> None:
+        if database_unavailable(error):
+            log.warning("event %s waits for the database: %s", job.event_id, error)
+        else:
+            log.exception("event %s could not be handled", job.event_id)
+            await self._count_failure(job.event_id)
 
     async def _count_failure(self, event_id: int) -> None:
         with contextlib.suppress(Exception):  # the retry time set at storing still applies

@@ -70,6 +70,7 @@ class Channels:
                 if register:
                     app.sender.register(channels.line.transport)
                     app.menus.register("line", channels.line.menus)
+                    app.conversation.listen_with(channels.line)
                 if app.addresses.line_basic_id is None:
                     app.addresses.line_basic_id = await channels.line.basic_id()
             if telegram and settings.telegram_enabled:
@@ -87,6 +88,7 @@ class Channels:
                 if register:
                     app.sender.register(channels.telegram.transport)
                     app.menus.register("telegram", channels.telegram.menus)
+                    app.conversation.listen_with(channels.telegram)
                 if app.addresses.telegram_username is None:
                     app.addresses.telegram_username = channels.telegram.bot.username
         except BaseException:
@@ -103,12 +105,14 @@ class Channels:
             if self.registered:
                 app.sender.unregister("line")
                 app.menus.unregister("line")
+                app.conversation.stop_listening("line")
             await self.line.close()
             self.line = None
         if self.telegram is not None:
             if self.registered:
                 app.sender.unregister("telegram")
                 app.menus.unregister("telegram")
+                app.conversation.stop_listening("telegram")
             await self.telegram.close()
             self.telegram = None
 
@@ -129,7 +133,12 @@ async def while_busy(
     arrives. The indicator is a courtesy: its failure is only logged."""
     delay = app.settings.loading_after_seconds
     show = channels.indicator(message.channel)
-    if show is None or delay < 0 or message.is_group or message.kind not in ("text", "postback"):
+    if (
+        show is None
+        or delay < 0
+        or message.is_group
+        or message.kind not in ("text", "postback", "audio")  # audio: while it is transcribed
+    ):
         return await work
 
     async def later() -> None:

@@ -226,10 +226,13 @@ def stack_settings(url: str, line: FakeLine, telegram: FakeTelegram) -> Settings
 
 @asynccontextmanager
 async def running_stack(
-    url: str, line: FakeLine, telegram: FakeTelegram, *, drain_interval: float = 0
-) -> AsyncIterator[Stack]:
+    url: str, line: FakeLine, telegram: FakeTelegram, *, drain_interval: float = 0,
+    **settings: Any,
+) -> AsyncIterator[Stack]:  # fmt: skip
+    """`settings`: other settings than the stack's own (e.g. a speech-to-text server)."""
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
-    app = build_app(stack_settings(url, line, telegram), clock=clock)
+    configured = stack_settings(url, line, telegram).model_copy(update=settings)
+    app = build_app(configured, clock=clock)
     ids = await Chat(app, RecordingTransport("console")).seed()
     web = create_web_app(app, scheduler=False, drain_interval=drain_interval, dashboard=False)
     server = await LiveServer(web).start()

@@ -116,6 +116,14 @@ class FakeLine:
 
     # --- test controls -------------------------------------------------------------------
 
+    def voice(
+        self, message_id: str, data: bytes, *, converting: int = 0, kind: str = "audio/x-m4a"
+    ) -> None:
+        """The content of audio message `message_id`, served after `converting` 202s."""
+        with self._lock:
+            self.setup.contents[message_id] = (data, kind)
+            self.setup.converting[message_id] = converting
+
     def menu_of(self, user: str) -> str | None:
         """The rich menu a person sees: their own linked menu, else the default one."""
         with self._lock:
@@ -246,8 +254,10 @@ class FakeLine:
             ]
         }
 
-    def _send_bytes(self, request: BaseHTTPRequestHandler, data: bytes, kind: str) -> None:
-        request.send_response(200)
+    def _send_bytes(
+        self, request: BaseHTTPRequestHandler, data: bytes, kind: str, status: int = 200
+    ) -> None:
+        request.send_response(status)
         request.send_header("Content-Type", kind)
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
@@ -269,7 +279,7 @@ class FakeLine:
             if answer.webhook_test is not None:
                 answer = self.setup.run_test(answer.webhook_test)
             if answer.raw is not None:
-                self._send_bytes(request, answer.raw, answer.content_type)
+                self._send_bytes(request, answer.raw, answer.content_type, answer.status)
             else:
                 self._send(request, answer.status, answer.body)
             return
@@ -496,6 +506,11 @@ class LineSetup:
         self.chat_mode = "bot"  # "chat": the Official Account Manager's chat (auto-reply) mode
         self.mark_as_read_mode = "auto"
         self.quota: tuple[str, int | None] = ("limited", 300)
+        # Audio and video messages' content on the data host: message id -> (bytes, type), and
+        # how many more times LINE answers "still converting" (202 / "processing") first.
+        self.contents: dict[str, tuple[bytes, str]] = {}
+        self.converting: dict[str, int] = {}
+        self.content_calls: list[str] = []  # "content:<id>" / "transcoding:<id>", in order
         self.used = 0
         self._ids = itertools.count(1)
 
@@ -539,6 +554,8 @@ class LineSetup:
             (r"/v2/bot/user/(U[0-9a-f]{32})/richmenu", "DELETE", self._unlink),
             (r"/v2/bot/user/(U[0-9a-f]{32})/richmenu", "GET", self._user_menu),
             (r"/v2/bot/chat/loading/start", "POST", self._loading),
+            (r"/v2/bot/message/([0-9]+)/content/transcoding", "GET", self._transcoding),
+            (r"/v2/bot/message/([0-9]+)/content", "GET", self._content),
             (r"/v2/bot/channel/webhook/endpoint", "PUT", self._set_endpoint),
             (r"/v2/bot/channel/webhook/endpoint", "GET", self._get_endpoint),
             (r"/v2/bot/channel/webhook/test", "POST", self._test_endpoint),
@@ -633,6 +650,27 @@ class LineSetup:
         if found is None:
             return Answer(404, {"message": "Not found"})
         return Answer(200, raw=found[1], content_type=found[0])
+
+    def _content(self, message_id: str, **_: Any) -> Answer:
+        """GET /v2/bot/message/{id}/content (api-data.line.me): 202 with an empty body while
+        LINE is still preparing the file, then 200 with the bytes; 404 for an unknown id."""
+        self.content_calls.append(f"content:{message_id}")
+        found = self.contents.get(message_id)
+        if found is None:
+            return Answer(404, {"message": "Not found"})
+        if self.converting.get(message_id, 0) > 0:
+            self.converting[message_id] -= 1
+            return Answer(202, raw=b"", content_type="text/plain")
+        return Answer(200, raw=found[0], content_type=found[1])
+
+    def _transcoding(self, message_id: str, **_: Any) -> Answer:
+        """GET /v2/bot/message/{id}/content/transcoding: {"status": processing|succeeded|failed}."""
+        self.content_calls.append(f"transcoding:{message_id}")
+        if message_id not in self.contents:
+            return Answer(404, {"message": "Not found"})
+        if self.converting.get(message_id, 0) > 0:
+            return Answer(200, {"status": "processing"})
+        return Answer(200, {"status": "succeeded"})
 
     def _usable(self, menu_id: str) -> Answer | None:
         if menu_id not in self.menus:
@@ -865,6 +903,19 @@ class LineEvents:
             replyToken=reply_token,
             message={"id": str(next(self._message_ids)), "type": "sticker", "packageId": "446",
                      "stickerId": "1988", "stickerResourceType": "STATIC", "quoteToken": "q"},
+        )  # fmt: skip
+        return event
+
+    def audio(
+        self, *, user: str, reply_token: str, duration_ms: int = 4000, group: str | None = None,
+        message_id: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A voice message (LINE's audio message); its bytes are served by FakeLine.voice."""
+        event = self._base("message", self.source(user, group=group))
+        event.update(
+            replyToken=reply_token,
+            message={"id": message_id or str(next(self._message_ids)), "type": "audio",
+                     "duration": duration_ms, "contentProvider": {"type": "line"}},
         )  # fmt: skip
         return event
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 BOT_ID = 7000001
 BOT_USERNAME = "sammachip_test_bot"
@@ -83,6 +83,10 @@ class FakeTelegram:
         self.edited_markup: list[tuple[str, int]] = []  # editMessageReplyMarkup (chat, message)
         self._message_ids = itertools.count(9000)
         self.latency = 0.0  # seconds every send takes before it reaches the chat
+        # Files people sent (voice notes): file_id -> (file_path, bytes); getFile names the
+        # path, and GET /file/bot<token>/<path> serves the bytes.
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.downloads: list[str] = []
         # Called (in the server's thread) when a message reached its chat, before the answer.
         self.on_accept: Callable[[Sent], None] | None = None
         self._server: ThreadingHTTPServer | None = None
@@ -228,6 +232,9 @@ class FakeTelegram:
         raw = request.rfile.read(length)
         path = request.path.split("?")[0]
         prefix = f"/bot{self.token}/"
+        if path.startswith("/file/bot"):
+            self._download(request, path)
+            return
         if not path.startswith("/bot"):
             self._error(request, 404, "Not Found")
             return
@@ -289,8 +296,33 @@ class FakeTelegram:
             self.on_accept(self.sent[-1])  # e.g. kill the bot before it hears the answer
         self._reply(request, 200, {"ok": True, "result": result})
 
+    def _download(self, request: BaseHTTPRequestHandler, path: str) -> None:
+        """The file host: GET /file/bot<token>/<file_path>."""
+        prefix = f"/file/bot{self.token}/"
+        path = unquote(path)  # the token's ":" arrives as %3A
+        wanted = path[len(prefix) :] if path.startswith(prefix) else None
+        with self._lock:
+            found = next((d for p, d in self.files.values() if p == wanted), None)
+            self.downloads.append(wanted or path)
+        if found is None:
+            self._error(request, 404, "Not Found")
+            return
+        request.send_response(200)
+        request.send_header("Content-Type", "application/octet-stream")
+        request.send_header("Content-Length", str(len(found)))
+        request.end_headers()
+        request.wfile.write(found)
+
     def _method(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         now = int(time.time())
+        if method == "getFile":
+            file_id = str(params.get("file_id", ""))
+            with self._lock:
+                stored = self.files.get(file_id)
+            if stored is None:
+                return None  # 404 "Not Found"; Telegram says "Bad Request: invalid file_id"
+            return {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                    "file_size": len(stored[1]), "file_path": stored[0]}  # fmt: skip
         if method == "getMe":
             return {"id": BOT_ID, "is_bot": True, "first_name": "Sammachip", "username": BOT_USERNAME,
                     "can_join_groups": True, "can_read_all_group_messages": False,
@@ -600,6 +632,24 @@ class TelegramUpdates:
                 "new_chat_member": _member(bot, new),
             },
         }
+
+    def voice(
+        self, *, user_id: int, file_id: str, duration: int = 4, size: int = 1000,
+        chat_id: int | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A voice note (ogg/opus) as the Bot API sends it; its bytes come from getFile."""
+        chat = chat_id if chat_id is not None else user_id
+        return {
+            "update_id": self.next_id(),
+            "message": {
+                "message_id": next(self._message_ids),
+                "from": self.user(user_id),
+                "chat": self.chat(chat),
+                "date": int(time.time()),
+                "voice": {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                          "duration": duration, "mime_type": "audio/ogg", "file_size": size},
+            },
+        }  # fmt: skip
 
     def sticker(self, *, user_id: int) -> dict[str, Any]:
         return {
