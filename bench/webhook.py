@@ -581,7 +581,109 @@ class DbResult:
     ingest: Phase  # webhooks taken (stored, 2xx) faster than they are handled
     rss_mb: float
     hwm_mb: float
+    stats: Stats | None = None
+    burst: Burst | None = None
     profile: str | None = None
+
+
+@dataclass
+class Stats:
+    """Per answered message in the end-to-end phase: SQL statements (round trips), commits and
+    CPU seconds of the serve process (bench/counted_serve.py)."""
+
+    statements: float
+    transactions: float
+    cpu_ms: float
+
+
+@dataclass
+class Burst:
+    """`--burst-members` members each sending `--burst-sales` sales as fast as the generator
+    can: seconds until every 2xx, and until the last reply reached the fake API."""
+
+    events: int
+    acked_s: float
+    answered_s: float
+    replies: int
+    errors: int
+
+
+def read_stats(process: subprocess.Popen[bytes], path: Path) -> dict[str, float]:
+    """Asks bench/counted_serve.py for its counters (SIGUSR1) and reads them."""
+    path.unlink(missing_ok=True)
+    process.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            return dict(json.loads(path.read_text()))
+        except (FileNotFoundError, json.JSONDecodeError):
+            time.sleep(0.01)
+    raise RuntimeError("serve did not write its statement counters")
+
+
+def per_message(before: dict[str, float], after: dict[str, float], answered: int) -> Stats:
+    n = max(1, answered)
+    return Stats(
+        (after["statements"] - before["statements"]) / n,
+        (after["transactions"] - before["transactions"]) / n,
+        (after["cpu_s"] - before["cpu_s"]) * 1000 / n,
+    )
+
+
+async def burst(
+    base: str,
+    targets: list[Target],
+    texts: list[str],
+    args: argparse.Namespace,
+    conn: Connection,
+) -> Burst:
+    """A market day at 6 pm: members (private chats) each send their sales, all at once (32
+    in flight), each member's in order; done when every one of them has its reply."""
+    members = [t for t in targets if t.chat is None][: args.burst_members]
+    sales = [t for t in texts if "ขาย" in t] or texts
+    line, telegram = LineEvents(), TelegramUpdates()
+    run = secrets.token_hex(6)
+    queue: list[Event] = []
+    for round_ in range(args.burst_sales):
+        for n, target in enumerate(members):
+            text = sales[(round_ * len(members) + n) % len(sales)]
+            if target.channel == "line":
+                token = f"{run}b{round_:03d}{n:016d}"
+                event = line.text(text, user=target.user, reply_token=token)
+                body, signature = signed([event], LINE_SECRET)
+                headers = {"X-Line-Signature": signature, "Content-Type": "application/json"}
+                queue.append(Event("/webhooks/line", body, headers, token))
+            else:
+                update_ = telegram.message(text, user_id=int(target.user), chat_id=int(target.user))
+                body = json.dumps(update_, ensure_ascii=False).encode()
+                headers = {TG_HEADER: TG_SECRET, "Content-Type": "application/json"}
+                queue.append(Event("/webhooks/telegram", body, headers, f"tg:{target.user}"))
+    phase = Phase("burst")
+    pending = iter(queue)
+    connector = aiohttp.TCPConnector(limit=args.concurrency)
+    start = time.monotonic()
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            for event in pending:
+                t0 = time.monotonic()
+                phase.sent += 1
+                try:
+                    status = await _post(session, base, event)
+                except aiohttp.ClientError:
+                    status = 599
+                _record(phase, event, t0, status)
+
+        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+    acked = time.monotonic() - start
+    arrivals: list[tuple[str, float]] = []
+    deadline = time.monotonic() + 300
+    while len(arrivals) < phase.ok and time.monotonic() < deadline:
+        conn.send("collect")
+        arrivals += conn.recv()
+        await asyncio.sleep(0.05)
+    last = max((at for _, at in arrivals), default=start)
+    return Burst(len(queue), acked, last - start, len(arrivals), phase.errors)
 
 
 async def bare_ceiling(
@@ -614,9 +716,11 @@ async def run_database(
 
     port = free_port()
     env = serve_env(url, urls[0], urls[1], port)
+    stats_file = tmp / "stats.json"
+    env["SAMMACHIP_BENCH_STATS"] = str(stats_file)
     serve = await start_server(
-        [python, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--no-scheduler"],
+        [python, str(ROOT / "bench" / "counted_serve.py"), "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--no-scheduler"],
         env, tmp / "serve.log", port,
     )  # fmt: skip
     try:
@@ -629,7 +733,9 @@ async def run_database(
         spy = None
         if args.profile == "end-to-end":
             spy = start_profile(serve.process.pid, args.seconds, f"serve-{database}-e2e")
+        before = read_stats(serve.process, stats_file)
         closed = await end_to_end_loop(serve.url, events, args.seconds, args.concurrency, fakes)
+        stats = per_message(before, read_stats(serve.process, stats_file), closed.ok)
         profile = None
         if spy is not None:
             spy[0].wait(timeout=args.seconds + 30)
@@ -639,6 +745,11 @@ async def run_database(
         print(f"[{database}] bot: open loop at {half:.0f}/s …", file=sys.stderr)
         opened = await open_loop(serve.url, events, args.seconds, half)
         await collect(fakes, opened)
+        bursted = None
+        if args.burst_members:
+            print(f"[{database}] bot: burst of {args.burst_members} × {args.burst_sales} …",
+                  file=sys.stderr)  # fmt: skip
+            bursted = await burst(serve.url, targets, texts, args, fakes)
         # The ceiling right before the ingest phase (the machine's load drifts over a run):
         # the same generator against a bare Starlette route under the same uvicorn settings.
         print(f"[{database}] ceiling: bare Starlette, closed loop …", file=sys.stderr)
@@ -672,7 +783,7 @@ async def run_database(
         bare.stop()
     print(f"[{database}] server logs kept in {tmp}", file=sys.stderr)
     return DbResult(database, serve.startup_s, ceiling, bare_open, closed, opened, ingest, rss,
-                    hwm, profile)  # fmt: skip
+                    hwm, stats, bursted, profile)  # fmt: skip
 
 
 async def _create_database(server: postgres.PostgresServer, name: str) -> None:
@@ -731,6 +842,23 @@ def markdown(results: list[DbResult], args: argparse.Namespace, command: str) ->
             f"{o.replies:,} / {o.ok:,} | "
             f"{pct(r.bare_open.to_2xx, 0.5):.1f} / {pct(r.bare_open.to_2xx, 0.99):.1f} |"
         )
+    lines += [
+        "",
+        "Per answered message in the end-to-end phase (bench/counted_serve.py), and the burst:",
+        "",
+        "| database | SQL statements | commits | serve CPU (ms) | burst events | all 2xx (s) | "
+        "last reply (s) | replies | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        st, b = r.stats, r.burst
+        cells = f"{st.statements:.1f} | {st.transactions:.1f} | {st.cpu_ms:.1f}" if st else "| |"
+        bcells = (
+            f"{b.events:,} | {b.acked_s:.1f} | {b.answered_s:.1f} | {b.replies:,} | {b.errors}"
+            if b
+            else "| | | |"
+        )
+        lines.append(f"| {r.database} | {cells} | {bcells} |")
     lines += ["", "Closed loops, for reference (queueing included):", ""]
     lines += ["| database | phase | send→2xx p50 / p99 (ms) | send→reply p50 / p99 (ms) |",
               "|---|---|---:|---:|"]  # fmt: skip
@@ -800,6 +928,10 @@ def main(argv: list[str] | None = None) -> int:
         choices=("end-to-end", "ingest"),
         help="py-spy the serve process during that phase (default: end-to-end)",
     )
+    parser.add_argument(
+        "--burst-members", type=int, default=300, help="burst phase: members (0 = no burst)"
+    )
+    parser.add_argument("--burst-sales", type=int, default=8, help="burst phase: sales each")
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
     command = ".venv/bin/python bench/webhook.py " + " ".join(argv or sys.argv[1:])

@@ -1,0 +1,163 @@
+"""One message through the whole path, in process: every SQL statement it costs, and a profile.
+
+    .venv/bin/python bench/trace_message.py [--db sqlite|postgres] [--profile] [--runs 200]
+
+A migrated database with a small synthetic district (the seeding of bench/webhook.py), the
+intake of `serve` with a recording transport (no network: a transport that accepts every
+send), then: one warm-up message per sender, the statements of one private sale and of one
+group sale listed (SQL text, first line), and `--runs` sales handled one after another with
+cProfile on (`--profile`) to show where the time goes. It answers "which statements, and what
+costs" for bench/webhook.py's per-message figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from sqlalchemy import event  # noqa: E402
+from webhook import Target, seed  # noqa: E402
+
+from bot.app import build_app  # noqa: E402
+from bot.channels.base import Delivery, Outgoing, RateLimits  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.messages import InboundMessage  # noqa: E402
+from bot.web.intake import Intake  # noqa: E402
+from tests.support import postgres  # noqa: E402
+
+
+class Accepting:
+    """A transport that takes every message at once (the network is not what is measured)."""
+
+    limits = RateLimits()
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.sent = 0
+
+    async def send(self, message: Outgoing) -> Delivery:
+        self.sent += 1
+        return Delivery(pushed=0)
+
+
+def message(target: Target, text: str, n: int) -> InboundMessage:
+    return InboundMessage(
+        channel=target.channel,
+        event_id=f"trace-{n}",
+        sender_id=target.user,
+        chat_id=target.chat or target.user,
+        is_group=target.chat is not None,
+        kind="text",
+        text=text,
+        reply_token=f"token-{n}" if target.channel == "line" else None,
+        message_id=f"m{n}",
+    )
+
+
+async def run(url: str, args: argparse.Namespace) -> None:
+    targets = await seed(url, 20)
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    app = build_app(settings, transports={c: Accepting(c) for c in ("line", "telegram")})
+    intake = Intake(app)
+    intake.start()
+    statements: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        statements.append(statement.strip().splitlines()[0][:110])
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    sale = "ขายผ้าไหม 3 ผืน ผืนละ 1,200 บาท"
+    n = 0
+
+    async def one(target: Target, text: str = sale) -> None:
+        nonlocal n
+        n += 1
+        await intake.accept([message(target, text, n)])
+        await intake.idle()
+
+    private = [t for t in targets if t.chat is None]
+    groups = [t for t in targets if t.chat is not None]
+    for target in private[:10] + groups[:10]:
+        await one(target)
+    for name, target in (("private", private[11]), ("group", groups[11])):
+        statements.clear()
+        await one(target)
+        print(f"\n## {name} sale: {len(statements)} statements (store, handle, send)\n")
+        for s in statements:
+            print(f"- `{s}`")
+    profile = cProfile.Profile() if args.profile == "cprofile" else None
+    instrument = None
+    if args.profile == "pyinstrument":
+        from pyinstrument import Profiler
+
+        instrument = Profiler(interval=0.0005, async_mode="disabled")
+        instrument.start()
+    started, cpu = time.perf_counter(), time.process_time()
+    statements.clear()
+    if profile:
+        profile.enable()
+    for i in range(args.runs):
+        await one(private[i % len(private)] if i % 10 >= 3 else groups[i % len(groups)])
+    if profile:
+        profile.disable()
+    if instrument:
+        instrument.stop()
+        print(instrument.output_text(unicode=True, show_all=False, short_mode=False))
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        f"\n{args.runs} messages one at a time: {wall / args.runs * 1000:.2f} ms wall, "
+        f"{cpu / args.runs * 1000:.2f} ms CPU, {len(statements) / args.runs:.1f} statements each"
+    )
+    if profile:
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
+        stats.print_stats(45)
+        print(out.getvalue())
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(25)
+        print(out.getvalue())
+    await intake.stop()
+    await app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--profile", choices=("cprofile", "pyinstrument"))
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    args = parser.parse_args()
+    runner: Any = asyncio.run
+    if args.loop == "uvloop":
+        import uvloop
+
+        runner = uvloop.run
+    if args.db == "sqlite":
+        tmp = Path(tempfile.mkdtemp(prefix="sammachip-trace-"))
+        try:
+            runner(run(f"sqlite+aiosqlite:///{tmp / 'trace.db'}", args))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        server = postgres.start()
+        try:
+            runner(run(server.url("postgres"), args))
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
