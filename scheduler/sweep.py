@@ -144,7 +144,7 @@ async def group_facts(
     """Every group with its visit, meeting, figures and annual-summary facts, in two queries."""
     visits = (
         select(Visit.group_id.label("group_id"), func.max(Visit.on_date).label("last"))
-        .where(Visit.group_id.is_not(None), Visit.withdrawn_at.is_(None))
+        .where(Visit.group_id.is_not(None), Visit.not_withdrawn())
         .where(Visit.on_date <= moment.today)
         .group_by(Visit.group_id)
         .subquery()
@@ -155,14 +155,14 @@ async def group_facts(
             func.max(case((Meeting.on_date >= moment.month_start, 1), else_=0)).label("this"),
             func.max(case((Meeting.on_date < moment.month_start, 1), else_=0)).label("prev"),
         )
-        .where(Meeting.withdrawn_at.is_(None))
+        .where(Meeting.not_withdrawn())
         .where(Meeting.on_date >= moment.prev_month_start, Meeting.on_date <= moment.today)
         .group_by(Meeting.group_id)
         .subquery()
     )
     figures = (
         select(MonthlyFigures.group_id.label("group_id"))
-        .where(MonthlyFigures.withdrawn_at.is_(None))
+        .where(MonthlyFigures.not_withdrawn())
         .where(MonthlyFigures.month == moment.prev_month_start)
         .where(MonthlyFigures.on_date <= moment.today)
         .group_by(MonthlyFigures.group_id)
@@ -191,7 +191,7 @@ async def group_facts(
     for group_id, year in await _read(
         session,
         select(AnnualSummary.group_id, AnnualSummary.year)
-        .where(AnnualSummary.withdrawn_at.is_(None), AnnualSummary.year >= moment.today.year - 2)
+        .where(AnnualSummary.not_withdrawn(), AnnualSummary.year >= moment.today.year - 2)
         .where(AnnualSummary.on_date <= moment.today)
         .distinct(),
     ):
@@ -211,7 +211,7 @@ async def household_facts(session: AsyncSession, moment: Moment) -> list[Househo
     """Every target household with its last visit and whether it has a record this month."""
     visits = (
         select(Visit.household_id.label("household_id"), func.max(Visit.on_date).label("last"))
-        .where(Visit.household_id.is_not(None), Visit.withdrawn_at.is_(None))
+        .where(Visit.household_id.is_not(None), Visit.not_withdrawn())
         .where(Visit.on_date <= moment.today)
         .group_by(Visit.household_id)
         .subquery()
@@ -220,14 +220,14 @@ async def household_facts(session: AsyncSession, moment: Moment) -> list[Househo
         *(
             select(model.household_id.label("household_id")).where(
                 model.household_id.is_not(None),
-                model.withdrawn_at.is_(None),
+                model.not_withdrawn(),
                 _in_month(model.on_date, moment),
             )
             for model in (Sale, AccountEntry, Activity, Visit)
         ),
         select(TrainingAttendance.household_id)
         .join(Activity, Activity.id == TrainingAttendance.activity_id)
-        .where(Activity.withdrawn_at.is_(None), _in_month(Activity.on_date, moment)),
+        .where(Activity.not_withdrawn(), _in_month(Activity.on_date, moment)),
     ).subquery()
     rows = await _read(
         session,

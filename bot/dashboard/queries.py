@@ -214,7 +214,7 @@ async def _rows(
         select(Visit.group_id, func.max(Visit.on_date))
         .where(
             Visit.group_id.in_(ids),
-            Visit.withdrawn_at.is_(None),
+            Visit.not_withdrawn(),
             Visit.on_date <= moment.today,
         )
         .group_by(Visit.group_id),
@@ -225,7 +225,7 @@ async def _rows(
         select(Meeting.group_id, func.count())
         .where(
             Meeting.group_id.in_(ids),
-            Meeting.withdrawn_at.is_(None),
+            Meeting.not_withdrawn(),
             Meeting.on_date >= moment.month_start,
             Meeting.on_date < next_month,
         )
@@ -236,7 +236,7 @@ async def _rows(
         select(MonthlyFigures.group_id, func.min(MonthlyFigures.created_at))
         .where(
             MonthlyFigures.group_id.in_(ids),
-            MonthlyFigures.withdrawn_at.is_(None),
+            MonthlyFigures.not_withdrawn(),
             MonthlyFigures.month == moment.prev_month_start,
         )
         .group_by(MonthlyFigures.group_id),
@@ -248,7 +248,7 @@ async def _rows(
         select(Sale.group_id, year, month, func.sum(Sale.amount))
         .where(
             Sale.group_id.in_(ids),
-            Sale.withdrawn_at.is_(None),
+            Sale.not_withdrawn(),
             Sale.on_date >= window[0],
             Sale.on_date < next_month,
         )
@@ -496,7 +496,7 @@ async def _visits(uow: UnitOfWork, group_id: int) -> list[VisitRow]:
     rows = await uow.session.execute(
         select(Visit, Officer.name)
         .join(Officer, Officer.id == Visit.officer_id)
-        .where(Visit.group_id == group_id, Visit.withdrawn_at.is_(None))
+        .where(Visit.group_id == group_id, Visit.not_withdrawn())
         .order_by(Visit.on_date.desc(), Visit.id.desc())
         .limit(VISITS_LIMIT)
     )

@@ -27,7 +27,7 @@ async def due_visits(ctx: Context, officer_id: int) -> list[policy.VisitDue]:
     session = ctx.uow.session
     last = (
         select(func.max(Visit.on_date))
-        .where(Visit.withdrawn_at.is_(None), Visit.on_date <= moment.today)
+        .where(Visit.not_withdrawn(), Visit.on_date <= moment.today)
         .correlate_except(Visit)
     )
     found: list[policy.VisitDue] = []

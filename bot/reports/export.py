@@ -322,7 +322,7 @@ def _in_month(model: Any, ids: Select[int], first: date, after: date) -> tuple[A
     """A group record of one of these groups, in [first, after), not withdrawn."""
     return (
         model.group_id.in_(ids),
-        model.withdrawn_at.is_(None),
+        model.not_withdrawn(),
         model.on_date >= first,
         model.on_date < after,
     )

@@ -164,7 +164,7 @@ async def rank_model_households(
         )
         .where(
             AccountEntry.household_id.in_(in_district),
-            AccountEntry.withdrawn_at.is_(None),
+            AccountEntry.not_withdrawn(),
             AccountEntry.on_date >= window.first,
             AccountEntry.on_date < window.after,
         )
@@ -182,7 +182,7 @@ async def rank_model_households(
         select(Sale.household_id, year, month, func.sum(Sale.amount))
         .where(
             Sale.household_id.in_(in_district),
-            Sale.withdrawn_at.is_(None),
+            Sale.not_withdrawn(),
             Sale.on_date >= window.first,
             Sale.on_date < window.after,
         )
@@ -197,7 +197,7 @@ async def rank_model_households(
         select(Activity.household_id, year, month)
         .where(
             Activity.household_id.in_(in_district),
-            Activity.withdrawn_at.is_(None),
+            Activity.not_withdrawn(),
             Activity.on_date >= window.first,
             Activity.on_date < window.after,
         )

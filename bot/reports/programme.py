@@ -210,7 +210,7 @@ async def dividends(
     query = (
         select(Dividend, Person.name)
         .join(Person, Person.id == Dividend.recorded_by)
-        .where(Dividend.group_id.in_(groups), Dividend.withdrawn_at.is_(None))
+        .where(Dividend.group_id.in_(groups), Dividend.not_withdrawn())
     )
     if before is not None:
         query = query.where(Dividend.on_date < before)
@@ -275,20 +275,20 @@ async def households(
 
     visits = await pairs(
         select(Visit.household_id, func.count())
-        .where(Visit.household_id.in_(ids), Visit.withdrawn_at.is_(None),
+        .where(Visit.household_id.in_(ids), Visit.not_withdrawn(),
                Visit.on_date >= first, Visit.on_date < after)
         .group_by(Visit.household_id)
     )  # fmt: skip
     last_visit = await pairs(
         select(Visit.household_id, func.max(Visit.on_date))
-        .where(Visit.household_id.in_(ids), Visit.withdrawn_at.is_(None), Visit.on_date < after)
+        .where(Visit.household_id.in_(ids), Visit.not_withdrawn(), Visit.on_date < after)
         .group_by(Visit.household_id)
     )
     book: dict[tuple[int, str], tuple[Decimal, int]] = {}
     for household_id, kind, total, count in await uow.session.execute(
         select(AccountEntry.household_id, AccountEntry.kind, func.sum(AccountEntry.amount),
                func.count())
-        .where(AccountEntry.household_id.in_(ids), AccountEntry.withdrawn_at.is_(None),
+        .where(AccountEntry.household_id.in_(ids), AccountEntry.not_withdrawn(),
                AccountEntry.on_date >= first, AccountEntry.on_date < after)
         .group_by(AccountEntry.household_id, AccountEntry.kind)
     ):  # fmt: skip
@@ -296,7 +296,7 @@ async def households(
     trainings = await pairs(
         select(TrainingAttendance.household_id, func.count())
         .join(Activity, Activity.id == TrainingAttendance.activity_id)
-        .where(TrainingAttendance.household_id.in_(ids), Activity.withdrawn_at.is_(None),
+        .where(TrainingAttendance.household_id.in_(ids), Activity.not_withdrawn(),
                Activity.on_date >= first, Activity.on_date < after)
         .group_by(TrainingAttendance.household_id)
     )  # fmt: skip
@@ -337,7 +337,7 @@ async def trainings(
         .where(
             TrainingAttendance.household_id.in_(ids),
             Activity.kind == "training",
-            Activity.withdrawn_at.is_(None),
+            Activity.not_withdrawn(),
             Activity.on_date >= first,
             Activity.on_date < after,
         )

@@ -138,7 +138,7 @@ async def rollup(
         select(AnnualSummary.group_id)
         .where(
             AnnualSummary.group_id.in_(groups),
-            AnnualSummary.withdrawn_at.is_(None),
+            AnnualSummary.not_withdrawn(),
             AnnualSummary.year == last_start.year,
             AnnualSummary.on_date < after,
         )
@@ -150,7 +150,7 @@ async def rollup(
         select(Dividend.group_id, func.sum(Dividend.total))
         .where(
             Dividend.group_id.in_(groups),
-            Dividend.withdrawn_at.is_(None),
+            Dividend.not_withdrawn(),
             Dividend.on_date >= year_start,
             Dividend.on_date < after,
         )

@@ -30,7 +30,7 @@ async def sales_by_month(
         select(year, month, func.sum(Sale.amount))
         .where(
             Sale.group_id == group_id,
-            Sale.withdrawn_at.is_(None),
+            Sale.not_withdrawn(),
             Sale.on_date >= window[0],
             Sale.on_date < add_months(window[-1], 1),
         )

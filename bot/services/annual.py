@@ -41,7 +41,7 @@ async def year_figures(
         select(MonthlyFigures.month, func.max(MonthlyFigures.revision).label("revision"))
         .where(
             MonthlyFigures.group_id == group_id,
-            MonthlyFigures.withdrawn_at.is_(None),
+            MonthlyFigures.not_withdrawn(),
             MonthlyFigures.month >= start,
             MonthlyFigures.month < end,
         )

@@ -72,7 +72,7 @@ async def work_units(uow: UnitOfWork, group_id: int, start: date, end: date) -> 
         select(WorkLog.person_id, func.sum(func.coalesce(WorkLog.hours, WorkLog.quantity, 0)))
         .where(
             WorkLog.group_id == group_id,
-            WorkLog.withdrawn_at.is_(None),
+            WorkLog.not_withdrawn(),
             WorkLog.on_date >= start,
             WorkLog.on_date < end,
         )
@@ -157,7 +157,7 @@ async def dividends_paid(uow: UnitOfWork, group_id: int, start: date, end: date)
     total = await uow.session.scalar(
         select(func.coalesce(func.sum(Dividend.total), 0)).where(
             Dividend.group_id == group_id,
-            Dividend.withdrawn_at.is_(None),
+            Dividend.not_withdrawn(),
             Dividend.period_start >= start,
             Dividend.period_end <= end,
         )

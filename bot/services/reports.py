@@ -116,7 +116,7 @@ async def household_month(uow: UnitOfWork, household_id: int, month: date) -> Ho
         select(AccountEntry.kind, func.count(), func.coalesce(func.sum(AccountEntry.amount), 0))
         .where(
             AccountEntry.household_id == household_id,
-            AccountEntry.withdrawn_at.is_(None),
+            AccountEntry.not_withdrawn(),
             AccountEntry.on_date >= first,
             AccountEntry.on_date < after,
         )

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -261,6 +262,11 @@ class RecordMixin:
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # "channel:message id" of the chat message this record came from (unsend / edit follow it).
     source_ref: Mapped[str | None] = mapped_column(String(160))
+
+    @classmethod
+    def not_withdrawn(cls) -> ColumnElement[bool]:
+        """The records that stand (not undone, not erased): what every count and sum reads."""
+        return cls.withdrawn_at.is_(None)
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:

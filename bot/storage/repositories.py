@@ -256,7 +256,7 @@ class RecordRepository(_Repository):
         query = select(func.coalesce(func.sum(WorkLog.hours), 0)).where(
             WorkLog.person_id == person_id,
             WorkLog.on_date == on_date,
-            WorkLog.withdrawn_at.is_(None),
+            WorkLog.not_withdrawn(),
         )
         if excluding is not None:
             query = query.where(WorkLog.id != excluding)
@@ -268,7 +268,7 @@ class RecordRepository(_Repository):
         for model in RECORD_MODELS.values():
             found = await self.session.scalar(
                 select(model)
-                .where(model.recorded_by == person_id, model.withdrawn_at.is_(None))
+                .where(model.recorded_by == person_id, model.not_withdrawn())
                 .order_by(model.created_at.desc(), model.id.desc())
                 .limit(1)
             )
@@ -284,9 +284,7 @@ class RecordRepository(_Repository):
             found.extend(
                 (
                     await self.session.scalars(
-                        select(model).where(
-                            model.source_ref == source_ref, model.withdrawn_at.is_(None)
-                        )
+                        select(model).where(model.source_ref == source_ref, model.not_withdrawn())
                     )
                 ).all()
             )
@@ -298,7 +296,7 @@ class RecordRepository(_Repository):
             .where(
                 MonthlyFigures.group_id == group_id,
                 MonthlyFigures.month == month,
-                MonthlyFigures.withdrawn_at.is_(None),
+                MonthlyFigures.not_withdrawn(),
             )
             .order_by(MonthlyFigures.revision.desc())
             .limit(1)
@@ -317,7 +315,7 @@ class RecordRepository(_Repository):
         """Sales, meetings, work, figures and visits of one group in [first, after_last)."""
         in_month_sale = (
             (Sale.group_id == group_id)
-            & Sale.withdrawn_at.is_(None)
+            & Sale.not_withdrawn()
             & (Sale.on_date >= first)
             & (Sale.on_date < after_last)
         )
@@ -340,7 +338,7 @@ class RecordRepository(_Repository):
             await self.session.execute(
                 select(func.count(), func.coalesce(func.sum(Meeting.attendees), 0)).where(
                     Meeting.group_id == group_id,
-                    Meeting.withdrawn_at.is_(None),
+                    Meeting.not_withdrawn(),
                     Meeting.on_date >= first,
                     Meeting.on_date < after_last,
                 )
@@ -359,7 +357,7 @@ class RecordRepository(_Repository):
             .join(Person, Person.id == WorkLog.person_id)
             .where(
                 WorkLog.group_id == group_id,
-                WorkLog.withdrawn_at.is_(None),
+                WorkLog.not_withdrawn(),
                 WorkLog.on_date >= first,
                 WorkLog.on_date < after_last,
             )
@@ -379,7 +377,7 @@ class RecordRepository(_Repository):
             await self.session.execute(
                 select(func.count(), func.max(Visit.on_date)).where(
                     Visit.group_id == group_id,
-                    Visit.withdrawn_at.is_(None),
+                    Visit.not_withdrawn(),
                     Visit.on_date >= first,
                     Visit.on_date < after_last,
                 )
@@ -388,7 +386,7 @@ class RecordRepository(_Repository):
         last_visit_ever = await self.session.scalar(
             select(func.max(Visit.on_date)).where(
                 Visit.group_id == group_id,
-                Visit.withdrawn_at.is_(None),
+                Visit.not_withdrawn(),
                 Visit.on_date < after_last,
             )
         )
@@ -409,7 +407,7 @@ class RecordRepository(_Repository):
         total = await self.session.scalar(
             select(func.coalesce(func.sum(Sale.amount), 0)).where(
                 Sale.group_id == group_id,
-                Sale.withdrawn_at.is_(None),
+                Sale.not_withdrawn(),
                 Sale.on_date >= first,
                 Sale.on_date < after_last,
             )
@@ -421,7 +419,7 @@ class RecordRepository(_Repository):
         row = (
             await self.session.execute(
                 select(Sale.item, func.max(Sale.unit))
-                .where(Sale.group_id == group_id, Sale.withdrawn_at.is_(None))
+                .where(Sale.group_id == group_id, Sale.not_withdrawn())
                 .group_by(Sale.item)
                 .order_by(func.count().desc(), Sale.item)
                 .limit(1)
@@ -438,7 +436,7 @@ class RecordRepository(_Repository):
         )
         rows = await self.session.execute(
             select(Sale.unit_price, Sale.amount, Sale.quantity)
-            .where(owner, Sale.item == item, Sale.withdrawn_at.is_(None), Sale.quantity > 0)
+            .where(owner, Sale.item == item, Sale.not_withdrawn(), Sale.quantity > 0)
             .order_by(Sale.on_date.desc(), Sale.id.desc())
             .limit(limit)
         )
@@ -455,7 +453,7 @@ class RecordRepository(_Repository):
                 select(func.count(), func.coalesce(func.sum(Sale.amount), 0)).where(
                     Sale.recorded_by == person_id,
                     Sale.group_id == group_id,
-                    Sale.withdrawn_at.is_(None),
+                    Sale.not_withdrawn(),
                     Sale.on_date >= first,
                     Sale.on_date < after_last,
                 )
