@@ -25,6 +25,7 @@ from bot.services.actors import load_actor
 from bot.services.errors import ServiceError
 from bot.services.records import entity_name
 from bot.storage.database import truncate_wal
+from bot.storage.models import DeliveryStatus
 from bot.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:  # built by the composition root and the edges; the core only calls them
@@ -270,7 +271,7 @@ async def _with_held_reminders(
         return answer
     notes = [Reply.from_payload(row.payload).text for row in held]
     for row in held:
-        row.status = "sent"
+        row.status = DeliveryStatus.SENT
         row.sent_at = now
         row.last_error = "delivered with a reply"
     return replace(answer, text="\n\n".join([answer.text, *(f"🔔 {note}" for note in notes)]))

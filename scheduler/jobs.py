@@ -70,7 +70,7 @@ async def purge(app: App, at: datetime | None = None) -> Purged:
 
     from bot.services import limits
     from bot.storage.database import truncate_wal
-    from bot.storage.models import Handover, Outbox, VoiceNote
+    from bot.storage.models import DeliveryStatus, Handover, HandoverStatus, Outbox, VoiceNote
 
     now = at or app.clock.now()
     done = Purged()
@@ -85,15 +85,15 @@ async def purge(app: App, at: datetime | None = None) -> Purged:
         done.counters = await limits.forget(uow, now - COUNTERS_KEPT)
         expired = await uow.session.execute(
             update(Handover)
-            .where(Handover.status == "pending", Handover.expires_at <= now)
-            .values(status="expired")
+            .where(Handover.status == HandoverStatus.PENDING, Handover.expires_at <= now)
+            .values(status=HandoverStatus.EXPIRED)
         )
         done.handovers = int(getattr(expired, "rowcount", 0) or 0)
         redacted = await uow.session.execute(
             update(Outbox)
             .where(
                 Outbox.kind == "erased",
-                Outbox.status.in_(("sent", "failed")),
+                Outbox.status.in_((DeliveryStatus.SENT, DeliveryStatus.FAILED)),
                 Outbox.recipient != "erased",
             )
             .values(recipient="erased", reply_token=None)

@@ -59,7 +59,7 @@ from bot.channels.base import (
 )
 from bot.clock import Clock
 from bot.messages import Reply
-from bot.storage.models import ChatAccount, Outbox, PushUsage
+from bot.storage.models import ChatAccount, DeliveryStatus, Outbox, PushUsage
 from bot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,7 @@ class Sender:
                 row = await uow.session.scalar(query)
                 if (
                     row is not None
-                    and row.status == "pending"
+                    and row.status == DeliveryStatus.PENDING
                     and row.channel in self._transports
                     and row.next_attempt_at <= now
                 ):
@@ -230,7 +230,7 @@ class Sender:
             exhausted = await self._exhausted(uow, {r.channel for r in rows})
             for row in rows:
                 if await self._recipient_blocked(uow, row):
-                    row.status = "failed"
+                    row.status = DeliveryStatus.FAILED
                     row.last_error = "recipient blocked the bot or left the chat"
                     continue
                 token = self._usable_token(row, now)
@@ -341,7 +341,7 @@ class Sender:
                 update(Outbox)
                 .where(
                     Outbox.id == message.outbox_id,
-                    Outbox.status == "pending",
+                    Outbox.status == DeliveryStatus.PENDING,
                     Outbox.attempts == message.attempts,
                     Outbox.reply_token.is_not(None),
                 )
@@ -464,14 +464,14 @@ class Sender:
             if error.sent_parts > int(row.payload.get("sent_parts", 0) or 0):
                 row.payload = {**row.payload, "sent_parts": error.sent_parts}
             if isinstance(error, QuotaExhausted):
-                row.status = "held"
+                row.status = DeliveryStatus.HELD
                 await self._mark_exhausted(uow, row.channel)
                 result.held += 1
                 log.warning("outbox %s held: %s", row.id, error.detail)
             elif isinstance(error, Permanent) or (
                 not isinstance(error, Throttled) and row.attempts >= MAX_ATTEMPTS
             ):
-                row.status = "failed"
+                row.status = DeliveryStatus.FAILED
                 result.failed += 1
                 if isinstance(error, Blocked):
                     await uow.session.execute(

@@ -30,7 +30,15 @@ from bot.services.enrolment import (
 from bot.services.enrolment_codes import GROUP_ROLES, Found
 from bot.services.errors import NotAllowed, NotFound
 from bot.services.menus import roles_changed
-from bot.storage.models import Administrator, ChatAccount, Handover, Officer, Role, Trainer
+from bot.storage.models import (
+    Administrator,
+    ChatAccount,
+    Handover,
+    HandoverStatus,
+    Officer,
+    Role,
+    Trainer,
+)
 from bot.storage.unit_of_work import UnitOfWork
 
 CONFIRM_WORD = "ยืนยันส่งต่อ"  # the chat words live in bot/handlers/handover.py; these label buttons
@@ -78,17 +86,17 @@ async def request(
         select(Handover).where(
             Handover.kind == kind,
             Handover.target_id == found.target_id,
-            Handover.status == "pending",
+            Handover.status == HandoverStatus.PENDING,
         )
     ):
-        older.status = "expired"
+        older.status = HandoverStatus.EXPIRED
     row = Handover(
         kind=kind,
         target_id=found.target_id,
         from_person_id=holder_id,
         to_person_id=person_id,
         code_id=found.code_id,
-        status="pending",
+        status=HandoverStatus.PENDING,
         created_at=now,
         expires_at=now + handover_ttl(settings),
     )
@@ -132,7 +140,7 @@ async def pending_for(uow: UnitOfWork, actor: Actor, now: datetime) -> list[Hand
     """Handovers waiting for this person's answer (as the holder or the officer)."""
     rows = await uow.session.scalars(
         select(Handover)
-        .where(Handover.status == "pending", Handover.expires_at > now)
+        .where(Handover.status == HandoverStatus.PENDING, Handover.expires_at > now)
         .order_by(Handover.id)
     )
     return [row for row in rows if await _may_decide(uow, actor, row)]
@@ -159,14 +167,18 @@ async def decide(
     uow: UnitOfWork, actor: Actor, handover_id: int, accept: bool, now: datetime
 ) -> Decision:
     row = await uow.session.get(Handover, handover_id)
-    if row is None or row.status != "pending" or not await _may_decide(uow, actor, row):
+    if (
+        row is None
+        or row.status != HandoverStatus.PENDING
+        or not await _may_decide(uow, actor, row)
+    ):
         raise NotFound(f"ไม่พบคำขอส่งต่อหน้าที่หมายเลข {handover_id:,} ที่รอคุณยืนยันค่ะ")
     if row.expires_at <= now or not await _still_holder(uow, row):
         raise NotFound("คำขอส่งต่อหน้าที่นี้หมดอายุแล้วค่ะ ถ้ายังต้องการ ขอรหัสใหม่จากพัฒนากรนะคะ")
     what, officer_id = await _what(uow, row.kind, row.target_id)
     new_holder = await _name(uow, row.to_person_id)
     previous = await _name(uow, row.from_person_id)
-    row.status = "done" if accept else "refused"
+    row.status = HandoverStatus.DONE if accept else HandoverStatus.REFUSED
     row.decided_at = now
     row.decided_by = actor.person_id
     if accept:

@@ -27,9 +27,12 @@ from bot.storage.models import (
     AuditLog,
     ChatAccount,
     ConversationState,
+    DeliveryStatus,
     Handover,
+    HandoverStatus,
     Household,
     InboundEvent,
+    InboxStatus,
     Membership,
     Officer,
     Outbox,
@@ -172,7 +175,7 @@ async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
             .values(
                 chat_account_id=None,
                 recipient="erased",
-                status="failed",
+                status=DeliveryStatus.FAILED,
                 reply_token=None,
                 payload={"text": REDACTED, "quick_replies": [], "image": None, "document": None},
                 last_error="recipient erased their data",
@@ -181,7 +184,7 @@ async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
     for _channel, external in externals:
         await uow.session.execute(
             update(Outbox)
-            .where(Outbox.recipient == external, Outbox.status != "pending")
+            .where(Outbox.recipient == external, Outbox.status != DeliveryStatus.PENDING)
             .values(recipient="erased", reply_token=None)
         )
     needles = [form for name in names for form in _json_forms(name)]
@@ -202,12 +205,14 @@ async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
     # id (Telegram's "update:chat:message").
     senders = {external for _channel, external in externals}
     for event in await uow.session.scalars(
-        select(InboundEvent).where(InboundEvent.status != "done", InboundEvent.message.is_not(None))
+        select(InboundEvent).where(
+            InboundEvent.status != InboxStatus.DONE, InboundEvent.message.is_not(None)
+        )
     ):
         message = event.message or {}
         if message.get("sender_id") in senders or message.get("chat_id") in senders:
             event.message = None
-            event.status = "done"
+            event.status = InboxStatus.DONE
     for channel, external in externals:
         for event in await uow.session.scalars(
             select(InboundEvent).where(
@@ -253,10 +258,10 @@ async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
     await uow.session.execute(
         update(Handover)
         .where(
-            Handover.status == "pending",
+            Handover.status == HandoverStatus.PENDING,
             or_(Handover.to_person_id == person_id, Handover.from_person_id == person_id),
         )
-        .values(status="expired")
+        .values(status=HandoverStatus.EXPIRED)
     )
     await uow.session.execute(
         update(Membership)

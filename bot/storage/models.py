@@ -87,6 +87,35 @@ class AreaKind(enum.StrEnum):
     VILLAGE = "village"
 
 
+class InboxStatus(enum.StrEnum):
+    """`inbound_event.status`: stored, not handled yet / handled (or only a dedupe mark) /
+    given up after repeated failures (the message is kept for the office)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DeliveryStatus(enum.StrEnum):
+    """`outbox.status`: waiting to be sent / sent / given up / held (LINE push quota used up) /
+    cancelled (reminders turned off before they went out)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class HandoverStatus(enum.StrEnum):
+    """`handover.status`: a role changing hands waits for the holder's or the officer's word."""
+
+    PENDING = "pending"
+    DONE = "done"
+    REFUSED = "refused"
+    EXPIRED = "expired"
+
+
 # --- places and people -------------------------------------------------------------------
 
 
@@ -443,7 +472,9 @@ class InboundEvent(Base):
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
+    status: Mapped[str] = mapped_column(
+        String(16), default=InboxStatus.DONE, server_default=InboxStatus.DONE.value
+    )
     message: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # A pending row is left alone until then by the other workers' recovery (a lease).
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -478,7 +509,7 @@ class Outbox(Base):
     chat_account_id: Mapped[int | None] = mapped_column(ForeignKey("chat_account.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # a serialised `Reply`
     reply_token: Mapped[str | None] = mapped_column(String(256))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed|held
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -643,9 +674,7 @@ class Handover(Base):
     from_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     to_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     code_id: Mapped[int | None] = mapped_column(ForeignKey("access_code.id"))
-    status: Mapped[str] = mapped_column(
-        String(16), default="pending"
-    )  # pending|done|refused|expired
+    status: Mapped[str] = mapped_column(String(16), default=HandoverStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -23,8 +23,10 @@ from bot.storage.models import (
     ChatAccount,
     ChatRoom,
     ConversationState,
+    DeliveryStatus,
     Household,
     InboundEvent,
+    InboxStatus,
     Meeting,
     Membership,
     MenuSync,
@@ -565,8 +567,8 @@ class InboxRepository(_Repository):
         second worker's UPDATE waits for the first to commit and then matches nothing."""
         result = await self.session.execute(
             update(InboundEvent)
-            .where(InboundEvent.id == event_id, InboundEvent.status == "pending")
-            .values(status="done", message=None, next_attempt_at=None)
+            .where(InboundEvent.id == event_id, InboundEvent.status == InboxStatus.PENDING)
+            .values(status=InboxStatus.DONE, message=None, next_attempt_at=None)
         )
         return bool(getattr(result, "rowcount", 0))
 
@@ -578,7 +580,9 @@ class InboxRepository(_Repository):
         given the new retry time `lease_until`, so other workers leave it alone meanwhile."""
         query = (
             select(InboundEvent)
-            .where(InboundEvent.status == "pending", InboundEvent.next_attempt_at <= before)
+            .where(
+                InboundEvent.status == InboxStatus.PENDING, InboundEvent.next_attempt_at <= before
+            )
             .order_by(InboundEvent.id)
             .limit(limit)
         )
@@ -596,12 +600,12 @@ class InboxRepository(_Repository):
         """Counts a failed handling; at `limit` failures the event is set aside as `failed`
         (kept with its message for the operator). True if it was set aside."""
         row = await self.session.get(InboundEvent, event_id)
-        if row is None or row.status != "pending":
+        if row is None or row.status != InboxStatus.PENDING:
             return False
         row.attempts += 1
         row.next_attempt_at = retry_at
         if row.attempts >= limit:
-            row.status = "failed"
+            row.status = InboxStatus.FAILED
             row.next_attempt_at = None
             return True
         return False
@@ -641,7 +645,7 @@ class OutboxRepository(_Repository):
     async def due(self, now: datetime, limit: int, channel: str | None = None) -> Sequence[Outbox]:
         query = (
             select(Outbox)
-            .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+            .where(Outbox.status == DeliveryStatus.PENDING, Outbox.next_attempt_at <= now)
             .order_by(Outbox.id)
             .limit(limit)
         )
@@ -663,7 +667,7 @@ class OutboxRepository(_Repository):
                 .where(
                     Outbox.chat_account_id == chat_account_id,
                     Outbox.kind == "reminder",
-                    Outbox.status == "held",
+                    Outbox.status == DeliveryStatus.HELD,
                 )
                 .order_by(Outbox.id)
                 .limit(5)
@@ -674,14 +678,14 @@ class OutboxRepository(_Repository):
         await self.session.execute(
             update(Outbox)
             .where(Outbox.id == outbox_id)
-            .values(status="sent", sent_at=at, reply_token=None)
+            .values(status=DeliveryStatus.SENT, sent_at=at, reply_token=None)
         )
 
     def _waiting_reminders(self, chat_account_id: int) -> ColumnElement[bool]:
         return and_(
             Outbox.chat_account_id == chat_account_id,
             Outbox.kind == "reminder",
-            Outbox.status == "pending",
+            Outbox.status == DeliveryStatus.PENDING,
         )
 
     async def cancel_reminders(self, chat_account_id: int, reason: str) -> None:
@@ -689,7 +693,7 @@ class OutboxRepository(_Repository):
         await self.session.execute(
             update(Outbox)
             .where(self._waiting_reminders(chat_account_id))
-            .values(status="cancelled", last_error=reason)
+            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
         )
 
     async def postpone_reminders(self, chat_account_id: int, until: datetime) -> None:
@@ -706,7 +710,7 @@ class OutboxRepository(_Repository):
         sent = select(Outbox.id).where(
             Outbox.chat_account_id == chat_account_id,
             Outbox.kind == "reminder",
-            Outbox.status == "sent",
+            Outbox.status == DeliveryStatus.SENT,
         )
         await self.session.execute(
             delete(Reminder).where(
