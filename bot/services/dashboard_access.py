@@ -4,10 +4,10 @@ JSON); nothing here knows HTTP, so the chat handler and the web pages share it.
 
 - A **login token** is `payload.signature` with payload {"o": officer id, "n": nonce, "x":
   expiry (Unix seconds)}. It is valid for `LOGIN_TTL` and used once: the nonce is recorded as
-  `InboundEvent(channel="dashboard", external_id=nonce)`, whose unique constraint is exactly
+  a `dashboard_secret` row (kind "nonce"), whose unique constraint is exactly
   "seen once" (two tabs racing on one link: the second insert fails and is refused).
 - A **session cookie** is the same shape with {"o": officer id, "s": session id, "x": expiry}.
-  Logging out records the session id as `InboundEvent(channel="dashboard-out")`, so a copied
+  Logging out records the session id (kind "revoked"), so a copied
   cookie stops working at once, not only when it expires.
 - Both carry the officer's **epoch** ("e", `Officer.session_epoch`) and are accepted only
   while it is unchanged and the officer is still linked to a person: unlinking or erasing
@@ -19,7 +19,7 @@ JSON); nothing here knows HTTP, so the chat handler and the web pages share it.
   never accepted as another.
 
 The key: `Settings.dashboard_secret` when set. Otherwise a random key is created the first time
-one is needed and kept in the database as `InboundEvent(channel="dashboard-key")`, so every
+one is needed and kept in the database as a `dashboard_secret` row (kind "key"), so every
 process on the same database (console, webhook workers, `serve`) signs and checks alike and
 sessions survive restarts. Two processes creating a key at the same instant each store one;
 the oldest signs and every stored key is accepted, so neither's links break.
@@ -35,11 +35,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
-from bot.storage.models import InboundEvent
+from bot.storage.models import DashboardSecretKind
 from bot.storage.unit_of_work import UnitOfWork
 
 PREFIX = "/dashboard"  # where the dashboard is mounted in the web server
@@ -49,9 +48,6 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 LOGIN_TTL = timedelta(minutes=10)
 COOKIE = "sammachip_dashboard"
 
-KEY_CHANNEL = "dashboard-key"  # stored signing keys (when DASHBOARD_SECRET is unset)
-NONCE_CHANNEL = "dashboard"  # login nonces already used
-REVOKED_CHANNEL = "dashboard-out"  # sessions ended by logging out
 
 _LOGIN = b"login"
 _SESSION = b"session"
@@ -104,12 +100,7 @@ def configured_keys(settings: Settings) -> Keys | None:
 
 
 async def stored_keys(uow: UnitOfWork) -> list[bytes]:
-    rows = await uow.session.scalars(
-        select(InboundEvent.external_id)
-        .where(InboundEvent.channel == KEY_CHANNEL)
-        .order_by(InboundEvent.id)
-    )
-    return [_derive(secret) for secret in rows]
+    return [_derive(secret) for secret in await uow.dashboard_secrets.keys()]
 
 
 async def signing_keys(uow: UnitOfWork, settings: Settings) -> Keys:
@@ -121,8 +112,7 @@ async def signing_keys(uow: UnitOfWork, settings: Settings) -> Keys:
     keys = await stored_keys(uow)
     if not keys:
         secret = secrets.token_urlsafe(48)
-        uow.session.add(InboundEvent(channel=KEY_CHANNEL, external_id=secret))
-        await uow.session.flush()
+        await uow.dashboard_secrets.add_key(secret)
         keys = [_derive(secret)]
     return Keys(keys[0], tuple(keys))
 
@@ -287,24 +277,15 @@ def csrf_valid(keys: Keys, session_id: str, given: str | None) -> bool:
 # --- single use and logout -------------------------------------------------------------
 
 
-async def _recorded(uow: UnitOfWork, channel: str, value: str) -> bool:
-    found = await uow.session.scalar(
-        select(InboundEvent.id).where(
-            InboundEvent.channel == channel, InboundEvent.external_id == value
-        )
-    )
-    return found is not None
-
-
 async def nonce_used(uow: UnitOfWork, nonce: str) -> bool:
-    return await _recorded(uow, NONCE_CHANNEL, nonce)
+    return await uow.dashboard_secrets.recorded(DashboardSecretKind.NONCE, nonce)
 
 
 async def use_nonce(uow: UnitOfWork, nonce: str) -> None:
     """Marks a login nonce used and commits; BadToken("used") if it already was (also when
     another request won a race for it)."""
     try:
-        if await uow.conversations.seen(NONCE_CHANNEL, nonce):
+        if await uow.dashboard_secrets.record(DashboardSecretKind.NONCE, nonce):
             raise BadToken("used")
         await uow.commit()
     except IntegrityError as error:
@@ -313,12 +294,12 @@ async def use_nonce(uow: UnitOfWork, nonce: str) -> None:
 
 
 async def session_revoked(uow: UnitOfWork, session_id: str) -> bool:
-    return await _recorded(uow, REVOKED_CHANNEL, session_id)
+    return await uow.dashboard_secrets.recorded(DashboardSecretKind.REVOKED, session_id)
 
 
 async def revoke_session(uow: UnitOfWork, session_id: str) -> None:
     try:
-        await uow.conversations.seen(REVOKED_CHANNEL, session_id)
+        await uow.dashboard_secrets.record(DashboardSecretKind.REVOKED, session_id)
         await uow.commit()
     except IntegrityError:
         await uow.rollback()  # already revoked by a concurrent logout: the same outcome

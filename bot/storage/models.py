@@ -681,6 +681,26 @@ class Handover(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
 
+class DashboardSecretKind(enum.StrEnum):
+    KEY = "key"  # a signing key, when DASHBOARD_SECRET is unset (the oldest signs)
+    NONCE = "nonce"  # a sign-in link's nonce, once used
+    REVOKED = "revoked"  # a session ended by logging out
+
+
+class DashboardSecret(Base):
+    """What the dashboard's sign-in must remember: its signing keys, the sign-in links already
+    used and the sessions ended. The unique key is exactly "seen once": two tabs racing on one
+    link insert the same nonce and the second fails."""
+
+    __tablename__ = "dashboard_secret"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class Throttle(Base):
     """Counters that must hold across workers: wrong codes per chat account (and the lock
     they earn), code failures per hour for the whole deployment, expensive commands per

@@ -12,6 +12,7 @@ from bot.storage.database import WriterGate
 from bot.storage.repositories import (
     AuditRepository,
     ConversationRepository,
+    DashboardSecretRepository,
     FileRepository,
     GroupRepository,
     InboxRepository,
@@ -33,6 +34,7 @@ class UnitOfWork:
     audit: AuditRepository
     files: FileRepository
     menus: MenuRepository
+    dashboard_secrets: DashboardSecretRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], gate: WriterGate | None = None
@@ -53,6 +55,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.files = FileRepository(self.session)
         self.menus = MenuRepository(self.session)
+        self.dashboard_secrets = DashboardSecretRepository(self.session)
         return self
 
     async def __aexit__(

@@ -11,7 +11,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.dashboard import queries
 from bot.services import dashboard_access as auth
-from bot.storage.models import InboundEvent, OccupationGroup
+from bot.storage.models import DashboardSecret, DashboardSecretKind, OccupationGroup
 from bot.wording import thai_sort_key
 from scheduler.policy import Cadence, Moment
 
@@ -72,8 +72,8 @@ async def test_database_key_is_made_once_and_shared(app: App) -> None:
         again = await auth.signing_keys(uow, app.settings)
         count = await uow.session.scalar(
             select(func.count())
-            .select_from(InboundEvent)
-            .where(InboundEvent.channel == auth.KEY_CHANNEL)
+            .select_from(DashboardSecret)
+            .where(DashboardSecret.kind == DashboardSecretKind.KEY)
         )
     assert first == again and count == 1
 

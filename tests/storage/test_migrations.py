@@ -155,3 +155,48 @@ async def test_0007_carries_issued_codes_over_and_back(empty_url: str) -> None:
         await engine.dispose()
     assert all(len(c) == 12 for c in fresh) and join == LEGACY["join"]
     await upgrade_async(empty_url)  # and up again
+
+
+async def test_0011_moves_dashboard_secrets_out_of_the_inbox_and_back(empty_url: str) -> None:
+    """Signing keys, used sign-in nonces and ended sessions were inbox rows under magic
+    channel names; they move to their own table, the oldest key first, so it still signs."""
+    from bot.storage.migrate import alembic_config, upgrade_async
+
+    rows = [("dashboard-key", "old-key"), ("dashboard-key", "new-key"),
+            ("dashboard", "nonce-1"), ("dashboard-out", "session-1"), ("line", "delivery-1")]  # fmt: skip
+    await upgrade_async(empty_url, "0010")
+    engine = create_engine(empty_url)
+    try:
+        async with engine.begin() as conn:
+            for channel, value in rows:
+                await conn.execute(
+                    text(
+                        "INSERT INTO inbound_event (channel, external_id, received_at, status, "
+                        "attempts) VALUES (:c, :v, :at, 'done', 0)"
+                    ),
+                    {"c": channel, "v": value, "at": datetime(2026, 12, 1, tzinfo=UTC)},
+                )
+        await upgrade_async(empty_url)
+        async with engine.connect() as conn:
+            moved = (
+                await conn.execute(text("SELECT kind, value FROM dashboard_secret ORDER BY id"))
+            ).all()
+            inbox = (await conn.execute(text("SELECT channel FROM inbound_event"))).scalars().all()
+        assert [tuple(r) for r in moved] == [
+            ("key", "old-key"), ("key", "new-key"), ("nonce", "nonce-1"), ("revoked", "session-1"),
+        ]  # fmt: skip
+        assert inbox == ["line"]
+
+        def downgrade() -> None:
+            command.downgrade(alembic_config(empty_url), "0010")
+
+        await asyncio.to_thread(downgrade)
+        async with engine.connect() as conn:
+            back = (
+                await conn.execute(
+                    text("SELECT channel, external_id FROM inbound_event ORDER BY id")
+                )
+            ).all()
+        assert sorted(tuple(r) for r in back) == sorted(rows)
+    finally:
+        await engine.dispose()
