@@ -666,18 +666,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "remind":
             return asyncio.run(_remind(settings, args.at))
         if args.command == "export":
-            from bot.reports.export import run_export
+            from bot import cli_export
 
             if args.province:
-                from bot.reports.province import run_export as run_province
-
                 return asyncio.run(
-                    _with_app(settings, lambda app: run_province(app, args.month, args.province,
-                                                                 args.out))
+                    _with_app(settings, lambda app: cli_export.province_workbook(
+                        app, args.month, args.province, args.out))
                 )  # fmt: skip
             return asyncio.run(
                 _with_app(
-                    settings, lambda app: run_export(app, args.month, args.district, args.out)
+                    settings,
+                    lambda app: cli_export.district_workbook(
+                        app, args.month, args.district, args.out
+                    ),
                 )
             )
         if args.command in ("backup", "restore", "import"):

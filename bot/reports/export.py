@@ -25,7 +25,6 @@ Definitions (also in docs/reports.md):
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import re
@@ -35,7 +34,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -67,7 +65,6 @@ from bot.wording import baht, number, thai_date, thai_month, thai_sort_key
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from bot.app import App
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIGURES_DUE_DAY = 10  # Settings.figures_escalate_day: figures are late after the 10th
@@ -913,31 +910,3 @@ def export_filename(district: str, month: date, suffix: str = ".xlsx") -> str:
     """A file name like สัมมาชีพ-อำเภอวังหิน-2568-10.xlsx (Buddhist-Era year, sorts by month)."""
     safe = re.sub(r"[\\/:*?\"<>|\s]+", "", district)
     return f"สัมมาชีพ-อำเภอ{safe}-{month.year + BE_OFFSET}-{month.month:02d}{suffix}"
-
-
-def _write(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(payload)
-
-
-async def run_export(app: App, month: date, district: str | None, out: Path) -> int:
-    """`sammachip export --month YYYY-MM [--district D] --out FILE`: writes the workbook
-    (or, for a .csv file, the summary) and says what it wrote. Unknown district: NotFound."""
-    import sys
-
-    settings = app.settings
-    as_csv = out.suffix.lower() == ".csv"
-    async with app.uow() as uow:
-        ids = [(await find_district(uow, district)).id] if district else None
-        data = await collect(
-            uow, ids, month, records=not as_csv,
-            due_day=settings.figures_escalate_day, tz=settings.tz,
-            fiscal_start_month=settings.fiscal_year_start_month,
-        )  # fmt: skip
-    payload = render_summary_csv(data) if as_csv else render_workbook(data)
-    await asyncio.to_thread(_write, out, payload)
-    where = ", ".join(f"อำเภอ{d.name}" for d in data.districts) or "ยังไม่มีอำเภอที่มีกลุ่ม"
-    sys.stdout.write(
-        f"บันทึกรายงานเดือน {thai_month(data.month)} ({where}, {len(data.rows)} กลุ่ม) ไว้ที่ {out}\n"
-    )
-    return 0

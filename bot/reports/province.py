@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -39,10 +38,7 @@ from bot.reports.programme import group_ids_of, year_label
 from bot.services.periods import reporting_year, year_containing
 from bot.storage.models import AnnualSummary, Area, Dividend, Household
 from bot.storage.unit_of_work import UnitOfWork
-from bot.wording import thai_month, thai_sort_key
-
-if TYPE_CHECKING:
-    from bot.app import App
+from bot.wording import thai_month
 
 PROVINCE_SHEET = "สรุปจังหวัด"
 PROVINCE_HEADERS = (
@@ -229,41 +225,6 @@ def render_workbook(rollup: Rollup) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-async def run_export(app: App, month: date, name: str, out: Path) -> int:
-    """`sammachip export --province P --month YYYY-MM --out FILE.xlsx`."""
-    import asyncio
-    import sys
-
-    from bot.services.errors import NotFound
-    from bot.storage.models import AreaKind
-
-    settings = app.settings
-    wanted = " ".join(name.split()).removeprefix("จังหวัด").removeprefix("จ.").strip()
-    async with app.uow() as uow:
-        found = list(await uow.groups.areas_named(AreaKind.PROVINCE, wanted))
-        if not found:
-            raise NotFound(f"ไม่พบจังหวัด{wanted} กรุณาตรวจชื่อจังหวัดอีกครั้งค่ะ")
-        area = found[0]
-        districts = sorted(
-            await uow.session.scalars(
-                select(Area).where(Area.kind == AreaKind.DISTRICT, Area.parent_id == area.id)
-            ),
-            key=lambda a: (thai_sort_key(a.name), a.id),
-        )
-        data = await rollup(
-            uow, districts, f"จังหวัด{area.name}", month, due_day=settings.figures_escalate_day,
-            tz=settings.tz, fiscal_start_month=settings.fiscal_year_start_month,
-        )  # fmt: skip
-    payload = render_workbook(data)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    await asyncio.to_thread(out.write_bytes, payload)
-    sys.stdout.write(
-        f"บันทึกรายงานจังหวัด{area.name} เดือน {thai_month(data.month)} "
-        f"({len(data.lines)} อำเภอ, {data.total.groups} กลุ่ม) ไว้ที่ {out}\n"
-    )
-    return 0
 
 
 def filename(area: str, month: date) -> str:

@@ -213,6 +213,14 @@ class GroupRepository(_Repository):
             await self.session.scalars(select(Area).where(Area.kind == kind, Area.name == name))
         ).all()
 
+    async def areas_within(self, parent_id: int, kind: str) -> Sequence[Area]:
+        """The areas of `kind` directly under `parent_id` (a province's districts)."""
+        return (
+            await self.session.scalars(
+                select(Area).where(Area.kind == kind, Area.parent_id == parent_id)
+            )
+        ).all()
+
 
 HOURS = "ชั่วโมง"
 

@@ -18,6 +18,7 @@ ENTRY = (
     "bot.__main__", "bot.cli", "bot.cli_native", "bot.cli_text", "bot.setup", "bot.demo",
     "bot.web.commands",  # `serve` and `poll`: they build the app and run it
     "bot.cli_deploy",  # backup, restore, import
+    "bot.cli_export",  # export: the reports build the bytes, it writes them
 )  # fmt: skip
 ROOT_MODULE = "bot.app"
 LAYERS: tuple[tuple[str, ...], ...] = (
