@@ -19,6 +19,7 @@ from bot.messages import InboundMessage
 
 if TYPE_CHECKING:  # built by the composition root; only its type is needed here
     from bot.app import App
+    from scheduler.jobs import Scheduled
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -220,17 +221,10 @@ async def drain_forever(app: App, interval: float) -> None:
             await asyncio.sleep(interval)
 
 
-async def start_scheduler(app: App) -> Any | None:
-    """Starts the follow-up scheduler if `scheduler.jobs.start(app)` exists; else None."""
-    try:
-        from scheduler import jobs
-    except ImportError:
-        log.info("scheduler.jobs not available: follow-up reminders are off")
-        return None
-    start = getattr(jobs, "start", None)
-    if start is None or not inspect.iscoroutinefunction(start):
-        log.info("scheduler.jobs has no start(app) coroutine: follow-up reminders are off")
-        return None
+async def start_scheduler(app: App) -> Scheduled:
+    """Starts the follow-up scheduler (the sweep and the outbox's periodic drain)."""
+    from scheduler.jobs import start
+
     return await start(app)
 
 

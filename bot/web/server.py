@@ -225,12 +225,9 @@ def create_web_app(
         Route("/files/{key}", files, methods=["GET", "POST"]),
     ]
     if dashboard:
-        try:
-            from bot.dashboard import build_dashboard
+        from bot.dashboard import build_dashboard
 
-            routes.append(build_dashboard(app))
-        except ImportError as error:  # the dashboard is optional for the chat channels
-            log.warning("dashboard not available: %s", error)
+        routes.append(build_dashboard(app))
     web = Starlette(routes=routes, lifespan=lifespan)
     web.state.web = state
     return web
