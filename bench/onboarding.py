@@ -87,7 +87,7 @@ def workbook(path: Path, districts: int) -> dict[str, list[list[object]]]:
 
 
 async def run_import(url: str, path: Path) -> float:
-    app = build_app(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    app = build_app(Settings(_env_file=None, database_url=url))
     try:
         started = time.perf_counter()
         sheets = read(path)
@@ -102,7 +102,7 @@ async def run_import(url: str, path: Path) -> float:
 
 async def run_baseline(url: str, rows: dict[str, list[list[object]]]) -> float:
     """The admin service, one call per row, as the one-at-a-time commands use it."""
-    app = build_app(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    app = build_app(Settings(_env_file=None, database_url=url))
     settings = app.settings
     try:
         started = time.perf_counter()
@@ -126,12 +126,12 @@ async def run_baseline(url: str, rows: dict[str, list[list[object]]]) -> float:
                 )  # fmt: skip
                 for kind in (CodeKind.TREASURER, CodeKind.CHAIR):
                     await admin.issue_code(uow, kind, group.id, NOW, settings)
-            for head, occupation, _, district, village, officer_name, trainer in rows[
+            for head, occupation, _, district, village, officer_name, trainer_name in rows[
                 "ครัวเรือนเป้าหมาย"
             ]:
                 household = await admin.add_household(
                     uow, village=str(village), head=str(head), occupation=str(occupation),
-                    trainer=str(trainer), officer_id=officers[(district, officer_name)],
+                    trainer=str(trainer_name), officer_id=officers[(district, officer_name)],
                 )  # fmt: skip
                 await admin.issue_code(uow, CodeKind.HOUSEHOLD, household.id, NOW, settings)
             await uow.commit()

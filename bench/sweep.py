@@ -60,7 +60,7 @@ async def _run(database: str, url: str, groups: int, officers: int) -> Result:
         started = time.perf_counter()
         await populate(engine, groups=groups, officers=officers)
         load = time.perf_counter() - started
-        settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, database_url=url)
         sessions = session_factory(engine)
         times = []
         summaries = []

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from sqlalchemy import event  # noqa: E402
-from webhook import Target, seed  # noqa: E402
 
+from bench.webhook import Target, seed  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.channels.base import Delivery, Outgoing, RateLimits  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -69,7 +69,7 @@ def message(target: Target, text: str, n: int) -> InboundMessage:
 
 async def run(url: str, args: argparse.Namespace) -> None:
     targets = await seed(url, 20)
-    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=url, _env_file=None)
     app = build_app(settings, transports={c: Accepting(c) for c in ("line", "telegram")})
     intake = Intake(app)
     intake.start()

@@ -135,9 +135,9 @@ async def run(runs: int, stt_latency: float, converting: int) -> str:
         "|---|---|---|---|",
     ]
     for channel in ("line", "telegram"):
-        typed, voice = results[(channel, "typed")], results[(channel, "voice")]
-        ratio = statistics.median(voice) / statistics.median(typed)
-        lines.append(f"| {channel} | {_ms(typed)} | {_ms(voice)} | {ratio:.2f} |")
+        typed_ms, voice_ms = results[(channel, "typed")], results[(channel, "voice")]
+        ratio = statistics.median(voice_ms) / statistics.median(typed_ms)
+        lines.append(f"| {channel} | {_ms(typed_ms)} | {_ms(voice_ms)} | {ratio:.2f} |")
     return "\n".join(lines)
 
 

@@ -66,7 +66,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from sqlalchemy import select, update  # noqa: E402
+from sqlalchemy import insert, select, update  # noqa: E402
 
 from bot.storage.database import create_engine  # noqa: E402
 from bot.storage.migrate import upgrade_async  # noqa: E402
@@ -129,7 +129,9 @@ def fakes_main(conn: Connection) -> None:
             with line._lock, telegram._lock:
                 arrivals = line.arrivals + telegram.arrivals
                 line.arrivals, telegram.arrivals = [], []
-                line.calls.clear(), line.delivered.clear(), telegram.calls.clear()
+                line.calls.clear()
+                line.delivered.clear()
+                telegram.calls.clear()
                 telegram.sent.clear()
             conn.send(arrivals)
         else:
@@ -173,8 +175,8 @@ async def seed(url: str, groups: int) -> list[Target]:
                                "active": True, "created_at": now}  # fmt: skip
                 targets.append(Target(channel, user, None))
                 targets.append(Target(channel, user, room))
-            await conn.execute(ChatAccount.__table__.insert(), accounts)
-            await conn.execute(ChatRoom.__table__.insert(), list(rooms.values()))
+            await conn.execute(insert(ChatAccount), accounts)
+            await conn.execute(insert(ChatRoom), list(rooms.values()))
             await conn.execute(update(Person).values(consented_at=now))
     finally:
         await engine.dispose()

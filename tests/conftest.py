@@ -86,7 +86,7 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 def test_settings(database_url: str) -> Settings:
-    return Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    return Settings(_env_file=None, database_url=database_url)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from bot.handlers import dividend, report
-from bot.messages import Card, Image, Reply
+from bot.messages import Card, CardSection, Image, Reply
 from bot.services.dividends import DividendPlan, Share
 from bot.storage.repositories import GroupMonth
 from bot.vocabulary import MENU, start_button
@@ -33,7 +33,7 @@ def _month() -> Any:
 def summary() -> Reply:
     before = report.Before(Decimal(1000), "เดือนก่อน")
     group = report._group_section(_month(), before, "ขาย 12 รายการ รวม 3,400 บาท")
-    district = report.CardSection(
+    district = CardSection(
         "กลุ่มในอำเภอ",
         lines=(
             *(f"• {LONG_NAME} {n}: ขาย 1,000 บาท · ประชุม 1 ครั้ง" for n in range(20)),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import pytest
 
-from bot.channels.base import WebhookRejected
+from bot.channels.base import Inbound, WebhookRejected
 from bot.channels.line import LineAdapter
 from tests.support.fake_line import LineEvents, group_id, room_id, sign, signed, user_id
 
@@ -25,8 +26,8 @@ def events() -> LineEvents:
     return LineEvents()
 
 
-def parse(adapter: LineAdapter, *events: dict[str, object]):  # type: ignore[no-untyped-def]
-    body, signature = signed(list(events), SECRET)  # type: ignore[arg-type]
+def parse(adapter: LineAdapter, *events: dict[str, Any]) -> Inbound:
+    body, signature = signed(list(events), SECRET)
     return adapter.parse(body, signature)
 
 

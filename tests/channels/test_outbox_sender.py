@@ -31,6 +31,7 @@ from bot.storage.models import ChatAccount, Outbox, PushUsage
 from scheduler.sender import (
     LEASE,
     MAX_ATTEMPTS,
+    MAX_INLINE_WAIT_S,
     REPLY_LEASE,
     REPLY_TOKEN_TTL_S,
     RateLimiter,
@@ -88,10 +89,18 @@ async def app(db_url: str, clock: FixedClock) -> AsyncIterator[App]:
     await built.close()
 
 
-def sender_for(app: App, transport: Scripted, time_: FakeTime, **options: float) -> Sender:
+def sender_for(
+    app: App,
+    transport: Scripted,
+    time_: FakeTime,
+    *,
+    reply_token_ttl: float = REPLY_TOKEN_TTL_S,
+    max_inline_wait: float = MAX_INLINE_WAIT_S,
+) -> Sender:
     return Sender(
         app.uow, {transport.channel: transport}, app.clock, tz=app.settings.tz,
-        limiter=RateLimiter(time_.monotonic), sleep=time_.sleep, **options,  # type: ignore[arg-type]
+        limiter=RateLimiter(time_.monotonic), sleep=time_.sleep,
+        reply_token_ttl=reply_token_ttl, max_inline_wait=max_inline_wait,
     )  # fmt: skip
 
 

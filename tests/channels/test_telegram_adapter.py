@@ -134,7 +134,7 @@ async def test_a_button_tap_is_a_postback_answered_after_commit(
     assert fake.answered == []  # nothing is answered before the core has committed
     for ack in inbound.acks:
         await ack()
-    assert fake.answered == [update["callback_query"]["id"]]  # type: ignore[index]
+    assert fake.answered == [update["callback_query"]["id"]]
 
 
 def test_being_blocked_added_and_removed(

@@ -6,6 +6,7 @@ server and turns every failure into one typed error."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -156,10 +157,10 @@ def stt() -> Iterator[FakeTranscriber]:
     fake.stop()
 
 
-def transcriber(stt: FakeTranscriber, **changes: object) -> OpenAITranscriber:
+def transcriber(stt: FakeTranscriber, **changes: Any) -> OpenAITranscriber:
     # Generous unless a test is about the timeout: this machine is shared and sometimes slow.
-    values: dict[str, object] = {"base_url": stt.url, "api_key": "k", "timeout": 10.0, **changes}
-    return OpenAITranscriber(SpeechSettings(**values))  # type: ignore[arg-type]
+    values: dict[str, Any] = {"base_url": stt.url, "api_key": "k", "timeout": 10.0, **changes}
+    return OpenAITranscriber(SpeechSettings(**values))
 
 
 AUDIO = Audio(M4A, "audio/x-m4a", "n.m4a")

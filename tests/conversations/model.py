@@ -12,8 +12,8 @@ The demo district (bot/demo.py), as of the test clock (Monday 20 Oct 2025, 09:00
 `who` is a persona (member, chair, treasurer, officer, trainer, household), a full name, or
 `stranger:NAME` (a chat account nobody linked yet). A `@room` suffix speaks in the egg group's
 linked group chat instead of the private chat. `{code:egg:join}` in a text is replaced by that
-code (`join`, `treasurer`, `chair`), `{code:officer}` by the officer's; `{code:egg:join:spaced}`
-writes it as people type it on a phone ("ab 12 cd").
+group's join code (the only code stored readably: role and officer codes are kept by digest);
+`{code:egg:join:spaced}` writes it as people type it on a phone ("ab 12 cd").
 """
 
 from __future__ import annotations

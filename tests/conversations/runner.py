@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.clock import FixedClock
 from bot.messages import InboundMessage, Reply
 from bot.services import reports
 from bot.storage.models import (
@@ -25,7 +26,6 @@ from bot.storage.models import (
     Membership,
     MonthlyFigures,
     OccupationGroup,
-    Officer,
     Person,
     Sale,
     TrainingAttendance,
@@ -65,9 +65,16 @@ class Player:
     async def book(self) -> Book:
         async with self.chat.app.uow() as uow:
             s = uow.session
-            names = dict((await s.execute(select(Person.id, Person.name))).all())
-            groups = dict((await s.execute(select(OccupationGroup.id, OccupationGroup.name))).all())
-            heads = dict((await s.execute(select(Household.id, Household.head_name))).all())
+            # Keyed by `int | None` so that an unset foreign key looks up nothing (None).
+            names: dict[int | None, str] = dict(
+                (await s.execute(select(Person.id, Person.name))).all()
+            )
+            groups: dict[int | None, str] = dict(
+                (await s.execute(select(OccupationGroup.id, OccupationGroup.name))).all()
+            )
+            heads: dict[int | None, str] = dict(
+                (await s.execute(select(Household.id, Household.head_name))).all()
+            )
             attended: dict[int, list[str]] = {}
             for activity_id, household_id in (
                 await s.execute(
@@ -85,34 +92,39 @@ class Player:
                 )
                 book[(record_kind, row.id)] = {k: text_of(v) for k, v in fields.items()}
 
-            for r in await s.scalars(select(Sale)):
-                put("sale", r, item=r.item, quantity=r.quantity, unit=r.unit,
-                    unit_price=r.unit_price, amount=r.amount, group=groups.get(r.group_id),
-                    household=heads.get(r.household_id))  # fmt: skip
-            for r in await s.scalars(select(Meeting)):
-                put("meeting", r, attendees=r.attendees, topics=r.topics,
-                    decisions=r.decisions, group=groups.get(r.group_id))  # fmt: skip
-            for r in await s.scalars(select(WorkLog)):
-                put("work", r, person=names.get(r.person_id), hours=r.hours,
-                    quantity=r.quantity, unit=r.unit, note=r.note,
-                    group=groups.get(r.group_id))  # fmt: skip
-            for r in await s.scalars(select(Activity)):
-                put("training" if r.kind == "training" and r.group_id is None else "activity",
-                    r, kind=r.kind, attendees=r.attendees, topics=r.topics,
-                    group=groups.get(r.group_id),
-                    households=", ".join(sorted(attended.get(r.id, []))) or None)  # fmt: skip
-            for r in await s.scalars(select(AccountEntry)):
-                put("account", r, kind=r.kind, item=r.item, amount=r.amount,
-                    household=heads.get(r.household_id))  # fmt: skip
-            for r in await s.scalars(select(Visit)):
-                target = groups.get(r.group_id) if r.group_id else heads.get(r.household_id)
-                put("visit", r, target=target, notes=r.notes, suggestions=r.suggestions)
-            for r in await s.scalars(select(MonthlyFigures)):
-                put("monthly", r, month=r.month.strftime("%Y-%m"), income=r.income,
-                    expenses=r.expenses, balance=r.balance, revision=r.revision,
-                    group=groups.get(r.group_id))  # fmt: skip
-            for r in await s.scalars(select(Dividend)):
-                put("dividend", r, total=r.total, group=groups.get(r.group_id))
+            for sale in await s.scalars(select(Sale)):
+                put("sale", sale, item=sale.item, quantity=sale.quantity, unit=sale.unit,
+                    unit_price=sale.unit_price, amount=sale.amount,
+                    group=groups.get(sale.group_id),
+                    household=heads.get(sale.household_id))  # fmt: skip
+            for meeting in await s.scalars(select(Meeting)):
+                put("meeting", meeting, attendees=meeting.attendees, topics=meeting.topics,
+                    decisions=meeting.decisions, group=groups.get(meeting.group_id))  # fmt: skip
+            for work in await s.scalars(select(WorkLog)):
+                put("work", work, person=names.get(work.person_id), hours=work.hours,
+                    quantity=work.quantity, unit=work.unit, note=work.note,
+                    group=groups.get(work.group_id))  # fmt: skip
+            for activity in await s.scalars(select(Activity)):
+                put("training" if activity.kind == "training" and activity.group_id is None
+                    else "activity",
+                    activity, kind=activity.kind, attendees=activity.attendees,
+                    topics=activity.topics, group=groups.get(activity.group_id),
+                    households=", ".join(sorted(attended.get(activity.id, []))) or None)  # fmt: skip
+            for entry in await s.scalars(select(AccountEntry)):
+                put("account", entry, kind=entry.kind, item=entry.item, amount=entry.amount,
+                    household=heads.get(entry.household_id))  # fmt: skip
+            for visit in await s.scalars(select(Visit)):
+                target = (
+                    groups.get(visit.group_id) if visit.group_id else heads.get(visit.household_id)
+                )
+                put("visit", visit, target=target, notes=visit.notes, suggestions=visit.suggestions)
+            for figures in await s.scalars(select(MonthlyFigures)):
+                put("monthly", figures, month=figures.month.strftime("%Y-%m"),
+                    income=figures.income, expenses=figures.expenses, balance=figures.balance,
+                    revision=figures.revision, group=groups.get(figures.group_id))  # fmt: skip
+            for dividend in await s.scalars(select(Dividend)):
+                put("dividend", dividend, total=dividend.total,
+                    group=groups.get(dividend.group_id))  # fmt: skip
             return book
 
     async def report(self) -> dict[str, Any]:
@@ -125,13 +137,18 @@ class Player:
 
     async def step(self, step: Say | Wait | SetRole | LinkRoom) -> None:
         if isinstance(step, Wait):
-            self.chat.app.clock.instant += timedelta(minutes=step.minutes)  # type: ignore[attr-defined]
+            self._advance(timedelta(minutes=step.minutes))
         elif isinstance(step, SetRole):
             await self._set_role(step)
         elif isinstance(step, LinkRoom):
             await self._link_room(step.group)
         else:
             await self._say(step)
+
+    def _advance(self, delta: timedelta) -> None:
+        clock = self.chat.app.clock
+        assert isinstance(clock, FixedClock), "scenarios run on a fixed clock"
+        clock.instant += delta
 
     async def _group_id(self, uow: Any, key: str) -> int:
         return int(
@@ -170,15 +187,17 @@ class Player:
 
     async def _codes(self, text: str) -> str:
         async def code(match: re.Match[str]) -> str:
+            # Only a group's join code is stored readably; the officer's link code and the role
+            # codes are kept by digest (`access_code`), so a scenario cannot quote them.
+            assert match.group(1) != "officer" and match.group(2) == "join", (
+                f"{match.group(0)}: only a group's join code can be written into a scenario"
+            )
             async with self.chat.app.uow() as uow:
-                if match.group(1) == "officer":
-                    found = await uow.session.scalar(select(Officer.link_code))
-                else:
-                    group = await uow.session.get(
-                        OccupationGroup, await self._group_id(uow, match.group(1))
-                    )
-                    assert group is not None
-                    found = getattr(group, f"{match.group(2)}_code")
+                group = await uow.session.get(
+                    OccupationGroup, await self._group_id(uow, match.group(1))
+                )
+                assert group is not None
+                found = group.join_code
             assert found is not None
             if match.group(3) == "spaced":  # as typed on a phone: "ab 12 cd"
                 return " ".join(found[i : i + 2] for i in range(0, len(found), 2)).lower()
@@ -195,7 +214,7 @@ class Player:
             sender, display = f"stranger-{who.removeprefix('stranger:')}", who.split(":", 1)[1]
         else:
             sender, display = await self.chat.account_id(who), None
-        self.chat.app.clock.instant += timedelta(seconds=20)  # typing at human speed  # type: ignore[attr-defined]
+        self._advance(timedelta(seconds=20))  # typing at human speed
         handled = await self.chat.app.conversation.handle(
             InboundMessage(
                 channel="console",
@@ -236,7 +255,7 @@ def _shortened(label: str, message: str) -> bool:
 def check_reply(step: Say, answer: Reply | None) -> None:
     said = f"{step.who}: {step.text!r}"
     if step.silent:
-        assert answer is None, f"{said} should get no reply, got {answer.text!r}"  # type: ignore[union-attr]
+        assert answer is None, f"{said} should get no reply, got {answer.text!r}"
         return
     assert answer is not None, f"{said} got no reply"
     text = answer.text
@@ -289,7 +308,9 @@ def _assign(expected: Iterable[Rec], found: list[tuple[str, dict[str, Any]]], wh
 
 
 def compare_books(scenario: Scenario, before: Book, after: Book) -> None:
-    created, withdrawn, changed = [], [], []
+    created: list[tuple[str, dict[str, Any]]] = []
+    withdrawn: list[tuple[str, dict[str, Any]]] = []
+    changed: list[tuple[str, dict[str, Any]]] = []
     for key, fields in after.items():
         old = before.get(key)
         if old is None:

@@ -76,7 +76,9 @@ async def test_a_province_administrator_sees_every_district_of_the_province(chat
     assert "ขุขันธ์" in other and "วังหิน" in other  # the districts they can see
 
     async with chat.app.uow() as uow:
-        person = (await uow.people.account("console", f"guest:{PROVINCE_ADMIN}")).person_id  # type: ignore[union-attr]
+        account = await uow.people.account("console", f"guest:{PROVINCE_ADMIN}")
+        assert account is not None
+        person = account.person_id
         assert person is not None
         assert role_of(await load_actor(uow, person)) == "admin"
 

@@ -45,8 +45,9 @@ def test_every_command_word_takes_polite_endings(name: str, word: str, ending: s
 
 def test_captions_start_their_reports() -> None:
     for intent, (caption, slash) in START.items():
-        assert command_of(caption).arg == intent  # type: ignore[union-attr]
-        assert command_of(slash + "@sammachip_bot").arg == intent  # type: ignore[union-attr]
+        typed, sent = command_of(caption), command_of(slash + "@sammachip_bot")
+        assert typed is not None and typed.arg == intent
+        assert sent is not None and sent.arg == intent
 
 
 def test_words_that_carry_a_report_are_not_commands() -> None:

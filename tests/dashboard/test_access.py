@@ -10,6 +10,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import select
+from starlette.applications import Starlette
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
@@ -89,7 +90,7 @@ async def test_link_uses_public_base_url(
     database_url: str, clock: FixedClock, console: RecordingTransport
 ) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=database_url,
         public_base_url="https://bot.example.go.th/",
     )
@@ -142,9 +143,9 @@ async def test_sign_in_sets_a_safe_session_cookie(chat: Chat, client: httpx.Asyn
     assert overview.headers["vary"] == "Cookie"
 
 
-async def test_cookie_is_secure_over_https(chat: Chat, dashboard: object) -> None:
+async def test_cookie_is_secure_over_https(chat: Chat, dashboard: Starlette) -> None:
     link = await link_from_bot(chat)
-    transport = httpx.ASGITransport(app=dashboard)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=dashboard)
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
         response = await sign_in(client, link)
     assert response.status_code == 303
@@ -313,7 +314,7 @@ async def test_unlinking_the_officer_ends_their_sessions(
 
     await sign_in(client, await link_from_bot(chat))
     async with app.uow() as uow:
-        officer = await uow.people.officer(chat.ids.officer_id)  # type: ignore[union-attr]
+        officer = await uow.people.officer(chat.ids.officer_id)
         assert officer is not None and officer.person_id is not None
         accounts = list(await uow.people.accounts_of(officer.person_id))
         assert await enrolment.unlink(uow, accounts, app.clock.now()) == len(accounts)

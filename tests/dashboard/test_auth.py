@@ -85,7 +85,7 @@ async def test_configured_secret_is_used_and_nothing_stored(app: App) -> None:
         await uow.commit()
         stored = await auth.stored_keys(uow)
     assert keys == auth.configured_keys(settings) and stored == []
-    unset = Settings(_env_file=None)  # type: ignore[call-arg]
+    unset = Settings(_env_file=None)
     assert auth.configured_keys(unset) is None
 
 
@@ -126,13 +126,13 @@ def _group(founded: date, settings: dict[str, object] | None = None) -> Occupati
 def test_visit_status_follows_the_reminder_cadence(
     founded: date, last: date | None, every: str, level: str, days: int | None
 ) -> None:
-    moment = Moment.of(NOW, Settings(_env_file=None).tz)  # type: ignore[call-arg]
+    moment = Moment.of(NOW, Settings(_env_file=None).tz)
     status = queries.visit_status(_group(founded), last, Cadence(), moment)
     assert (status.every, status.level, status.overdue_days) == (every, level, days)
 
 
 def test_group_override_turns_visits_off() -> None:
-    moment = Moment.of(NOW, Settings(_env_file=None).tz)  # type: ignore[call-arg]
+    moment = Moment.of(NOW, Settings(_env_file=None).tz)
     status = queries.visit_status(
         _group(date(2025, 2, 22), {"reminders": False}), None, Cadence(), moment
     )

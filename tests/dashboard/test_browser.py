@@ -124,7 +124,7 @@ def served(sqlite_url: str) -> Iterator[Served]:
     sock.bind(("127.0.0.1", 0))
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=sqlite_url,
         public_base_url=base_url,
     )

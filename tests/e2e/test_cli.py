@@ -114,7 +114,8 @@ def test_a_wrong_officer_id_is_a_clear_error(workdir: Path) -> None:
     assert "ไม่พบพัฒนากร" in done.stderr and "Traceback" not in done.stderr
 
 
-CONVERSATIONS = {
+# who -> (what they type, [(table, columns, the newest row's values)])
+CONVERSATIONS: dict[str, tuple[str, list[tuple[str, str, tuple[object, ...]]]]] = {
     "member": ("ขายไข่เค็ม 30 ฟอง 300 บาท\nทำงาน 3 ชั่วโมง\nกิจกรรม แปรรูปไข่เค็ม 200 ฟอง\n",
                [("sale", "item, quantity, amount", ("ไข่เค็ม", 30, 300)),
                 ("work_log", "hours", (3,)),

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from bot.messages import InboundMessage
 from bot.storage.models import (
     AccountEntry,
     Activity,
     AuditLog,
+    Base,
     ConversationState,
     InboundEvent,
     Meeting,
@@ -25,12 +27,13 @@ from bot.storage.models import (
 )
 from tests.support.chat import Chat
 
+M = TypeVar("M", bound=Base)
 
-async def rows(chat: Chat, model: type, *where: object) -> list:  # type: ignore[type-arg]
+
+async def rows(chat: Chat, model: type[M], *where: ColumnElement[bool]) -> list[M]:
     async with chat.app.uow() as uow:
-        return list(
-            (await uow.session.scalars(select(model).where(*where).order_by(model.id))).all()
-        )
+        query = select(model).where(*where).order_by(model.__table__.c.id)
+        return list((await uow.session.scalars(query)).all())
 
 
 async def test_a_sale_typed_in_one_line_is_saved_and_echoed(chat: Chat) -> None:
@@ -89,7 +92,7 @@ async def test_an_abandoned_flow_expires_politely(chat: Chat) -> None:
     from datetime import timedelta
 
     await chat.say("/sale")
-    chat.app.clock.instant += timedelta(hours=2)  # type: ignore[attr-defined]
+    chat.clock.instant += timedelta(hours=2)
     answer = await chat.text("สวัสดี")
     assert answer.startswith("รายการที่ค้างไว้หมดเวลาแล้ว")
 
@@ -113,7 +116,7 @@ async def test_treasurer_figures_are_confirmed_then_saved_as_revisions(chat: Cha
     assert "ฉบับที่ 1" in again  # the treasurer is told this will be a revision
     assert "ฉบับแก้ไขที่ 2" in await chat.text("ยืนยัน", "treasurer")
     figures = await rows(chat, MonthlyFigures, MonthlyFigures.month == date(2025, 9, 1),
-                         MonthlyFigures.group_id == chat.ids.egg_group_id)  # type: ignore[union-attr]  # fmt: skip
+                         MonthlyFigures.group_id == chat.ids.egg_group_id)  # fmt: skip
     assert [(f.revision, f.income) for f in figures] == [(1, Decimal(12500)), (2, Decimal(13000))]
 
 
@@ -161,7 +164,7 @@ async def test_an_officer_logs_a_visit_to_a_named_group(chat: Chat) -> None:
     answer = await chat.text("เยี่ยมกลุ่มไข่เค็ม สมาชิกขยัน แนะนำให้ทำบัญชีทุกสัปดาห์", "officer")
     assert "บันทึกการเยี่ยมแล้ว" in answer and "ข้อเสนอแนะ: ทำบัญชีทุกสัปดาห์" in answer
     visit = (await rows(chat, Visit))[-1]
-    assert visit.group_id == chat.ids.egg_group_id  # type: ignore[union-attr]
+    assert visit.group_id == chat.ids.egg_group_id
     assert visit.on_date == date(2025, 10, 20)
 
 
@@ -172,7 +175,7 @@ async def test_an_officer_visit_without_a_target_asks_which(chat: Chat) -> None:
     assert "กลุ่มเลี้ยงกบแบบธรรมชาติ" in [q.message for q in reply.quick_replies]
     assert "ผลการเยี่ยม" in await chat.text("กลุ่มเลี้ยงกบแบบธรรมชาติ", "officer")
     assert "บันทึกการเยี่ยมแล้ว" in await chat.text("บ่อกบสะอาดดี", "officer")
-    assert (await rows(chat, Visit))[-1].group_id == chat.ids.frog_group_id  # type: ignore[union-attr]
+    assert (await rows(chat, Visit))[-1].group_id == chat.ids.frog_group_id
 
 
 async def test_a_member_cannot_log_a_visit(chat: Chat) -> None:
@@ -257,7 +260,7 @@ async def test_a_stranger_is_told_how_to_link_and_can_join_with_a_code(chat: Cha
     assert "ลงทะเบียน" in await chat.text("ขายไข่ 10 ฟอง 50 บาท", "นายใหม่")
     assert await chat.count(Sale, Sale.item == "ไข่") == 0
     async with chat.app.uow() as uow:
-        group = await uow.groups.get(chat.ids.egg_group_id)  # type: ignore[union-attr]
+        group = await uow.groups.get(chat.ids.egg_group_id)
     assert group is not None
     notice = await chat.say(f"เข้ากลุ่ม {group.join_code}", "นายใหม่")
     assert notice is not None and "ความเป็นส่วนตัว" in notice.text
@@ -328,7 +331,8 @@ async def test_a_flood_is_slowed_politely_without_delaying_others(chat: Chat) ->
     saved = [h for h in outcomes if h.rule == "report"]
     told = [h for h in outcomes if h.rule == "flood" and h.reply is not None]
     assert len(saved) == 10  # the burst
-    assert len(told) == 1 and "ส่งรายการที่ต้องการใหม่" in told[0].reply.text  # type: ignore[union-attr]
+    assert len(told) == 1 and told[0].reply is not None
+    assert "ส่งรายการที่ต้องการใหม่" in told[0].reply.text
     assert await chat.count(InboundEvent, InboundEvent.external_id.like("flood-%")) == 100
     # Someone else in the same second is served as usual.
     handled = await chat.app.conversation.handle(
@@ -363,21 +367,22 @@ async def test_erasure_anonymises_the_person_and_keeps_group_totals(chat: Chat) 
     from bot.storage.models import ChatAccount, Membership, Person
 
     async with chat.app.uow() as uow:
-        before = (await group_month(uow, chat.ids.egg_group_id, date(2025, 10, 1))).to_json()  # type: ignore[union-attr]
+        before = (await group_month(uow, chat.ids.egg_group_id, date(2025, 10, 1))).to_json()
     question = await chat.say("ลบข้อมูลของฉัน")
     assert question is not None and question.quick_replies[0].label == "ยืนยันลบ"
     assert "ลบข้อมูลส่วนตัวของคุณเรียบร้อยแล้ว" in await chat.text("ยืนยันลบ")
     async with chat.app.uow() as uow:
-        after = (await group_month(uow, chat.ids.egg_group_id, date(2025, 10, 1))).to_json()  # type: ignore[union-attr]
+        after = (await group_month(uow, chat.ids.egg_group_id, date(2025, 10, 1))).to_json()
         names = (await uow.session.scalars(select(Person.name))).all()
         erased = await uow.session.scalar(select(Person).where(Person.erased_at.is_not(None)))
+        assert erased is not None
         accounts = await uow.session.scalar(
-            select(ChatAccount).where(ChatAccount.person_id == erased.id)  # type: ignore[union-attr]
+            select(ChatAccount).where(ChatAccount.person_id == erased.id)
         )
         active = await uow.session.scalar(
-            select(Membership).where(Membership.person_id == erased.id, Membership.until.is_(None))  # type: ignore[union-attr]
+            select(Membership).where(Membership.person_id == erased.id, Membership.until.is_(None))
         )
-        trail = await uow.audit.for_entity("person", erased.id)  # type: ignore[union-attr]
+        trail = await uow.audit.for_entity("person", erased.id)
     assert "บุญมี ใจงาม" not in names
     assert accounts is None and active is None
     assert after["sales"] == before["sales"]  # the group's totals are untouched
@@ -391,7 +396,7 @@ async def test_declining_the_privacy_notice_links_nothing(chat: Chat) -> None:
     from bot.storage.models import ChatAccount, Person
 
     async with chat.app.uow() as uow:
-        group = await uow.groups.get(chat.ids.egg_group_id)  # type: ignore[union-attr]
+        group = await uow.groups.get(chat.ids.egg_group_id)
     assert group is not None
     people = await chat.count(Person)
     await chat.say(f"เข้ากลุ่ม {group.join_code}", "คนลังเล")
@@ -405,7 +410,7 @@ async def test_a_member_without_a_known_name_can_give_it(chat: Chat) -> None:
     from bot.storage.models import Person
 
     async with chat.app.uow() as uow:
-        group = await uow.groups.get(chat.ids.egg_group_id)  # type: ignore[union-attr]
+        group = await uow.groups.get(chat.ids.egg_group_id)
         account = await uow.people.ensure_account("console", "no-name", None)
         await uow.commit()
     assert group is not None
@@ -422,9 +427,10 @@ async def test_a_member_without_a_known_name_can_give_it(chat: Chat) -> None:
     assert handled.reply is not None and "บันทึกชื่อ จันทร์ดี มีสุข แล้ว" in handled.reply.text
     async with chat.app.uow() as uow:
         stored = await uow.people.account("console", "no-name")
-        person = await uow.session.get(Person, stored.person_id)  # type: ignore[union-attr]
+        assert stored is not None
+        person = await uow.session.get(Person, stored.person_id)
     assert person is not None and person.name == "จันทร์ดี มีสุข" and person.consented_at is not None
-    assert account.id == stored.id  # type: ignore[union-attr]
+    assert account.id == stored.id
 
 
 async def test_a_visit_naming_only_the_group_asks_for_the_notes(chat: Chat) -> None:
@@ -433,7 +439,7 @@ async def test_a_visit_naming_only_the_group_asks_for_the_notes(chat: Chat) -> N
     assert await chat.count(Visit) == before
     assert "บันทึกการเยี่ยมแล้ว" in await chat.text("บ่อกบสะอาด สมาชิกขยัน", "officer")
     visit = (await rows(chat, Visit))[-1]
-    assert visit.group_id == chat.ids.frog_group_id and visit.notes == "บ่อกบสะอาด สมาชิกขยัน"  # type: ignore[union-attr]
+    assert visit.group_id == chat.ids.frog_group_id and visit.notes == "บ่อกบสะอาด สมาชิกขยัน"
 
 
 async def test_reminder_words_work_in_the_middle_of_a_question(chat: Chat) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.conversation import Handled
 from bot.messages import InboundMessage
 from bot.storage.models import InboundEvent, Sale
 from tests.support.channel_stack import BOTH_BACKENDS, Stack, running_stack
@@ -96,7 +98,7 @@ async def test_an_event_that_keeps_failing_is_set_aside_and_does_not_block_other
     stuck, fine = await stack.line_member(), await stack.line_member()
     real = stack.app.conversation.handle
 
-    async def fails_for_one_person(message, **kwargs):  # type: ignore[no-untyped-def]
+    async def fails_for_one_person(message: InboundMessage, **kwargs: Any) -> Handled:
         if message.sender_id == stuck:
             raise ValueError("a bug in handling this one message")
         return await real(message, **kwargs)

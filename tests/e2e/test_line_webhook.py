@@ -6,11 +6,14 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot.conversation import Handled
+from bot.messages import InboundMessage
 from bot.storage.models import (
     AuditLog,
     ChatAccount,
@@ -149,7 +152,7 @@ async def test_if_the_event_cannot_be_stored_line_gets_a_5xx_and_the_redelivery_
     real = InboxRepository.accept
     calls = 0
 
-    async def database_down_once(self, *args):  # type: ignore[no-untyped-def]
+    async def database_down_once(self: InboxRepository, *args: Any) -> dict[tuple[str, str], int]:
         nonlocal calls
         calls += 1
         if calls == 1:
@@ -176,7 +179,7 @@ async def test_an_event_stored_while_handling_fails_is_handled_later_exactly_onc
     real = stack.app.conversation.handle
     calls = 0
 
-    async def connection_lost_once(message, **kwargs):  # type: ignore[no-untyped-def]
+    async def connection_lost_once(message: InboundMessage, **kwargs: Any) -> Handled:
         nonlocal calls
         calls += 1
         if calls == 1:

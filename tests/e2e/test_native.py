@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.channels import line_menus
 from bot.menus import MENUS
@@ -176,9 +176,7 @@ async def test_a_changed_design_moves_people_to_the_new_menu_and_only_our_stale_
     line.menus[foreign_id] = {**old, "richMenuId": foreign_id, "name": "campaign-2026"}
     line.images[foreign_id] = line.images[old_id]
     async with stack.app.uow() as uow:  # as the sync left it: applied with the old menu
-        await uow.session.execute(
-            MenuSync.__table__.update().values(applied=f"member@{old_id}")  # type: ignore[attr-defined]
-        )
+        await uow.session.execute(update(MenuSync).values(applied=f"member@{old_id}"))
         await uow.commit()
 
     check = await run_setup(stack.app, check=True)

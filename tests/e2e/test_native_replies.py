@@ -56,7 +56,9 @@ async def test_each_member_gets_their_dividend_slip_in_their_own_chat_only(
             select(Outbox).where(Outbox.kind == "push", Outbox.channel == "line")))  # fmt: skip
         accounts = {a.external_id: a.person_id for a in await uow.session.scalars(
             select(ChatAccount).where(ChatAccount.channel == "line"))}  # fmt: skip
-        names = dict((await uow.session.execute(select(Person.id, Person.name))).all())
+        names: dict[int | None, str] = dict(
+            (await uow.session.execute(select(Person.id, Person.name))).all()
+        )
     assert rows, "no slips"
     total = Decimal(0)
     for row in rows:

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot.conversation import Handled
+from bot.messages import InboundMessage
 from bot.services.privacy import my_data
 from bot.storage.models import InboundEvent, Sale, StoredFile, VoiceNote
 from scheduler.jobs import purge
@@ -131,6 +134,7 @@ async def test_a_telegram_voice_note_becomes_a_confirmed_sale(
     await until(lambda: len(voice.telegram.texts(user)) > before, what="the confirmation")
     shown = voice.telegram.sent[-1]
     assert (shown.text or "").startswith(f"🎤 ได้ยินว่า: “{SAID}”")
+    assert shown.reply_markup is not None
     tapped = [b["callback_data"] for row in shown.reply_markup["inline_keyboard"] for b in row]
     assert tapped == ["ยืนยัน", "แก้ไข", "ยกเลิก"]
     assert voice.telegram.downloads == ["voice/file_7.oga"]
@@ -251,7 +255,7 @@ async def test_a_voice_note_is_handled_once_even_when_handling_fails_after_heari
     real = voice.app.conversation.handle
     calls = 0
 
-    async def connection_lost_once(message, **kwargs):  # type: ignore[no-untyped-def]
+    async def connection_lost_once(message: InboundMessage, **kwargs: Any) -> Handled:
         nonlocal calls
         calls += 1
         if calls == 1:

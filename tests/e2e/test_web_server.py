@@ -62,7 +62,7 @@ async def test_serve_drains_left_over_outbox_rows_by_itself(
 
 
 async def test_a_channel_without_credentials_is_off(sqlite_url: str) -> None:
-    app = build_app(Settings(_env_file=None, database_url=sqlite_url))  # type: ignore[call-arg]
+    app = build_app(Settings(_env_file=None, database_url=sqlite_url))
     try:
         web = create_web_app(app, scheduler=False, drain_interval=0, dashboard=False)
         transport = httpx.ASGITransport(app=web)

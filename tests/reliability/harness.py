@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from bot.demo import EGG_GROUP
 from bot.messages import InboundMessage
@@ -150,7 +150,8 @@ async def expire_leases(url: str) -> int:
                 .values(next_attempt_at=_utcnow())
             )
             await session.commit()
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+            return int(result.rowcount or 0)
     finally:
         await engine.dispose()
 

@@ -340,7 +340,7 @@ async def reminders_for_many(url: str) -> list[tuple[str, str, str]]:
                     .where(ChatAccount.id == account_id)
                     .values(channel=channel, external_id=chat)
                 )
-        settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, database_url=url)
         async with session_factory(engine)() as session:
             await sweep(session, settings, MONDAY_0900)
             await session.commit()
@@ -412,7 +412,11 @@ async def test_sigkill_while_reminders_are_sent_delivers_each_once_on_line(
         kill_on_accept(fake, server, after)
         await server.start()
         try:
-            await until(lambda s=server: s.dead, within=30, what=f"the kill during {platform}")
+
+            def killed(s: ServeProcess = server) -> bool:
+                return s.dead
+
+            await until(killed, within=30, what=f"the kill during {platform}")
         finally:
             server.kill()
             fake.on_accept = None

@@ -289,7 +289,11 @@ async def test_hostile_messages_get_a_thai_reply_over_the_webhook(stack: Stack) 
         response = await stack.post_line(stack.events.text(text, user=user, reply_token=token))
         assert response.status_code == 200, text
     for text, user in zip(HOSTILE, users, strict=True):
-        await until(lambda u=user: bool(stack.line.texts(u)), what=f"a reply to {text[:30]!r}")
+
+        def replied(u: str = user) -> bool:
+            return bool(stack.line.texts(u))
+
+        await until(replied, what=f"a reply to {text[:30]!r}")
         answer = stack.line.texts(user)[0]
         assert THAI.search(answer), (text[:40], answer)
         assert "Traceback" not in answer and "Error" not in answer

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import event, select, update
 
@@ -52,9 +53,9 @@ EGG = "กลุ่มไข่เค็มสมุนไพรลูกหม�
 FROG = "กลุ่มเลี้ยงกบแบบธรรมชาติ"
 
 
-def cell(*parts: int) -> datetime:
+def cell(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A date or time as a spreadsheet cell holds it: wall-clock, without a zone."""
-    return datetime(*parts, tzinfo=UTC).replace(tzinfo=None)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC).replace(tzinfo=None)
 
 
 def utc(text: str) -> datetime:
@@ -361,7 +362,11 @@ async def test_dates_are_date_cells_so_sorting_goes_by_the_date(chat: Chat) -> N
         data = await district_workbook(uow, district, SEPTEMBER)
     sheet = load_workbook(io.BytesIO(data))[EGG]
     cells = [row[1] for row in sheet.iter_rows(min_row=3) if row[0].value is not None]
-    assert cells and all(cell.is_date and cell.number_format == DATE_FORMAT for cell in cells)
-    days = sorted({cell.value.date() for cell in cells})
+    assert cells and all(
+        isinstance(c, Cell) and c.is_date and c.number_format == DATE_FORMAT for c in cells
+    )
+    values = [c.value for c in cells]
+    assert all(isinstance(v, datetime) for v in values)
+    days = sorted({v.date() for v in values if isinstance(v, datetime)})
     # As text the same days would sort wrongly ("14 ก.ย." before "2 ก.ย.", "9 ก.ย." last).
     assert sorted(days, key=thai_date) != days

@@ -151,4 +151,9 @@ async def test_households_are_ranked_per_village_with_their_evidence(app: App) -
     )
 
     (four,) = villages[1].households
-    assert (four.place, four.score, four.evidence.net, four.evidence.active_months) == (1, 3, 0, 0)
+    assert (four.place, four.score, four.evidence.net, four.evidence.active_months) == (
+        1,
+        3,
+        Decimal(0),
+        0,
+    )

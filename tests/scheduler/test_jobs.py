@@ -21,7 +21,7 @@ from tests.support.chat import Chat, RecordingTransport
 
 
 def test_cron_triggers_fire_at_08_00_bangkok() -> None:
-    defaults = jobs.triggers(Settings(_env_file=None))  # type: ignore[call-arg]
+    defaults = jobs.triggers(Settings(_env_file=None))
     assert set(defaults) == {"sweep"}  # Monday and Thursday 08:00 are the daily sweep's runs
     sunday_night = datetime(2025, 10, 19, 23, 0, tzinfo=BKK)
     fire = defaults["sweep"].get_next_fire_time(None, sunday_night)
@@ -33,7 +33,7 @@ def test_cron_triggers_fire_at_08_00_bangkok() -> None:
             digest_plan_time="09:30",
             digest_followup_day="fri",
             digest_followup_time="13:00",
-        )  # type: ignore[call-arg]
+        )
     )
     assert set(custom) == {"sweep", "digest_plan", "digest_followup"}
     plan = custom["digest_plan"].get_next_fire_time(None, sunday_night)
@@ -84,7 +84,7 @@ def test_remind_command_sends_the_demo_officer_digest_then_nothing(
         app = build_app(
             Settings(_env_file=None, database_url=sqlite_url),
             clock=FixedClock(datetime(2025, 10, 20, 2, tzinfo=BKK)),
-        )  # type: ignore[call-arg]
+        )
         try:
             async with app.uow() as uow:
                 await seed(uow, monday)
@@ -107,7 +107,7 @@ def test_remind_command_sends_nothing_when_everything_is_up_to_date(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async def seeded() -> None:
-        app = build_app(Settings(_env_file=None, database_url=sqlite_url))  # type: ignore[call-arg]
+        app = build_app(Settings(_env_file=None, database_url=sqlite_url))
         try:
             async with app.uow() as uow:
                 await seed(uow, date(2025, 10, 20))

@@ -5,13 +5,14 @@ nothing of a person who erased their data."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from bot.app import App
 from bot.channels.base import Permanent, Retryable, SendError
+from bot.clock import FixedClock
 from bot.services.menus import accounts_leaving, roles_changed
 from bot.storage.models import ChatAccount, Membership, MenuSync, Person, Role
 from scheduler.menu_sync import settle
@@ -24,7 +25,9 @@ class FakeApplier:
     calls: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     shown: dict[str, str] = field(default_factory=dict)
     fail: list[SendError] = field(default_factory=list)
-    during: list[object] = field(default_factory=list)  # run while applying (a change meanwhile)
+    during: list[Awaitable[object]] = field(
+        default_factory=list
+    )  # run while applying (a change meanwhile)
 
     async def target(self, role: str) -> str:
         return f"menu-of-{role}"
@@ -32,7 +35,7 @@ class FakeApplier:
     async def apply(self, role: str, users: Sequence[str]) -> str:
         self.calls.append((role, tuple(users)))
         if self.during:
-            await self.during.pop(0)  # type: ignore[misc]
+            await self.during.pop(0)
         if self.fail:
             raise self.fail.pop(0)
         for user in users:
@@ -90,7 +93,8 @@ async def test_a_failure_is_retried_and_a_permanent_one_given_up(app: App, chat:
     assert first.retried == 1 and applier.shown == {}
     row = (await _rows(app))["U1"]
     assert row.pending and row.next_attempt_at is not None and "500" in (row.last_error or "")
-    app.clock.instant = row.next_attempt_at  # type: ignore[attr-defined]
+    assert isinstance(app.clock, FixedClock)
+    app.clock.instant = row.next_attempt_at
     second = await settle(app.menus)
     assert second.applied == 1 and applier.shown == {"U1": "member"}
     applier.fail.append(Permanent("line rich menu link: 400 no such user"))
@@ -115,7 +119,7 @@ async def test_a_change_made_while_applying_is_applied_next(app: App, chat: Chat
 
     async def promote() -> None:
         async with app.uow() as uow:
-            membership = await uow.groups.membership(person, chat.ids.egg_group_id)  # type: ignore[union-attr]
+            membership = await uow.groups.membership(person, chat.ids.egg_group_id)
             assert membership is not None
             membership.role = Role.TREASURER
             await roles_changed(uow, person)

@@ -33,7 +33,7 @@ from scheduler.policy import (
 )
 
 BKK = ZoneInfo("Asia/Bangkok")
-SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
+SETTINGS = Settings(_env_file=None)
 BASE = Cadence.from_settings(SETTINGS)
 SCHEDULE = Schedule.from_settings(SETTINGS)
 
@@ -323,7 +323,7 @@ def test_overrides_per_group_and_bad_values_are_ignored() -> None:
 
 
 def test_every_setting_has_a_default_from_settings() -> None:
-    custom = Settings(  # type: ignore[call-arg]
+    custom = Settings(
         _env_file=None,
         new_group_months=6,
         figures_remind_days="3",

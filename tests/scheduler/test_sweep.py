@@ -170,7 +170,7 @@ async def test_reminders_without_a_chat_account_are_recorded_and_counted(
     world = await demo(app)
     async with app.uow() as uow:  # the officer has not linked a chat account yet
         await uow.session.execute(
-            ChatAccount.__table__.delete().where(ChatAccount.person_id == world.officer_person)
+            delete(ChatAccount).where(ChatAccount.person_id == world.officer_person)
         )
         await uow.commit()
     summary = await run_once(app)

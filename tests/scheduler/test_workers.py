@@ -63,8 +63,9 @@ async def _create_database(server: postgres.PostgresServer, name: str) -> None:
         await connection.close()
 
 
-async def _counts(url: str) -> tuple[dict[int, int], dict[int, int], int]:
-    """Messages per officer's chat account, messages per chat account, digests written."""
+async def _counts(url: str) -> tuple[dict[int | None, int], dict[int | None, int], int]:
+    """Messages per officer's chat account, messages per chat account (None: messages to a
+    chat without an account), digests written."""
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:

@@ -14,10 +14,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 
 from bot.app import build_app
 from bot.config import Settings
@@ -35,9 +35,11 @@ CODE = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}\b|\b[A-Z2-9]{5}-[A-Z2-
 FILE_LINK = re.compile(re.escape(PUBLIC) + r"/files/([A-Za-z0-9_-]+)")
 LOGIN_LINK = re.compile(re.escape(PUBLIC) + r"(/dashboard/login\?token=[A-Za-z0-9._-]+)")
 
+T = TypeVar("T")
+
 
 def settings(url: str) -> Settings:
-    return Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    return Settings(_env_file=None, database_url=url)
 
 
 async def issue_code(url: str, kind: CodeKind, target: int) -> str:
@@ -94,7 +96,7 @@ async def give_account(url: str, person_name: str, channel: str, external_id: st
         await engine.dispose()
 
 
-async def scalar(url: str, query: Any) -> Any:
+async def scalar(url: str, query: Select[T]) -> T | None:
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:

@@ -146,7 +146,7 @@ async def test_stored_charts_are_reused_and_purged(
             await bot.line_says(user, "สรุป")
     keys = await _chart_keys(db_url)
     assert len(keys) == 1  # three summaries, one chart: nothing changed in between
-    app = build_app(Settings(_env_file=None, database_url=db_url))  # type: ignore[call-arg]
+    app = build_app(Settings(_env_file=None, database_url=db_url))
     try:
         done = await purge(app, app.clock.now() + timedelta(days=8))
     finally:

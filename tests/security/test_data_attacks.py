@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bot.demo import EGG_GROUP, OFFICER_NAME
 from bot.storage.database import create_engine, session_factory
 from bot.storage.models import InboundEvent, Meeting, OccupationGroup, Person, Sale, WorkLog
-from tests.reliability.harness import DASHBOARD_SECRET, ROOT, figures, sign
+from tests.reliability.harness import DASHBOARD_SECRET, ROOT, figures
 from tests.security.attack import (
     FILE_LINK,
     LOGIN_LINK,
@@ -35,7 +35,7 @@ from tests.security.attack import (
     served,
 )
 from tests.support.channel_stack import LINE_SECRET
-from tests.support.fake_line import FakeLine, group_id, user_id
+from tests.support.fake_line import FakeLine, group_id, sign, user_id
 from tests.support.fake_telegram import FakeTelegram
 
 FORMULAS = (

@@ -56,7 +56,7 @@ async def test_an_officer_is_erased_by_the_district_office_not_in_chat(chat: Cha
 async def test_erasure_leaves_no_copy_of_the_name(chat: Chat, database_url: str) -> None:
     name = "สมหญิง ลบได้จริง"
     async with chat.app.uow() as uow:
-        group = await uow.groups.get(chat.ids.egg_group_id)  # type: ignore[union-attr]
+        group = await uow.groups.get(chat.ids.egg_group_id)
     assert group is not None
     for text in (f"เข้ากลุ่ม {group.join_code}", "ยินยอม", f"ชื่อ {name}", "ขายไข่เค็ม 10 ฟอง 50 บาท"):
         await as_guest(chat, text)
@@ -97,7 +97,7 @@ async def test_erasure_leaves_no_copy_of_the_name(chat: Chat, database_url: str)
 
 async def as_guest(chat: Chat, text: str, sender: str = "guest-to-erase") -> str:
     """One message from a console account that is not a demo persona."""
-    chat.app.clock.instant += timedelta(seconds=2)  # type: ignore[attr-defined]
+    chat.clock.instant += timedelta(seconds=2)
     handled = await chat.app.conversation.handle(
         InboundMessage(
             channel="console",

@@ -34,7 +34,7 @@ async def test_a_member_records_a_sale_for_their_group(chat: Chat) -> None:
         )  # fmt: skip
         await uow.commit()
     assert sale.amount == Decimal("300.00")  # quantity x unit price when no total is given
-    assert sale.group_id == chat.ids.egg_group_id  # type: ignore[union-attr]
+    assert sale.group_id == chat.ids.egg_group_id
     assert sale.on_date == TODAY
 
 
@@ -56,7 +56,7 @@ async def test_nobody_logs_for_a_group_they_are_not_in(chat: Chat) -> None:
         with pytest.raises(NotAllowed, match="ยังไม่ได้เป็นสมาชิกกลุ่มนี้"):
             await records.record_sale(
                 uow, frog_member, records.SaleInput("ไข่เค็ม", Decimal(50)),
-                today=TODAY, group_id=chat.ids.egg_group_id,  # type: ignore[union-attr]
+                today=TODAY, group_id=chat.ids.egg_group_id,
             )  # fmt: skip
 
 
@@ -86,11 +86,12 @@ async def test_resubmitted_figures_are_a_new_revision_and_the_old_one_is_kept(ch
                 expenses=Decimal(1200),
             )  # fmt: skip
             await uow.commit()
+    assert chat.ids is not None
     async with chat.app.uow() as uow:
         rows = (
             await uow.session.scalars(
                 select(MonthlyFigures)
-                .where(MonthlyFigures.group_id == chat.ids.egg_group_id)  # type: ignore[union-attr]
+                .where(MonthlyFigures.group_id == chat.ids.egg_group_id)
                 .order_by(MonthlyFigures.revision)
             )
         ).all()
@@ -113,7 +114,7 @@ async def test_an_officer_visits_only_groups_of_their_own_district(chat: Chat) -
     officer = await actor_named(chat.app, "รัตนา")
     async with chat.app.uow() as uow:
         visit = await records.record_visit(
-            uow, officer, today=TODAY, on_date=None, group_id=chat.ids.egg_group_id,  # type: ignore[union-attr]
+            uow, officer, today=TODAY, on_date=None, group_id=chat.ids.egg_group_id,
             notes="ดี", suggestions=None,
         )  # fmt: skip
         with pytest.raises(NotAllowed, match="อำเภอ"):
@@ -121,7 +122,7 @@ async def test_an_officer_visits_only_groups_of_their_own_district(chat: Chat) -
                 uow, officer, today=TODAY, on_date=None, group_id=other_group.id, notes="x"
             )
         await uow.commit()
-    assert visit.officer_id == chat.ids.officer_id  # type: ignore[union-attr]
+    assert visit.officer_id == chat.ids.officer_id
     member = await actor_named(chat.app, "บุญมี")
     async with chat.app.uow() as uow:
         with pytest.raises(NotAllowed, match="พัฒนากร"):
@@ -130,9 +131,9 @@ async def test_an_officer_visits_only_groups_of_their_own_district(chat: Chat) -
                 member,
                 today=TODAY,
                 on_date=None,
-                group_id=chat.ids.egg_group_id,  # type: ignore[union-attr]
+                group_id=chat.ids.egg_group_id,
             )
-        assert (await reports.district_groups(uow, officer))[0].id == chat.ids.egg_group_id  # type: ignore[union-attr]
+        assert (await reports.district_groups(uow, officer))[0].id == chat.ids.egg_group_id
         with pytest.raises(NotAllowed):
             await reports.visible_group_month(uow, officer, other_group.id, TODAY)
 
@@ -188,8 +189,9 @@ async def test_hours_of_one_day_never_add_up_past_the_cap(chat: Chat) -> None:
 async def test_a_person_in_two_groups_is_asked_which(chat: Chat) -> None:
     boonmee = await actor_named(chat.app, "บุญมี")
     async with chat.app.uow() as uow:
-        frog = await uow.groups.get(chat.ids.frog_group_id)  # type: ignore[union-attr]
-        uow.session.add(Membership(person_id=boonmee.person_id, group_id=frog.id, role="member"))  # type: ignore[union-attr]
+        frog = await uow.groups.get(chat.ids.frog_group_id)
+        assert frog is not None
+        uow.session.add(Membership(person_id=boonmee.person_id, group_id=frog.id, role="member"))
         await uow.commit()
     boonmee = await actor_named(chat.app, "บุญมี")
     async with chat.app.uow() as uow:
@@ -216,7 +218,9 @@ async def test_undo_withdraws_my_last_record_with_an_audit_entry(chat: Chat) -> 
         trail = await uow.audit.for_entity("sale", sale.id)
     assert stored is not None and stored.withdrawn_at is not None
     assert [entry.action for entry in trail] == ["create", "undo"]
-    assert trail[1].before["withdrawn_at"] is None and trail[1].after["withdrawn_at"] is not None  # type: ignore[index]
+    before, after = trail[1].before, trail[1].after
+    assert before is not None and after is not None
+    assert before["withdrawn_at"] is None and after["withdrawn_at"] is not None
 
 
 async def test_undo_with_nothing_recorded_says_so(chat: Chat) -> None:
@@ -247,7 +251,7 @@ async def test_edit_changes_one_field_of_my_last_record(chat: Chat) -> None:
 async def test_the_group_report_has_exactly_the_documented_keys(chat: Chat) -> None:
     async with chat.app.uow() as uow:
         report = (
-            await reports.group_month(uow, chat.ids.egg_group_id, date(2025, 10, 1))  # type: ignore[union-attr]
+            await reports.group_month(uow, chat.ids.egg_group_id, date(2025, 10, 1))
         ).to_json()
     assert set(report) == {
         "group_id",

@@ -119,7 +119,7 @@ async def test_0007_carries_issued_codes_over_and_back(empty_url: str) -> None:
     await upgrade_async(empty_url, "0005")
     await _legacy_district(empty_url)
     await upgrade_async(empty_url)
-    app = build_app(Settings(_env_file=None, database_url=empty_url))  # type: ignore[call-arg]
+    app = build_app(Settings(_env_file=None, database_url=empty_url))
     try:
         now = app.clock.now()
         async with app.uow() as uow:

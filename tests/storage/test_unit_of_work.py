@@ -76,8 +76,9 @@ async def test_instants_come_back_in_utc(app: App) -> None:
         await uow.commit()
     async with app.uow() as uow:
         stored = await uow.session.get(Person, person.id)
-    assert stored is not None and stored.created_at.utcoffset() is not None
-    assert stored.created_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    offset = stored.created_at.utcoffset() if stored is not None else None
+    assert stored is not None and offset is not None
+    assert offset.total_seconds() == 0
 
 
 async def test_figures_revisions_are_unique_per_group_and_month(chat: object, app: App) -> None:

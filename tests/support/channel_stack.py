@@ -55,7 +55,7 @@ def database_for(request: pytest.FixtureRequest) -> str:
 
 async def seed_database(url: str) -> None:
     """The demo district as of today (the stack's clock starts at the real present)."""
-    app = build_app(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    app = build_app(Settings(_env_file=None, database_url=url))
     try:
         await Chat(app, RecordingTransport("console")).seed()
     finally:
@@ -154,7 +154,7 @@ class Stack:
     async def join_code(self, group_id: int | None = None) -> str:
         async with self.app.uow() as uow:
             group = await uow.session.get(OccupationGroup, group_id or self.ids.egg_group_id)
-            assert group is not None
+            assert group is not None and group.join_code is not None
             return group.join_code
 
     async def give_role(self, channel: str, external_id: str, role: str) -> None:
@@ -209,7 +209,7 @@ class Stack:
 
 
 def stack_settings(url: str, line: FakeLine, telegram: FakeTelegram) -> Settings:
-    return Settings(  # type: ignore[call-arg]
+    return Settings(
         _env_file=None,
         database_url=url,
         line_channel_secret=LINE_SECRET,

@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from bot.app import App
 from bot.channels.base import Outgoing
@@ -33,13 +33,25 @@ class Chat:
     def __init__(self, app: App, transport: RecordingTransport) -> None:
         self.app = app
         self.transport = transport
-        self.ids: DemoIds | None = None
+        self._ids: DemoIds | None = None
+
+    @property
+    def ids(self) -> DemoIds:
+        """The demo district's ids (the `chat` fixture seeds it)."""
+        assert self._ids is not None, "seed() the demo district first"
+        return self._ids
+
+    @property
+    def clock(self) -> FixedClock:
+        """The app's clock, which tests move (the test apps run on a FixedClock)."""
+        assert isinstance(self.app.clock, FixedClock), "the test app runs on a FixedClock"
+        return self.app.clock
 
     async def seed(self) -> DemoIds:
         async with self.app.uow() as uow:
-            self.ids = await seed(uow, local_today(self.app.clock, self.app.settings.tz))
+            self._ids = await seed(uow, local_today(self.app.clock, self.app.settings.tz))
             await uow.commit()
-        return self.ids
+        return self._ids
 
     async def account_id(self, who: str) -> str:
         async with self.app.uow() as uow:
@@ -77,9 +89,8 @@ class Chat:
         assert answer is not None, f"no reply to {text!r}"
         return answer.text
 
-    async def count(self, model: type[Base], *where: object) -> int:
+    async def count(self, model: type[Base], *where: ColumnElement[bool]) -> int:
         async with self.app.uow() as uow:
             return int(
-                await uow.session.scalar(select(func.count()).select_from(model).where(*where))  # type: ignore[arg-type]
-                or 0
+                await uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
             )

@@ -39,7 +39,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -192,7 +192,7 @@ class FakeLine:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> FakeLine:
+    def start(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -275,13 +275,13 @@ class FakeLine:
                 return
             with self._lock:
                 self.api_calls.append((request.command, request.path))
-                answer = self.setup.handle(request.command, request.path, raw, request.headers)
-            if answer.webhook_test is not None:
-                answer = self.setup.run_test(answer.webhook_test)
-            if answer.raw is not None:
-                self._send_bytes(request, answer.raw, answer.content_type, answer.status)
+                setup = self.setup.handle(request.command, request.path, raw, request.headers)
+            if setup.webhook_test is not None:
+                setup = self.setup.run_test(setup.webhook_test)
+            if setup.raw is not None:
+                self._send_bytes(request, setup.raw, setup.content_type, setup.status)
             else:
-                self._send(request, answer.status, answer.body)
+                self._send(request, setup.status, setup.body)
             return
         if request.headers.get("Authorization") != f"Bearer {self.access_token}":
             self._send(

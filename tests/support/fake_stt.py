@@ -130,7 +130,8 @@ class FakeTranscriber:
         audio, filename, content_type = b"", None, None
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)  # bytes for a leaf part, or None
+            payload = decoded if isinstance(decoded, bytes) else b""
             if name == "file":
                 audio, filename = payload, part.get_filename()
                 content_type = part.get_content_type()

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, unquote
 
 BOT_ID = 7000001
@@ -153,7 +153,7 @@ class FakeTelegram:
         """What TELEGRAM_API_BASE_URL is set to (the python-telegram-bot `base_url` form)."""
         return f"{self.url}/bot"
 
-    def start(self) -> FakeTelegram:
+    def start(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -216,7 +216,8 @@ class FakeTelegram:
             )
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")
-                payload = part.get_payload(decode=True) or b""
+                decoded = part.get_payload(decode=True)  # bytes for a leaf part, or None
+                payload = decoded if isinstance(decoded, bytes) else b""
                 if part.get_filename():
                     files[str(name)] = payload
                 else:

@@ -19,6 +19,7 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -151,11 +152,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait(check: object, seconds: float = 60) -> None:
+def _wait(check: Callable[[], object], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            if check():  # type: ignore[operator]
+            if check():
                 return
         except (httpx.HTTPError, OSError):
             pass

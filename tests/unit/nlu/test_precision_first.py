@@ -138,7 +138,11 @@ def test_monthly_figures_in_every_wording(
 ) -> None:
     parsed = parse(text, TODAY, TREASURER)
     assert parsed.intent == "monthly" and not parsed.ambiguous
-    assert (parsed.income, parsed.expenses, parsed.month) == (income, expenses, month)
+    assert (parsed.income, parsed.expenses, parsed.month) == (
+        Decimal(income),
+        Decimal(expenses),
+        month,
+    )
 
 
 def test_roles_change_what_money_words_mean() -> None:
@@ -238,11 +242,16 @@ def test_implausible_money_is_asked(text: str) -> None:
 
 def test_unknown_count_words_are_units_with_a_question() -> None:
     jar = parse("ขายปลาร้า ๒ ไห ไหละ ๓๐๐", TODAY)
-    assert (jar.quantity, jar.unit, jar.unit_price, jar.amount) == (2, "ไห", 300, 600)
+    assert (jar.quantity, jar.unit, jar.unit_price, jar.amount) == (
+        Decimal(2),
+        "ไห",
+        Decimal(300),
+        Decimal(600),
+    )
     assert jar.ambiguous == ("unit",)
     assert parse("ขายปลาร้า 2 ไห 600 บาท", TODAY).ambiguous == ("unit",)
     bamboo = parse("ขายข้าวหลาม ๑๕ กระบอก กระบอกละ ๒๐", TODAY)  # a known unit now
-    assert (bamboo.unit, bamboo.amount, bamboo.ambiguous) == ("กระบอก", 300, ())
+    assert (bamboo.unit, bamboo.amount, bamboo.ambiguous) == ("กระบอก", Decimal(300), ())
 
 
 @pytest.mark.parametrize(
