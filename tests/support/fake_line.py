@@ -23,7 +23,6 @@ the body plus its X-Line-Signature like LINE does.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import itertools
@@ -38,8 +37,10 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from tests.support.fake_server import LocalServer
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -96,8 +97,11 @@ class Call:
     at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
-class FakeLine:
+class FakeLine(LocalServer):
+    name = "fake-line"
+
     def __init__(self, access_token: str = "line-test-token") -> None:
+        super().__init__()
         self.access_token = access_token
         self._lock = threading.Lock()
         self._tokens: dict[str, tuple[str, str]] = {}  # token -> (state, chat it answers)
@@ -109,8 +113,6 @@ class FakeLine:
         self.latency = 0.0  # seconds every reply and push takes (a slow platform)
         # Called (in the server's thread) when a call was accepted, before it is answered.
         self.on_accept: Callable[[Call], None] | None = None
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.setup = LineSetup()
         self.api_calls: list[tuple[str, str]] = []  # every set-up call (method, path)
 
@@ -185,52 +187,6 @@ class FakeLine:
         return found
 
     # --- server --------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> Self:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def handle(self) -> None:
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    super().handle()  # a client that went away (gave up, or was killed)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def do_PUT(self) -> None:
-                fake._handle(self)
-
-            def do_DELETE(self) -> None:
-                fake._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), name="fake-line", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     def _send(
         self, request: BaseHTTPRequestHandler, status: int, body: dict[str, Any],

@@ -6,7 +6,6 @@ planned per request."""
 
 from __future__ import annotations
 
-import contextlib
 import email.parser
 import email.policy
 import json
@@ -14,8 +13,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.fake_server import LocalServer
 
 PATH = "/v1/audio/transcriptions"
 
@@ -40,16 +41,17 @@ class Planned:
     raw: bytes | None = None  # an answer that is not JSON (a proxy's HTML page)
 
 
-class FakeTranscriber:
+class FakeTranscriber(LocalServer):
+    name = "fake-stt"
+
     def __init__(self, api_key: str | None = None) -> None:
+        super().__init__()
         self.api_key = api_key
         self._lock = threading.Lock()
         self.transcripts: dict[bytes, str] = {}  # audio bytes -> what is "heard"
         self.requests: list[Heard] = []
         self._script: deque[Planned] = deque()
         self.latency = 0.0  # seconds every transcription takes (a CPU whisper is slow)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     def says(self, audio: bytes, text: str) -> bytes:
         """Registers what this audio says; returns the audio for convenience."""
@@ -63,43 +65,6 @@ class FakeTranscriber:
     ) -> None:  # fmt: skip
         with self._lock:
             self._script.append(Planned(status, delay, body, raw))
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeTranscriber:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def handle(self) -> None:
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    super().handle()  # a client that gave up waiting (a timeout test)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), name="fake-stt", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     def _send(self, request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body, ensure_ascii=False).encode()

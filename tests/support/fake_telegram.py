@@ -18,7 +18,6 @@ person who blocked the bot. Each message delivered records when it reached the c
 
 from __future__ import annotations
 
-import contextlib
 import email.parser
 import email.policy
 import itertools
@@ -30,9 +29,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qsl, unquote
+
+from tests.support.fake_server import LocalServer
 
 BOT_ID = 7000001
 BOT_USERNAME = "sammachip_test_bot"
@@ -63,8 +64,11 @@ class Sent:
     at: float = field(default_factory=time.monotonic)  # when it reached the chat
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
+    name = "fake-telegram"
+
     def __init__(self, token: str = TOKEN) -> None:
+        super().__init__()
         self.token = token
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -89,8 +93,6 @@ class FakeTelegram:
         self.downloads: list[str] = []
         # Called (in the server's thread) when a message reached its chat, before the answer.
         self.on_accept: Callable[[Sent], None] | None = None
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- test controls -------------------------------------------------------------------
 
@@ -143,51 +145,14 @@ class FakeTelegram:
     # --- server --------------------------------------------------------------------------
 
     @property
-    def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
     def base_url(self) -> str:
         """What TELEGRAM_API_BASE_URL is set to (the python-telegram-bot `base_url` form)."""
         return f"{self.url}/bot"
 
-    def start(self) -> Self:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def handle(self) -> None:
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    super().handle()  # a client that went away (a cancelled long poll, a kill)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), name="fake-telegram", daemon=True
-        )
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         with self._cond:
             self._cond.notify_all()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        super().stop()
 
     def _reply(self, request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
