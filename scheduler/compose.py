@@ -93,7 +93,12 @@ def _officer_followups(parts: _Parts, dues: Sequence[Due]) -> None:
     for due in dues:
         month = thai_month(due.about) if due.about else ""
         if due.kind == policy.FIGURES_LATE:
-            lines.append(f"• {due.subject} ยังไม่ส่งตัวเลขรายรับ–รายจ่ายเดือน {month} (เตือนเหรัญญิกแล้ว)")
+            told = (
+                "ยังไม่มีเหรัญญิกในระบบ พิมพ์ ออกรหัสเหรัญญิก เพื่อส่งรหัสให้กลุ่มได้ค่ะ"
+                if due.nobody_reminded
+                else "เตือนเหรัญญิกแล้ว"
+            )
+            lines.append(f"• {due.subject} ยังไม่ส่งตัวเลขรายรับ–รายจ่ายเดือน {month} ({told})")
         elif due.kind == policy.MEETING_LATE:
             lines.append(f"• {due.subject} ไม่มีบันทึกการประชุมกลุ่มในเดือน {month}")
         elif due.kind == policy.ANNUAL_LATE and due.about:

@@ -325,6 +325,9 @@ class Due(NamedTuple):
     subject: str  # the group's or household's name, for the message
     about: date | None = None  # the month, or the start of the reporting year, concerned
     stage: int = 0  # 0 for the first reminder, 1 for "again"
+    # An escalation whose first reminder had nobody to go to (no treasurer holds the role yet):
+    # the officer is told that, not "the treasurer was reminded". Not part of the reminder's key.
+    nobody_reminded: bool = False
 
 
 class VisitDue(NamedTuple):

@@ -358,6 +358,10 @@ async def evaluate(
             visits[facts.officer_id].append(visit)
         for due in rules.group(facts):
             if due.role == policy.OFFICER:
+                if due.kind == policy.FIGURES_LATE and not holders.get(
+                    (facts.group_id, policy.TREASURER)
+                ):
+                    due = due._replace(nobody_reminded=True)
                 to_officer(due, facts.officer_id)
                 continue
             people = holders.get((facts.group_id, due.role), [])

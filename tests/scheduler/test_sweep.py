@@ -9,13 +9,13 @@ import logging
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.clock import FixedClock
 from bot.messages import QuickReply
-from bot.storage.models import ChatAccount, Officer, Outbox, Person, Reminder
+from bot.storage.models import ChatAccount, Membership, Officer, Outbox, Person, Reminder, Role
 from scheduler import sweep as sweep_module
 from scheduler.jobs import run_once
 from scheduler.sweep import sweep
@@ -160,8 +160,33 @@ async def test_figures_reminders_stop_once_submitted(
     # The 5th: "again"; the 10th: escalated to the officer, for the frog group only.
     assert "ขอเตือนอีกครั้ง" in world.to(console.sent, "สุดา คำภา")[-1]
     officer = world.to(console.sent, "officer")[-1]
-    assert "กลุ่มเลี้ยงกบแบบธรรมชาติ ยังไม่ส่งตัวเลขรายรับ–รายจ่ายเดือน ต.ค. 2568" in officer
+    assert "กลุ่มเลี้ยงกบแบบธรรมชาติ ยังไม่ส่งตัวเลขรายรับ–รายจ่ายเดือน ต.ค. 2568 (เตือนเหรัญญิกแล้ว)" in officer
     assert "กลุ่มไข่เค็มสมุนไพรลูกหม่อน ยังไม่ส่งตัวเลข" not in officer
+
+
+async def test_the_officer_is_not_told_a_treasurer_was_reminded_when_there_is_none(
+    chat: Chat, app: App, clock: FixedClock, console: RecordingTransport
+) -> None:
+    """A group whose treasurer has not linked yet: the escalation on the 10th says so and what to
+    type, instead of "(เตือนเหรัญญิกแล้ว)"."""
+    world = await demo(app)
+    async with app.uow() as uow:
+        await uow.session.execute(
+            update(Membership)
+            .where(Membership.group_id == world.frog, Membership.role == Role.TREASURER)
+            .values(until=bkk(2025, 10, 15, 9, 0))
+        )
+        await uow.commit()
+    clock.instant = bkk(2025, 11, 10, 8, 0)
+    await run_once(app)
+    officer = world.to(console.sent, "officer")[-1]
+    assert (
+        "กลุ่มเลี้ยงกบแบบธรรมชาติ ยังไม่ส่งตัวเลขรายรับ–รายจ่ายเดือน ต.ค. 2568 "
+        "(ยังไม่มีเหรัญญิกในระบบ พิมพ์ ออกรหัสเหรัญญิก เพื่อส่งรหัสให้กลุ่มได้ค่ะ)" in officer
+    )
+    assert "กลุ่มเลี้ยงกบแบบธรรมชาติ ยังไม่ส่งตัวเลขรายรับ–รายจ่ายเดือน ต.ค. 2568 (เตือน" not in officer
+    # The egg group still has its treasurer, who is reminded (in this same sweep, after downtime).
+    assert "กลุ่มไข่เค็มสมุนไพรลูกหม่อน ยังไม่ส่งตัวเลขรายรับ–รายจ่ายเดือน ต.ค. 2568 (เตือนเหรัญญิกแล้ว)" in officer
 
 
 async def test_reminders_without_a_chat_account_are_recorded_and_counted(
