@@ -1,0 +1,30 @@
+"""Repositories: the only place that writes SQL for the services, one module per aggregate.
+
+Each takes the unit of work's session, so everything it does belongs to that one transaction."""
+
+from bot.storage.repositories.audit import AuditRepository
+from bot.storage.repositories.conversations import ConversationRepository
+from bot.storage.repositories.dashboard_secrets import DashboardSecretRepository
+from bot.storage.repositories.files import FileRepository
+from bot.storage.repositories.groups import GroupRepository
+from bot.storage.repositories.inbox import InboxRepository, PendingEvent
+from bot.storage.repositories.menus import MenuRepository
+from bot.storage.repositories.outbox import OutboxRepository
+from bot.storage.repositories.people import PeopleRepository
+from bot.storage.repositories.records import HOURS, GroupMonth, RecordRepository
+
+__all__ = [
+    "HOURS",
+    "AuditRepository",
+    "ConversationRepository",
+    "DashboardSecretRepository",
+    "FileRepository",
+    "GroupMonth",
+    "GroupRepository",
+    "InboxRepository",
+    "MenuRepository",
+    "OutboxRepository",
+    "PendingEvent",
+    "PeopleRepository",
+    "RecordRepository",
+]

@@ -1,0 +1,45 @@
+"""The audit log: who did what to whose data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.storage.models import (
+    AuditLog,
+)
+from bot.storage.repositories.base import _Repository
+
+
+class AuditRepository(_Repository):
+    async def add(
+        self,
+        actor_id: int | None,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            AuditLog(
+                actor_id=actor_id,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                before=before,
+                after=after,
+            )
+        )
+        await self.session.flush()
+
+    async def for_entity(self, entity: str, entity_id: int) -> Sequence[AuditLog]:
+        return (
+            await self.session.scalars(
+                select(AuditLog)
+                .where(AuditLog.entity == entity, AuditLog.entity_id == entity_id)
+                .order_by(AuditLog.id)
+            )
+        ).all()

@@ -1,0 +1,129 @@
+"""Occupation groups, their members, officers and areas."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from bot.storage.models import (
+    Area,
+    ChatRoom,
+    Household,
+    Membership,
+    OccupationGroup,
+    Person,
+)
+from bot.storage.repositories.base import _Repository
+
+
+class GroupRepository(_Repository):
+    async def get(self, group_id: int) -> OccupationGroup | None:
+        return await self.session.get(OccupationGroup, group_id)
+
+    async def memberships_of(self, person_id: int) -> Sequence[tuple[Membership, OccupationGroup]]:
+        rows = await self.session.execute(
+            select(Membership, OccupationGroup)
+            .join(OccupationGroup, OccupationGroup.id == Membership.group_id)
+            .where(Membership.person_id == person_id, Membership.until.is_(None))
+            .order_by(Membership.since)
+        )
+        return [(m, g) for m, g in rows]
+
+    async def ever_member(self, person_id: int) -> bool:
+        """Whether the person was in a group once (left it, or handed their role over)."""
+        found = await self.session.scalar(
+            select(Membership.id).where(Membership.person_id == person_id).limit(1)
+        )
+        return found is not None
+
+    async def membership(self, person_id: int, group_id: int) -> Membership | None:
+        return await self.session.scalar(
+            select(Membership).where(
+                Membership.person_id == person_id,
+                Membership.group_id == group_id,
+                Membership.until.is_(None),
+            )
+        )
+
+    async def holders(self, group_id: int, role: str) -> Sequence[Membership]:
+        return (
+            await self.session.scalars(
+                select(Membership).where(
+                    Membership.group_id == group_id,
+                    Membership.role == role,
+                    Membership.until.is_(None),
+                )
+            )
+        ).all()
+
+    async def members(self, group_id: int) -> Sequence[tuple[Membership, Person]]:
+        rows = await self.session.execute(
+            select(Membership, Person)
+            .join(Person, Person.id == Membership.person_id)
+            .where(Membership.group_id == group_id, Membership.until.is_(None))
+            .order_by(Person.name)
+        )
+        return [(m, p) for m, p in rows]
+
+    async def of_officer(self, officer_id: int) -> Sequence[OccupationGroup]:
+        return (
+            await self.session.scalars(
+                select(OccupationGroup)
+                .where(OccupationGroup.officer_id == officer_id)
+                .order_by(OccupationGroup.id)
+            )
+        ).all()
+
+    async def households_of_officer(self, officer_id: int) -> Sequence[Household]:
+        return (
+            await self.session.scalars(
+                select(Household).where(Household.officer_id == officer_id).order_by(Household.id)
+            )
+        ).all()
+
+    async def household(self, household_id: int) -> Household | None:
+        return await self.session.get(Household, household_id)
+
+    async def households_of_trainer(self, trainer_id: int) -> Sequence[Household]:
+        return (
+            await self.session.scalars(
+                select(Household).where(Household.trainer_id == trainer_id).order_by(Household.id)
+            )
+        ).all()
+
+    async def room(self, channel: str, external_id: str) -> ChatRoom | None:
+        return await self.session.scalar(
+            select(ChatRoom).where(ChatRoom.channel == channel, ChatRoom.external_id == external_id)
+        )
+
+    async def area(self, kind: str, name: str, parent_id: int | None) -> Area:
+        """The area with this name under `parent_id`, created if new."""
+        found = await self.session.scalar(
+            select(Area).where(
+                Area.kind == kind,
+                Area.name == name,
+                Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id,
+            )
+        )
+        if found is None:
+            found = Area(kind=kind, name=name, parent_id=parent_id)
+            self.session.add(found)
+            await self.session.flush()
+        return found
+
+    async def area_by_id(self, area_id: int) -> Area | None:
+        return await self.session.get(Area, area_id)
+
+    async def areas_named(self, kind: str, name: str) -> Sequence[Area]:
+        return (
+            await self.session.scalars(select(Area).where(Area.kind == kind, Area.name == name))
+        ).all()
+
+    async def areas_within(self, parent_id: int, kind: str) -> Sequence[Area]:
+        """The areas of `kind` directly under `parent_id` (a province's districts)."""
+        return (
+            await self.session.scalars(
+                select(Area).where(Area.kind == kind, Area.parent_id == parent_id)
+            )
+        ).all()

@@ -1,0 +1,115 @@
+"""The webhook inbox: stored events waiting to be handled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from bot.storage.models import (
+    InboundEvent,
+    InboxStatus,
+)
+from bot.storage.repositories.base import _Repository
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """A stored webhook event waiting to be handled (see `InboxRepository`)."""
+
+    id: int
+    received_at: datetime
+    message: dict[str, Any]
+
+
+class InboxRepository(_Repository):
+    """The webhook inbox: `inbound_event` rows with status `pending` and the message."""
+
+    async def accept(
+        self, events: Sequence[tuple[str, str, dict[str, Any]]], now: datetime, lease: timedelta
+    ) -> dict[tuple[str, str], int]:
+        """Stores (channel, delivery id, message) rows as pending in one statement; returns the
+        new rows' ids by key. A key already stored (a redelivery) is left out: the unique key
+        decides, also against another worker inserting the same delivery at the same time."""
+        if not events:
+            return {}
+        # Core on the table (no ORM bookkeeping) and one parameter set per row: the statement
+        # is compiled once and cached, whatever the batch size; the driver sends it as
+        # multi-row VALUES ("insertmanyvalues"), RETURNING only the rows it inserted.
+        table = InboundEvent.__table__
+        statement = (
+            self._insert()(table)
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(table.c.id, table.c.channel, table.c.external_id)
+        )
+        lease_until = now + lease
+        rows = (
+            await self.session.execute(
+                statement,
+                [
+                    {
+                        "channel": channel,
+                        "external_id": external_id,
+                        "received_at": now,
+                        "status": "pending",
+                        "message": message,
+                        "next_attempt_at": lease_until,
+                        "attempts": 0,
+                    }
+                    for channel, external_id, message in events
+                ],
+            )
+        ).all()
+        return {(row.channel, row.external_id): row.id for row in rows}
+
+    async def take(self, event_id: int) -> bool:
+        """Marks a pending event done inside the transaction that handles it; False if it is
+        not pending any more (another worker handled it first: skip it). On PostgreSQL a
+        second worker's UPDATE waits for the first to commit and then matches nothing."""
+        result = await self.session.execute(
+            update(InboundEvent)
+            .where(InboundEvent.id == event_id, InboundEvent.status == InboxStatus.PENDING)
+            .values(status=InboxStatus.DONE, message=None, next_attempt_at=None)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def due(
+        self, before: datetime, limit: int, lease_until: datetime, skip: set[int]
+    ) -> list[PendingEvent]:
+        """Pending events whose retry time is before `before` (a crash, a worker gone, an
+        outage), oldest first, except those in `skip` (already queued by the caller); each is
+        given the new retry time `lease_until`, so other workers leave it alone meanwhile."""
+        query = (
+            select(InboundEvent)
+            .where(
+                InboundEvent.status == InboxStatus.PENDING, InboundEvent.next_attempt_at <= before
+            )
+            .order_by(InboundEvent.id)
+            .limit(limit)
+        )
+        if skip:
+            query = query.where(InboundEvent.id.not_in(skip))
+        if self._on_postgres:
+            query = query.with_for_update(skip_locked=True)
+        rows = list(await self.session.scalars(query))
+        for row in rows:
+            row.next_attempt_at = lease_until
+        await self.session.flush()
+        return [PendingEvent(row.id, row.received_at, dict(row.message or {})) for row in rows]
+
+    async def failed_attempt(self, event_id: int, retry_at: datetime, limit: int) -> bool:
+        """Counts a failed handling; at `limit` failures the event is set aside as `failed`
+        (kept with its message for the operator). True if it was set aside."""
+        row = await self.session.get(InboundEvent, event_id)
+        if row is None or row.status != InboxStatus.PENDING:
+            return False
+        row.attempts += 1
+        row.next_attempt_at = retry_at
+        if row.attempts >= limit:
+            row.status = InboxStatus.FAILED
+            row.next_attempt_at = None
+            return True
+        return False

@@ -1,0 +1,275 @@
+"""A group's records (sales, work, meetings, visits, figures) and the month they add up to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import (
+    RECORD_MODELS,
+    RECORD_TABLES,
+    Meeting,
+    MonthlyFigures,
+    Person,
+    RecordMixin,
+    Sale,
+    Visit,
+    WorkLog,
+)
+from bot.storage.repositories.base import _Repository
+
+HOURS = "ชั่วโมง"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMonth:
+    """The facts of one group's month that summaries and the JSON report show."""
+
+    sales_count: int
+    sales_total: Decimal
+    sales_by_item: dict[str, Decimal]
+    meetings_count: int
+    meetings_attendees: int
+    work_by_member: dict[str, Decimal]
+    figures: MonthlyFigures | None
+    visits_count: int
+    last_visit: date | None
+    # The same work with its units: name -> {unit: amount}, hours under HOURS ("ชั่วโมง").
+    work_units: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+
+class RecordRepository(_Repository):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        # What this unit of work recorded: `ยกเลิก` right after undoes exactly these.
+        self.created: list[RecordMixin] = []
+
+    async def add(self, record: RecordMixin) -> None:
+        self.session.add(record)
+        await self.session.flush()
+        self.created.append(record)
+
+    async def get(self, entity: str, record_id: int) -> RecordMixin | None:
+        """A record by its table name ("sale", "work_log"…) and id, withdrawn or not."""
+        model = RECORD_TABLES.get(entity)
+        if model is None:
+            return None
+        found: RecordMixin | None = await self.session.get(model, record_id)
+        return found
+
+    async def hours_on(
+        self, person_id: int, on_date: date, *, excluding: int | None = None
+    ) -> Decimal:
+        """Hours of work recorded for a person on one day, in every group (withdrawn aside)."""
+        query = select(func.coalesce(func.sum(WorkLog.hours), 0)).where(
+            WorkLog.person_id == person_id,
+            WorkLog.on_date == on_date,
+            WorkLog.not_withdrawn(),
+        )
+        if excluding is not None:
+            query = query.where(WorkLog.id != excluding)
+        return Decimal(await self.session.scalar(query) or 0)
+
+    async def last_by(self, person_id: int) -> RecordMixin | None:
+        """The most recent record this person made and has not withdrawn, of any kind."""
+        latest: RecordMixin | None = None
+        for model in RECORD_MODELS.values():
+            found = await self.session.scalar(
+                select(model)
+                .where(model.recorded_by == person_id, model.not_withdrawn())
+                .order_by(model.created_at.desc(), model.id.desc())
+                .limit(1)
+            )
+            if found is not None and (
+                latest is None or (found.created_at, found.id) > (latest.created_at, latest.id)
+            ):
+                latest = found
+        return latest
+
+    async def by_source(self, source_ref: str) -> Sequence[RecordMixin]:
+        found: list[RecordMixin] = []
+        for model in RECORD_MODELS.values():
+            found.extend(
+                (
+                    await self.session.scalars(
+                        select(model).where(model.source_ref == source_ref, model.not_withdrawn())
+                    )
+                ).all()
+            )
+        return found
+
+    async def current_figures(self, group_id: int, month: date) -> MonthlyFigures | None:
+        return await self.session.scalar(
+            select(MonthlyFigures)
+            .where(
+                MonthlyFigures.group_id == group_id,
+                MonthlyFigures.month == month,
+                MonthlyFigures.not_withdrawn(),
+            )
+            .order_by(MonthlyFigures.revision.desc())
+            .limit(1)
+        )
+
+    async def next_figures_revision(self, group_id: int, month: date) -> int:
+        # Withdrawn revisions count too: revision numbers are never reused.
+        highest = await self.session.scalar(
+            select(func.max(MonthlyFigures.revision)).where(
+                MonthlyFigures.group_id == group_id, MonthlyFigures.month == month
+            )
+        )
+        return (highest or 0) + 1
+
+    async def group_month(self, group_id: int, first: date, after_last: date) -> GroupMonth:
+        """Sales, meetings, work, figures and visits of one group in [first, after_last)."""
+        in_month_sale = (
+            (Sale.group_id == group_id)
+            & Sale.not_withdrawn()
+            & (Sale.on_date >= first)
+            & (Sale.on_date < after_last)
+        )
+        by_item_rows = await self.session.execute(
+            select(Sale.item, func.count(), func.sum(Sale.amount))
+            .where(in_month_sale)
+            .group_by(Sale.item)
+            .order_by(func.sum(Sale.amount).desc(), Sale.item)
+        )
+        by_item: dict[str, Decimal] = {}
+        count = 0
+        total = Decimal("0")
+        for item, n, amount in by_item_rows:
+            value = Decimal(amount or 0)
+            by_item[item] = value
+            count += int(n)
+            total += value
+
+        meeting_row = (
+            await self.session.execute(
+                select(func.count(), func.coalesce(func.sum(Meeting.attendees), 0)).where(
+                    Meeting.group_id == group_id,
+                    Meeting.not_withdrawn(),
+                    Meeting.on_date >= first,
+                    Meeting.on_date < after_last,
+                )
+            )
+        ).one()
+
+        # Each log counts its hours, or else what was done (200 ฟอง); the JSON report adds them
+        # up per member (its contract), the summaries show them with their units.
+        work_rows = await self.session.execute(
+            select(
+                Person.name,
+                WorkLog.unit,
+                func.sum(WorkLog.hours),
+                func.sum(case((WorkLog.hours.is_(None), WorkLog.quantity))),
+            )
+            .join(Person, Person.id == WorkLog.person_id)
+            .where(
+                WorkLog.group_id == group_id,
+                WorkLog.not_withdrawn(),
+                WorkLog.on_date >= first,
+                WorkLog.on_date < after_last,
+            )
+            .group_by(Person.name, WorkLog.unit)
+            .order_by(Person.name, WorkLog.unit)
+        )
+        work: dict[str, Decimal] = {}
+        work_units: dict[str, dict[str, Decimal]] = {}
+        for name, unit, hours, done in work_rows:
+            per_unit = work_units.setdefault(name, {})
+            for key, amount in ((HOURS, hours), (unit or "หน่วย", done)):
+                if amount is not None:
+                    per_unit[key] = per_unit.get(key, Decimal(0)) + Decimal(amount)
+            work[name] = sum(per_unit.values(), Decimal(0))
+
+        visit_row = (
+            await self.session.execute(
+                select(func.count(), func.max(Visit.on_date)).where(
+                    Visit.group_id == group_id,
+                    Visit.not_withdrawn(),
+                    Visit.on_date >= first,
+                    Visit.on_date < after_last,
+                )
+            )
+        ).one()
+        last_visit_ever = await self.session.scalar(
+            select(func.max(Visit.on_date)).where(
+                Visit.group_id == group_id,
+                Visit.not_withdrawn(),
+                Visit.on_date < after_last,
+            )
+        )
+        return GroupMonth(
+            sales_count=count,
+            sales_total=total,
+            sales_by_item=by_item,
+            meetings_count=int(meeting_row[0]),
+            meetings_attendees=int(meeting_row[1] or 0),
+            work_by_member=work,
+            figures=await self.current_figures(group_id, first),
+            visits_count=int(visit_row[0]),
+            last_visit=last_visit_ever,
+            work_units=work_units,
+        )
+
+    async def sales_total(self, group_id: int, first: date, after_last: date) -> Decimal:
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(Sale.amount), 0)).where(
+                Sale.group_id == group_id,
+                Sale.not_withdrawn(),
+                Sale.on_date >= first,
+                Sale.on_date < after_last,
+            )
+        )
+        return Decimal(total or 0)
+
+    async def usual_sale(self, group_id: int) -> tuple[str, str | None] | None:
+        """The item (and its unit) this group sells most often: the example people see."""
+        row = (
+            await self.session.execute(
+                select(Sale.item, func.max(Sale.unit))
+                .where(Sale.group_id == group_id, Sale.not_withdrawn())
+                .group_by(Sale.item)
+                .order_by(func.count().desc(), Sale.item)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else (str(row[0]), row[1])
+
+    async def recent_unit_prices(
+        self, item: str, *, group_id: int | None, household_id: int | None, limit: int = 20
+    ) -> list[Decimal]:
+        """Unit prices of the latest sales of this item by the same group or household."""
+        owner = (
+            Sale.group_id == group_id if group_id is not None else Sale.household_id == household_id
+        )
+        rows = await self.session.execute(
+            select(Sale.unit_price, Sale.amount, Sale.quantity)
+            .where(owner, Sale.item == item, Sale.not_withdrawn(), Sale.quantity > 0)
+            .order_by(Sale.on_date.desc(), Sale.id.desc())
+            .limit(limit)
+        )
+        return [
+            Decimal(price) if price is not None else Decimal(amount) / Decimal(quantity or 1)
+            for price, amount, quantity in rows
+        ]
+
+    async def person_sales(
+        self, person_id: int, group_id: int, first: date, after_last: date
+    ) -> tuple[int, Decimal]:
+        row = (
+            await self.session.execute(
+                select(func.count(), func.coalesce(func.sum(Sale.amount), 0)).where(
+                    Sale.recorded_by == person_id,
+                    Sale.group_id == group_id,
+                    Sale.not_withdrawn(),
+                    Sale.on_date >= first,
+                    Sale.on_date < after_last,
+                )
+            )
+        ).one()
+        return int(row[0]), Decimal(row[1])
