@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from json.encoder import encode_basestring
 
@@ -112,43 +112,74 @@ def _officer_followups(parts: _Parts, dues: Sequence[Due]) -> None:
             parts.lines.append(f"และอีก {number(len(lines) - MAX_FOLLOWUPS)} เรื่อง")
 
 
-def message(name: str, dues: Sequence[Due], visits: Sequence[VisitDue], today: date) -> Reply:
-    """The one message for one person: `dues` are the reminders newly due for them in this
-    sweep; `visits` are the digest's lines when a digest is among them (already ordered)."""
+@dataclass
+class _Sorted:
+    """One person's dues of a sweep, sorted into the message's sections."""
+
     digest: Due | None = None
-    followups: list[Due] = []
-    meetings: list[Due] = []
-    figures: list[Due] = []
-    annual: list[Due] = []
-    households: list[Due] = []
+    followups: list[Due] = field(default_factory=list)
+    meetings: list[Due] = field(default_factory=list)
+    figures: list[Due] = field(default_factory=list)
+    annual: list[Due] = field(default_factory=list)
+    households: list[Due] = field(default_factory=list)
+
+
+def _sort(dues: Sequence[Due]) -> _Sorted:
+    sorted_ = _Sorted()
     for due in dues:
         kind = due.kind
         if kind == policy.VISIT_PLAN or kind == policy.VISIT_FOLLOWUP:
-            digest = digest or due
+            sorted_.digest = sorted_.digest or due
         elif kind == policy.MEETING:
-            meetings.append(due)
+            sorted_.meetings.append(due)
         elif kind == policy.FIGURES:
-            figures.append(due)
+            sorted_.figures.append(due)
         elif kind == policy.ANNUAL:
-            annual.append(due)
+            sorted_.annual.append(due)
         elif kind == policy.HOUSEHOLD and due.role != policy.OFFICER:
-            households.append(due)
+            sorted_.households.append(due)
         else:
-            followups.append(due)
+            sorted_.followups.append(due)
+    return sorted_
+
+
+def message(name: str, dues: Sequence[Due], visits: Sequence[VisitDue], today: date) -> Reply:
+    """The one message for one person: `dues` are the reminders newly due for them in this
+    sweep; `visits` are the digest's lines when a digest is among them (already ordered).
+    Each section adds its lines, and its closing line and button once; the closings come last,
+    so the message reads: what is due, then what to type or tap."""
+    due = _sort(dues)
     parts = _Parts([f"สวัสดีค่ะ คุณ{first_name(name)} 🌱"], [])
     closing: list[str] = []
+    _officer_sections(parts, closing, due, visits, today)
+    _meeting_section(parts, closing, due.meetings, today)
+    _figures_section(parts, closing, due.figures, today)
+    for annual in due.annual:
+        parts.lines.append(
+            f"เริ่มปีบัญชีใหม่แล้วค่ะ 🎉 กรุณาสรุปกำไรขาดทุนของ{annual.subject} "
+            f"ประจำปีบัญชี {fiscal_year(annual.about or today)} แล้วส่งให้พัฒนากรด้วยนะคะ"
+        )
+    _households_section(parts, closing, due.households, today)
+    quick = (*parts.quick[: MAX_QUICK_REPLIES - 1], SNOOZE)
+    return Reply(text="\n".join(parts.lines + closing), quick_replies=quick, card=REMINDER_CARD)
 
-    if digest is not None:
-        _digest(parts, digest, visits, today)
-    if followups:
+
+def _officer_sections(
+    parts: _Parts, closing: list[str], due: _Sorted, visits: Sequence[VisitDue], today: date
+) -> None:
+    if due.digest is not None:
+        _digest(parts, due.digest, visits, today)
+    if due.followups:
         order = (policy.FIGURES_LATE, policy.MEETING_LATE, policy.ANNUAL_LATE, policy.HOUSEHOLD)
-        _officer_followups(parts, sorted(followups, key=lambda d: order.index(d.kind)))
-    if digest is not None and visits:
+        _officer_followups(parts, sorted(due.followups, key=lambda d: order.index(d.kind)))
+    if due.digest is not None and visits:
         closing.append("เยี่ยมแล้วกด บันทึกการเยี่ยม เพื่อบันทึกผลได้เลยค่ะ 🙏")
-    elif followups:
+    elif due.followups:
         closing.append("ช่วยติดตามกับกลุ่มด้วยนะคะ เยี่ยมแล้วกด บันทึกการเยี่ยม ได้เลยค่ะ 🙏")
         parts.add_quick(LOG_VISIT)
 
+
+def _meeting_section(parts: _Parts, closing: list[str], meetings: list[Due], today: date) -> None:
     for due in meetings:
         parts.lines.append(
             f"เดือน {thai_month(due.about or today)} {due.subject} ยังไม่มีบันทึกการประชุมกลุ่มค่ะ "
@@ -158,6 +189,8 @@ def message(name: str, dues: Sequence[Due], visits: Sequence[VisitDue], today: d
         closing.append("ประชุมแล้วพิมพ์ เช่น ประชุม สมาชิกมา 12 คน เรื่องแบ่งงาน หรือกด บันทึกการประชุม ค่ะ")
         parts.add_quick(LOG_MEETING)
 
+
+def _figures_section(parts: _Parts, closing: list[str], figures: list[Due], today: date) -> None:
     for due in figures:
         month = thai_month(due.about or today)
         if due.stage == 0:
@@ -170,24 +203,20 @@ def message(name: str, dues: Sequence[Due], visits: Sequence[VisitDue], today: d
         closing.append("พิมพ์ เช่น รายรับ 12,000 รายจ่าย 4,500 หรือกด ส่งตัวเลขเดือน ได้เลยค่ะ")
         parts.add_quick(SEND_FIGURES)
 
-    for due in annual:
-        parts.lines.append(
-            f"เริ่มปีบัญชีใหม่แล้วค่ะ 🎉 กรุณาสรุปกำไรขาดทุนของ{due.subject} "
-            f"ประจำปีบัญชี {fiscal_year(due.about or today)} แล้วส่งให้พัฒนากรด้วยนะคะ"
-        )
 
-    if households:
-        parts.lines.append(
-            f"ครัวเรือนที่ยังไม่มีบันทึกความก้าวหน้าเดือน {thai_month(households[0].about or today)} ค่ะ"
-        )
-        parts.lines.extend(f"• {d.subject}" for d in households[:MAX_LISTED])
-        if len(households) > MAX_LISTED:
-            parts.lines.append(f"และอีก {number(len(households) - MAX_LISTED)} ครัวเรือน")
-        closing.append("ช่วยติดตามให้กำลังใจ แล้วบันทึกการอบรมหรือกิจกรรมด้วยนะคะ 🙏")
-        parts.add_quick(LOG_TRAINING)
-
-    quick = (*parts.quick[: MAX_QUICK_REPLIES - 1], SNOOZE)
-    return Reply(text="\n".join(parts.lines + closing), quick_replies=quick, card=REMINDER_CARD)
+def _households_section(
+    parts: _Parts, closing: list[str], households: list[Due], today: date
+) -> None:
+    if not households:
+        return
+    parts.lines.append(
+        f"ครัวเรือนที่ยังไม่มีบันทึกความก้าวหน้าเดือน {thai_month(households[0].about or today)} ค่ะ"
+    )
+    parts.lines.extend(f"• {d.subject}" for d in households[:MAX_LISTED])
+    if len(households) > MAX_LISTED:
+        parts.lines.append(f"และอีก {number(len(households) - MAX_LISTED)} ครัวเรือน")
+    closing.append("ช่วยติดตามให้กำลังใจ แล้วบันทึกการอบรมหรือกิจกรรมด้วยนะคะ 🙏")
+    parts.add_quick(LOG_TRAINING)
 
 
 # On LINE and Telegram the same words in a card, the quick replies as its buttons: the same
