@@ -10,7 +10,7 @@ from typing import Final
 
 from bot.nlu import lexicon, mood, units
 from bot.nlu.draft import MONEY_INTENTS
-from bot.nlu.intents import Hit
+from bot.nlu.keywords import Hit
 from bot.nlu.result import Intent
 from bot.nlu.slots import ITEM_STOPWORDS, previous_word
 from bot.nlu.tokens import Token

@@ -81,7 +81,8 @@ from bot.nlu import mood
 from bot.nlu.dates import DateScan, scan_dates
 from bot.nlu.draft import MONEY_INTENTS, Draft
 from bot.nlu.figures import Mention, find_mentions
-from bot.nlu.intents import SLASH_COMMANDS, Hit, IntentChoice, choose_intent, find_keywords
+from bot.nlu.intents import IntentChoice, choose_intent, find_keywords
+from bot.nlu.keywords import SLASH_COMMANDS, Hit
 from bot.nlu.monthly import fill_monthly
 from bot.nlu.names import NAMES_FOLLOW, find_names, find_person
 from bot.nlu.normalize import normalize_text

@@ -13,7 +13,8 @@ from typing import Final
 from bot.nlu import lexicon, money, mood
 from bot.nlu.draft import Draft, mark_used, single, value_of
 from bot.nlu.figures import Mention
-from bot.nlu.intents import Hit, IntentChoice, money_verb
+from bot.nlu.intents import IntentChoice
+from bot.nlu.keywords import Hit, money_verb
 from bot.nlu.result import Intent, SaleLine
 from bot.nlu.sales import fill_sale_like
 from bot.nlu.slots import clean_item, first_hit_index, is_content, previous_word

@@ -11,7 +11,8 @@ from typing import Final
 
 from bot.nlu import lexicon, units
 from bot.nlu.figures import Mention
-from bot.nlu.intents import Hit, IntentChoice
+from bot.nlu.intents import IntentChoice
+from bot.nlu.keywords import Hit
 from bot.nlu.result import Intent
 from bot.nlu.tokens import Token
 
