@@ -11,7 +11,8 @@ from typing import Final
 
 from bot.nlu import money, units
 from bot.nlu.draft import MONEY_INTENTS, Draft, mark_used, single, value_of
-from bot.nlu.figures import Label, Mention
+from bot.nlu.figures import Mention
+from bot.nlu.number_labels import Label
 from bot.nlu.result import Intent
 from bot.nlu.tokens import Token
 
