@@ -159,52 +159,12 @@ class Conversation:
         self, uow: UnitOfWork, message: InboundMessage, now: datetime, heard: Heard | None = None
     ) -> Handled:
         """The message of an admitted sender, inside the caller's unit of work."""
-        account = await uow.people.ensure_account(
-            message.channel, message.sender_id, message.display_name
-        )
-        if message.kind in ("text", "postback", "follow", "audio") and account.blocked:
-            account.blocked = False  # they came back: pushes may resume
-        actor = await load_actor(uow, account.person_id) if account.person_id else None
-        room = await uow.groups.room(message.channel, message.chat_id) if message.is_group else None
-        state = await uow.conversations.get(account.id, message.chat_id)
-        ctx = Context(
-            uow=uow,
-            message=_bounded(message),
-            account=account,
-            actor=actor,
-            settings=self._settings,
-            now=now,
-            today=now.astimezone(self._settings.tz).date(),
-            state=state,
-            room_group_id=room.group_id if room and room.active else None,
-            addresses=self._addresses,
-            heard=heard,
-        )
-        expired = state is not None and state.expires_at <= now
+        ctx = await self._context(uow, message, now, heard)
+        account = ctx.account
+        expired = ctx.state is not None and ctx.state.expires_at <= now
         if expired:
             await ctx.drop_flow()
-
-        savepoint = await uow.session.begin_nested()
-        made: list[list[object]] = []
-        try:
-            rule, answer = await dispatch(ctx, self._rules)
-            await savepoint.commit()
-            made = [[entity_name(r), r.id] for r in uow.records.created]
-        except ServiceError as refusal:
-            # The use case said no: nothing it wrote survives, and the person is told why.
-            await savepoint.rollback()
-            ctx.forget_flow_changes()
-            rule, answer = "refused", reply(refusal.message, *MENU_ONLY)
-        except Exception as error:
-            if database_unavailable(error):
-                # Not the handler's fault: the whole message fails and nothing of it is
-                # kept (not even the dedupe row), so the webhook answers 5xx and the
-                # platform's redelivery stores it once the database is back.
-                raise
-            log.exception("handler failed for %s message", message.channel)
-            await savepoint.rollback()
-            ctx.forget_flow_changes()
-            rule, answer = "error", reply(SORRY, *MENU_ONLY)
+        rule, answer, made = await self._route(uow, ctx, message)
 
         _remember_records(ctx, made, now)
         if made and answer is not None and message.is_group and message.quote_ref:
@@ -226,6 +186,60 @@ class Conversation:
         if uow.menus.queued and self._menus_queued is not None:
             self._menus_queued()
         return Handled(rule, answer, outbox_id)
+
+    async def _context(
+        self, uow: UnitOfWork, message: InboundMessage, now: datetime, heard: Heard | None
+    ) -> Context:
+        """Who sent it, in which room, with which question waiting: what handlers are given."""
+        account = await uow.people.ensure_account(
+            message.channel, message.sender_id, message.display_name
+        )
+        if message.kind in ("text", "postback", "follow", "audio") and account.blocked:
+            account.blocked = False  # they came back: pushes may resume
+        actor = await load_actor(uow, account.person_id) if account.person_id else None
+        room = await uow.groups.room(message.channel, message.chat_id) if message.is_group else None
+        state = await uow.conversations.get(account.id, message.chat_id)
+        return Context(
+            uow=uow,
+            message=_bounded(message),
+            account=account,
+            actor=actor,
+            settings=self._settings,
+            now=now,
+            today=now.astimezone(self._settings.tz).date(),
+            state=state,
+            room_group_id=room.group_id if room and room.active else None,
+            addresses=self._addresses,
+            heard=heard,
+        )
+
+    async def _route(
+        self, uow: UnitOfWork, ctx: Context, message: InboundMessage
+    ) -> tuple[str, Reply | None, list[list[object]]]:
+        """The rule that handles the message and its answer, in a savepoint: a refusal or a
+        failing handler keeps nothing it wrote. Also the records it made, as [entity, id]."""
+        savepoint = await uow.session.begin_nested()
+        made: list[list[object]] = []
+        try:
+            rule, answer = await dispatch(ctx, self._rules)
+            await savepoint.commit()
+            made = [[entity_name(r), r.id] for r in uow.records.created]
+        except ServiceError as refusal:
+            # The use case said no: nothing it wrote survives, and the person is told why.
+            await savepoint.rollback()
+            ctx.forget_flow_changes()
+            rule, answer = "refused", reply(refusal.message, *MENU_ONLY)
+        except Exception as error:
+            if database_unavailable(error):
+                # Not the handler's fault: the whole message fails and nothing of it is
+                # kept (not even the dedupe row), so the webhook answers 5xx and the
+                # platform's redelivery stores it once the database is back.
+                raise
+            log.exception("handler failed for %s message", message.channel)
+            await savepoint.rollback()
+            ctx.forget_flow_changes()
+            rule, answer = "error", reply(SORRY, *MENU_ONLY)
+        return rule, answer, made
 
     async def _slow_down(
         self, uow: UnitOfWork, message: InboundMessage, now: datetime, tell: bool

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Final
 
-from bot.nlu.intents import within_one_edit
+from bot.nlu.typos import within_one_edit
 
 # The programme's common products (สัมมาชีพชุมชน groups: salted eggs, silk, chilli paste,
 # mushrooms, frogs...). Used only to correct a one-letter slip in an item of ≥ 4 characters

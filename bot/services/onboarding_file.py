@@ -284,9 +284,9 @@ def parse_date(value: Any) -> date | None:
             day, month = int(match[1]), int(match[2])
             return date(_year(match[3]), month, day)
         if match := _NAMED_DATE.fullmatch(text):
-            from bot.nlu.dates import _month_key
+            from bot.nlu.thai_months import month_key
 
-            month_number = _month_key(match[2])
+            month_number = month_key(match[2])
             if month_number is None:
                 return None
             return date(_year(match[3]), month_number, int(match[1]))

@@ -23,7 +23,7 @@ ENTRY = (
 ROOT_MODULE = "bot.app"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.web", "bot.dashboard", "scheduler"),  # the edges: HTTP, the browser, the clock
-    ("bot.conversation", "bot.router"),  # one message, one transaction, one reply
+    ("bot.conversation", "bot.router", "bot.routing"),  # one message, one transaction, one reply
     ("bot.handlers",),  # chat logic: one module per thing people say
     ("bot.services", "bot.reports", "bot.menus", "bot.posters", "bot.drawing"),  # the domain
     ("bot.storage",),  # tables, repositories, the unit of work

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.intents import choose_intent, find_keywords, within_one_edit
+from bot.nlu.intents import choose_intent, find_keywords
 from bot.nlu.result import Intent
 from bot.nlu.tokens import tokenize
+from bot.nlu.typos import within_one_edit
 
 
 def _intent(text: str, slash: Intent | None = None, month_named: bool = False) -> str:
