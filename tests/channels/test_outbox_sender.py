@@ -1,5 +1,6 @@
-"""The outbox sender with a scripted transport, on SQLite and PostgreSQL: what is retried and
-when, what is given up, what is held, what is counted, and the flood limits."""
+"""The outbox sender with a scripted transport, on SQLite (leases and counting on PostgreSQL
+too): what is retried and when, what is given up, what is held, what is counted, and the flood
+limits."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The menu sync (scheduler/menu_sync.py), on SQLite and PostgreSQL: queued in the transaction
-that changed a role, applied after commit from the roles the person has then, in one call per
-menu, retried after a platform failure, never losing a change made meanwhile, and keeping
-nothing of a person who erased their data."""
+"""The menu sync (scheduler/menu_sync.py), on SQLite (a change made while applying, and
+erasure, on PostgreSQL too): queued in the transaction that changed a role, applied after commit
+from the roles the person has then, in one call per menu, retried after a platform failure,
+never losing a change made meanwhile, and keeping nothing of a person who erased their data."""
 
 from __future__ import annotations
 

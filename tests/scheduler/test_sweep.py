@@ -1,6 +1,6 @@
-"""The follow-up sweep against the demo district, on SQLite and on PostgreSQL: the right
-message reaches the right person once, nothing when all is up to date, nothing twice, and
-nothing lost after downtime or in the quiet hours."""
+"""The follow-up sweep against the demo district, on SQLite (the race, the bulk writes and
+downtime on PostgreSQL too): the right message reaches the right person once, nothing when all
+is up to date, nothing twice, and nothing lost after downtime or in the quiet hours."""
 
 from __future__ import annotations
 
