@@ -17,8 +17,10 @@ import pytest
 from bot.app import App
 from bot.storage.models import (
     AreaKind,
+    ChatRoom,
     DashboardSecretKind,
     DeliveryStatus,
+    Household,
     Outbox,
     Role,
     StoredFile,
@@ -133,6 +135,30 @@ async def test_only_current_members_count(app: App, place: District) -> None:
     assert not await in_uow(app, lambda uow: uow.groups.ever_member(place.officer_person))
     groups = await in_uow(app, lambda uow: uow.groups.of_officer(place.officer))
     assert [g.id for g in groups] == [place.group]
+
+
+async def test_households_and_group_chats_are_found_by_their_keys(
+    app: App, place: District
+) -> None:
+    async def fill(uow: UnitOfWork) -> tuple[int, int]:
+        households = [
+            Household(village_id=place.village, head_name=name, occupation="ทอผ้า",
+                      trainer_name="ครูแดง", officer_id=place.officer)
+            for name in ("นางคำ", "นายทอง")
+        ]  # fmt: skip
+        uow.session.add_all(households)
+        uow.session.add(ChatRoom(channel="line", external_id="C-group", group_id=place.group))
+        await uow.session.flush()
+        return households[0].id, households[1].id
+
+    first, second = await in_uow(app, fill)
+    mine = await in_uow(app, lambda uow: uow.groups.households_of_officer(place.officer))
+    assert [h.id for h in mine] == [first, second]
+    one = await in_uow(app, lambda uow: uow.groups.household(second))
+    assert one is not None and one.head_name == "นายทอง"
+    room = await in_uow(app, lambda uow: uow.groups.room("line", "C-group"))
+    assert room is not None and room.group_id == place.group
+    assert await in_uow(app, lambda uow: uow.groups.room("telegram", "C-group")) is None
 
 
 # --- records --------------------------------------------------------------------------------
@@ -262,6 +288,23 @@ async def test_the_usual_sale_and_recent_prices_come_from_standing_sales(
     assert prices == [Decimal("4.50"), Decimal(4)]  # newest first; no unit price: amount/qty
 
 
+async def test_records_of_one_chat_message_are_found_by_its_reference(
+    app: App, place: District
+) -> None:
+    somsri = await member(app, place.group, "สมศรี")
+    day = date(2025, 10, 4)
+    ref = "line:msg-1"
+    a, b, _, _ = await save(
+        app,
+        sale(place.group, somsri, day, "120", source_ref=ref),
+        work(place.group, somsri, day, hours=Decimal(2), source_ref=ref),
+        sale(place.group, somsri, day, "50", source_ref=ref, withdrawn_at=NOW),
+        sale(place.group, somsri, day, "70", source_ref="line:msg-2"),
+    )
+    found = await in_uow(app, lambda uow: uow.records.by_source(ref))
+    assert sorted((type(r).__name__, r.id) for r in found) == [("Sale", a), ("WorkLog", b)]
+
+
 # --- conversations --------------------------------------------------------------------------
 
 
@@ -368,9 +411,20 @@ async def test_an_inbox_event_that_keeps_failing_is_set_aside_with_its_message(a
 # --- outbox ---------------------------------------------------------------------------------
 
 
-def _reply(uow: UnitOfWork, recipient: str, **more: object) -> Awaitable[Outbox]:
+def _reply(
+    uow: UnitOfWork,
+    recipient: str,
+    *,
+    reply_token: str | None = None,
+    kind: str = "reply",
+    status: str = DeliveryStatus.PENDING,
+    chat_account_id: int | None = None,
+) -> Awaitable[Outbox]:
     payload = {"text": f"บันทึกแล้วค่ะ {recipient}"}
-    return uow.outbox.add("line", recipient, payload, available_at=NOW, **more)  # type: ignore[arg-type]
+    return uow.outbox.add(
+        "line", recipient, payload, reply_token, available_at=NOW, status=status, kind=kind,
+        chat_account_id=chat_account_id,
+    )  # fmt: skip
 
 
 async def test_outbox_due_is_oldest_first_and_by_channel(app: App) -> None:
@@ -477,6 +531,21 @@ async def test_a_persons_menus_are_queued_on_every_platform(app: App) -> None:
     assert await in_uow(app, lambda uow: uow.menus.queue_person(None)) == 0
     due = await in_uow(app, lambda uow: uow.menus.due(NOW, 10, ["line", "telegram"]))
     assert sorted((r.channel, r.external_id) for r in due) == [("line", "U1"), ("telegram", "42")]
+
+
+async def test_a_menu_leased_by_one_syncer_is_not_given_to_another(app: App) -> None:
+    await in_uow(app, lambda uow: uow.menus.queue("line", ["U1", "U2"]))
+
+    async def lease(uow: UnitOfWork) -> list[str]:
+        rows = await uow.menus.due(NOW, 1, ["line"])
+        for row in rows:
+            row.next_attempt_at = NOW + LEASE  # what the menu sync does with what it leased
+        return [r.external_id for r in rows]
+
+    assert await while_held(app, lease, lease) == (["U1"], ["U2"])
+    assert await in_uow(app, lambda uow: uow.menus.due(NOW, 10, ["line"])) == []
+    again = await in_uow(app, lambda uow: uow.menus.due(NOW + LEASE, 10, ["line"]))
+    assert [r.external_id for r in again] == ["U1", "U2"]  # a lease runs out: tried again
 
 
 # --- files ----------------------------------------------------------------------------------
