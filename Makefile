@@ -36,7 +36,8 @@ test: setup
 	$(BIN)/pytest
 
 # While you work: the pure, service, storage, channel and report tests on SQLite only (about two
-# minutes on two cores). `make test` (both databases, whole conversations, real `serve`
+# minutes on two cores; the slow process-spawning suites are left out). `make test` (SQLite, plus
+# PostgreSQL for the tests marked both_databases or postgres, whole conversations, real `serve`
 # processes, attacks, reliability) is what CI runs.
 test-fast: setup
 	SAMMACHIP_TEST_PG=off $(BIN)/pytest -q tests/unit tests/service tests/storage tests/reports \

@@ -1,5 +1,20 @@
-"""Shared fixtures. Storage and service tests run once on SQLite and once on a real
-PostgreSQL that this test run starts itself (tests/support/postgres.py)."""
+"""Shared fixtures, and the one rule that chooses a test's database.
+
+SQLite by default. The `database_url` fixture (and so `app` and `chat`) and the stack's `db_url`
+give every test a fresh, migrated SQLite file. A test, class or module runs on PostgreSQL too
+only when it says so with `@pytest.mark.both_databases` (`pytestmark = pytest.mark.both_databases`
+for a whole module): it is then collected twice, `[sqlite]` and `[postgres]`, the second marked
+`postgres`. PostgreSQL is started by the test run itself (tests/support/postgres.py);
+`SAMMACHIP_TEST_PG=off` skips every `postgres` item.
+
+Both databases only where the database decides the outcome: the repository contract suite
+(tests/storage/test_repository_contract.py) and the rest of tests/storage (migrations both ways,
+backup, unit of work); exactly-once and concurrency (intake dedupe, outbox lease, the sweep's
+race and bulk writes, rate limits); security guarantees kept by the database (single-use codes
+and nonces, first-writer-wins keys, erasure, purge); the dashboard backends test; the import.
+Conversations, handlers, reports and reply wording run on SQLite only (scenarios in
+tests/conversations/ choose with `both=True`). Tests that need PostgreSQL alone (several
+processes, killed connections) take `postgres_url`/`pg_server` and carry `@pytest.mark.postgres`."""
 
 from __future__ import annotations
 
@@ -58,10 +73,34 @@ async def _create_database(
         await connection.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+BOTH_DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# The fixtures a `both_databases` test may take its database from (the first one it uses).
+DATABASE_FIXTURES = ("database_url", "db_url")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`@pytest.mark.both_databases` runs a test on SQLite and on PostgreSQL; nothing else does."""
+    if metafunc.definition.get_closest_marker("both_databases") is None:
+        return
+    for name in DATABASE_FIXTURES:
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, BOTH_DATABASES, indirect=True)
+            return
+    raise pytest.UsageError(
+        f"{metafunc.definition.nodeid} is marked both_databases but takes no database fixture "
+        f"({', '.join(DATABASE_FIXTURES)})"
+    )
+
+
+def backend(request: pytest.FixtureRequest) -> str:
+    """ "postgres" for the PostgreSQL run of a `both_databases` test, else "sqlite"."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, migrated database for one test, on each backend."""
-    if request.param == "sqlite":
+    """A fresh, migrated database for one test: SQLite, or PostgreSQL too for `both_databases`."""
+    if backend(request) == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "test.db"
         shutil.copyfile(template, path)

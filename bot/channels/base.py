@@ -162,9 +162,11 @@ def split_text(text: str, limit: int) -> list[str]:
             continue
         chunks.append(rest[:cut].rstrip())
         rest = rest[cut + 1 :]
-    if rest or not chunks:
-        chunks.append(rest)
-    return chunks
+    chunks.append(rest)
+    # A cut at a run of spaces can leave a piece of whitespace alone; platforms refuse a blank
+    # message and a reader gains nothing from one.
+    pieces = [chunk for chunk in chunks if chunk.strip()]
+    return pieces or [text if utf16_len(text) <= limit else ""]
 
 
 def utf16_cut(text: str, offset: int, length: int) -> tuple[str, str]:

@@ -1,5 +1,6 @@
-"""The outbox sender with a scripted transport, on SQLite and PostgreSQL: what is retried and
-when, what is given up, what is held, what is counted, and the flood limits."""
+"""The outbox sender with a scripted transport, on SQLite (leases and counting on PostgreSQL
+too): what is retried and when, what is given up, what is held, what is counted, and the flood
+limits."""
 
 from __future__ import annotations
 
@@ -39,7 +40,6 @@ from scheduler.sender import (
     TokenBucket,
 )
 from tests.conftest import test_settings as settings_for
-from tests.support.channel_stack import BOTH_BACKENDS
 
 
 @dataclass
@@ -125,7 +125,7 @@ def later(clock: FixedClock, seconds: float) -> None:
     clock.instant += timedelta(seconds=seconds)
 
 
-@BOTH_BACKENDS
+@pytest.mark.both_databases
 async def test_a_5xx_is_retried_with_backoff_and_delivered_exactly_once(
     app: App, clock: FixedClock, time_: FakeTime
 ) -> None:
@@ -188,7 +188,6 @@ async def test_retries_stop_after_the_last_attempt(
     assert (await row(app, outbox_id)).status == "failed"
 
 
-@BOTH_BACKENDS
 async def test_a_person_who_blocked_the_bot_gets_no_more_pushes(app: App, time_: FakeTime) -> None:
     async with app.uow() as uow:
         await uow.people.ensure_account("telegram", "501", "บุญมี")
@@ -226,7 +225,7 @@ async def test_an_exhausted_line_quota_holds_pushes_without_asking_again(
     assert len(transport.tried) == 2
 
 
-@BOTH_BACKENDS
+@pytest.mark.both_databases
 async def test_pushes_are_counted_for_the_month(app: App, time_: FakeTime) -> None:
     transport = Scripted(
         channel="line", script=[Delivery(pushed=1), Delivery(pushed=0), Delivery(pushed=1)]
@@ -310,7 +309,7 @@ async def test_a_token_refused_on_a_retry_was_used_by_the_earlier_attempt_so_it_
     assert (await row(app, outbox_id)).status == "sent"  # not pushed: nothing sent twice
 
 
-@BOTH_BACKENDS
+@pytest.mark.both_databases
 async def test_a_token_dead_on_first_use_is_forgotten_before_the_push(
     app: App, clock: FixedClock, time_: FakeTime
 ) -> None:
@@ -332,7 +331,7 @@ async def test_a_token_dead_on_first_use_is_forgotten_before_the_push(
     assert transport.tried[-1].retry_key == transport.tried[1].retry_key
 
 
-@BOTH_BACKENDS
+@pytest.mark.both_databases
 async def test_a_dead_token_is_not_pushed_by_an_attempt_that_lost_its_lease(
     app: App, clock: FixedClock, time_: FakeTime
 ) -> None:

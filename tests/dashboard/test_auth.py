@@ -64,6 +64,7 @@ def test_csrf_token_belongs_to_its_session() -> None:
     assert not auth.csrf_valid(KEYS, "session-a", "")
 
 
+@pytest.mark.both_databases
 async def test_database_key_is_made_once_and_shared(app: App) -> None:
     async with app.uow() as uow:
         first = await auth.signing_keys(uow, app.settings)
@@ -89,6 +90,7 @@ async def test_configured_secret_is_used_and_nothing_stored(app: App) -> None:
     assert auth.configured_keys(unset) is None
 
 
+@pytest.mark.both_databases
 async def test_nonce_is_used_once(app: App) -> None:
     async with app.uow() as uow:
         assert not await auth.nonce_used(uow, "nonce-12345")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import httpx
+import pytest
 from openpyxl import load_workbook
 
 from bot.app import App
@@ -22,6 +23,8 @@ from tests.dashboard.support import (
     token_of,
 )
 from tests.support.chat import Chat
+
+pytestmark = pytest.mark.both_databases  # the rule is in tests/conftest.py
 
 
 async def test_link_works_once(chat: Chat, client: httpx.AsyncClient) -> None:

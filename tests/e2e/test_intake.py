@@ -13,13 +13,13 @@ from sqlalchemy import select
 from bot.conversation import Handled
 from bot.messages import InboundMessage
 from bot.storage.models import InboundEvent, Sale
-from tests.support.channel_stack import BOTH_BACKENDS, Stack, running_stack
+from tests.support.channel_stack import Stack, running_stack
 from tests.support.fake_line import FakeLine, user_id
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.live_server import until
 
 
-@BOTH_BACKENDS
+@pytest.mark.both_databases
 async def test_many_webhooks_at_once_are_each_stored_once_and_answered(stack: Stack) -> None:
     """Forty people report at the same moment and LINE redelivers ten of the events while the
     first delivery is still in flight: every 2xx is one stored event, each report is saved
@@ -65,7 +65,7 @@ async def test_one_persons_messages_are_handled_in_the_order_they_came(stack: St
     assert [int(q) for q in saved if q is not None] == quantities
 
 
-@BOTH_BACKENDS
+@pytest.mark.both_databases
 async def test_events_stored_before_a_crash_are_handled_once_at_start_up(
     db_url: str, fake_line: FakeLine, fake_telegram: FakeTelegram
 ) -> None:

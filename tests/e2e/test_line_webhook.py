@@ -23,14 +23,13 @@ from bot.storage.models import (
     Sale,
 )
 from bot.storage.repositories import InboxRepository
-from tests.support.channel_stack import BOTH_BACKENDS, Stack
+from tests.support.channel_stack import Stack
 from tests.support.fake_line import flex_text, group_id, user_id
 from tests.support.live_server import until
 
 SALE = "ขายไข่เค็ม 30 ฟอง 300 บาท"
 
 
-@BOTH_BACKENDS
 async def test_a_signed_sale_is_stored_and_answered_with_its_reply_token(stack: Stack) -> None:
     user = await stack.line_member()
     token = stack.line.issue_token(user)
@@ -62,7 +61,7 @@ async def test_a_bad_signature_is_refused_and_nothing_is_stored(stack: Stack) ->
     assert stack.line.calls == []
 
 
-@BOTH_BACKENDS
+@pytest.mark.both_databases
 async def test_the_same_event_delivered_twice_is_stored_once(stack: Stack) -> None:
     user = await stack.line_member()
     token = stack.line.issue_token(user)
@@ -79,7 +78,7 @@ async def test_the_same_event_delivered_twice_is_stored_once(stack: Stack) -> No
     assert len([c for c in stack.line.calls if c.reply_token == token]) == 1
 
 
-@BOTH_BACKENDS
+@pytest.mark.both_databases
 async def test_an_api_500_is_retried_and_the_reply_arrives_exactly_once(stack: Stack) -> None:
     user = await stack.line_member()
     token = stack.line.issue_token(user)

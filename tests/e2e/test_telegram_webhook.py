@@ -8,13 +8,14 @@ import contextlib
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels.base import Inbound
 from bot.channels.telegram import poll
 from bot.storage.models import ChatRoom, InboundEvent, Outbox, Sale
 from bot.web.runtime import Channels, deliver, process
-from tests.support.channel_stack import BOTH_BACKENDS, Stack
+from tests.support.channel_stack import Stack
 from tests.support.fake_telegram import BOT_USERNAME
 from tests.support.live_server import until
 
@@ -32,7 +33,6 @@ async def sales_by(stack: Stack, user: int) -> list[Sale]:
         )
 
 
-@BOTH_BACKENDS
 async def test_a_sale_is_stored_and_answered_with_a_receipt(stack: Stack) -> None:
     user = await stack.telegram_member(601)
     response = await stack.post_telegram(stack.updates.message(SALE, user_id=user))
@@ -63,7 +63,7 @@ async def test_a_wrong_secret_token_is_refused_and_nothing_is_stored(stack: Stac
     assert stack.telegram.sent == []
 
 
-@BOTH_BACKENDS
+@pytest.mark.both_databases
 async def test_the_same_update_twice_is_stored_once(stack: Stack) -> None:
     user = await stack.telegram_member(603)
     update = stack.updates.message(SALE, user_id=user)

@@ -20,7 +20,7 @@ from bot.messages import InboundMessage
 from bot.services.privacy import my_data
 from bot.storage.models import InboundEvent, Sale, StoredFile, VoiceNote
 from scheduler.jobs import purge
-from tests.support.channel_stack import BOTH_BACKENDS, Stack, running_stack
+from tests.support.channel_stack import Stack, running_stack
 from tests.support.fake_line import FakeLine
 from tests.support.fake_stt import FakeTranscriber
 from tests.support.fake_telegram import FakeTelegram
@@ -88,7 +88,6 @@ async def notes(stack: Stack) -> list[VoiceNote]:
         return list(await uow.session.scalars(select(VoiceNote)))
 
 
-@BOTH_BACKENDS
 async def test_a_line_voice_note_is_heard_shown_and_saved_once_confirmed(
     voice: Stack, stt: FakeTranscriber
 ) -> None:
@@ -123,7 +122,6 @@ async def test_a_line_voice_note_is_heard_shown_and_saved_once_confirmed(
     assert response.status_code in (404, 410)
 
 
-@BOTH_BACKENDS
 async def test_a_telegram_voice_note_becomes_a_confirmed_sale(
     voice: Stack, stt: FakeTranscriber
 ) -> None:

@@ -1,13 +1,14 @@
-"""The menu sync (scheduler/menu_sync.py), on SQLite and PostgreSQL: queued in the transaction
-that changed a role, applied after commit from the roles the person has then, in one call per
-menu, retried after a platform failure, never losing a change made meanwhile, and keeping
-nothing of a person who erased their data."""
+"""The menu sync (scheduler/menu_sync.py), on SQLite (a change made while applying, and
+erasure, on PostgreSQL too): queued in the transaction that changed a role, applied after commit
+from the roles the person has then, in one call per menu, retried after a platform failure,
+never losing a change made meanwhile, and keeping nothing of a person who erased their data."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App
@@ -110,6 +111,7 @@ async def test_a_failure_is_retried_and_a_permanent_one_given_up(app: App, chat:
     assert not row.pending and "no such user" in (row.last_error or "")
 
 
+@pytest.mark.both_databases
 async def test_a_change_made_while_applying_is_applied_next(app: App, chat: Chat) -> None:
     """A member's menu is being linked when they become treasurer: the newer role wins."""
     assert chat.ids is not None
@@ -132,6 +134,7 @@ async def test_a_change_made_while_applying_is_applied_next(app: App, chat: Chat
     assert not (await _rows(app))["U5"].pending
 
 
+@pytest.mark.both_databases
 async def test_an_erased_person_goes_back_to_the_stranger_menu_and_nothing_is_kept(
     app: App, chat: Chat
 ) -> None:

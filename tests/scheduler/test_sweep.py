@@ -1,6 +1,6 @@
-"""The follow-up sweep against the demo district, on SQLite and on PostgreSQL: the right
-message reaches the right person once, nothing when all is up to date, nothing twice, and
-nothing lost after downtime or in the quiet hours."""
+"""The follow-up sweep against the demo district, on SQLite (the race, the bulk writes and
+downtime on PostgreSQL too): the right message reaches the right person once, nothing when all
+is up to date, nothing twice, and nothing lost after downtime or in the quiet hours."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ MONDAY = date(2025, 10, 20)
 LOG_VISIT = QuickReply("บันทึกการเยี่ยม", "/visit")
 
 
+@pytest.mark.both_databases
 async def test_monday_digest_reaches_the_officer_once(
     chat: Chat, app: App, console: RecordingTransport
 ) -> None:
@@ -103,6 +104,7 @@ async def test_thursday_lists_only_what_is_still_not_visited(
     assert world.to(console.sent[before:], "officer") == []
 
 
+@pytest.mark.both_databases
 async def test_after_downtime_what_is_still_due_is_sent_once(
     chat: Chat, app: App, clock: FixedClock, console: RecordingTransport
 ) -> None:
@@ -222,6 +224,7 @@ async def test_every_reminder_points_at_the_message_that_carries_it(chat: Chat, 
     }
 
 
+@pytest.mark.both_databases
 async def test_a_sweep_that_loses_the_race_sends_nothing(
     chat: Chat, app: App, clock: FixedClock, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -249,6 +252,7 @@ async def test_a_sweep_that_loses_the_race_sends_nothing(
         assert "wrote some of these reminders first" in caplog.text
 
 
+@pytest.mark.both_databases
 async def test_keys_written_since_the_sweep_looked_are_not_sent_again(
     chat: Chat,
     app: App,

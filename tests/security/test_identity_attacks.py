@@ -30,7 +30,7 @@ from tests.security.attack import (
     scalar,
     served,
 )
-from tests.support.channel_stack import BOTH_BACKENDS, seed_database
+from tests.support.channel_stack import seed_database
 from tests.support.fake_line import FakeLine, group_id, user_id
 from tests.support.fake_telegram import FakeTelegram
 
@@ -149,7 +149,7 @@ async def test_a_treasurer_code_cannot_take_the_role_over_silently(
     assert await group_role(db_url, malee, EGG_GROUP) == "treasurer"
 
 
-@BOTH_BACKENDS
+@pytest.mark.both_databases
 async def test_thirty_wrong_codes_then_the_right_one(
     db_url: str, fake_line: FakeLine, fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:

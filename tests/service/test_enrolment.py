@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import FixedClock
@@ -108,6 +109,7 @@ async def test_codes_typed_loosely_still_work(chat: Chat) -> None:
     assert codes.display("ABCDEFGHJKMN") == "ABCD-EFGH-JKMN"
 
 
+@pytest.mark.both_databases
 async def test_codes_that_grant_a_role_work_once(chat: Chat) -> None:
     async with chat.app.uow() as uow:
         officer = await admin.add_officer(
@@ -158,6 +160,7 @@ async def test_five_wrong_codes_lock_the_account_with_growing_back_off(chat: Cha
     assert "รหัสถูกต้อง" in await chat.text(f"ลงทะเบียน {right}", "คนเดารหัส")
 
 
+@pytest.mark.both_databases
 async def test_many_wrong_codes_alert_the_officers_then_pause_code_checks(chat: Chat) -> None:
     chat.app.settings.code_failures_alarm_per_hour = 3
     chat.app.settings.code_failures_per_hour = 5

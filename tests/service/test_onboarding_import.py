@@ -111,6 +111,7 @@ def workbook(
     return filled
 
 
+@pytest.mark.both_databases
 def test_a_21_village_district_imports_in_one_command_and_again_changes_nothing(
     database_url: str, workbook: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -28,6 +28,7 @@ async def second_account(chat: Chat, who: str, external: str) -> None:
     await chat.text("ยินยอม", external)
 
 
+@pytest.mark.both_databases
 async def test_erase_from_a_second_account_is_confirmed_on_the_first(chat: Chat) -> None:
     await second_account(chat, "member", "บุญมีเครื่องที่สอง")
     asked = await chat.text("ลบข้อมูลของฉัน", "บุญมีเครื่องที่สอง")
@@ -48,11 +49,13 @@ async def test_erase_from_a_second_account_is_confirmed_on_the_first(chat: Chat)
     assert await chat.count(ChatAccount, ChatAccount.external_id == "guest:บุญมีเครื่องที่สอง") == 0
 
 
+@pytest.mark.both_databases
 async def test_an_officer_is_erased_by_the_district_office_not_in_chat(chat: Chat) -> None:
     assert "สำนักงานพัฒนาชุมชนอำเภอ" in await chat.text("ลบข้อมูลของฉัน", "officer")
     assert await chat.count(Person, Person.erased_at.is_not(None)) == 0
 
 
+@pytest.mark.both_databases
 async def test_erasure_leaves_no_copy_of_the_name(chat: Chat, database_url: str) -> None:
     name = "สมหญิง ลบได้จริง"
     async with chat.app.uow() as uow:
@@ -155,6 +158,7 @@ async def test_private_answers_never_go_into_a_group_chat(
     assert any(private_part in Reply.from_payload(p.payload).text for p in pushed)
 
 
+@pytest.mark.both_databases
 async def test_documents_are_single_use_and_purged(chat: Chat) -> None:
     answer = await chat.say("ข้อมูลของฉัน")
     assert answer is not None and answer.document is not None
@@ -170,6 +174,7 @@ async def test_documents_are_single_use_and_purged(chat: Chat) -> None:
     assert await chat.count(StoredFile, StoredFile.key == key) == 0
 
 
+@pytest.mark.both_databases
 async def test_expensive_commands_have_their_own_rate(chat: Chat) -> None:
     chat.app.settings.expensive_per_minute = 2
     assert "บันทึกรายการต่อ" in await chat.text("สรุป", "chair")
@@ -178,6 +183,7 @@ async def test_expensive_commands_have_their_own_rate(chat: Chat) -> None:
     assert "บันทึกรายการต่อ" in await chat.text("สรุป", "treasurer")  # per person
 
 
+@pytest.mark.both_databases
 async def test_inbound_copies_are_cleared(chat: Chat) -> None:
     async with chat.app.uow() as uow:
         waiting = await uow.session.scalar(

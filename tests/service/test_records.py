@@ -1,4 +1,4 @@
-"""Use cases and their permission checks, on SQLite and PostgreSQL, with the demo district."""
+"""Use cases and their permission checks, on SQLite, with the demo district."""
 
 from __future__ import annotations
 

@@ -19,6 +19,8 @@ from bot.storage.models import Area, AuditLog, Officer
 from tests.conftest import _create_database
 from tests.conftest import test_settings as settings_for
 
+pytestmark = pytest.mark.both_databases  # the rule is in tests/conftest.py
+
 BATCH = 25
 
 

@@ -19,6 +19,7 @@ from bot.storage.database import create_engine
 from bot.storage.models import Base, ChatAccount
 
 
+@pytest.mark.both_databases
 async def test_migrated_schema_matches_the_models(app: App) -> None:
     def diff(connection: Connection) -> list[object]:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

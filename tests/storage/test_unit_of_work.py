@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.app import App
 from bot.storage.models import InboundEvent, MonthlyFigures, Person, Sale
 
+pytestmark = pytest.mark.both_databases  # the rule is in tests/conftest.py
+
 
 async def test_nothing_is_kept_unless_committed(app: App) -> None:
     async with app.uow() as uow:

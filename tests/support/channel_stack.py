@@ -30,17 +30,15 @@ from tests.support.fake_line import FakeLine, LineEvents, signed, user_id
 from tests.support.fake_telegram import FakeTelegram, TelegramUpdates
 from tests.support.live_server import LiveServer, until
 
-BOTH_BACKENDS = pytest.mark.parametrize(
-    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
 _databases = itertools.count()
 
 
 def database_for(request: pytest.FixtureRequest) -> str:
-    """The `db_url` fixture: SQLite unless a test asks for both backends with BOTH_BACKENDS
-    (the whole suite already covers storage on both; these tests need it only where the
-    database decides the outcome: dedupe, leasing, counting)."""
-    if getattr(request, "param", "sqlite") != "postgres":
+    """The `db_url` fixture: the demo district seeded on SQLite, or on PostgreSQL too for a test
+    marked `both_databases` (the rule is in tests/conftest.py)."""
+    from tests.conftest import backend
+
+    if backend(request) == "sqlite":
         template: Path = request.getfixturevalue("seeded_sqlite")
         path = request.getfixturevalue("tmp_path") / "channels.db"
         shutil.copyfile(template, path)
