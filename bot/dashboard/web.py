@@ -43,7 +43,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.calendar import add_months
 from bot.dashboard import queries, views
-from bot.services import administrators
+from bot.reports.export import XLSX_TYPE
+from bot.services import administrators, exports
 from bot.services import dashboard_access as auth
 from bot.services.actors import Actor
 from bot.services.administrators import Scope as AdminScope
@@ -418,8 +419,6 @@ class Dashboard:
         return Response(png, media_type="image/png")
 
     async def export(self, request: Request) -> Response:
-        from bot.reports.export import XLSX_TYPE, collect, export_filename, render_workbook
-
         this_month = self._today().replace(day=1)
         month = _month(request.query_params.get("month"), this_month)
         async with self.app.uow() as uow:
@@ -441,22 +440,19 @@ class Dashboard:
                 wanted = _id(_int(request.query_params.get("district")))
                 if wanted is None and not signed.scope.is_province:
                     wanted = signed.scope.area_id
-                found = (
+                area = (
                     await administrators.district_in_scope(uow, signed.scope, wanted)
                     if wanted
                     else None
                 )
-                if found is None:
+                if area is None:
                     return self.not_found(request, signed)
-                district_id = found.id
-            district = await uow.groups.area_by_id(district_id)
-            data = await collect(
-                uow, [district_id], month,
-                due_day=self.settings.figures_escalate_day, tz=self.settings.tz,
-                fiscal_start_month=self.settings.fiscal_year_start_month,
-            )  # fmt: skip
-        workbook = await asyncio.to_thread(render_workbook, data)
-        filename = export_filename(district.name if district else str(district_id), month)
+                district_id = area.id
+            found = await exports.district(
+                uow, district_id, month, exports.Options.of(self.settings)
+            )
+        workbook = await asyncio.to_thread(found.workbook)
+        filename = found.filename
         ascii_name = f"sammachip-{month.year + 543}-{month.month:02d}.xlsx"
         return Response(
             workbook,
@@ -471,9 +467,6 @@ class Dashboard:
     async def province_export(self, request: Request) -> Response:
         """A province administrator's workbook: one summary row per district, one sheet per
         district. Anyone else: 404."""
-        from bot.reports import province
-        from bot.reports.export import XLSX_TYPE
-
         this_month = self._today().replace(day=1)
         month = _month(request.query_params.get("month"), this_month)
         async with self.app.uow() as uow:
@@ -488,13 +481,15 @@ class Dashboard:
                     request, 400, "เดือนไม่ถูกต้อง",
                     "ดาวน์โหลดได้ตั้งแต่เดือนนี้ย้อนหลังไม่เกิน 3 ปีค่ะ", signed=signed,
                 )  # fmt: skip
-            rollup = await province.rollup(
-                uow, await administrators.districts(uow, scope), scope.title, month,
-                due_day=self.settings.figures_escalate_day, tz=self.settings.tz,
-                fiscal_start_month=self.settings.fiscal_year_start_month,
-            )  # fmt: skip
-        workbook = await asyncio.to_thread(province.render_workbook, rollup)
-        filename = province.filename(scope.title, month)
+            found = await exports.province(
+                uow,
+                await administrators.districts(uow, scope),
+                scope.title,
+                month,
+                exports.Options.of(self.settings),
+            )
+        workbook = await asyncio.to_thread(found.workbook)
+        filename = found.filename
         ascii_name = f"sammachip-province-{month.year + 543}-{month.month:02d}.xlsx"
         return Response(
             workbook,
