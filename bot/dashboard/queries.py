@@ -181,7 +181,7 @@ def visit_status(
 def figures_status(
     group: OccupationGroup, first_created: datetime | None, moment: Moment, settings: Settings
 ) -> FiguresStatus:
-    from bot.reports.export import submission_deadline
+    from bot.reports.export_rows import submission_deadline
 
     month = moment.prev_month_start
     deadline = submission_deadline(month, settings.figures_escalate_day, settings.tz)

@@ -43,7 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.calendar import add_months
 from bot.dashboard import queries, views
-from bot.reports.export import XLSX_TYPE
+from bot.reports.export_rows import XLSX_TYPE
 from bot.services import administrators, exports
 from bot.services import dashboard_access as auth
 from bot.services.actors import Actor

@@ -22,7 +22,7 @@ from bot.handlers.privacy import too_often
 from bot.handlers.private import privately
 from bot.messages import Document, QuickReply, Reply
 from bot.reports.charts import month_label
-from bot.reports.export import MISSING, SummaryRow
+from bot.reports.export_rows import MISSING, SummaryRow
 from bot.services import administrators, exports, limits
 from bot.services.administrators import Scope
 from bot.services.errors import NotAllowed

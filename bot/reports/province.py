@@ -4,7 +4,7 @@ for the province administrator's chat summary (สรุปจังหวัด
 
 The workbook: a sheet "สรุปจังหวัด" with one row per district and a total, then one sheet per
 district with one row per group (the district workbook's summary columns). Cells as in
-bot/reports/export.py: text never a formula, dates real date cells in the Buddhist Era, money
+bot/reports/xlsx.py: text never a formula, dates real date cells in the Buddhist Era, money
 '#,##0.00'. Every figure comes from the district workbook's set-based queries over all the
 districts at once, plus three grouped counts.
 """
@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 
 from bot.calendar import BANGKOK, add_months, month_start
 from bot.reports import export
-from bot.reports.export import (
+from bot.reports.export_rows import (
     COUNT_FORMAT,
     FIGURES_DUE_DAY,
     MISSING,
@@ -33,8 +33,11 @@ from bot.reports.export import (
     SUMMARY_HEADERS,
     ExportData,
     SummaryRow,
+    export_filename,
+    summary_values,
 )
 from bot.reports.programme import group_ids_of, year_label
+from bot.reports.xlsx import sheet_names, table
 from bot.services.periods import reporting_year, year_containing
 from bot.storage.models import AnnualSummary, Area, Dividend, Household
 from bot.storage.unit_of_work import UnitOfWork
@@ -196,7 +199,7 @@ def render_workbook(rollup: Rollup) -> bytes:
     headers = list(PROVINCE_HEADERS)
     headers[10] = f"ส่งสรุปประจำปี {rollup.annual_year} (กลุ่ม)"
     total = _values(rollup.total)
-    export._table(
+    table(
         summary, f"สรุปกลุ่มอาชีพ สัมมาชีพชุมชน {rollup.area} เดือน {month}", headers,
         [_values(line) for line in rollup.lines], _FORMATS, total=total,
         notes=[
@@ -205,7 +208,7 @@ def render_workbook(rollup: Rollup) -> bytes:
             "สร้างโดย Sammachip Bot",
         ],
     )  # fmt: skip
-    names = export.sheet_names([line.district for line in rollup.lines], (PROVINCE_SHEET,))
+    names = sheet_names([line.district for line in rollup.lines], (PROVINCE_SHEET,))
     formats = {6: MONEY_FORMAT, 7: MONEY_FORMAT, 8: MONEY_FORMAT, 9: MONEY_FORMAT,
                3: COUNT_FORMAT, 4: COUNT_FORMAT, 5: COUNT_FORMAT}  # fmt: skip
     by_district: dict[int, list[SummaryRow]] = defaultdict(list)
@@ -213,10 +216,10 @@ def render_workbook(rollup: Rollup) -> bytes:
         by_district[row.district_id].append(row)
     for line, name in zip(rollup.lines, names, strict=True):
         body = [
-            export._summary_values(row, rollup.data, with_district=False)
+            summary_values(row, rollup.data, with_district=False)
             for row in by_district[line.district_id]
         ]
-        export._table(
+        table(
             workbook.create_sheet(name), f"อำเภอ{line.district} · เดือน {month}",
             list(SUMMARY_HEADERS), body, formats,
             notes=[] if body else ["ยังไม่มีกลุ่มอาชีพในอำเภอนี้"],
@@ -229,4 +232,4 @@ def render_workbook(rollup: Rollup) -> bytes:
 
 def filename(area: str, month: date) -> str:
     """สัมมาชีพ-จังหวัดศรีสะเกษ-2568-10.xlsx"""
-    return export.export_filename(area, month).replace("อำเภอ", "", 1)
+    return export_filename(area, month).replace("อำเภอ", "", 1)

@@ -26,7 +26,9 @@ from zoneinfo import ZoneInfo
 from bot.calendar import BANGKOK
 from bot.reports import export as district_report
 from bot.reports import province as province_report
-from bot.reports.export import XLSX_TYPE, ExportData
+from bot.reports.export_csv import render_summary_csv
+from bot.reports.export_rows import FIGURES_DUE_DAY, XLSX_TYPE, ExportData, export_filename
+from bot.reports.xlsx import render_workbook
 from bot.services.errors import NotFound
 from bot.storage.models import Area, AreaKind
 from bot.storage.unit_of_work import UnitOfWork
@@ -47,7 +49,7 @@ SPEC_KEY = "export"  # a stored file's spec with this key is an export to render
 class Options:
     """The settings an export depends on (when figures are late, the timezone, the fiscal year)."""
 
-    due_day: int = district_report.FIGURES_DUE_DAY
+    due_day: int = FIGURES_DUE_DAY
     tz: ZoneInfo = BANGKOK
     fiscal_start_month: int = 10
 
@@ -64,10 +66,10 @@ class DistrictExport:
     filename: str
 
     def workbook(self) -> bytes:
-        return district_report.render_workbook(self.data)
+        return render_workbook(self.data)
 
     def summary_csv(self) -> bytes:
-        return district_report.render_summary_csv(self.data)
+        return render_summary_csv(self.data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,7 @@ async def districts(
         fiscal_start_month=options.fiscal_start_month,
     )  # fmt: skip
     name = data.districts[0].name if len(data.districts) == 1 else "ทุกอำเภอ"
-    return DistrictExport(data, district_report.export_filename(name, data.month))
+    return DistrictExport(data, export_filename(name, data.month))
 
 
 async def district(
@@ -104,7 +106,22 @@ async def district(
     if area is None or area.kind != AreaKind.DISTRICT:
         raise NotFound(f"ไม่พบอำเภอรหัส {district_id} ค่ะ")
     found = await districts(uow, [district_id], month, options, records=records)
-    return DistrictExport(found.data, district_report.export_filename(area.name, found.data.month))
+    return DistrictExport(found.data, export_filename(area.name, found.data.month))
+
+
+async def district_workbook(
+    uow: UnitOfWork, district_id: int, month: date, options: Options | None = None
+) -> bytes:
+    """The district's monthly workbook (.xlsx bytes), rendered here (tests, one-off tools)."""
+    return (await district(uow, district_id, month, options or Options())).workbook()
+
+
+async def district_summary_csv(
+    uow: UnitOfWork, district_id: int, month: date, options: Options | None = None
+) -> bytes:
+    """The workbook's summary sheet as CSV bytes (UTF-8 with BOM)."""
+    found = await district(uow, district_id, month, options or Options(), records=False)
+    return found.summary_csv()
 
 
 async def province_districts(uow: UnitOfWork, province: Area) -> list[Area]:

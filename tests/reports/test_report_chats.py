@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.messages import Reply
-from bot.reports.export import XLSX_TYPE
+from bot.reports.export_rows import XLSX_TYPE
 from bot.reports.files import load
 from bot.storage.models import AccountEntry, Household, StoredFile
 from tests.conftest import NOW
