@@ -167,63 +167,14 @@ async def collect(
             .where(OccupationGroup.id.in_(ids))
         )
     ).all()
-
-    async def per_group(query: Select[Any, Any]) -> dict[int, Any]:
-        return {gid: value for gid, value in await uow.session.execute(query)}
-
-    members = await per_group(
-        select(Membership.group_id, func.count())
-        .where(Membership.group_id.in_(ids), Membership.until.is_(None))
-        .group_by(Membership.group_id)
-    )
-    meetings = await per_group(
-        select(Meeting.group_id, func.count())
-        .where(*_in_month(Meeting, ids, first, after))
-        .group_by(Meeting.group_id)
-    )
-    visits = await per_group(
-        select(Visit.group_id, func.count())
-        .where(*_in_month(Visit, ids, first, after))
-        .group_by(Visit.group_id)
-    )
-    sales = await per_group(
-        select(Sale.group_id, func.sum(Sale.amount))
-        .where(*_in_month(Sale, ids, first, after))
-        .group_by(Sale.group_id)
-    )
-    revisions: dict[int, list[tuple[MonthlyFigures, str]]] = defaultdict(list)
-    for figures, recorder in await uow.session.execute(
-        select(MonthlyFigures, Person.name)
-        .join(Person, Person.id == MonthlyFigures.recorded_by)
-        .where(MonthlyFigures.group_id.in_(ids), MonthlyFigures.month == first)
-        .order_by(MonthlyFigures.group_id, MonthlyFigures.revision)
-    ):
-        revisions[figures.group_id].append((figures, recorder))
-
+    counts = await _counts(uow, ids, first, after)
+    revisions = await _revisions(uow, ids, first)
     for group, village_name, parent_id in groups:
         district_id = int(parent_id or 0)  # never 0: the group sub-select named the district
-        kept = [f for f, _ in revisions[group.id] if f.withdrawn_at is None]
-        current = kept[-1] if kept else None
-        submitted = min(f.created_at for f, _ in revisions[group.id]) if current else None
         data.rows.append(
-            SummaryRow(
-                district_id=district_id,
-                district=names[district_id],
-                group_id=group.id,
-                group=group.name,
-                village=village_name,
-                occupation=group.occupation,
-                members=int(members.get(group.id, 0)),
-                meetings=int(meetings.get(group.id, 0)),
-                visits=int(visits.get(group.id, 0)),
-                sales=Decimal(sales.get(group.id) or 0),
-                income=current.income if current else None,
-                expenses=current.expenses if current else None,
-                balance=current.balance if current else None,
-                status=submission_status(submitted, first, due_day, tz),
-                submitted_at=submitted,
-            )
-        )
+            _summary_row(group, village_name, district_id, names[district_id], counts,
+                         revisions[group.id], first, due_day, tz)
+        )  # fmt: skip
     data.rows.sort(
         key=lambda r: (
             thai_sort_key(r.district), r.district_id, thai_sort_key(r.village),
@@ -234,6 +185,83 @@ async def collect(
         data.records = await _records(uow, ids, first, after, revisions)
         await _programme(uow, data, list(names), ids, first, after, fiscal_start_month)
     return data
+
+
+async def _per_group(uow: UnitOfWork, query: Select[Any, Any]) -> dict[int, Any]:
+    return {gid: value for gid, value in await uow.session.execute(query)}
+
+
+async def _counts(
+    uow: UnitOfWork, ids: Select[int], first: date, after: date
+) -> dict[str, dict[int, Any]]:
+    """Per group: active members, and the month's meetings, officer visits and sales."""
+    members = await _per_group(
+        uow,
+        select(Membership.group_id, func.count())
+        .where(Membership.group_id.in_(ids), Membership.until.is_(None))
+        .group_by(Membership.group_id),
+    )
+    meetings = await _per_group(
+        uow,
+        select(Meeting.group_id, func.count())
+        .where(*_in_month(Meeting, ids, first, after))
+        .group_by(Meeting.group_id),
+    )
+    visits = await _per_group(
+        uow,
+        select(Visit.group_id, func.count())
+        .where(*_in_month(Visit, ids, first, after))
+        .group_by(Visit.group_id),
+    )
+    sales = await _per_group(
+        uow,
+        select(Sale.group_id, func.sum(Sale.amount))
+        .where(*_in_month(Sale, ids, first, after))
+        .group_by(Sale.group_id),
+    )
+    return {"members": members, "meetings": meetings, "visits": visits, "sales": sales}
+
+
+async def _revisions(
+    uow: UnitOfWork, ids: Select[int], first: date
+) -> dict[int, list[tuple[MonthlyFigures, str]]]:
+    """Every revision of the month's figures per group, oldest first, with who recorded it."""
+    revisions: dict[int, list[tuple[MonthlyFigures, str]]] = defaultdict(list)
+    for figures, recorder in await uow.session.execute(
+        select(MonthlyFigures, Person.name)
+        .join(Person, Person.id == MonthlyFigures.recorded_by)
+        .where(MonthlyFigures.group_id.in_(ids), MonthlyFigures.month == first)
+        .order_by(MonthlyFigures.group_id, MonthlyFigures.revision)
+    ):
+        revisions[figures.group_id].append((figures, recorder))
+    return revisions
+
+
+def _summary_row(
+    group: OccupationGroup, village_name: str, district_id: int, district: str,
+    counts: dict[str, dict[int, Any]], revisions: list[tuple[MonthlyFigures, str]],
+    first: date, due_day: int, tz: ZoneInfo,
+) -> SummaryRow:  # fmt: skip
+    kept = [f for f, _ in revisions if f.withdrawn_at is None]
+    current = kept[-1] if kept else None
+    submitted = min(f.created_at for f, _ in revisions) if current else None
+    return SummaryRow(
+        district_id=district_id,
+        district=district,
+        group_id=group.id,
+        group=group.name,
+        village=village_name,
+        occupation=group.occupation,
+        members=int(counts["members"].get(group.id, 0)),
+        meetings=int(counts["meetings"].get(group.id, 0)),
+        visits=int(counts["visits"].get(group.id, 0)),
+        sales=Decimal(counts["sales"].get(group.id) or 0),
+        income=current.income if current else None,
+        expenses=current.expenses if current else None,
+        balance=current.balance if current else None,
+        status=submission_status(submitted, first, due_day, tz),
+        submitted_at=submitted,
+    )
 
 
 async def _programme(
@@ -280,6 +308,17 @@ async def _records(
     """Each group's records of the month, one query per record kind for all groups."""
     out: dict[int, list[RecordRow]] = defaultdict(list)
 
+    await _sales_and_meetings(uow, ids, first, after, out)
+    await _work_and_activities(uow, ids, first, after, out)
+    await _visits(uow, ids, first, after, out)
+    _figures(revisions, out)
+    return out
+
+
+async def _sales_and_meetings(
+    uow: UnitOfWork, ids: Select[int], first: date, after: date,
+    out: dict[int, list[RecordRow]],
+) -> None:  # fmt: skip
     sale_rows = await uow.session.execute(
         select(Sale, Person.name).join(Person, Person.id == Sale.recorded_by)
         .where(*_in_month(Sale, ids, first, after)).order_by(Sale.on_date, Sale.id)
@@ -303,6 +342,11 @@ async def _records(
             recorded_at=meeting.created_at,
         ))  # fmt: skip
 
+
+async def _work_and_activities(
+    uow: UnitOfWork, ids: Select[int], first: date, after: date,
+    out: dict[int, list[RecordRow]],
+) -> None:  # fmt: skip
     work_rows = await uow.session.execute(
         select(WorkLog, Person.name).join(Person, Person.id == WorkLog.person_id)
         .where(*_in_month(WorkLog, ids, first, after)).order_by(WorkLog.on_date, WorkLog.id)
@@ -329,6 +373,11 @@ async def _records(
             recorded_at=activity.created_at,
         ))  # fmt: skip
 
+
+async def _visits(
+    uow: UnitOfWork, ids: Select[int], first: date, after: date,
+    out: dict[int, list[RecordRow]],
+) -> None:  # fmt: skip
     visit_rows = await uow.session.execute(
         select(Visit, Officer.name).join(Officer, Officer.id == Visit.officer_id)
         .where(*_in_month(Visit, ids, first, after)).order_by(Visit.on_date, Visit.id)
@@ -341,6 +390,11 @@ async def _records(
             recorded_at=visit.created_at,
         ))  # fmt: skip
 
+
+def _figures(
+    revisions: dict[int, list[tuple[MonthlyFigures, str]]], out: dict[int, list[RecordRow]]
+) -> None:
+    """Every revision of the month's figures, marked current, replaced or withdrawn."""
     for group_id, figures_list in revisions.items():
         kept = [f.id for f, _ in figures_list if f.withdrawn_at is None]
         for figures, who in figures_list:
@@ -355,4 +409,3 @@ async def _records(
                 income=figures.income, expenses=figures.expenses, balance=figures.balance,
                 who=who, detail=state, recorded_at=figures.created_at,
             ))  # fmt: skip
-    return out
