@@ -47,7 +47,6 @@ from bot.reports.export_rows import (
     SummaryRow,
     submission_status,
 )
-from bot.services.errors import InvalidInput, NotFound
 from bot.storage.models import (
     Activity,
     Area,
@@ -67,31 +66,6 @@ from bot.wording import ACTIVITY_KIND_NAMES as KIND_NAMES
 from bot.wording import baht, number, thai_date, thai_month, thai_sort_key
 
 # --- districts ----------------------------------------------------------------------------
-
-
-def _clean_district_name(name: str) -> str:
-    cleaned = " ".join(name.split())
-    for prefix in ("อำเภอ", "อ."):
-        if cleaned.startswith(prefix):
-            cleaned = cleaned.removeprefix(prefix).strip()
-    return cleaned
-
-
-async def find_district(uow: UnitOfWork, name: str) -> Area:
-    """The district (Area of kind district) called `name` ("วังหิน", "อำเภอวังหิน", "อ.วังหิน"),
-    or with that numeric id. Raises NotFound / InvalidInput with a Thai message."""
-    wanted = _clean_district_name(name)
-    if wanted.isdigit():
-        area = await uow.groups.area_by_id(int(wanted))
-        if area is not None and area.kind == AreaKind.DISTRICT:
-            return area
-    found = list(await uow.groups.areas_named(AreaKind.DISTRICT, wanted))
-    if not found:
-        raise NotFound(f"ไม่พบอำเภอ {name} กรุณาตรวจชื่ออำเภออีกครั้งค่ะ")
-    if len(found) > 1:
-        ids = ", ".join(str(area.id) for area in found)
-        raise InvalidInput(f"มีอำเภอชื่อ {wanted} หลายแห่ง (รหัส {ids}) กรุณาระบุเป็นรหัสอำเภอแทนค่ะ")
-    return found[0]
 
 
 async def _districts(uow: UnitOfWork, district_ids: Sequence[int] | None) -> list[DistrictInfo]:

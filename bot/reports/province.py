@@ -31,6 +31,7 @@ from bot.reports.export_rows import (
     MISSING,
     MONEY_FORMAT,
     SUMMARY_HEADERS,
+    DistrictInfo,
     ExportData,
     SummaryRow,
     export_filename,
@@ -120,6 +121,23 @@ async def rollup(
     year_start, _ = reporting_year(be_year, fiscal_start_month)
     annual_year = be_year - 1
     groups = group_ids_of(ids)
+    households = await _household_counts(uow, ids)
+    by_group_district = {row.group_id: row.district_id for row in data.rows}
+    last_start, _ = reporting_year(annual_year, fiscal_start_month)
+    annual = await _annual_sent(uow, groups, by_group_district, last_start, after)
+    paid = await _dividends_paid(uow, groups, by_group_district, year_start, after)
+    rows: dict[int, list[SummaryRow]] = defaultdict(list)
+    for row in data.rows:
+        rows[row.district_id].append(row)
+    lines = [
+        _line(district, rows[district.id], households, annual, paid)
+        for district in sorted(data.districts, key=lambda d: ids.index(d.id))
+    ]
+    return Rollup(first, area, year_label(last_start.year, fiscal_start_month), lines, data)
+
+
+async def _household_counts(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
+    """Target households per district."""
     village = aliased(Area)
     households: dict[int, int] = defaultdict(int)
     if ids:
@@ -130,9 +148,15 @@ async def rollup(
             .group_by(village.parent_id)
         ):
             households[int(district_id or 0)] = int(count)
-    by_group_district = {row.group_id: row.district_id for row in data.rows}
+    return households
+
+
+async def _annual_sent(
+    uow: UnitOfWork, groups: Any, by_group_district: dict[int, int], last_start: date,
+    after: date,
+) -> dict[int, set[int]]:  # fmt: skip
+    """Per district, the groups with an annual summary for the last completed year."""
     annual: dict[int, set[int]] = defaultdict(set)
-    last_start, _ = reporting_year(annual_year, fiscal_start_month)
     for group_id in await uow.session.scalars(
         select(AnnualSummary.group_id)
         .where(
@@ -144,6 +168,14 @@ async def rollup(
         .distinct()
     ):
         annual[by_group_district.get(group_id, 0)].add(group_id)
+    return annual
+
+
+async def _dividends_paid(
+    uow: UnitOfWork, groups: Any, by_group_district: dict[int, int], year_start: date,
+    after: date,
+) -> dict[int, Decimal]:  # fmt: skip
+    """Per district, the dividends paid from the start of the reporting year to the month's end."""
     paid: dict[int, Decimal] = defaultdict(Decimal)
     for group_id, total in await uow.session.execute(
         select(Dividend.group_id, func.sum(Dividend.total))
@@ -156,27 +188,24 @@ async def rollup(
         .group_by(Dividend.group_id)
     ):
         paid[by_group_district.get(group_id, 0)] += Decimal(total or 0)
+    return paid
 
-    rows: dict[int, list[SummaryRow]] = defaultdict(list)
-    for row in data.rows:
-        rows[row.district_id].append(row)
-    lines = []
-    for district in sorted(data.districts, key=lambda d: ids.index(d.id)):
-        mine = rows[district.id]
-        lines.append(
-            DistrictLine(
-                district_id=district.id, district=district.name, groups=len(mine),
-                members=sum(r.members for r in mine), meetings=sum(r.meetings for r in mine),
-                visits=sum(r.visits for r in mine),
-                sales=sum((r.sales for r in mine), Decimal(0)),
-                income=sum((r.income or Decimal(0) for r in mine), Decimal(0)),
-                expenses=sum((r.expenses or Decimal(0) for r in mine), Decimal(0)),
-                figures_sent=sum(1 for r in mine if r.status != MISSING),
-                households=households[district.id], annual_sent=len(annual[district.id]),
-                dividends=paid[district.id],
-            )
-        )  # fmt: skip
-    return Rollup(first, area, year_label(last_start.year, fiscal_start_month), lines, data)
+
+def _line(
+    district: DistrictInfo, mine: list[SummaryRow], households: dict[int, int],
+    annual: dict[int, set[int]], paid: dict[int, Decimal],
+) -> DistrictLine:  # fmt: skip
+    return DistrictLine(
+        district_id=district.id, district=district.name, groups=len(mine),
+        members=sum(r.members for r in mine), meetings=sum(r.meetings for r in mine),
+        visits=sum(r.visits for r in mine),
+        sales=sum((r.sales for r in mine), Decimal(0)),
+        income=sum((r.income or Decimal(0) for r in mine), Decimal(0)),
+        expenses=sum((r.expenses or Decimal(0) for r in mine), Decimal(0)),
+        figures_sent=sum(1 for r in mine if r.status != MISSING),
+        households=households[district.id], annual_sent=len(annual[district.id]),
+        dividends=paid[district.id],
+    )  # fmt: skip
 
 
 def _values(line: DistrictLine) -> list[Any]:

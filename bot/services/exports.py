@@ -29,7 +29,7 @@ from bot.reports import province as province_report
 from bot.reports.export_csv import render_summary_csv
 from bot.reports.export_rows import FIGURES_DUE_DAY, XLSX_TYPE, ExportData, export_filename
 from bot.reports.xlsx import render_workbook
-from bot.services.errors import NotFound
+from bot.services.errors import InvalidInput, NotFound
 from bot.storage.models import Area, AreaKind
 from bot.storage.unit_of_work import UnitOfWork
 from bot.wording import thai_sort_key
@@ -141,9 +141,29 @@ async def province(
     return ProvinceExport(rollup, province_report.filename(title, rollup.month))
 
 
+def _clean_district_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    for prefix in ("อำเภอ", "อ."):
+        if cleaned.startswith(prefix):
+            cleaned = cleaned.removeprefix(prefix).strip()
+    return cleaned
+
+
 async def find_district(uow: UnitOfWork, name: str) -> Area:
-    """The district called `name` (or with that id); NotFound / InvalidInput (Thai)."""
-    return await district_report.find_district(uow, name)
+    """The district (Area of kind district) called `name` ("วังหิน", "อำเภอวังหิน", "อ.วังหิน"),
+    or with that numeric id. Raises NotFound / InvalidInput with a Thai message."""
+    wanted = _clean_district_name(name)
+    if wanted.isdigit():
+        area = await uow.groups.area_by_id(int(wanted))
+        if area is not None and area.kind == AreaKind.DISTRICT:
+            return area
+    found = list(await uow.groups.areas_named(AreaKind.DISTRICT, wanted))
+    if not found:
+        raise NotFound(f"ไม่พบอำเภอ {name} กรุณาตรวจชื่ออำเภออีกครั้งค่ะ")
+    if len(found) > 1:
+        ids = ", ".join(str(area.id) for area in found)
+        raise InvalidInput(f"มีอำเภอชื่อ {wanted} หลายแห่ง (รหัส {ids}) กรุณาระบุเป็นรหัสอำเภอแทนค่ะ")
+    return found[0]
 
 
 async def find_province(uow: UnitOfWork, name: str) -> Area:

@@ -15,7 +15,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import event, select, update
 
-from bot.reports.export import collect, find_district
+from bot.reports.export import collect
 from bot.reports.export_rows import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -32,7 +32,7 @@ from bot.reports.export_rows import (
 from bot.reports.xlsx import render_workbook, sheet_names
 from bot.services import admin
 from bot.services.errors import NotFound
-from bot.services.exports import district_summary_csv, district_workbook
+from bot.services.exports import district_summary_csv, district_workbook, find_district
 from bot.storage.models import (
     Meeting,
     Membership,

@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.messages import Reply
-from bot.reports.export import find_district
 from bot.reports.export_rows import (
     ANNUAL_HEADERS,
     DATE_FORMAT,
@@ -23,7 +22,7 @@ from bot.reports.export_rows import (
     MONEY_FORMAT,
     TRAINING_HEADERS,
 )
-from bot.services.exports import district_workbook
+from bot.services.exports import district_workbook, find_district
 from bot.storage.models import ChatAccount, ChatRoom, Household, Officer, Outbox
 from tests.support.chat import Chat
 
