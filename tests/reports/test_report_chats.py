@@ -7,12 +7,14 @@ import io
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.messages import Reply
 from bot.reports.export_rows import XLSX_TYPE
 from bot.reports.files import load
+from bot.services import exports
 from bot.storage.models import AccountEntry, Household, StoredFile
 from tests.conftest import NOW
 from tests.support.chat import Chat
@@ -123,3 +125,22 @@ async def test_the_workbook_is_rendered_after_the_commit_not_in_the_message(chat
     assert again is not None and again.data == fetched.data  # rendered once, then kept
     expired = await load(chat.app.uow, answer.document.key, NOW + timedelta(minutes=16))
     assert expired is None  # time-limited as before
+
+
+async def test_a_workbook_that_cannot_be_built_is_retried_on_the_next_fetch(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure while rendering leaves the request in place: that fetch is answered as "not
+    there, ask again" in Thai (bot/web/server.py, the Telegram transport) and the next fetch
+    builds the file."""
+    answer = await chat.say("ส่งออก", "officer")
+    assert answer is not None and answer.document is not None
+
+    async def broken(*_: object) -> bytes:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(exports, "render_request", broken)
+        assert await load(chat.app.uow, answer.document.key, NOW) is None
+    fetched = await load(chat.app.uow, answer.document.key, NOW)
+    assert fetched is not None and fetched.data.startswith(b"PK")
