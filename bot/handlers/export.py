@@ -88,10 +88,10 @@ async def _district(ctx: Context, district_id: int, month: date, forward: str) -
     lines = [f"📎 รายงานประจำเดือน {thai_month(month)} อำเภอ{district}"]
     if rows:
         lines.append(
-            f"กลุ่มอาชีพ {len(rows)} กลุ่ม · ยอดขายรวม {baht(_sales(rows))} · "
-            f"ประชุม {sum(row.meetings for row in rows)} ครั้ง · "
-            f"เยี่ยม {sum(row.visits for row in rows)} ครั้ง · "
-            f"ส่งตัวเลขแล้ว {_submitted(rows)}/{len(rows)} กลุ่ม"
+            f"กลุ่มอาชีพ {number(len(rows))} กลุ่ม · ยอดขายรวม {baht(_sales(rows))} · "
+            f"ประชุม {number(sum(row.meetings for row in rows))} ครั้ง · "
+            f"เยี่ยม {number(sum(row.visits for row in rows))} ครั้ง · "
+            f"ส่งตัวเลขแล้ว {number(_submitted(rows))}/{number(len(rows))} กลุ่ม"
         )
     else:
         lines.append("ยังไม่มีกลุ่มอาชีพในอำเภอของคุณ ไฟล์จึงมีแต่หัวตารางค่ะ")
