@@ -117,7 +117,7 @@ async def _province(ctx: Context, scope: Scope, month: date) -> Reply:
 
 
 async def _with_file(
-    ctx: Context, kind: str, area_id: int, month: date, filename: str, lines: list[str],
+    ctx: Context, kind: exports.Kind, area_id: int, month: date, filename: str, lines: list[str],
     forward: str,
 ) -> Reply:  # fmt: skip
     """The reply with the workbook's single-use link; the workbook is rendered on first fetch."""

@@ -16,10 +16,10 @@ the reply, so the next fetch renders it."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -38,10 +38,16 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.storage.models import StoredFile
 
-log = logging.getLogger(__name__)
 
-DISTRICT = "district"
-PROVINCE = "province"
+class Kind(StrEnum):
+    """Which workbook a stored request names."""
+
+    DISTRICT = "district"
+    PROVINCE = "province"
+
+
+DISTRICT = Kind.DISTRICT
+PROVINCE = Kind.PROVINCE
 SPEC_KEY = "export"  # a stored file's spec with this key is an export to render on first fetch
 
 
@@ -178,16 +184,16 @@ async def find_province(uow: UnitOfWork, name: str) -> Area:
 # --- a file requested in chat, rendered on first fetch -----------------------------------
 
 
-def _spec(kind: str, area_id: int, month: date, options: Options) -> dict[str, Any]:
+def _spec(kind: Kind, area_id: int, month: date, options: Options) -> dict[str, Any]:
     return {
-        SPEC_KEY: kind, "area_id": area_id, "month": month.isoformat(),
+        SPEC_KEY: str(kind), "area_id": area_id, "month": month.isoformat(),
         "due_day": options.due_day, "tz": options.tz.key,
         "fiscal_start_month": options.fiscal_start_month,
     }  # fmt: skip
 
 
 async def request(
-    uow: UnitOfWork, kind: str, area_id: int, month: date, options: Options, *, filename: str,
+    uow: UnitOfWork, kind: Kind, area_id: int, month: date, options: Options, *, filename: str,
     now: datetime, ttl: timedelta, owner_person_id: int,
 ) -> StoredFile:  # fmt: skip
     """A single-use, expiring file for `owner_person_id` whose workbook is rendered when its
