@@ -33,6 +33,8 @@ from sqlalchemy import Select
 from bot.app import build_app
 from bot.config import Settings
 from bot.reports import export, province
+from bot.reports.export_rows import ExportData
+from bot.reports.xlsx import render_workbook
 from bot.storage.migrate import upgrade
 from bot.storage.models import (
     AccountEntry,
@@ -163,11 +165,11 @@ async def main() -> None:
 
         async def workbook() -> None:
             async with app.uow() as uow:
-                export.render_workbook(await export.collect(uow, [one], MONTH))
+                render_workbook(await export.collect(uow, [one], MONTH))
 
         async def no_programme(
             uow: UnitOfWork,
-            data: export.ExportData,
+            data: ExportData,
             district_ids: list[int],
             ids: Select[int],
             first: date,

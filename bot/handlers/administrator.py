@@ -16,7 +16,7 @@ from bot.handlers.privacy import too_often
 from bot.handlers.private import privately
 from bot.messages import Reply
 from bot.reports import province
-from bot.reports.export import MISSING
+from bot.reports.export_rows import MISSING
 from bot.services import administrators, limits
 from bot.services.administrators import Scope
 from bot.services.errors import NotAllowed

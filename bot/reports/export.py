@@ -1,4 +1,6 @@
-"""The district monthly workbook officers send upward (Excel), and its summary as CSV.
+"""The district monthly workbook's queries: what officers send upward (Excel) and its summary as
+CSV, read for a month. The rows and headers are in bot/reports/export_rows.py, the writers in
+bot/reports/xlsx.py and bot/reports/export_csv.py; bot/services/exports.py puts them together.
 
 Workbook: a summary sheet "สรุป" with one row per occupation group of the district (members,
 meetings, officer visits, sales, the treasurer's figures and whether they came on time); the
@@ -25,25 +27,26 @@ Definitions (also in docs/reports.md):
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
-from bot.calendar import BANGKOK, BE_OFFSET, add_months, month_start
+from bot.calendar import BANGKOK, add_months, month_start
 from bot.reports import programme
-from bot.reports.programme import AnnualRow, DividendRow, HouseholdRow, TrainingRow
-from bot.services.errors import InvalidInput, NotFound
+from bot.reports.export_rows import (
+    FIGURES_DUE_DAY,
+    DistrictInfo,
+    ExportData,
+    RecordRow,
+    SummaryRow,
+    submission_status,
+)
 from bot.storage.models import (
     Activity,
     Area,
@@ -62,232 +65,7 @@ from bot.storage.unit_of_work import UnitOfWork
 from bot.wording import ACTIVITY_KIND_NAMES as KIND_NAMES
 from bot.wording import baht, number, thai_date, thai_month, thai_sort_key
 
-if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FIGURES_DUE_DAY = 10  # Settings.figures_escalate_day: figures are late after the 10th
-
-ON_TIME = "ส่งแล้ว/ตรงเวลา"
-LATE = "ส่งช้า"
-MISSING = "ยังไม่ส่ง"
-
-MONEY_FORMAT = "#,##0.00"
-COUNT_FORMAT = "#,##0"
-QUANTITY_FORMAT = "#,##0.###"
-# Dates are real date cells (sorting and filtering go by the date) shown in the Thai Buddhist
-# calendar: [$-107041E] = Western digits (01), Thai Buddhist calendar (07), Thai locale (041E),
-# so Excel shows "3 ธ.ค. 2569". An application without that calendar shows the same date in
-# its own.
-DATE_FORMAT = "[$-107041E]d mmm yyyy"
-DATETIME_FORMAT = '[$-107041E]d mmm yyyy hh:mm "น."'
-SUMMARY_SHEET = "สรุป"
-MAX_SHEET_NAME = 31  # Excel's limit
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-SUMMARY_HEADERS = (
-    "กลุ่มอาชีพ",
-    "หมู่บ้าน",
-    "อาชีพ",
-    "สมาชิก (คน)",
-    "ประชุม (ครั้ง)",
-    "พัฒนากรเยี่ยม (ครั้ง)",
-    "ยอดขาย (บาท)",
-    "รายรับ (บาท)",
-    "รายจ่าย (บาท)",
-    "คงเหลือ (บาท)",
-    "ส่งตัวเลขประจำเดือน",
-    "วันที่ส่ง",
-)
-DISTRICT_HEADER = "อำเภอ"
-RECORD_HEADERS = (
-    "ประเภท",
-    "วันที่",
-    "รายการ",
-    "จำนวน",
-    "หน่วย",
-    "ราคาต่อหน่วย (บาท)",
-    "จำนวนเงิน (บาท)",
-    "รายรับ (บาท)",
-    "รายจ่าย (บาท)",
-    "คงเหลือ (บาท)",
-    "ผู้บันทึก / ผู้ทำ",
-    "รายละเอียด",
-    "บันทึกเมื่อ",
-)
-ANNUAL_SHEET = "สรุปประจำปี"
-DIVIDEND_SHEET = "ปันผล"
-HOUSEHOLD_SHEET = "ครัวเรือนเป้าหมาย"
-TRAINING_SHEET = "อบรมครัวเรือน"
-PROGRAMME_SHEETS = (ANNUAL_SHEET, DIVIDEND_SHEET, HOUSEHOLD_SHEET, TRAINING_SHEET)
-ANNUAL_HEADERS = (
-    "กลุ่มอาชีพ",
-    "หมู่บ้าน",
-    "ปี (พ.ศ.)",
-    "ฉบับที่",
-    "รายรับรวม (บาท)",
-    "รายจ่ายรวม (บาท)",
-    "กำไร (บาท)",
-    "ปันผลที่จ่ายแล้ว (บาท)",
-    "ส่งโดย",
-    "วันที่ส่ง",
-)
-DIVIDEND_HEADERS = (
-    "กลุ่มอาชีพ",
-    "หมู่บ้าน",
-    "ตั้งแต่",
-    "ถึง",
-    "ปันผลรวม (บาท)",
-    "สมาชิกที่ได้รับ (คน)",
-    "งานรวม (หน่วย)",
-    "บันทึกโดย",
-    "วันที่จ่าย",
-)
-HOUSEHOLD_HEADERS = (
-    "หัวหน้าครัวเรือน",
-    "หมู่บ้าน",
-    "อาชีพ",
-    "วิทยากร",
-    "พัฒนากรเยี่ยม (ครั้ง)",
-    "เยี่ยมล่าสุด",
-    "รายรับ (บาท)",
-    "รายจ่าย (บาท)",
-    "คงเหลือ (บาท)",
-    "รายการในบัญชีรับ–จ่าย",
-    "เข้าอบรม (ครั้ง)",
-)
-TRAINING_HEADERS = (
-    "วันที่",
-    "ผู้บันทึก (วิทยากร/พัฒนากร)",
-    "เรื่อง",
-    "ผู้เข้าร่วม (คน)",
-    "ครัวเรือนเป้าหมายที่เข้าร่วม",
-)
-# Number format per column (by header index) of those sheets; others are text or dates.
-_ANNUAL_FORMATS = dict.fromkeys((4, 5, 6, 7), MONEY_FORMAT)
-_DIVIDEND_FORMATS = {4: MONEY_FORMAT, 5: COUNT_FORMAT, 6: QUANTITY_FORMAT}
-_HOUSEHOLD_FORMATS = {4: COUNT_FORMAT, 6: MONEY_FORMAT, 7: MONEY_FORMAT, 8: MONEY_FORMAT,
-                      9: COUNT_FORMAT, 10: COUNT_FORMAT}  # fmt: skip
-_TRAINING_FORMATS = {3: COUNT_FORMAT}
-
-# Number format per record column (by header index); others are text.
-_RECORD_FORMATS = {3: QUANTITY_FORMAT, 5: MONEY_FORMAT, 6: MONEY_FORMAT, 7: MONEY_FORMAT,
-                   8: MONEY_FORMAT, 9: MONEY_FORMAT}  # fmt: skip
-
-
-# --- the facts ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SummaryRow:
-    district_id: int
-    district: str
-    group_id: int
-    group: str
-    village: str
-    occupation: str
-    members: int
-    meetings: int
-    visits: int
-    sales: Decimal
-    income: Decimal | None
-    expenses: Decimal | None
-    balance: Decimal | None
-    status: str  # ON_TIME | LATE | MISSING
-    submitted_at: datetime | None  # the first revision's creation (UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordRow:
-    """One line of a group's sheet; columns as RECORD_HEADERS."""
-
-    kind: str
-    on_date: date
-    item: str
-    quantity: Decimal | int | None = None
-    unit: str | None = None
-    unit_price: Decimal | None = None
-    amount: Decimal | None = None
-    income: Decimal | None = None
-    expenses: Decimal | None = None
-    balance: Decimal | None = None
-    who: str | None = None
-    detail: str | None = None
-    recorded_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DistrictInfo:
-    id: int
-    name: str
-    province: str | None
-
-
-@dataclass
-class ExportData:
-    month: date
-    districts: list[DistrictInfo]
-    rows: list[SummaryRow]
-    records: dict[int, list[RecordRow]] = field(default_factory=dict)
-    tz: ZoneInfo = BANGKOK
-    due_day: int = FIGURES_DUE_DAY
-
-    # A district column on the summary: for an export of every district, or of several.
-    with_district: bool = False
-    # What officers need to see beyond the groups' month (bot/reports/programme.py).
-    annuals: list[AnnualRow] = field(default_factory=list)
-    dividends: list[DividendRow] = field(default_factory=list)
-    households: list[HouseholdRow] = field(default_factory=list)
-    trainings: list[TrainingRow] = field(default_factory=list)
-
-
-def submission_deadline(
-    month: date, due_day: int = FIGURES_DUE_DAY, tz: ZoneInfo = BANGKOK
-) -> datetime:
-    """The first instant after which the month's figures are late: the end of `due_day` of the
-    following month in local time (10 Nov 2025 24:00 Bangkok for October 2025)."""
-    day_after_due = add_months(month_start(month), 1) + timedelta(days=due_day)
-    return datetime.combine(day_after_due, time(0), tzinfo=tz)
-
-
-def submission_status(
-    first_created: datetime | None,
-    month: date,
-    due_day: int = FIGURES_DUE_DAY,
-    tz: ZoneInfo = BANGKOK,
-) -> str:
-    if first_created is None:
-        return MISSING
-    return ON_TIME if first_created < submission_deadline(month, due_day, tz) else LATE
-
-
 # --- districts ----------------------------------------------------------------------------
-
-
-def _clean_district_name(name: str) -> str:
-    cleaned = " ".join(name.split())
-    for prefix in ("อำเภอ", "อ."):
-        if cleaned.startswith(prefix):
-            cleaned = cleaned.removeprefix(prefix).strip()
-    return cleaned
-
-
-async def find_district(uow: UnitOfWork, name: str) -> Area:
-    """The district (Area of kind district) called `name` ("วังหิน", "อำเภอวังหิน", "อ.วังหิน"),
-    or with that numeric id. Raises NotFound / InvalidInput with a Thai message."""
-    wanted = _clean_district_name(name)
-    if wanted.isdigit():
-        area = await uow.groups.area_by_id(int(wanted))
-        if area is not None and area.kind == AreaKind.DISTRICT:
-            return area
-    found = list(await uow.groups.areas_named(AreaKind.DISTRICT, wanted))
-    if not found:
-        raise NotFound(f"ไม่พบอำเภอ {name} กรุณาตรวจชื่ออำเภออีกครั้งค่ะ")
-    if len(found) > 1:
-        ids = ", ".join(str(area.id) for area in found)
-        raise InvalidInput(f"มีอำเภอชื่อ {wanted} หลายแห่ง (รหัส {ids}) กรุณาระบุเป็นรหัสอำเภอแทนค่ะ")
-    return found[0]
 
 
 async def _districts(uow: UnitOfWork, district_ids: Sequence[int] | None) -> list[DistrictInfo]:
@@ -363,63 +141,14 @@ async def collect(
             .where(OccupationGroup.id.in_(ids))
         )
     ).all()
-
-    async def per_group(query: Select[Any, Any]) -> dict[int, Any]:
-        return {gid: value for gid, value in await uow.session.execute(query)}
-
-    members = await per_group(
-        select(Membership.group_id, func.count())
-        .where(Membership.group_id.in_(ids), Membership.until.is_(None))
-        .group_by(Membership.group_id)
-    )
-    meetings = await per_group(
-        select(Meeting.group_id, func.count())
-        .where(*_in_month(Meeting, ids, first, after))
-        .group_by(Meeting.group_id)
-    )
-    visits = await per_group(
-        select(Visit.group_id, func.count())
-        .where(*_in_month(Visit, ids, first, after))
-        .group_by(Visit.group_id)
-    )
-    sales = await per_group(
-        select(Sale.group_id, func.sum(Sale.amount))
-        .where(*_in_month(Sale, ids, first, after))
-        .group_by(Sale.group_id)
-    )
-    revisions: dict[int, list[tuple[MonthlyFigures, str]]] = defaultdict(list)
-    for figures, recorder in await uow.session.execute(
-        select(MonthlyFigures, Person.name)
-        .join(Person, Person.id == MonthlyFigures.recorded_by)
-        .where(MonthlyFigures.group_id.in_(ids), MonthlyFigures.month == first)
-        .order_by(MonthlyFigures.group_id, MonthlyFigures.revision)
-    ):
-        revisions[figures.group_id].append((figures, recorder))
-
+    counts = await _counts(uow, ids, first, after)
+    revisions = await _revisions(uow, ids, first)
     for group, village_name, parent_id in groups:
         district_id = int(parent_id or 0)  # never 0: the group sub-select named the district
-        kept = [f for f, _ in revisions[group.id] if f.withdrawn_at is None]
-        current = kept[-1] if kept else None
-        submitted = min(f.created_at for f, _ in revisions[group.id]) if current else None
         data.rows.append(
-            SummaryRow(
-                district_id=district_id,
-                district=names[district_id],
-                group_id=group.id,
-                group=group.name,
-                village=village_name,
-                occupation=group.occupation,
-                members=int(members.get(group.id, 0)),
-                meetings=int(meetings.get(group.id, 0)),
-                visits=int(visits.get(group.id, 0)),
-                sales=Decimal(sales.get(group.id) or 0),
-                income=current.income if current else None,
-                expenses=current.expenses if current else None,
-                balance=current.balance if current else None,
-                status=submission_status(submitted, first, due_day, tz),
-                submitted_at=submitted,
-            )
-        )
+            _summary_row(group, village_name, district_id, names[district_id], counts,
+                         revisions[group.id], first, due_day, tz)
+        )  # fmt: skip
     data.rows.sort(
         key=lambda r: (
             thai_sort_key(r.district), r.district_id, thai_sort_key(r.village),
@@ -430,6 +159,83 @@ async def collect(
         data.records = await _records(uow, ids, first, after, revisions)
         await _programme(uow, data, list(names), ids, first, after, fiscal_start_month)
     return data
+
+
+async def _per_group(uow: UnitOfWork, query: Select[Any, Any]) -> dict[int, Any]:
+    return {gid: value for gid, value in await uow.session.execute(query)}
+
+
+async def _counts(
+    uow: UnitOfWork, ids: Select[int], first: date, after: date
+) -> dict[str, dict[int, Any]]:
+    """Per group: active members, and the month's meetings, officer visits and sales."""
+    members = await _per_group(
+        uow,
+        select(Membership.group_id, func.count())
+        .where(Membership.group_id.in_(ids), Membership.until.is_(None))
+        .group_by(Membership.group_id),
+    )
+    meetings = await _per_group(
+        uow,
+        select(Meeting.group_id, func.count())
+        .where(*_in_month(Meeting, ids, first, after))
+        .group_by(Meeting.group_id),
+    )
+    visits = await _per_group(
+        uow,
+        select(Visit.group_id, func.count())
+        .where(*_in_month(Visit, ids, first, after))
+        .group_by(Visit.group_id),
+    )
+    sales = await _per_group(
+        uow,
+        select(Sale.group_id, func.sum(Sale.amount))
+        .where(*_in_month(Sale, ids, first, after))
+        .group_by(Sale.group_id),
+    )
+    return {"members": members, "meetings": meetings, "visits": visits, "sales": sales}
+
+
+async def _revisions(
+    uow: UnitOfWork, ids: Select[int], first: date
+) -> dict[int, list[tuple[MonthlyFigures, str]]]:
+    """Every revision of the month's figures per group, oldest first, with who recorded it."""
+    revisions: dict[int, list[tuple[MonthlyFigures, str]]] = defaultdict(list)
+    for figures, recorder in await uow.session.execute(
+        select(MonthlyFigures, Person.name)
+        .join(Person, Person.id == MonthlyFigures.recorded_by)
+        .where(MonthlyFigures.group_id.in_(ids), MonthlyFigures.month == first)
+        .order_by(MonthlyFigures.group_id, MonthlyFigures.revision)
+    ):
+        revisions[figures.group_id].append((figures, recorder))
+    return revisions
+
+
+def _summary_row(
+    group: OccupationGroup, village_name: str, district_id: int, district: str,
+    counts: dict[str, dict[int, Any]], revisions: list[tuple[MonthlyFigures, str]],
+    first: date, due_day: int, tz: ZoneInfo,
+) -> SummaryRow:  # fmt: skip
+    kept = [f for f, _ in revisions if f.withdrawn_at is None]
+    current = kept[-1] if kept else None
+    submitted = min(f.created_at for f, _ in revisions) if current else None
+    return SummaryRow(
+        district_id=district_id,
+        district=district,
+        group_id=group.id,
+        group=group.name,
+        village=village_name,
+        occupation=group.occupation,
+        members=int(counts["members"].get(group.id, 0)),
+        meetings=int(counts["meetings"].get(group.id, 0)),
+        visits=int(counts["visits"].get(group.id, 0)),
+        sales=Decimal(counts["sales"].get(group.id) or 0),
+        income=current.income if current else None,
+        expenses=current.expenses if current else None,
+        balance=current.balance if current else None,
+        status=submission_status(submitted, first, due_day, tz),
+        submitted_at=submitted,
+    )
 
 
 async def _programme(
@@ -476,6 +282,17 @@ async def _records(
     """Each group's records of the month, one query per record kind for all groups."""
     out: dict[int, list[RecordRow]] = defaultdict(list)
 
+    await _sales_and_meetings(uow, ids, first, after, out)
+    await _work_and_activities(uow, ids, first, after, out)
+    await _visits(uow, ids, first, after, out)
+    _figures(revisions, out)
+    return out
+
+
+async def _sales_and_meetings(
+    uow: UnitOfWork, ids: Select[int], first: date, after: date,
+    out: dict[int, list[RecordRow]],
+) -> None:  # fmt: skip
     sale_rows = await uow.session.execute(
         select(Sale, Person.name).join(Person, Person.id == Sale.recorded_by)
         .where(*_in_month(Sale, ids, first, after)).order_by(Sale.on_date, Sale.id)
@@ -499,6 +316,11 @@ async def _records(
             recorded_at=meeting.created_at,
         ))  # fmt: skip
 
+
+async def _work_and_activities(
+    uow: UnitOfWork, ids: Select[int], first: date, after: date,
+    out: dict[int, list[RecordRow]],
+) -> None:  # fmt: skip
     work_rows = await uow.session.execute(
         select(WorkLog, Person.name).join(Person, Person.id == WorkLog.person_id)
         .where(*_in_month(WorkLog, ids, first, after)).order_by(WorkLog.on_date, WorkLog.id)
@@ -525,6 +347,11 @@ async def _records(
             recorded_at=activity.created_at,
         ))  # fmt: skip
 
+
+async def _visits(
+    uow: UnitOfWork, ids: Select[int], first: date, after: date,
+    out: dict[int, list[RecordRow]],
+) -> None:  # fmt: skip
     visit_rows = await uow.session.execute(
         select(Visit, Officer.name).join(Officer, Officer.id == Visit.officer_id)
         .where(*_in_month(Visit, ids, first, after)).order_by(Visit.on_date, Visit.id)
@@ -537,6 +364,11 @@ async def _records(
             recorded_at=visit.created_at,
         ))  # fmt: skip
 
+
+def _figures(
+    revisions: dict[int, list[tuple[MonthlyFigures, str]]], out: dict[int, list[RecordRow]]
+) -> None:
+    """Every revision of the month's figures, marked current, replaced or withdrawn."""
     for group_id, figures_list in revisions.items():
         kept = [f.id for f, _ in figures_list if f.withdrawn_at is None]
         for figures, who in figures_list:
@@ -551,362 +383,3 @@ async def _records(
                 income=figures.income, expenses=figures.expenses, balance=figures.balance,
                 who=who, detail=state, recorded_at=figures.created_at,
             ))  # fmt: skip
-    return out
-
-
-# --- rendering ------------------------------------------------------------------------------
-
-
-def thai_datetime(value: datetime, tz: ZoneInfo = BANGKOK) -> str:
-    local = value.astimezone(tz)
-    return f"{thai_date(local.date())} {local:%H:%M} น."
-
-
-def visible_length(text: str) -> int:
-    """Characters that take room: Thai vowels and tone marks above or below a consonant
-    (category Mn) take none."""
-    return sum(1 for char in text if unicodedata.category(char) != "Mn")
-
-
-def sheet_names(names: Sequence[str], taken: Sequence[str] = (SUMMARY_SHEET,)) -> list[str]:
-    """Excel sheet names for these groups: no []:*?/\\ characters, at most 31 characters,
-    unique (Excel compares them case-insensitively), never clashing with `taken`."""
-    used = {name.casefold() for name in taken}
-    out: list[str] = []
-    for raw in names:
-        base = _BAD_SHEET_CHARS.sub(" ", " ".join(raw.split())).strip("' ") or "กลุ่ม"
-        candidate = base[:MAX_SHEET_NAME].rstrip()
-        counter = 2
-        while candidate.casefold() in used:
-            suffix = f" ({counter})"
-            candidate = base[: MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
-            counter += 1
-        used.add(candidate.casefold())
-        out.append(candidate)
-    return out
-
-
-def _summary_values(row: SummaryRow, data: ExportData, with_district: bool) -> list[Any]:
-    values: list[Any] = [
-        row.group,
-        row.village,
-        row.occupation,
-        row.members,
-        row.meetings,
-        row.visits,
-        row.sales,
-        row.income,
-        row.expenses,
-        row.balance,
-        row.status,
-        row.submitted_at.astimezone(data.tz).date() if row.submitted_at else None,
-    ]
-    return [row.district, *values] if with_district else values
-
-
-def _local(value: datetime, tz: ZoneInfo) -> datetime:
-    """An instant as the wall-clock time in `tz`, without zone: what a spreadsheet cell holds."""
-    return value.astimezone(tz).replace(tzinfo=None)
-
-
-def _record_values(row: RecordRow, tz: ZoneInfo) -> list[Any]:
-    return [
-        row.kind,
-        row.on_date,
-        row.item,
-        row.quantity,
-        row.unit,
-        row.unit_price,
-        row.amount,
-        row.income,
-        row.expenses,
-        row.balance,
-        row.who,
-        row.detail,
-        _local(row.recorded_at, tz) if row.recorded_at else None,
-    ]
-
-
-def _title(data: ExportData) -> str:
-    month = thai_month(data.month)
-    if len(data.districts) == 1:
-        d = data.districts[0]
-        where = f"อำเภอ{d.name}" + (f" จังหวัด{d.province}" if d.province else "")
-    else:
-        where = f"{len(data.districts)} อำเภอ"
-    return f"สรุปกลุ่มอาชีพ สัมมาชีพชุมชน {where} เดือน {month}"
-
-
-def render_workbook(data: ExportData) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.worksheet.hyperlink import Hyperlink
-
-    workbook = Workbook()
-    summary = workbook.active
-    assert summary is not None
-    summary.title = SUMMARY_SHEET
-    with_district = data.with_district
-    headers = [DISTRICT_HEADER, *SUMMARY_HEADERS] if with_district else list(SUMMARY_HEADERS)
-    money_columns = {headers.index(h) for h in SUMMARY_HEADERS[6:10]}
-    count_columns = {headers.index(h) for h in SUMMARY_HEADERS[3:6]}
-    formats = {
-        **dict.fromkeys(money_columns, MONEY_FORMAT),
-        **dict.fromkeys(count_columns, COUNT_FORMAT),
-    }
-    body = [_summary_values(row, data, with_district) for row in data.rows]
-    total: list[Any] = [None] * len(headers)
-    total[0] = "รวม"
-    for column in sorted(money_columns | count_columns):
-        total[column] = sum((v[column] for v in body if v[column] is not None), Decimal(0))
-        if column in count_columns:
-            total[column] = int(total[column])
-    status_column = headers.index(SUMMARY_HEADERS[10])
-    submitted = sum(1 for row in data.rows if row.status != MISSING)
-    total[status_column] = f"ส่งแล้ว {submitted}/{len(data.rows)} กลุ่ม"
-    notes = [
-        f"ส่งตรงเวลา = ส่งตัวเลขฉบับแรกภายในวันที่ {data.due_day} {thai_month(add_months(data.month, 1))}"
-        " (เวลาประเทศไทย) · สมาชิก = สมาชิกที่ยังอยู่ในกลุ่ม ณ วันที่ออกรายงาน",
-        "สร้างโดย Sammachip Bot",
-    ]
-    _table(summary, _title(data), headers, body, formats, total=total, notes=notes)
-
-    _programme_sheets(workbook, data)
-    names = sheet_names([row.group for row in data.rows], (SUMMARY_SHEET, *PROGRAMME_SHEETS))
-    group_column = headers.index(SUMMARY_HEADERS[0]) + 1
-    for index, (row, name) in enumerate(zip(data.rows, names, strict=True)):
-        sheet = workbook.create_sheet(name)
-        lines = [_record_values(r, data.tz) for r in _ordered(data.records.get(row.group_id, []))]
-        title = f"{row.group} · {row.village} · อำเภอ{row.district} · เดือน {thai_month(data.month)}"
-        empty = ["ไม่มีรายการที่บันทึกในเดือนนี้"] if not lines else []
-        _table(sheet, title, list(RECORD_HEADERS), lines, _RECORD_FORMATS, notes=empty)
-        cell = summary.cell(row=3 + index, column=group_column)
-        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1", display=row.group)
-        cell.style = "Hyperlink"
-        cell.quotePrefix = row.group.startswith(FORMULA_STARTS)  # the style reset it
-
-    workbook.properties.creator = "Sammachip Bot"
-    workbook.properties.title = _title(data)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _programme_sheets(workbook: Any, data: ExportData) -> None:
-    """The annual summaries, dividends, households and trainings sheets (after "สรุป")."""
-    districts = {d.id: d.name for d in data.districts}
-    month = thai_month(data.month)
-
-    def sheet(
-        name: str, title: str, headers: tuple[str, ...], body: list[list[Any]],
-        formats: dict[int, str], empty: str, districts_of: list[int],
-    ) -> None:  # fmt: skip
-        shift = 1 if data.with_district else 0
-        if data.with_district:
-            body = [
-                [districts.get(d, ""), *values]
-                for d, values in zip(districts_of, body, strict=True)
-            ]
-        _table(
-            workbook.create_sheet(name), title,
-            [DISTRICT_HEADER, *headers] if shift else list(headers), body,
-            {column + shift: f for column, f in formats.items()},
-            notes=[] if body else [empty],
-        )  # fmt: skip
-
-    sheet(
-        ANNUAL_SHEET, f"สรุปประจำปีที่เหรัญญิกส่ง (ฉบับล่าสุดของแต่ละปี ถึงสิ้นเดือน {month})",
-        ANNUAL_HEADERS,
-        [[a.group, a.village, a.be_year, a.revision, a.revenue, a.costs, a.profit, a.dividends,
-          a.sender, a.on_date] for a in data.annuals],
-        _ANNUAL_FORMATS, "ยังไม่มีกลุ่มที่ส่งสรุปประจำปี", [a.district_id for a in data.annuals],
-    )  # fmt: skip
-    sheet(
-        DIVIDEND_SHEET, f"การจ่ายปันผลที่เหรัญญิกยืนยันแล้ว (ถึงสิ้นเดือน {month})",
-        DIVIDEND_HEADERS,
-        [[d.group, d.village, d.period_start, d.period_last, d.total, d.members_paid,
-          d.total_units, d.sender, d.on_date] for d in data.dividends],
-        _DIVIDEND_FORMATS, "ยังไม่มีกลุ่มที่จ่ายปันผล", [d.district_id for d in data.dividends],
-    )  # fmt: skip
-    sheet(
-        HOUSEHOLD_SHEET, f"ครัวเรือนเป้าหมาย เดือน {month}", HOUSEHOLD_HEADERS,
-        [[h.head, h.village, h.occupation, h.trainer, h.visits, h.last_visit, h.income,
-          h.expenses, h.balance, h.entries, h.trainings] for h in data.households],
-        _HOUSEHOLD_FORMATS, "ยังไม่มีครัวเรือนเป้าหมายในอำเภอนี้",
-        [h.district_id for h in data.households],
-    )  # fmt: skip
-    sheet(
-        TRAINING_SHEET, f"การอบรมครัวเรือนเป้าหมาย เดือน {month}", TRAINING_HEADERS,
-        [[t.on_date, t.trainer, t.topics, t.attendees, ", ".join(t.households)]
-         for t in data.trainings],
-        _TRAINING_FORMATS, "ไม่มีการอบรมที่บันทึกในเดือนนี้",
-        [t.district_id for t in data.trainings],
-    )  # fmt: skip
-
-
-# The order a group's sheet lists records in: by kind as the programme reports them, then date.
-_KIND_ORDER = ("ขาย", "ประชุม", "งาน", "กิจกรรม", "พัฒนากรเยี่ยม", "ตัวเลขประจำเดือน", "สรุปประจำปี", "ปันผล")
-
-
-def _ordered(rows: list[RecordRow]) -> list[RecordRow]:
-    return sorted(rows, key=lambda r: (_KIND_ORDER.index(r.kind), r.on_date))
-
-
-def _table(
-    sheet: Worksheet,
-    title: str,
-    headers: list[str],
-    body: list[list[Any]],
-    formats: dict[int, str],
-    *,
-    total: list[Any] | None = None,
-    notes: Sequence[str] = (),
-) -> None:
-    """Row 1 the title, row 2 the headers (frozen with the title), then the body."""
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    put(sheet, 1, 1, title).font = Font(bold=True, size=13)
-    header_fill = PatternFill("solid", start_color="E8F5E9")
-    thin = Side(style="thin", color="A5D6A7")
-    for column, header in enumerate(headers, start=1):
-        cell = put(sheet, 2, column, header)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.border = Border(bottom=thin)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    rows = [*body, total] if total is not None else list(body)
-    for offset, values in enumerate(rows):
-        for column, value in enumerate(values, start=1):
-            cell = put(sheet, 3 + offset, column, value)
-            if column - 1 in formats and isinstance(value, (int, Decimal)):
-                cell.number_format = formats[column - 1]
-            elif isinstance(value, datetime):
-                cell.number_format = DATETIME_FORMAT
-            elif isinstance(value, date):
-                cell.number_format = DATE_FORMAT
-            if total is not None and offset == len(body):
-                cell.font = Font(bold=True)
-                cell.border = Border(top=thin)
-    after = 3 + len(rows) + 1
-    for offset, note in enumerate(notes):
-        put(sheet, after + offset, 1, note).font = Font(italic=True, color="666666")
-
-    last_column = get_column_letter(len(headers))
-    sheet.freeze_panes = "A3"
-    if body:
-        sheet.auto_filter.ref = f"A2:{last_column}{2 + len(body)}"
-    sheet.print_title_rows = "1:2"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]
-    for column, header in enumerate(headers, start=1):
-        widest = max(
-            [min(visible_length(header), 14)]
-            + [_display_width(values[column - 1], formats.get(column - 1)) for values in rows]
-        )
-        sheet.column_dimensions[get_column_letter(column)].width = max(8, min(widest + 2, 48))
-    sheet.row_dimensions[2].height = 32
-
-
-# What a spreadsheet program reads as the start of a formula (or of a DDE/command injection):
-# a text cell or CSV field starting with one of these is written as plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def put(sheet: Worksheet, row: int, column: int, value: Any) -> Any:
-    """Writes one cell. Text is always a text cell, never a formula, whatever people typed
-    (a member named '=HYPERLINK(…)', a meeting topic '@SUM(…)'): openpyxl would store a
-    string starting with '=' as a formula. Characters Excel cannot hold are dropped."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    cell = sheet.cell(row=row, column=column)
-    if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.value = text
-        cell.data_type = "s"
-        if text.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True  # shown as typed; Excel keeps it text when edited too
-    else:
-        cell.value = value
-    return cell
-
-
-def csv_text(text: str) -> str:
-    """A CSV field that a spreadsheet will not run: a leading = + - @ tab or CR gets an
-    apostrophe in front (the OWASP recommendation; Excel hides it)."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-def _display_width(value: Any, number_format: str | None) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, Decimal) and number_format == MONEY_FORMAT:
-        return len(f"{value:,.2f}")
-    if isinstance(value, (int, Decimal)):
-        return len(number(value))
-    if isinstance(value, datetime):
-        return visible_length(f"{thai_date(value.date())} {value:%H:%M} น.")
-    if isinstance(value, date):
-        return visible_length(thai_date(value))
-    return visible_length(str(value))
-
-
-def render_summary_csv(data: ExportData) -> bytes:
-    """The summary sheet as CSV: UTF-8 with a byte-order mark (so Excel reads the Thai), CRLF
-    lines, the district in the first column, money as plain decimals ("1234.50")."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([csv_text(h) for h in (DISTRICT_HEADER, *SUMMARY_HEADERS)])
-    for row in data.rows:
-        values = _summary_values(row, data, with_district=True)
-        writer.writerow(["" if v is None else _csv_value(v) for v in values])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _csv_value(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return format(value.quantize(Decimal("0.01")), "f")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, date):
-        return thai_date(value)  # the CSV is read as text: Buddhist-Era, as on every page
-    return csv_text(str(value))
-
-
-# --- the public API -------------------------------------------------------------------------
-
-
-async def _district(uow: UnitOfWork, district_id: int) -> Area:
-    area = await uow.groups.area_by_id(district_id)
-    if area is None or area.kind != AreaKind.DISTRICT:
-        raise NotFound(f"ไม่พบอำเภอรหัส {district_id} ค่ะ")
-    return area
-
-
-async def district_workbook(
-    uow: UnitOfWork, district_id: int, month: date, *, due_day: int = FIGURES_DUE_DAY,
-    tz: ZoneInfo = BANGKOK, fiscal_start_month: int = 10,
-) -> bytes:  # fmt: skip
-    """The district's monthly workbook (.xlsx bytes)."""
-    await _district(uow, district_id)
-    data = await collect(
-        uow, [district_id], month, due_day=due_day, tz=tz, fiscal_start_month=fiscal_start_month
-    )
-    return render_workbook(data)
-
-
-async def district_summary_csv(
-    uow: UnitOfWork, district_id: int, month: date, *, due_day: int = FIGURES_DUE_DAY,
-    tz: ZoneInfo = BANGKOK,
-) -> bytes:  # fmt: skip
-    """The workbook's summary sheet as CSV bytes (UTF-8 with BOM)."""
-    await _district(uow, district_id)
-    data = await collect(uow, [district_id], month, records=False, due_day=due_day, tz=tz)
-    return render_summary_csv(data)
-
-
-def export_filename(district: str, month: date, suffix: str = ".xlsx") -> str:
-    """A file name like สัมมาชีพ-อำเภอวังหิน-2568-10.xlsx (Buddhist-Era year, sorts by month)."""
-    safe = re.sub(r"[\\/:*?\"<>|\s]+", "", district)
-    return f"สัมมาชีพ-อำเภอ{safe}-{month.year + BE_OFFSET}-{month.month:02d}{suffix}"

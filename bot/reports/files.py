@@ -1,5 +1,5 @@
-"""Reading a generated file for the platforms and the web: a chart stored as a spec is drawn
-here, on first fetch, outside any transaction (so drawing never holds the database, nor
+"""Reading a generated file for the platforms and the web: a chart (or an export asked for in
+chat, bot/services/exports.py) stored as a spec is drawn here, on first fetch, outside any transaction (so drawing never holds the database, nor
 SQLite's one writer, while other people's messages wait); the picture is then kept for the
 next fetch.
 
@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from bot.services import exports
 from bot.storage.models import StoredFile
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -49,15 +50,24 @@ async def load(uow_factory: Callable[[], UnitOfWork], key: str, now: datetime) -
         spec = dict(stored.spec) if stored.spec and not stored.data else None
     if spec is None:
         return found
-    png = await draw(spec)
+    if exports.is_request(spec):
+        try:  # an export asked for in chat: rendered now, outside the message's transaction
+            body = await exports.render_request(uow_factory, spec)
+        except Exception:
+            # The person is told in Thai the file is not there and to ask again (a 404 page,
+            # or Telegram's "ขอใหม่ได้เลย"); nothing else waits on it.
+            log.exception("a requested export could not be rendered")
+            return None
+    else:
+        body = await draw(spec)
     async with uow_factory() as uow:
         await uow.session.execute(
             update(StoredFile)
             .where(StoredFile.key == key, StoredFile.spec.is_not(None))
-            .values(data=png, spec=None)
+            .values(data=body, spec=None)
         )
         await uow.commit()
-    return Loaded(png, found.content_type, found.filename, found.single_use, found.used)
+    return Loaded(body, found.content_type, found.filename, found.single_use, found.used)
 
 
 _pool: ProcessPoolExecutor | None = None

@@ -152,6 +152,22 @@ async def rank_model_households(
         .where(village.parent_id == district_id)
     )
 
+    income, expenses, active = await _monthly_money(uow, in_district, window)
+    villages = _evidence(households, window, income, expenses, active)
+    ordered = sorted(villages.items(), key=lambda item: (thai_sort_key(item[1][0]), item[0]))
+    return [
+        VillageRanking(village_id, name, rank_village(evidence))
+        for village_id, (name, evidence) in ordered
+    ]
+
+
+_Income = dict[int, dict[date, Decimal]]
+
+
+async def _monthly_money(
+    uow: UnitOfWork, in_district: Any, window: Window
+) -> tuple[_Income, dict[int, Decimal], dict[int, set[date]]]:
+    """Per household: income per month, expenses, and the months with any record."""
     # (household, month) -> money, per kind; and the months with any record.
     income: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     expenses: dict[int, Decimal] = defaultdict(Decimal)
@@ -204,7 +220,13 @@ async def rank_model_households(
         .group_by(Activity.household_id, year, month)
     ):
         active[household_id].add(date(int(y), int(m), 1))
+    return income, expenses, active
 
+
+def _evidence(
+    households: Any, window: Window, income: _Income, expenses: dict[int, Decimal],
+    active: dict[int, set[date]],
+) -> dict[int, tuple[str, list[HouseholdEvidence]]]:  # fmt: skip
     villages: dict[int, tuple[str, list[HouseholdEvidence]]] = {}
     for household, village_name in households:
         by_month = income[household.id]
@@ -222,8 +244,4 @@ async def rank_model_households(
                 active_months=len(active[household.id]),
             )
         )
-    ordered = sorted(villages.items(), key=lambda item: (thai_sort_key(item[1][0]), item[0]))
-    return [
-        VillageRanking(village_id, name, rank_village(evidence))
-        for village_id, (name, evidence) in ordered
-    ]
+    return villages

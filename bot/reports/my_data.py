@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.services import privacy
-from bot.services.actors import load_actor
+from bot.services.actors import Actor, load_actor
 from bot.services.describe import what_and_where
 from bot.storage.models import RECORD_MODELS, Area, Membership, OccupationGroup, RecordMixin
 from bot.storage.unit_of_work import UnitOfWork
@@ -64,6 +64,39 @@ async def my_data_document(
     if person is None:
         return b"", data
     actor = await load_actor(uow, person_id)
+    groups, roles = await _groups_and_roles(uow, person_id, actor, tz)
+    chat_accounts = await uow.people.accounts_of(person_id)
+    accounts = [
+        {
+            "channel": CHANNEL_NAMES.get(a.channel, a.channel),
+            "name": a.display_name or "-",
+            "reminders": "ปิด" if a.reminders_off else "เปิด",
+        }
+        for a in chat_accounts
+    ]
+    consents = [a.consented_at for a in chat_accounts if a.consented_at is not None]
+    consented = person.consented_at or (min(consents) if consents else None)
+    sections = await _sections(uow, person_id, tz)
+    page = _template().render(
+        name=person.name,
+        made=thai_time(now, tz),
+        joined=thai_time(person.created_at, tz),
+        consented=thai_time(consented, tz) if consented else None,
+        roles=roles,
+        groups=groups,
+        accounts=accounts,
+        sections=sections,
+        total=sum(len(s.lines) for s in sections),
+        # "<" as \u003c: the data can never close its <script> block, and stays valid JSON.
+        data=json.dumps(data, ensure_ascii=False, indent=1).replace("<", "\\u003c"),
+    )
+    return page.encode("utf-8"), data
+
+
+async def _groups_and_roles(
+    uow: UnitOfWork, person_id: int, actor: Actor, tz: ZoneInfo
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The person's memberships (every group, ended ones too) and the other roles they hold."""
     memberships = (
         await uow.session.execute(
             select(Membership, OccupationGroup.name)
@@ -90,17 +123,11 @@ async def my_data_document(
     if actor.household_id is not None:
         household = await uow.groups.household(actor.household_id)
         roles.append(f"ครัวเรือนเป้าหมาย ({household.occupation})" if household else "ครัวเรือนเป้าหมาย")
-    chat_accounts = await uow.people.accounts_of(person_id)
-    accounts = [
-        {
-            "channel": CHANNEL_NAMES.get(a.channel, a.channel),
-            "name": a.display_name or "-",
-            "reminders": "ปิด" if a.reminders_off else "เปิด",
-        }
-        for a in chat_accounts
-    ]
-    consents = [a.consented_at for a in chat_accounts if a.consented_at is not None]
-    consented = person.consented_at or (min(consents) if consents else None)
+    return groups, roles
+
+
+async def _sections(uow: UnitOfWork, person_id: int, tz: ZoneInfo) -> list[Section]:
+    """Every record the person recorded, one section per kind (withdrawn ones marked)."""
     sections = []
     for kind, model in RECORD_MODELS.items():
         rows: Sequence[RecordMixin] = (
@@ -121,20 +148,7 @@ async def my_data_document(
                 for row in rows
             ]
             sections.append(Section(RECORD_KIND_TITLES.get(kind, kind), lines))
-    page = _template().render(
-        name=person.name,
-        made=thai_time(now, tz),
-        joined=thai_time(person.created_at, tz),
-        consented=thai_time(consented, tz) if consented else None,
-        roles=roles,
-        groups=groups,
-        accounts=accounts,
-        sections=sections,
-        total=sum(len(s.lines) for s in sections),
-        # "<" as \u003c: the data can never close its <script> block, and stays valid JSON.
-        data=json.dumps(data, ensure_ascii=False, indent=1).replace("<", "\\u003c"),
-    )
-    return page.encode("utf-8"), data
+    return sections
 
 
 def _template() -> Any:

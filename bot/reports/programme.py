@@ -300,6 +300,14 @@ async def households(
                Activity.on_date >= first, Activity.on_date < after)
         .group_by(TrainingAttendance.household_id)
     )  # fmt: skip
+    return _household_rows(found, visits, last_visit, book, trainings)
+
+
+def _household_rows(
+    found: Any, visits: dict[Any, Any], last_visit: dict[Any, Any],
+    book: dict[tuple[int, str], tuple[Decimal, int]], trainings: dict[Any, Any],
+) -> list[HouseholdRow]:  # fmt: skip
+    """One row per household, by village, then head of household."""
     out = []
     for household, village_name, district_id in found:
         income, in_count = book.get((household.id, "income"), (ZERO, 0))

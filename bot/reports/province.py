@@ -4,7 +4,7 @@ for the province administrator's chat summary (สรุปจังหวัด
 
 The workbook: a sheet "สรุปจังหวัด" with one row per district and a total, then one sheet per
 district with one row per group (the district workbook's summary columns). Cells as in
-bot/reports/export.py: text never a formula, dates real date cells in the Buddhist Era, money
+bot/reports/xlsx.py: text never a formula, dates real date cells in the Buddhist Era, money
 '#,##0.00'. Every figure comes from the district workbook's set-based queries over all the
 districts at once, plus three grouped counts.
 """
@@ -25,16 +25,20 @@ from sqlalchemy.orm import aliased
 
 from bot.calendar import BANGKOK, add_months, month_start
 from bot.reports import export
-from bot.reports.export import (
+from bot.reports.export_rows import (
     COUNT_FORMAT,
     FIGURES_DUE_DAY,
     MISSING,
     MONEY_FORMAT,
     SUMMARY_HEADERS,
+    DistrictInfo,
     ExportData,
     SummaryRow,
+    export_filename,
+    summary_values,
 )
 from bot.reports.programme import group_ids_of, year_label
+from bot.reports.xlsx import sheet_names, table
 from bot.services.periods import reporting_year, year_containing
 from bot.storage.models import AnnualSummary, Area, Dividend, Household
 from bot.storage.unit_of_work import UnitOfWork
@@ -117,6 +121,23 @@ async def rollup(
     year_start, _ = reporting_year(be_year, fiscal_start_month)
     annual_year = be_year - 1
     groups = group_ids_of(ids)
+    households = await _household_counts(uow, ids)
+    by_group_district = {row.group_id: row.district_id for row in data.rows}
+    last_start, _ = reporting_year(annual_year, fiscal_start_month)
+    annual = await _annual_sent(uow, groups, by_group_district, last_start, after)
+    paid = await _dividends_paid(uow, groups, by_group_district, year_start, after)
+    rows: dict[int, list[SummaryRow]] = defaultdict(list)
+    for row in data.rows:
+        rows[row.district_id].append(row)
+    lines = [
+        _line(district, rows[district.id], households, annual, paid)
+        for district in sorted(data.districts, key=lambda d: ids.index(d.id))
+    ]
+    return Rollup(first, area, year_label(last_start.year, fiscal_start_month), lines, data)
+
+
+async def _household_counts(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
+    """Target households per district."""
     village = aliased(Area)
     households: dict[int, int] = defaultdict(int)
     if ids:
@@ -127,9 +148,15 @@ async def rollup(
             .group_by(village.parent_id)
         ):
             households[int(district_id or 0)] = int(count)
-    by_group_district = {row.group_id: row.district_id for row in data.rows}
+    return households
+
+
+async def _annual_sent(
+    uow: UnitOfWork, groups: Any, by_group_district: dict[int, int], last_start: date,
+    after: date,
+) -> dict[int, set[int]]:  # fmt: skip
+    """Per district, the groups with an annual summary for the last completed year."""
     annual: dict[int, set[int]] = defaultdict(set)
-    last_start, _ = reporting_year(annual_year, fiscal_start_month)
     for group_id in await uow.session.scalars(
         select(AnnualSummary.group_id)
         .where(
@@ -141,6 +168,14 @@ async def rollup(
         .distinct()
     ):
         annual[by_group_district.get(group_id, 0)].add(group_id)
+    return annual
+
+
+async def _dividends_paid(
+    uow: UnitOfWork, groups: Any, by_group_district: dict[int, int], year_start: date,
+    after: date,
+) -> dict[int, Decimal]:  # fmt: skip
+    """Per district, the dividends paid from the start of the reporting year to the month's end."""
     paid: dict[int, Decimal] = defaultdict(Decimal)
     for group_id, total in await uow.session.execute(
         select(Dividend.group_id, func.sum(Dividend.total))
@@ -153,27 +188,24 @@ async def rollup(
         .group_by(Dividend.group_id)
     ):
         paid[by_group_district.get(group_id, 0)] += Decimal(total or 0)
+    return paid
 
-    rows: dict[int, list[SummaryRow]] = defaultdict(list)
-    for row in data.rows:
-        rows[row.district_id].append(row)
-    lines = []
-    for district in sorted(data.districts, key=lambda d: ids.index(d.id)):
-        mine = rows[district.id]
-        lines.append(
-            DistrictLine(
-                district_id=district.id, district=district.name, groups=len(mine),
-                members=sum(r.members for r in mine), meetings=sum(r.meetings for r in mine),
-                visits=sum(r.visits for r in mine),
-                sales=sum((r.sales for r in mine), Decimal(0)),
-                income=sum((r.income or Decimal(0) for r in mine), Decimal(0)),
-                expenses=sum((r.expenses or Decimal(0) for r in mine), Decimal(0)),
-                figures_sent=sum(1 for r in mine if r.status != MISSING),
-                households=households[district.id], annual_sent=len(annual[district.id]),
-                dividends=paid[district.id],
-            )
-        )  # fmt: skip
-    return Rollup(first, area, year_label(last_start.year, fiscal_start_month), lines, data)
+
+def _line(
+    district: DistrictInfo, mine: list[SummaryRow], households: dict[int, int],
+    annual: dict[int, set[int]], paid: dict[int, Decimal],
+) -> DistrictLine:  # fmt: skip
+    return DistrictLine(
+        district_id=district.id, district=district.name, groups=len(mine),
+        members=sum(r.members for r in mine), meetings=sum(r.meetings for r in mine),
+        visits=sum(r.visits for r in mine),
+        sales=sum((r.sales for r in mine), Decimal(0)),
+        income=sum((r.income or Decimal(0) for r in mine), Decimal(0)),
+        expenses=sum((r.expenses or Decimal(0) for r in mine), Decimal(0)),
+        figures_sent=sum(1 for r in mine if r.status != MISSING),
+        households=households[district.id], annual_sent=len(annual[district.id]),
+        dividends=paid[district.id],
+    )  # fmt: skip
 
 
 def _values(line: DistrictLine) -> list[Any]:
@@ -196,7 +228,7 @@ def render_workbook(rollup: Rollup) -> bytes:
     headers = list(PROVINCE_HEADERS)
     headers[10] = f"ส่งสรุปประจำปี {rollup.annual_year} (กลุ่ม)"
     total = _values(rollup.total)
-    export._table(
+    table(
         summary, f"สรุปกลุ่มอาชีพ สัมมาชีพชุมชน {rollup.area} เดือน {month}", headers,
         [_values(line) for line in rollup.lines], _FORMATS, total=total,
         notes=[
@@ -205,7 +237,7 @@ def render_workbook(rollup: Rollup) -> bytes:
             "สร้างโดย Sammachip Bot",
         ],
     )  # fmt: skip
-    names = export.sheet_names([line.district for line in rollup.lines], (PROVINCE_SHEET,))
+    names = sheet_names([line.district for line in rollup.lines], (PROVINCE_SHEET,))
     formats = {6: MONEY_FORMAT, 7: MONEY_FORMAT, 8: MONEY_FORMAT, 9: MONEY_FORMAT,
                3: COUNT_FORMAT, 4: COUNT_FORMAT, 5: COUNT_FORMAT}  # fmt: skip
     by_district: dict[int, list[SummaryRow]] = defaultdict(list)
@@ -213,10 +245,10 @@ def render_workbook(rollup: Rollup) -> bytes:
         by_district[row.district_id].append(row)
     for line, name in zip(rollup.lines, names, strict=True):
         body = [
-            export._summary_values(row, rollup.data, with_district=False)
+            summary_values(row, rollup.data, with_district=False)
             for row in by_district[line.district_id]
         ]
-        export._table(
+        table(
             workbook.create_sheet(name), f"อำเภอ{line.district} · เดือน {month}",
             list(SUMMARY_HEADERS), body, formats,
             notes=[] if body else ["ยังไม่มีกลุ่มอาชีพในอำเภอนี้"],
@@ -229,4 +261,4 @@ def render_workbook(rollup: Rollup) -> bytes:
 
 def filename(area: str, month: date) -> str:
     """สัมมาชีพ-จังหวัดศรีสะเกษ-2568-10.xlsx"""
-    return export.export_filename(area, month).replace("อำเภอ", "", 1)
+    return export_filename(area, month).replace("อำเภอ", "", 1)

@@ -124,7 +124,7 @@ def write_template(path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
-    from bot.reports.export import put
+    from bot.reports.xlsx import put
 
     workbook = Workbook()
     notes = workbook.active

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from bot.app import App
 from bot.demo import EGG_GROUP
-from bot.reports.export import find_district
 from bot.reports.province import PROVINCE_HEADERS, PROVINCE_SHEET
+from bot.services.exports import find_district
 from tests.conversations.test_administrators import link, neighbours, register
 from tests.dashboard.support import link_from_bot, sign_in
 from tests.support.chat import Chat

@@ -15,7 +15,8 @@ from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import event, select, update
 
-from bot.reports.export import (
+from bot.reports.export import collect
+from bot.reports.export_rows import (
     DATE_FORMAT,
     DATETIME_FORMAT,
     LATE,
@@ -25,17 +26,13 @@ from bot.reports.export import (
     PROGRAMME_SHEETS,
     RECORD_HEADERS,
     SUMMARY_HEADERS,
-    collect,
-    district_summary_csv,
-    district_workbook,
-    find_district,
-    render_workbook,
-    sheet_names,
     submission_deadline,
     submission_status,
 )
+from bot.reports.xlsx import render_workbook, sheet_names
 from bot.services import admin
 from bot.services.errors import NotFound
+from bot.services.exports import district_summary_csv, district_workbook, find_district
 from bot.storage.models import (
     Meeting,
     Membership,

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
-from bot.reports.export import PROGRAMME_SHEETS
+from bot.reports.export_rows import PROGRAMME_SHEETS
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

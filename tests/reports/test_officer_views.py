@@ -14,16 +14,15 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.messages import Reply
-from bot.reports.export import (
+from bot.reports.export_rows import (
     ANNUAL_HEADERS,
     DATE_FORMAT,
     DIVIDEND_HEADERS,
     HOUSEHOLD_HEADERS,
     MONEY_FORMAT,
     TRAINING_HEADERS,
-    district_workbook,
-    find_district,
 )
+from bot.services.exports import district_workbook, find_district
 from bot.storage.models import ChatAccount, ChatRoom, Household, Officer, Outbox
 from tests.support.chat import Chat
 

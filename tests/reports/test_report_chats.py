@@ -7,18 +7,24 @@ import io
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.messages import Reply
-from bot.reports.export import XLSX_TYPE
+from bot.reports.export_rows import XLSX_TYPE
+from bot.reports.files import load
+from bot.services import exports
 from bot.storage.models import AccountEntry, Household, StoredFile
 from tests.conftest import NOW
 from tests.support.chat import Chat
 
 
 async def stored(chat: Chat, answer: Reply) -> StoredFile:
+    """The file the reply links to, as its first fetch leaves it (the workbook is rendered
+    then, not in the message's transaction)."""
     assert answer.document is not None
+    assert await load(chat.app.uow, answer.document.key, NOW) is not None
     async with chat.app.uow() as uow:
         found = await uow.files.get(answer.document.key, NOW)
     assert found is not None
@@ -99,3 +105,42 @@ async def test_an_officer_sees_model_household_candidates(chat: Chat) -> None:
     assert "สุทธิ 12 เดือน 4,300 บาท" in text and "บันทึก 3/12 เดือน" in text
     assert text.rstrip().endswith("ค่ะ")
     assert len(text) < 4096
+
+
+async def test_the_workbook_is_rendered_after_the_commit_not_in_the_message(chat: Chat) -> None:
+    """The message's transaction stores the request with the reply; the workbook is built
+    when the link is first fetched. A crash in between loses nothing: the request is there,
+    and the next fetch (here: a fresh app over the same database) renders it."""
+    answer = await chat.say("ส่งออก", "officer")
+    assert answer is not None and answer.document is not None
+    async with chat.app.uow() as uow:
+        pending = await uow.files.get(answer.document.key, NOW)
+    assert pending is not None and pending.data == b""  # not built inside the message
+    assert pending.spec is not None and pending.spec["export"] == "district"
+    assert pending.single_use and pending.used_at is None
+
+    fetched = await load(chat.app.uow, answer.document.key, NOW)
+    assert fetched is not None and fetched.data.startswith(b"PK") and not fetched.used
+    again = await load(chat.app.uow, answer.document.key, NOW)
+    assert again is not None and again.data == fetched.data  # rendered once, then kept
+    expired = await load(chat.app.uow, answer.document.key, NOW + timedelta(minutes=16))
+    assert expired is None  # time-limited as before
+
+
+async def test_a_workbook_that_cannot_be_built_is_retried_on_the_next_fetch(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure while rendering leaves the request in place: that fetch is answered as "not
+    there, ask again" in Thai (bot/web/server.py, the Telegram transport) and the next fetch
+    builds the file."""
+    answer = await chat.say("ส่งออก", "officer")
+    assert answer is not None and answer.document is not None
+
+    async def broken(*_: object) -> bytes:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(exports, "render_request", broken)
+        assert await load(chat.app.uow, answer.document.key, NOW) is None
+    fetched = await load(chat.app.uow, answer.document.key, NOW)
+    assert fetched is not None and fetched.data.startswith(b"PK")
