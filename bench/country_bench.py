@@ -210,7 +210,10 @@ async def measure(url: str, result: Scale, args: argparse.Namespace) -> None:
         def overview_of(district: Area) -> Callable[[], Awaitable[object]]:
             officer_id, person_id = officers[district.id]
             actor = Actor(
-                person_id=person_id, name="พัฒนากร", officer_id=officer_id, district_id=district.id
+                person_id=person_id or 0,
+                name="พัฒนากร",
+                officer_id=officer_id,
+                district_id=district.id,
             )
 
             async def run() -> None:

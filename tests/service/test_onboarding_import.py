@@ -242,7 +242,7 @@ def test_a_village_made_before_the_import_moves_under_its_sub_district(
                 assert village is not None
                 parent = await uow.session.get(Area, village.parent_id)
                 assert parent is not None and parent.name == "บ้านเลือก"  # villages 8-14
-                assert village.district_id == parent.parent_id
+                assert village.district_id is not None and village.district_id == parent.parent_id
                 await _officer_sees_the_district(uow, village.district_id, groups=22, households=21)
                 officer = await uow.session.scalar(select(Officer).order_by(Officer.id))
                 assert officer is not None
