@@ -152,87 +152,86 @@ async def timed(run: Callable[[], Awaitable[object]]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+async def _places(app: App) -> tuple[list[Area], list[Area], dict[int, tuple[int, int | None]]]:
+    """The districts, the provinces, and one officer (id, person) per district."""
+    async with app.uow() as uow:
+        areas = list((await uow.session.scalars(select(Area).order_by(Area.id))).all())
+        officers = {
+            district_id: (officer_id, person_id)
+            for officer_id, person_id, district_id in await uow.session.execute(
+                select(Officer.id, Officer.person_id, Officer.district_id).order_by(
+                    Officer.id.desc()
+                )
+            )
+        }
+    districts = [a for a in areas if a.kind == AreaKind.DISTRICT]
+    return districts, [a for a in areas if a.kind == AreaKind.PROVINCE], officers
+
+
+async def _sweeps(app: App, settings: Settings, captured: Captured, result: Scale) -> None:
+    """The sweep: the first of the day, then the same again (nothing new), and the plans of
+    the second one's reads (the same statements as the first's)."""
+    reads: list[tuple[str, Any]] = []
+    for attempt in range(2):
+        async with app.uow() as uow:
+            captured.on = attempt == 1
+            started = time.perf_counter()
+            summary = await sweep(uow.session, settings, AT)
+            await uow.session.commit()
+            elapsed = time.perf_counter() - started
+            captured.on = False
+        if attempt == 0:
+            result.sweep_s, result.phases = elapsed, summary.seconds
+            result.written, result.messages = summary.written, summary.messages
+            result.groups, result.households = summary.groups, summary.households
+            captured.statements = []
+        else:
+            if summary.written:
+                raise AssertionError("the repeated sweep wrote reminders again")
+            result.again_s = elapsed
+            reads = captured.statements
+        result.load_avg.append(os.getloadavg()[0])
+    result.scans["sweep"] = await explain(app, reads, SWEEP_WHOLE)
+    result.plans["sweep"] = len(reads)
+
+
+async def _timed_view(
+    app: App,
+    captured: Captured,
+    result: Scale,
+    view: str,
+    runs: list[Callable[[], Awaitable[object]]],
+    into: list[float],
+) -> None:
+    """Times each run, then EXPLAINs the reads of the first one again."""
+    for run in runs:
+        into.append(await timed(run))
+    reads = await captured.take(runs[0])
+    result.scans[view] = await explain(app, reads, frozenset())
+    result.plans[view] = len(reads)
+
+
 async def measure(url: str, result: Scale, args: argparse.Namespace) -> None:
     settings = Settings(_env_file=None, database_url=url)
     app = build_app(settings)
     captured = Captured(app)
     rng = random.Random(3)
     try:
-        async with app.uow() as uow:
-            districts = list(
-                (
-                    await uow.session.scalars(
-                        select(Area).where(Area.kind == AreaKind.DISTRICT).order_by(Area.id)
-                    )
-                ).all()
-            )
-            provinces = list(
-                (
-                    await uow.session.scalars(
-                        select(Area).where(Area.kind == AreaKind.PROVINCE).order_by(Area.id)
-                    )
-                ).all()
-            )
-            officers = {
-                district_id: (officer_id, person_id)
-                for officer_id, person_id, district_id in await uow.session.execute(
-                    select(Officer.id, Officer.person_id, Officer.district_id).order_by(
-                        Officer.id.desc()
-                    )
-                )
-            }
-
-        # The sweep: the first of the day, then the same again (nothing new).
-        for attempt in range(2):
-            async with app.uow() as uow:
-                captured.on = attempt == 1  # the second one's reads (the plans are the same)
-                started = time.perf_counter()
-                summary = await sweep(uow.session, settings, AT)
-                await uow.session.commit()
-                elapsed = time.perf_counter() - started
-                captured.on = False
-            if attempt == 0:
-                result.sweep_s, result.phases = elapsed, summary.seconds
-                result.written, result.messages = summary.written, summary.messages
-                result.groups, result.households = summary.groups, summary.households
-                captured.statements = []
-            else:
-                if summary.written:
-                    raise AssertionError("the repeated sweep wrote reminders again")
-                result.again_s = elapsed
-                sweep_reads = captured.statements
-            result.load_avg.append(os.getloadavg()[0])
-        result.scans["sweep"] = await explain(app, sweep_reads, SWEEP_WHOLE)
-        result.plans["sweep"] = len(sweep_reads)
-
+        districts, provinces, officers = await _places(app)
+        await _sweeps(app, settings, captured, result)
         sample = rng.sample(districts, min(args.districts, len(districts)))
+        shown: list[int] = []  # groups on each overview page
 
         def overview_of(district: Area) -> Callable[[], Awaitable[object]]:
             officer_id, person_id = officers[district.id]
-            actor = Actor(
-                person_id=person_id or 0,
-                name="พัฒนากร",
-                officer_id=officer_id,
-                district_id=district.id,
-            )
+            actor = Actor(person_id=person_id or 0, name="พัฒนากร", officer_id=officer_id,
+                          district_id=district.id)  # fmt: skip
 
             async def run() -> None:
                 async with app.uow() as uow:
-                    page = await overview(uow, actor, settings, AT)
-                    shown.append(len(page.rows))
+                    shown.append(len((await overview(uow, actor, settings, AT)).rows))
 
             return run
-
-        shown: list[int] = []  # groups on each overview page
-        await overview_of(sample[0])()  # warm up: imports, the first connections
-        shown.clear()
-        for _ in range(args.repeat):
-            for district in sample:
-                result.overview_ms.append(await timed(overview_of(district)))
-        result.district_groups = statistics.mean(shown)
-        reads = await captured.take(overview_of(sample[0]))
-        result.scans["overview"] = await explain(app, reads, frozenset())
-        result.plans["overview"] = len(reads)
 
         def rollup_of(area: Area) -> Callable[[], Awaitable[object]]:
             async def run() -> None:
@@ -242,12 +241,6 @@ async def measure(url: str, result: Scale, args: argparse.Namespace) -> None:
 
             return run
 
-        for area in rng.sample(provinces, min(args.provinces, len(provinces))):
-            result.rollup_ms.append(await timed(rollup_of(area)))
-        reads = await captured.take(rollup_of(provinces[0]))
-        result.scans["rollup"] = await explain(app, reads, frozenset())
-        result.plans["rollup"] = len(reads)
-
         def workbook_of(district: Area) -> Callable[[], Awaitable[object]]:
             async def run() -> None:
                 async with app.uow() as uow:
@@ -255,11 +248,15 @@ async def measure(url: str, result: Scale, args: argparse.Namespace) -> None:
 
             return run
 
-        for district in sample[: args.workbooks]:
-            result.workbook_ms.append(await timed(workbook_of(district)))
-        reads = await captured.take(workbook_of(sample[0]))
-        result.scans["workbook"] = await explain(app, reads, frozenset())
-        result.plans["workbook"] = len(reads)
+        await overview_of(sample[0])()  # warm up: imports, the first connections
+        shown.clear()
+        overviews = [overview_of(d) for _ in range(args.repeat) for d in sample]
+        await _timed_view(app, captured, result, "overview", overviews, result.overview_ms)
+        result.district_groups = statistics.mean(shown[: len(overviews)])
+        rollups = [rollup_of(a) for a in rng.sample(provinces, min(args.provinces, len(provinces)))]
+        await _timed_view(app, captured, result, "rollup", rollups, result.rollup_ms)
+        workbooks = [workbook_of(d) for d in sample[: args.workbooks]]
+        await _timed_view(app, captured, result, "workbook", workbooks, result.workbook_ms)
         result.load_avg.append(os.getloadavg()[0])
     finally:
         await app.close()
@@ -290,6 +287,30 @@ async def run_scale(
         finally:
             await admin.close()
     return result
+
+
+# A server for a whole country's data (~3.5 GB at scale 1) on a small VM, rather than
+# PostgreSQL's defaults for a laptop (shared_buffers 128 MB, max_wal_size 1 GB, 4 MB sorts):
+# what docs/deploy.md recommends at that size. `--tuned` applies them to the bench's server.
+TUNED = {
+    "shared_buffers": "2GB",
+    "effective_cache_size": "8GB",
+    "work_mem": "64MB",
+    "maintenance_work_mem": "512MB",
+    "max_wal_size": "8GB",
+    "random_page_cost": "1.1",  # SSD: an index probe costs about a sequential read
+}
+
+
+async def tune(server: postgres.PostgresServer) -> None:
+    connection = await asyncpg.connect(dsn(server.url("postgres")))
+    try:
+        for name, value in TUNED.items():
+            await connection.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+    finally:
+        await connection.close()
+    data, log = str(server.root / "data"), str(server.root / "log")
+    server._run("pg_ctl", "-D", data, "-l", log, "-w", "restart")
 
 
 def report(results: list[Scale], command: str, machine: str) -> str:
@@ -359,13 +380,19 @@ async def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep each database (disk: ~3 GB at 1)")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--tuned", action="store_true", help="the server settings of TUNED")
     args = parser.parse_args()
     server = postgres.start()
     try:
+        if args.tuned:
+            await tune(server)
         results = [await run_scale(server, float(s), args) for s in args.scales.split(",")]
     finally:
         server.stop()
-    text = report(results, " ".join(["bench/country_bench.py", *sys.argv[1:]]), machine())
+    settings = ", ".join(f"{k}={v}" for k, v in TUNED.items()) if args.tuned else "defaults"
+    text = report(
+        results, " ".join(["bench/country_bench.py", *sys.argv[1:]]), f"{machine()}; {settings}"
+    )
     print(text)
     if args.out:
         args.out.write_text(text)

@@ -37,7 +37,6 @@ from bot.storage.sweep_reads import (
     Recipient,
     group_facts,
     household_facts,
-    household_trainers,
     officer_people,
     recipients,
     role_holders,
@@ -185,14 +184,14 @@ async def evaluate(
     session: AsyncSession, settings: Settings, moment: Moment, summary: SweepSummary
 ) -> _Plan:
     groups = await group_facts(session, moment)
-    households = await household_facts(session, moment)
+    households, trainers = await household_facts(session, moment)
     summary.groups, summary.households = len(groups), len(households)
     evaluation = _Evaluation(
         settings,
         moment,
         await officer_people(session),
         await role_holders(session),
-        await household_trainers(session),
+        trainers,
     )
     for facts, overrides in groups:
         evaluation.group(facts, overrides)

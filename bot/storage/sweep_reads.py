@@ -158,22 +158,11 @@ async def role_holders(session: AsyncSession) -> dict[tuple[int, str], list[int]
     return holders
 
 
-async def household_trainers(session: AsyncSession) -> dict[int, int]:
-    """household id -> the person of its trainer, for trainers who have signed up."""
-    return {
-        hid: pid
-        for hid, pid in await _read(
-            session,
-            select(Household.id, Trainer.person_id)
-            .join(Trainer, Trainer.id == Household.trainer_id)
-            .where(Trainer.person_id.is_not(None)),
-        )
-        if pid is not None
-    }
-
-
-async def household_facts(session: AsyncSession, moment: Moment) -> list[HouseholdFacts]:
-    """Every target household with its last visit and whether it has a record this month."""
+async def household_facts(
+    session: AsyncSession, moment: Moment
+) -> tuple[list[HouseholdFacts], dict[int, int]]:
+    """Every target household with its last visit and whether it has a record this month, and
+    the person of each household's trainer (for the trainers who have signed up)."""
     visits = (
         select(Visit.household_id.label("household_id"), func.max(Visit.on_date).label("last"))
         .where(Visit.household_id.is_not(None), Visit.not_withdrawn())
@@ -209,10 +198,15 @@ async def household_facts(session: AsyncSession, moment: Moment) -> list[Househo
         .outerjoin(progress, progress.c.household_id == Household.id)
         .order_by(Household.id),
     )
-    return [
-        HouseholdFacts(hid, name, officer_id, trainer is not None, last, active is not None)
-        for hid, name, officer_id, trainer, last, active in rows
-    ]
+    facts = []
+    trainers: dict[int, int] = {}  # household -> its trainer's person, for signed-up trainers
+    for hid, name, officer_id, trainer, last, active in rows:
+        facts.append(
+            HouseholdFacts(hid, name, officer_id, trainer is not None, last, active is not None)
+        )
+        if trainer is not None:
+            trainers[hid] = trainer
+    return facts, trainers
 
 
 _PEOPLE_PG = """
