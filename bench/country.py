@@ -8,7 +8,7 @@ annual summaries, account books, trainings), loaded with COPY (asyncpg
 
 `--scale` multiplies every count (0.1 = 7,500 villages in 88 districts); the shapes stay the
 same: a district has ~85 villages in ~8 sub-districts and ~8 officers; a village ~2 groups of
-5–40 members (most near 10) and ~20 households; ~15 % of the groups are in their first year
+5–40 members (~10 on average) and ~20 households; ~15 % of the groups are in their first year
 (they are visited monthly), ~5 % have no treasurer yet; treasurers send most months' figures
 on time, about a fifth late and a few never; most chairs, treasurers, officers and trainers
 have a chat account. Deterministic for a given seed. `today` anchors the year of records.
