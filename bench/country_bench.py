@@ -13,7 +13,7 @@ database migrated with the real migrations, the country loaded by COPY, then
 - the dashboard overview of `--districts` districts (a random sample), `--repeat` times each:
   p50 / p95 (the target is on p95);
 - the province roll-up (`province.rollup`, what the province page and `สรุปจังหวัด` read) of
-  `--provinces` provinces, and the district workbook (`export.district_workbook`: collect and
+  `--provinces` provinces, and the district workbook (`exports.district_workbook`: collect and
   render) of `--workbooks` districts: median and worst;
 - the plans: every SELECT those made (captured at the driver) is run again under EXPLAIN and
   any sequential scan of a big table is listed. The sweep reads every group and household by
@@ -49,7 +49,8 @@ from bench.country import dsn, generate  # noqa: E402
 from bot.app import App, build_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.dashboard.queries import overview  # noqa: E402
-from bot.reports import export, province  # noqa: E402
+from bot.reports import province  # noqa: E402
+from bot.services import exports  # noqa: E402
 from bot.services.actors import Actor  # noqa: E402
 from bot.storage.migrate import upgrade_async  # noqa: E402
 from bot.storage.models import Area, AreaKind, Officer  # noqa: E402
@@ -244,7 +245,7 @@ async def measure(url: str, result: Scale, args: argparse.Namespace) -> None:
         def workbook_of(district: Area) -> Callable[[], Awaitable[object]]:
             async def run() -> None:
                 async with app.uow() as uow:
-                    await export.district_workbook(uow, district.id, MONTH)
+                    await exports.district_workbook(uow, district.id, MONTH)
 
             return run
 

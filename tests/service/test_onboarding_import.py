@@ -199,6 +199,7 @@ def test_a_21_village_district_imports_in_one_command_and_again_changes_nothing(
     assert "รหัสใหม่" not in out
 
 
+@pytest.mark.both_databases
 def test_a_village_made_before_the_import_moves_under_its_sub_district(
     database_url: str, workbook: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
