@@ -72,7 +72,9 @@ async def seed(app: Any, districts: int, groups: int, households: int) -> list[A
             s.add(district)
             await s.flush()
             made.append(district)
-            village = Area(kind="village", name=f"บ้าน{d:03d}", parent_id=district.id)
+            village = Area(
+                kind="village", name=f"บ้าน{d:03d}", parent_id=district.id, district_id=district.id
+            )
             person = Person(name=f"พัฒนากร {d}")
             s.add_all([village, person])
             await s.flush()

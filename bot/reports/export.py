@@ -81,7 +81,7 @@ async def _districts(uow: UnitOfWork, district_ids: Sequence[int] | None) -> lis
         query = query.where(district.id.in_(list(district_ids)))
     else:
         with_groups = (
-            select(village.parent_id)
+            select(village.district_id)
             .join(OccupationGroup, OccupationGroup.village_id == village.id)
             .distinct()
         )
@@ -108,7 +108,7 @@ def _group_ids(district_ids: Sequence[int]) -> Select[int]:
     return (
         select(OccupationGroup.id)
         .join(village, village.id == OccupationGroup.village_id)
-        .where(village.parent_id.in_(list(district_ids)))
+        .where(village.district_id.in_(list(district_ids)))
     )
 
 
@@ -136,7 +136,7 @@ async def collect(
     village = aliased(Area)
     groups = (
         await uow.session.execute(
-            select(OccupationGroup, village.name, village.parent_id)
+            select(OccupationGroup, village.name, village.district_id)
             .join(village, village.id == OccupationGroup.village_id)
             .where(OccupationGroup.id.in_(ids))
         )

@@ -140,7 +140,7 @@ async def rank_model_households(
         await uow.session.execute(
             select(Household, village.name)
             .join(village, village.id == Household.village_id)
-            .where(village.parent_id == district_id)
+            .where(village.district_id == district_id)
             .order_by(village.name, village.id, Household.id)
         )
     ).all()
@@ -149,7 +149,7 @@ async def rank_model_households(
     in_district = (
         select(Household.id)
         .join(village, village.id == Household.village_id)
-        .where(village.parent_id == district_id)
+        .where(village.district_id == district_id)
     )
 
     income, expenses, active = await _monthly_money(uow, in_district, window)

@@ -129,7 +129,7 @@ def year_label(start_year_ce: int, fiscal_start_month: int) -> int:
 
 
 def _villages_of(district_ids: Sequence[int]) -> Select[int]:
-    return select(Area.id).where(Area.parent_id.in_(list(district_ids)))
+    return select(Area.id).where(Area.district_id.in_(list(district_ids)))
 
 
 def group_ids_of(district_ids: Sequence[int]) -> Select[int]:
@@ -146,7 +146,7 @@ async def _group_places(uow: UnitOfWork, groups: Select[int]) -> dict[int, tuple
     """group id -> (name, village, district id)."""
     village = aliased(Area)
     rows = await uow.session.execute(
-        select(OccupationGroup.id, OccupationGroup.name, village.name, village.parent_id)
+        select(OccupationGroup.id, OccupationGroup.name, village.name, village.district_id)
         .join(village, village.id == OccupationGroup.village_id)
         .where(OccupationGroup.id.in_(groups))
     )
@@ -262,7 +262,15 @@ async def households(
     village = aliased(Area)
     found = (
         await uow.session.execute(
-            select(Household, village.name, village.parent_id)
+            # Columns, not ORM objects: a district has ~1,700 households (country-scale bench).
+            select(
+                Household.id,
+                Household.head_name,
+                Household.occupation,
+                Household.trainer_name,
+                village.name,
+                village.district_id,
+            )
             .join(village, village.id == Household.village_id)
             .where(Household.id.in_(ids))
         )
@@ -309,19 +317,18 @@ def _household_rows(
 ) -> list[HouseholdRow]:  # fmt: skip
     """One row per household, by village, then head of household."""
     out = []
-    for household, village_name, district_id in found:
-        income, in_count = book.get((household.id, "income"), (ZERO, 0))
-        expenses, out_count = book.get((household.id, "expense"), (ZERO, 0))
-        seen = last_visit.get(household.id)
+    for hid, head, occupation, trainer, village_name, district_id in found:
+        income, in_count = book.get((hid, "income"), (ZERO, 0))
+        expenses, out_count = book.get((hid, "expense"), (ZERO, 0))
+        seen = last_visit.get(hid)
         out.append(
             HouseholdRow(
-                district_id=int(district_id or 0), household_id=household.id,
-                head=household.head_name, village=village_name,
-                occupation=household.occupation, trainer=household.trainer_name,
-                visits=int(visits.get(household.id, 0) or 0),
+                district_id=int(district_id or 0), household_id=hid,
+                head=head, village=village_name, occupation=occupation, trainer=trainer,
+                visits=int(visits.get(hid, 0) or 0),
                 last_visit=seen if isinstance(seen, date) else None,
                 income=income, expenses=expenses, entries=in_count + out_count,
-                trainings=int(trainings.get(household.id, 0) or 0),
+                trainings=int(trainings.get(hid, 0) or 0),
             )
         )  # fmt: skip
     return sorted(
@@ -337,7 +344,7 @@ async def trainings(
     ids = household_ids_of(district_ids)
     village = aliased(Area)
     rows = await uow.session.execute(
-        select(Activity, Person.name, Household.head_name, village.parent_id)
+        select(Activity, Person.name, Household.head_name, village.district_id)
         .join(TrainingAttendance, TrainingAttendance.activity_id == Activity.id)
         .join(Household, Household.id == TrainingAttendance.household_id)
         .join(village, village.id == Household.village_id)

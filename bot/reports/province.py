@@ -142,10 +142,10 @@ async def _household_counts(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
     households: dict[int, int] = defaultdict(int)
     if ids:
         for district_id, count in await uow.session.execute(
-            select(village.parent_id, func.count(Household.id))
+            select(village.district_id, func.count(Household.id))
             .join(village, village.id == Household.village_id)
-            .where(village.parent_id.in_(ids))
-            .group_by(village.parent_id)
+            .where(village.district_id.in_(ids))
+            .group_by(village.district_id)
         ):
             households[int(district_id or 0)] = int(count)
     return households

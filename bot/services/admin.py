@@ -55,8 +55,19 @@ async def add_officer(uow: UnitOfWork, *, name: str, district: str, province: st
 
 
 async def _village_of(uow: UnitOfWork, officer: Officer, village: str) -> int:
-    # Villages are filed under the officer's district; the sub-district is not asked for here.
-    area = await uow.groups.area(AreaKind.VILLAGE, _required(village, "หมู่บ้าน"), officer.district_id)
+    # The village of that name in the officer's district, under whichever sub-district the
+    # import filed it; a new one is filed under the district (the sub-district is not asked
+    # for here; a later import that names it moves the village under it).
+    name = _required(village, "หมู่บ้าน")
+    found = await uow.groups.villages_named(name, officer.district_id)
+    if len(found) == 1:
+        return found[0].id
+    if len(found) > 1:
+        raise InvalidInput(
+            f"มีหมู่บ้านชื่อ {name} มากกว่าหนึ่งแห่งในอำเภอนี้ (คนละตำบล) "
+            "กรุณาพิมพ์ชื่อหมู่บ้านพร้อมหมู่ที่ให้ตรงกับที่นำเข้าไว้ค่ะ"
+        )
+    area = await uow.groups.area(AreaKind.VILLAGE, name, officer.district_id)
     return area.id
 
 

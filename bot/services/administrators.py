@@ -111,9 +111,9 @@ async def group_in_scope(uow: UnitOfWork, scope: Scope, group_id: int) -> Occupa
     if group is None:
         return None
     village = await uow.groups.area_by_id(group.village_id)
-    if village is None or village.parent_id is None:
+    if village is None or village.district_id is None:
         return None
-    return group if await district_in_scope(uow, scope, village.parent_id) else None
+    return group if await district_in_scope(uow, scope, village.district_id) else None
 
 
 async def find_district(uow: UnitOfWork, scope: Scope, name: str) -> Area:

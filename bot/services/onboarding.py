@@ -175,12 +175,21 @@ class _Import:
         return found
 
     async def village(self, row: Row, values: dict[str, Any], district: Area) -> Area:
+        """The village of this name in the district, under whichever sub-district (group and
+        household rows name a village by its district)."""
         name = values[VILLAGES]
-        found = await self.area(AreaKind.VILLAGE, name, district.id)
-        if found is None:
+        cached = (str(AreaKind.VILLAGE), name, -district.id)  # negative: a district, not a parent
+        if cached in self.areas:
+            return self.areas[cached]
+        found = await self.uow.groups.villages_named(name, district.id)
+        if len(found) > 1:
+            self.fail(row, f"มีหมู่บ้านชื่อ {name} ในอำเภอ{district.name} มากกว่าหนึ่งแห่ง "
+                           "(คนละตำบล) กรุณาเติมหมู่ที่ในชื่อหมู่บ้านให้ต่างกัน")  # fmt: skip
+        if not found:
             key = (values[PROVINCES], values[DISTRICTS], name)
             self.missing(row, VILLAGES, key, f"หมู่บ้าน {name} ในอำเภอ{district.name}")
-        return found
+        self.areas[cached] = found[0]
+        return found[0]
 
     async def officer(self, row: Row, values: dict[str, Any], district: Area) -> Officer:
         name = values[OFFICERS] if row.sheet != OFFICERS else values[NAME]
@@ -227,12 +236,21 @@ class _Import:
 
     async def village_row(self, row: Row, v: dict[str, Any]) -> str:
         district = await self.district(row, v)
-        if await self.area(AreaKind.SUBDISTRICT, v[SUBDISTRICTS], district.id) is None:
+        subdistrict = await self.area(AreaKind.SUBDISTRICT, v[SUBDISTRICTS], district.id)
+        if subdistrict is None:
             key = (v[PROVINCES], v[DISTRICTS], v[SUBDISTRICTS])
             self.missing(row, SUBDISTRICTS, key, f"ตำบล{v[SUBDISTRICTS]} ในอำเภอ{district.name}")
-        # Villages are filed under their district, as every scoped query reads them
-        # (the sub-district is checked above; the schema has no village → sub-district link).
-        new = await self.ensure_area(AreaKind.VILLAGE, v[VILLAGES], district.id)
+        # A village filed directly under its district (by `group add`, or an import before
+        # villages had sub-districts) is the same village: it moves under its sub-district
+        # rather than being made twice.
+        if await self.area(AreaKind.VILLAGE, v[VILLAGES], subdistrict.id) is None:
+            earlier = await self.area(AreaKind.VILLAGE, v[VILLAGES], district.id)
+            if earlier is not None:
+                await self.uow.groups.move_area(earlier, subdistrict.id)
+                self.areas[(str(AreaKind.VILLAGE), v[VILLAGES], subdistrict.id)] = earlier
+                self.areas.pop((str(AreaKind.VILLAGE), v[VILLAGES], district.id), None)
+                return "updated"
+        new = await self.ensure_area(AreaKind.VILLAGE, v[VILLAGES], subdistrict.id)
         return "new" if new else ""
 
     async def officer_row(self, row: Row, v: dict[str, Any]) -> str:

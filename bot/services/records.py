@@ -385,7 +385,7 @@ async def record_account_entry(
 
 async def _in_district(uow: UnitOfWork, actor: Actor, village_id: int) -> bool:
     village = await uow.session.get(Area, village_id)
-    return village is not None and village.parent_id == actor.district_id
+    return village is not None and village.district_id == actor.district_id
 
 
 async def record_visit(

@@ -76,7 +76,7 @@ async def officer_may_see(uow: UnitOfWork, actor: Actor, group: OccupationGroup)
     if actor.district_id is None:
         return False
     village = await uow.session.get(Area, group.village_id)
-    return village is not None and village.parent_id == actor.district_id
+    return village is not None and village.district_id == actor.district_id
 
 
 async def visible_group_month(
@@ -96,7 +96,7 @@ async def district_groups(uow: UnitOfWork, actor: Actor) -> list[OccupationGroup
             await uow.session.scalars(
                 select(OccupationGroup)
                 .join(Area, Area.id == OccupationGroup.village_id)
-                .where(Area.parent_id == actor.district_id)
+                .where(Area.district_id == actor.district_id)
                 .order_by(OccupationGroup.id)
             )
         ).all()

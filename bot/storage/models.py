@@ -127,6 +127,9 @@ class Area(Base):
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    # The district a village or sub-district lies in, whatever its parent (a village's parent
+    # is its sub-district when one is known): what every district-scoped query reads.
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
 
 
 class Person(Base):
@@ -428,6 +431,29 @@ class DividendShare(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
     units: Mapped[Decimal] = mapped_column(Quantity)
     amount: Mapped[Decimal] = mapped_column(Money)
+
+
+# Hot paths at country scale (migration 0012): a district's groups' or households' records of
+# a window of days (dashboard, workbooks, roll-ups) and the whole country's records of this
+# month (the sweep).
+for _name, _table, _columns in (
+    ("ix_sale_group_day", Sale, ("group_id", "on_date")),
+    ("ix_sale_household_day", Sale, ("household_id", "on_date")),
+    ("ix_sale_day", Sale, ("on_date",)),
+    ("ix_meeting_group_day", Meeting, ("group_id", "on_date")),
+    ("ix_meeting_day", Meeting, ("on_date",)),
+    ("ix_visit_group_day", Visit, ("group_id", "on_date")),
+    ("ix_visit_household_day", Visit, ("household_id", "on_date")),
+    ("ix_visit_day", Visit, ("on_date",)),
+    ("ix_work_log_group_day", WorkLog, ("group_id", "on_date")),
+    ("ix_monthly_figures_month", MonthlyFigures, ("month",)),
+    ("ix_account_entry_household_day", AccountEntry, ("household_id", "on_date")),
+    ("ix_account_entry_day", AccountEntry, ("on_date",)),
+    ("ix_activity_day", Activity, ("on_date",)),
+    ("ix_training_attendance_household", TrainingAttendance, ("household_id",)),
+    ("ix_membership_group_role", Membership, ("group_id", "role")),
+):
+    Index(_name, *(_table.__table__.c[c] for c in _columns))
 
 
 # The record kinds "undo my last record" and unsend/edit look through, by chat vocabulary name.

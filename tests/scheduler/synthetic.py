@@ -87,12 +87,19 @@ async def populate(
             conn,
             Area,
             [
-                {"id": area_id, "kind": "province", "name": f"จังหวัดทดสอบ {tag}", "parent_id": None},
+                {
+                    "id": area_id,
+                    "kind": "province",
+                    "name": f"จังหวัดทดสอบ {tag}",
+                    "parent_id": None,
+                    "district_id": None,
+                },
                 {
                     "id": district,
                     "kind": "district",
                     "name": f"อำเภอทดสอบ {tag}",
                     "parent_id": area_id,
+                    "district_id": None,
                 },
             ]
             + [
@@ -101,6 +108,7 @@ async def populate(
                     "kind": "village",
                     "name": f"บ้านทดสอบ {v + 1}",
                     "parent_id": district,
+                    "district_id": district,
                 }
                 for v in range(villages)
             ],

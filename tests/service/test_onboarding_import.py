@@ -18,7 +18,9 @@ from sqlalchemy import func, select
 
 from bot.app import build_app
 from bot.cli import main
-from bot.services import enrolment_codes
+from bot.reports import export, programme
+from bot.services import admin, enrolment_codes, reports
+from bot.services.actors import Actor
 from bot.services.onboarding_file import parse_date
 from bot.storage.models import (
     AccessCode,
@@ -29,6 +31,7 @@ from bot.storage.models import (
     Officer,
     Trainer,
 )
+from bot.storage.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.conftest import test_settings as settings_for
 
@@ -96,6 +99,21 @@ def counts(url: str) -> dict[str, int]:
     return asyncio.run(_counts(url))
 
 
+async def _officer_sees_the_district(
+    uow: UnitOfWork, district_id: int, *, groups: int, households: int
+) -> None:
+    """What the district's officer is shown (dashboard, workbook): every group and household
+    of the district, whichever sub-district their village is in."""
+    officer = await uow.session.scalar(select(Officer).where(Officer.district_id == district_id))
+    assert officer is not None
+    actor = Actor(person_id=0, name=officer.name, officer_id=officer.id, district_id=district_id)
+    assert len(await reports.district_groups(uow, actor)) == groups
+    found = await programme.households(uow, [district_id], date(2025, 6, 1), date(2025, 7, 1))
+    assert len(found) == households
+    data = await export.collect(uow, [district_id], date(2025, 6, 1))
+    assert len(data.rows) == groups
+
+
 @pytest.fixture
 def workbook(
     tmp_path: Path,
@@ -136,9 +154,20 @@ def test_a_21_village_district_imports_in_one_command_and_again_changes_nothing(
                 groups = (await uow.session.scalars(select(OccupationGroup))).all()
                 district = await uow.session.scalar(select(Area).where(Area.name == "โพธาราม"))
                 assert district is not None
-                for group in groups:  # every village filed under its district (scoping reads it)
+                subdistricts = {
+                    a.name: a.id
+                    for a in await uow.session.scalars(
+                        select(Area).where(Area.kind == "subdistrict")
+                    )
+                }
+                assert set(subdistricts) == set(SUBDISTRICTS)
+                for group in groups:  # every village under its sub-district, in its district
                     village = await uow.session.get(Area, group.village_id)
-                    assert village is not None and village.parent_id == district.id
+                    assert village is not None and village.district_id == district.id
+                    n = int(village.name.removeprefix("บ้านหมู่").split()[0]) - 1
+                    assert village.parent_id == subdistricts[SUBDISTRICTS[n // 7]]
+                # The district's officer still sees every group and household of it.
+                await _officer_sees_the_district(uow, district.id, groups=21, households=21)
                 # Buddhist-Era 2568 is 2025, whichever way the date was written.
                 assert {g.founded_on.year for g in groups} == {2025}
                 # Every printed code is a working code of what it was printed for.
@@ -168,6 +197,69 @@ def test_a_21_village_district_imports_in_one_command_and_again_changes_nothing(
     assert counts(database_url) == before  # nothing duplicated, no new codes issued
     assert "กลุ่มอาชีพ: ใหม่ 0 · ปรับปรุง 0 · เหมือนเดิม 21" in out
     assert "รหัสใหม่" not in out
+
+
+@pytest.mark.both_databases
+def test_a_village_made_before_the_import_moves_under_its_sub_district(
+    database_url: str, workbook: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """`group add` files a new village under the district (it asks no sub-district); the
+    import that names its sub-district moves it there instead of making it twice, and the
+    group made before stays in the district's views. A `group add` after the import finds the
+    imported village."""
+
+    async def before() -> None:
+        app = build_app(settings_for(database_url))
+        try:
+            async with app.uow() as uow:
+                officer = await admin.add_officer(
+                    uow, name="นางสมหญิง ใจดี", district="โพธาราม", province="ราชบุรี"
+                )
+                await admin.create_group(
+                    uow, name="กลุ่มเดิม", occupation="จักสาน", village="บ้านหมู่9 หมู่ที่ 2",
+                    officer_id=officer.id, founded=date(2024, 1, 5),
+                )  # fmt: skip
+                await uow.commit()
+        finally:
+            await app.close()
+
+    asyncio.run(before())
+    code, out, err = run(database_url, monkeypatch, capsys, "import", str(workbook), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["counts"]["หมู่บ้าน"] == {"new": 20, "updated": 1, "unchanged": 0}
+    assert counts(database_url)["area"] == 26  # no village twice
+
+    async def after() -> None:
+        app = build_app(settings_for(database_url))
+        try:
+            async with app.uow() as uow:
+                old = await uow.session.scalar(
+                    select(OccupationGroup).where(OccupationGroup.name == "กลุ่มเดิม")
+                )
+                assert old is not None
+                village = await uow.session.get(Area, old.village_id)
+                assert village is not None
+                parent = await uow.session.get(Area, village.parent_id)
+                assert parent is not None and parent.name == "บ้านเลือก"  # villages 8-14
+                assert village.district_id is not None and village.district_id == parent.parent_id
+                await _officer_sees_the_district(uow, village.district_id, groups=22, households=21)
+                officer = await uow.session.scalar(select(Officer).order_by(Officer.id))
+                assert officer is not None
+                again = await admin.create_group(
+                    uow, name="กลุ่มใหม่", occupation="ทอผ้า", village="บ้านหมู่3 หมู่ที่ 3",
+                    officer_id=officer.id, founded=date(2025, 1, 5),
+                )  # fmt: skip
+                imported = await uow.session.get(Area, again.village_id)
+                assert imported is not None and imported.kind == "village"
+                assert imported.parent_id != village.district_id  # the imported one, not a new one
+                await uow.commit()
+        finally:
+            await app.close()
+
+    asyncio.run(after())
+    assert counts(database_url)["area"] == 26
 
 
 def test_the_new_groups_join_posters_are_written_with_their_codes(

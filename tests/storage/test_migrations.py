@@ -201,3 +201,40 @@ async def test_0011_moves_dashboard_secrets_out_of_the_inbox_and_back(empty_url:
         assert sorted(tuple(r) for r in back) == sorted(rows)
     finally:
         await engine.dispose()
+
+
+async def test_0013_gives_villages_their_district_and_back(empty_url: str) -> None:
+    """Villages were filed under their district; 0013 records that district on every village
+    and sub-district (what the district-scoped reads use once villages sit under their
+    sub-district), and going back files every village under its district again."""
+    from bot.storage.migrate import alembic_config, upgrade_async
+
+    await upgrade_async(empty_url, "0012")
+    engine = create_engine(empty_url)
+    areas = [(1, "province", "ราชบุรี", None), (2, "district", "โพธาราม", 1),
+             (3, "subdistrict", "หนองโพ", 2), (4, "village", "บ้านหนองโพ", 2),
+             (5, "district", "บ้านโป่ง", 1), (6, "village", "บ้านกล้วย", 5)]  # fmt: skip
+    try:
+        async with engine.begin() as conn:
+            for row in areas:
+                await conn.execute(
+                    text("INSERT INTO area (id, kind, name, parent_id) VALUES (:i, :k, :n, :p)"),
+                    dict(zip("iknp", row, strict=True)),
+                )
+        await upgrade_async(empty_url)
+        async with engine.begin() as conn:
+            found = (await conn.execute(text("SELECT id, district_id FROM area ORDER BY id"))).all()
+            assert [tuple(r) for r in found] == [(1, None), (2, None), (3, 2), (4, 2), (5, None),
+                                                 (6, 5)]  # fmt: skip
+            # The import then files the village under its sub-district.
+            await conn.execute(text("UPDATE area SET parent_id = 3 WHERE id = 4"))
+
+        def downgrade() -> None:
+            command.downgrade(alembic_config(empty_url), "0012")
+
+        await asyncio.to_thread(downgrade)
+        async with engine.connect() as conn:
+            back = (await conn.execute(text("SELECT id, parent_id FROM area ORDER BY id"))).all()
+        assert [tuple(r) for r in back] == [(1, None), (2, 1), (3, 2), (4, 2), (5, 1), (6, 5)]
+    finally:
+        await engine.dispose()

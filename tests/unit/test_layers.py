@@ -41,6 +41,7 @@ KERNEL = (
     "bot.addresses",
     "bot.flood",
     "scheduler.policy",  # the programme's cadence rules: pure functions of facts and a moment
+    "scheduler.cadence",  # the cadence settings those rules read, parsed and checked
     "scheduler.compose",  # how a reminder reads: pure wording over the policy's facts
 )
 CHANNELS = "bot.channels"  # adapters: only the edges and the composition root use them

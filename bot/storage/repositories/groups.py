@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.storage.models import (
     Area,
+    AreaKind,
     ChatRoom,
     Household,
     Membership,
@@ -107,10 +108,43 @@ class GroupRepository(_Repository):
             )
         )
         if found is None:
-            found = Area(kind=kind, name=name, parent_id=parent_id)
+            found = Area(
+                kind=kind,
+                name=name,
+                parent_id=parent_id,
+                district_id=await self._district_of(parent_id),
+            )
             self.session.add(found)
             await self.session.flush()
         return found
+
+    async def _district_of(self, parent_id: int | None) -> int | None:
+        """The district an area under `parent_id` lies in: the parent itself when it is a
+        district, else the parent's district (a village under its sub-district)."""
+        if parent_id is None:
+            return None
+        parent = await self.session.get(Area, parent_id)
+        if parent is None:
+            return None
+        return parent.id if parent.kind == AreaKind.DISTRICT else parent.district_id
+
+    async def villages_named(self, name: str, district_id: int) -> Sequence[Area]:
+        """The villages of this name in the district (under it or under its sub-districts)."""
+        return (
+            await self.session.scalars(
+                select(Area)
+                .where(Area.kind == AreaKind.VILLAGE, Area.name == name)
+                .where(Area.district_id == district_id)
+                .order_by(Area.id)
+            )
+        ).all()
+
+    async def move_area(self, area: Area, parent_id: int) -> None:
+        """Files `area` under another parent in the same district (a village under its
+        sub-district once the import names it)."""
+        area.parent_id = parent_id
+        area.district_id = await self._district_of(parent_id)
+        await self.session.flush()
 
     async def area_by_id(self, area_id: int) -> Area | None:
         return await self.session.get(Area, area_id)
