@@ -7,7 +7,10 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only the type: the kernel reads settings, it does not build them
+    from bot.config import Settings
 
 log = logging.getLogger("scheduler.policy")  # the same logger as before the split
 
@@ -86,8 +89,8 @@ class Cadence:
             raise CadenceError("annual_escalate_days must be 1 or more")
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Cadence:
-        """From a `bot.config.Settings` (or anything with the same attribute names)."""
+    def from_settings(cls, settings: Settings) -> Cadence:
+        """The programme's cadence as this deployment's settings set it."""
         return cls().override(
             {f.name: getattr(settings, f.name) for f in fields(cls) if hasattr(settings, f.name)}
         )
@@ -132,7 +135,7 @@ class Schedule:
     digest_households: bool = True
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Schedule:
+    def from_settings(cls, settings: Settings) -> Schedule:
         return cls(
             sweep_at=parse_clock(settings.sweep_time),
             plan_day=parse_weekday(settings.digest_plan_day),

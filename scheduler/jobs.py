@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -22,6 +22,7 @@ from scheduler.sweep import SweepSummary, sweep
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ async def purge(app: App, at: datetime | None = None) -> Purged:
     return done
 
 
-def triggers(settings: Any) -> dict[str, CronTrigger]:
+def triggers(settings: Settings) -> dict[str, CronTrigger]:
     """The cron triggers, by job id: the daily sweep and the two officer digests (a digest
     whose time coincides with the daily sweep needs no job of its own)."""
     tz = ZoneInfo(settings.bot_timezone)
