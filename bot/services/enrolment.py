@@ -18,8 +18,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.config import Settings
 from bot.services import enrolment_codes as codes
 from bot.services import enrolment_notify as notify
@@ -36,7 +34,6 @@ from bot.storage.models import (
     Membership,
     OccupationGroup,
     Officer,
-    Person,
     Role,
     Trainer,
 )
@@ -202,7 +199,7 @@ async def _person_for(
         name = person_name(account.display_name) or fallback_name
         person = await uow.people.add_person(name)
         attach(account, person.id, now)
-        await uow.session.flush()
+        await uow.flush()
     assert account.person_id is not None
     return account.person_id
 
@@ -212,7 +209,7 @@ async def _has_accounts(uow: UnitOfWork, person_id: int | None) -> bool:
 
 
 async def _name(uow: UnitOfWork, person_id: int | None) -> str:
-    person = await uow.session.get(Person, person_id) if person_id is not None else None
+    person = await uow.people.person(person_id) if person_id is not None else None
     return person.name if person is not None else ""
 
 
@@ -283,9 +280,9 @@ async def _join_group(
     membership = await uow.groups.membership(person_id, group.id)
     if membership is not None:
         return Linked("already", membership.role, group.name)
-    membership = Membership(person_id=person_id, group_id=group.id, role=Role.MEMBER, since=now)
-    uow.session.add(membership)
-    await uow.session.flush()
+    membership = await uow.groups.add_membership(
+        Membership(person_id=person_id, group_id=group.id, role=Role.MEMBER, since=now)
+    )
     await uow.audit.add(person_id, "join", "membership", membership.id, after={"role": Role.MEMBER})
     await _tell_new_link(uow, account, f"สมาชิกของ{group.name}", {group.officer_id}, now)
     return Linked("group", Role.MEMBER, group.name)
@@ -332,9 +329,9 @@ async def set_group_role(
 ) -> None:
     membership = await uow.groups.membership(person_id, group_id)
     if membership is None:
-        membership = Membership(person_id=person_id, group_id=group_id, role=role, since=now)
-        uow.session.add(membership)
-        await uow.session.flush()
+        membership = await uow.groups.add_membership(
+            Membership(person_id=person_id, group_id=group_id, role=role, since=now)
+        )
         await uow.audit.add(person_id, "join", "membership", membership.id, after={"role": role})
     else:
         before = {"role": membership.role}
@@ -352,7 +349,34 @@ _REGISTRY: dict[str, type[Officer] | type[Trainer] | type[Administrator]] = {
 
 async def registry_entry(uow: UnitOfWork, kind: str, target_id: int) -> RegistryEntry | None:
     model = _REGISTRY.get(kind, Household)
-    return await uow.session.get(model, target_id)
+    found = await uow.registry.entry(model, target_id)
+    return found if isinstance(found, Officer | Trainer | Household | Administrator) else None
+
+
+async def _one_per_person(
+    uow: UnitOfWork, entry: RegistryEntry, person_id: int, refusal: str
+) -> None:
+    """One officer (trainer, administrator) row per person: nobody is two of them."""
+    if isinstance(entry, Household):
+        return
+    if await uow.registry.held_by(type(entry), person_id):
+        raise NotAllowed(refusal)
+
+
+async def claim(
+    uow: UnitOfWork, entry: RegistryEntry, person_id: int, *, refusal: str | None = None
+) -> int | None:
+    """The registry role passes to `person_id` (by code, or a confirmed handover); with
+    `refusal`, first refused if they already hold one of that kind. Sessions of whoever held
+    an officer's or administrator's role before end now. Returns the previous holder."""
+    if refusal is not None:
+        await _one_per_person(uow, entry, person_id, refusal)
+    previous = entry.person_id
+    entry.person_id = person_id
+    if isinstance(entry, Officer | Administrator):
+        entry.session_epoch += 1
+    await uow.flush()
+    return previous
 
 
 def entry_name(entry: RegistryEntry) -> str:
@@ -382,25 +406,19 @@ async def _registry_role(
         return await handover.request(
             uow, account, found, name, holder, entry_officer(entry), now, settings
         )
-    if mine is not None and isinstance(entry, Officer | Trainer | Administrator):
-        # One officer (trainer, administrator) row per person: nobody is two of them.
-        column = type(entry).person_id
-        if await uow.session.scalar(select(column).where(column == mine)) is not None:
-            raise NotAllowed(TAKEN)
+    if mine is not None:
+        await _one_per_person(uow, entry, mine, TAKEN)
     if mine is None:
         if holder is not None:  # the holder's accounts were unlinked: this is their new one
             attach(account, holder, now)
         else:  # a new person, named as the district office registered them
             person = await uow.people.add_person(name)
             attach(account, person.id, now)
-            await uow.session.flush()
+            await uow.flush()
     person_id = account.person_id
     assert person_id is not None
     await _use(uow, found, person_id, now)
-    entry.person_id = person_id
-    if isinstance(entry, Officer | Administrator):
-        entry.session_epoch += 1  # sessions of whoever held it before end now
-    await uow.session.flush()
+    await claim(uow, entry, person_id)
     await uow.audit.add(person_id, "link", kind, entry.id)
     officer = entry_officer(entry)
     await _tell_new_link(uow, account, ROLE_NAMES[kind], {officer} if officer else set(), now)
@@ -410,7 +428,7 @@ async def _registry_role(
 async def _add_account(
     uow: UnitOfWork, account: ChatAccount, found: Found, now: datetime
 ) -> Linked:
-    person = await uow.session.get(Person, found.target_id)
+    person = await uow.people.person(found.target_id or 0)
     if person is None or person.erased_at is not None:
         raise NotFound(NOT_FOUND)
     if account.person_id == person.id:
@@ -419,7 +437,7 @@ async def _add_account(
         raise NotAllowed(TAKEN)
     await _use(uow, found, person.id, now)
     attach(account, person.id, now)
-    await uow.session.flush()
+    await uow.flush()
     await uow.audit.add(person.id, "link", "chat_account", account.id)
     await _tell_new_link(uow, account, "บัญชีเพิ่มเติม", await notify.officers_of(uow, person.id), now)
     return Linked("account", None, person.name)
@@ -503,12 +521,11 @@ async def link_room(
         await uow.audit.add(account.person_id, "room_refused", "chat_account", account.id)
         return Linked("refused", refusal=refusal)
     if room is None:
-        room = ChatRoom(channel=channel, external_id=room_id)
-        uow.session.add(room)
+        room = await uow.groups.add_room(ChatRoom(channel=channel, external_id=room_id))
     before = {"group_id": room.group_id}
     room.group_id = group.id
     room.active = True
-    await uow.session.flush()
+    await uow.flush()
     await uow.audit.add(
         actor.person_id if actor else None, "link", "chat_room", room.id, before,
         {"group_id": group.id},
@@ -554,26 +571,25 @@ async def end_dashboard_sessions(
     uow: UnitOfWork, officer_id: int, actor_id: int | None, reason: str
 ) -> None:
     """Every dashboard session and sign-in link of the officer stops working at once."""
-    officer = await uow.session.get(Officer, officer_id)
-    if officer is None:
-        return
-    officer.session_epoch += 1
-    await uow.session.flush()
-    await uow.audit.add(actor_id, "end_sessions", "officer", officer_id, after={"reason": reason})
+    await _end_sessions(uow, await uow.people.officer(officer_id), actor_id, reason)
 
 
 async def end_admin_sessions(
     uow: UnitOfWork, admin_id: int, actor_id: int | None, reason: str
 ) -> None:
     """As `end_dashboard_sessions`, for a district or province administrator."""
-    admin = await uow.session.get(Administrator, admin_id)
-    if admin is None:
+    await _end_sessions(uow, await uow.administrators.get(admin_id), actor_id, reason)
+
+
+async def _end_sessions(
+    uow: UnitOfWork, holder: Officer | Administrator | None, actor_id: int | None, reason: str
+) -> None:
+    if holder is None:
         return
-    admin.session_epoch += 1
-    await uow.session.flush()
-    await uow.audit.add(
-        actor_id, "end_sessions", "administrator", admin_id, after={"reason": reason}
-    )
+    holder.session_epoch += 1
+    await uow.flush()
+    entity = "officer" if isinstance(holder, Officer) else "administrator"
+    await uow.audit.add(actor_id, "end_sessions", entity, holder.id, after={"reason": reason})
 
 
 UNLINKED_NOTICE = (
@@ -586,10 +602,6 @@ async def unlink(uow: UnitOfWork, accounts: list[ChatAccount], now: datetime) ->
     """Detaches chat accounts from their person (the district office, e.g. a lost or hijacked
     phone). The person keeps records and roles; an officer's dashboard sessions end; each
     account is told."""
-    from sqlalchemy import delete
-
-    from bot.storage.models import ConversationState
-
     count = 0
     for account in accounts:
         person_id = account.person_id
@@ -599,18 +611,14 @@ async def unlink(uow: UnitOfWork, accounts: list[ChatAccount], now: datetime) ->
         await accounts_leaving(uow, [account.id])  # back to the stranger's menu
         account.person_id = None
         account.linked_at = None
-        await uow.session.execute(
-            delete(ConversationState).where(ConversationState.chat_account_id == account.id)
-        )
+        await uow.conversations.forget_accounts([account.id])
         await uow.audit.add(person_id, "unlink", "chat_account", account.id)
         officer = await uow.people.officer_of(person_id)
         if officer is not None:
             await end_dashboard_sessions(uow, officer.id, None, "unlink")
-        admin = await uow.session.scalar(
-            select(Administrator).where(Administrator.person_id == person_id)
-        )
+        admin = await uow.administrators.of_person(person_id)
         if admin is not None:
             await end_admin_sessions(uow, admin.id, None, "unlink")
         count += 1
-    await uow.session.flush()
+    await uow.flush()
     return count

@@ -46,6 +46,11 @@ class GroupRepository(_Repository):
             )
         )
 
+    async def add_membership(self, membership: Membership) -> Membership:
+        self.session.add(membership)
+        await self.session.flush()
+        return membership
+
     async def holders(self, group_id: int, role: str) -> Sequence[Membership]:
         return (
             await self.session.scalars(
@@ -96,6 +101,10 @@ class GroupRepository(_Repository):
         return await self.session.scalar(
             select(ChatRoom).where(ChatRoom.channel == channel, ChatRoom.external_id == external_id)
         )
+
+    async def add_room(self, room: ChatRoom) -> ChatRoom:
+        self.session.add(room)
+        return room
 
     async def area(self, kind: str, name: str, parent_id: int | None) -> Area:
         """The area with this name under `parent_id`, created if new."""
