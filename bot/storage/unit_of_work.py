@@ -17,7 +17,9 @@ from bot.storage.repositories import (
     AuditRepository,
     ConversationRepository,
     DashboardSecretRepository,
+    ErasureRepository,
     FileRepository,
+    GroupMoneyRepository,
     GroupRepository,
     HandoverRepository,
     InboxRepository,
@@ -49,6 +51,8 @@ class UnitOfWork:
     throttles: ThrottleRepository
     voice_notes: VoiceNoteRepository
     handovers: HandoverRepository
+    money: GroupMoneyRepository
+    erasure: ErasureRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], gate: WriterGate | None = None
@@ -76,6 +80,8 @@ class UnitOfWork:
         self.throttles = ThrottleRepository(self.session)
         self.voice_notes = VoiceNoteRepository(self.session)
         self.handovers = HandoverRepository(self.session)
+        self.money = GroupMoneyRepository(self.session)
+        self.erasure = ErasureRepository(self.session)
         return self
 
     async def __aexit__(

@@ -7,7 +7,9 @@ from bot.storage.repositories.audit import AuditRepository
 from bot.storage.repositories.codes import AccessCodeRepository
 from bot.storage.repositories.conversations import ConversationRepository
 from bot.storage.repositories.dashboard_secrets import DashboardSecretRepository
+from bot.storage.repositories.erasure import ErasureRepository
 from bot.storage.repositories.files import FileRepository
+from bot.storage.repositories.group_money import GroupMoneyRepository
 from bot.storage.repositories.groups import GroupRepository
 from bot.storage.repositories.handovers import HandoverRepository
 from bot.storage.repositories.inbox import InboxRepository, PendingEvent
@@ -26,7 +28,9 @@ __all__ = [
     "AuditRepository",
     "ConversationRepository",
     "DashboardSecretRepository",
+    "ErasureRepository",
     "FileRepository",
+    "GroupMoneyRepository",
     "GroupMonth",
     "GroupRepository",
     "HandoverRepository",

@@ -30,6 +30,12 @@ class GroupRepository(_Repository):
         )
         return [(m, g) for m, g in rows]
 
+    async def every_membership_of(self, person_id: int) -> Sequence[Membership]:
+        """Current and past memberships (what a person's data export shows)."""
+        return (
+            await self.session.scalars(select(Membership).where(Membership.person_id == person_id))
+        ).all()
+
     async def ever_member(self, person_id: int) -> bool:
         """Whether the person was in a group once (left it, or handed their role over)."""
         found = await self.session.scalar(
@@ -108,18 +114,22 @@ class GroupRepository(_Repository):
 
     async def area(self, kind: str, name: str, parent_id: int | None) -> Area:
         """The area with this name under `parent_id`, created if new."""
-        found = await self.session.scalar(
+        found = await self.find_area(kind, name, parent_id)
+        if found is None:
+            found = Area(kind=kind, name=name, parent_id=parent_id)
+            self.session.add(found)
+            await self.session.flush()
+        return found
+
+    async def find_area(self, kind: str, name: str, parent_id: int | None) -> Area | None:
+        """The area with this name under `parent_id`, if there is one."""
+        return await self.session.scalar(
             select(Area).where(
                 Area.kind == kind,
                 Area.name == name,
                 Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id,
             )
         )
-        if found is None:
-            found = Area(kind=kind, name=name, parent_id=parent_id)
-            self.session.add(found)
-            await self.session.flush()
-        return found
 
     async def area_by_id(self, area_id: int) -> Area | None:
         return await self.session.get(Area, area_id)
@@ -134,5 +144,16 @@ class GroupRepository(_Repository):
         return (
             await self.session.scalars(
                 select(Area).where(Area.kind == kind, Area.parent_id == parent_id)
+            )
+        ).all()
+
+    async def of_district(self, district_id: int) -> Sequence[OccupationGroup]:
+        """The groups whose village is in this district."""
+        return (
+            await self.session.scalars(
+                select(OccupationGroup)
+                .join(Area, Area.id == OccupationGroup.village_id)
+                .where(Area.parent_id == district_id)
+                .order_by(OccupationGroup.id)
             )
         ).all()

@@ -7,17 +7,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
     RECORD_MODELS,
     RECORD_TABLES,
+    AccountEntry,
+    Household,
     Meeting,
     MonthlyFigures,
+    OccupationGroup,
     Person,
     RecordMixin,
     Sale,
+    TrainingAttendance,
     Visit,
     WorkLog,
 )
@@ -53,6 +57,24 @@ class RecordRepository(_Repository):
         self.session.add(record)
         await self.session.flush()
         self.created.append(record)
+
+    async def add_attendance(self, attendance: list[TrainingAttendance]) -> None:
+        """The households at a training (the training itself was added first)."""
+        self.session.add_all(attendance)
+        await self.session.flush()
+
+    async def made_by(self, person_id: int) -> dict[str, Sequence[RecordMixin]]:
+        """Every record the person made, withdrawn or not, by kind (kinds with none left out)."""
+        found: dict[str, Sequence[RecordMixin]] = {}
+        for kind, model in RECORD_MODELS.items():
+            rows = (
+                await self.session.scalars(
+                    select(model).where(model.recorded_by == person_id).order_by(model.id)
+                )
+            ).all()
+            if rows:
+                found[kind] = rows
+        return found
 
     async def get(self, entity: str, record_id: int) -> RecordMixin | None:
         """A record by its table name ("sale", "work_log"…) and id, withdrawn or not."""
@@ -273,3 +295,50 @@ class RecordRepository(_Repository):
             )
         ).one()
         return int(row[0]), Decimal(row[1])
+
+    async def household_entries(
+        self, household_id: int, first: date, after: date
+    ) -> list[tuple[str, int, Decimal]]:
+        """(kind, count, total) of a household's account book entries in [first, after)."""
+        rows = await self.session.execute(
+            select(AccountEntry.kind, func.count(), func.coalesce(func.sum(AccountEntry.amount), 0))
+            .where(
+                AccountEntry.household_id == household_id,
+                AccountEntry.not_withdrawn(),
+                AccountEntry.on_date >= first,
+                AccountEntry.on_date < after,
+            )
+            .group_by(AccountEntry.kind)
+        )
+        return [(kind, int(n), Decimal(total)) for kind, n, total in rows]
+
+    async def groups_last_visited(
+        self, officer_id: int, until: date
+    ) -> list[tuple[OccupationGroup, date | None]]:
+        """The officer's groups with the day of each one's last visit up to `until`."""
+        rows = await self.session.execute(
+            select(OccupationGroup, self._last_visit(until, Visit.group_id == OccupationGroup.id))
+            .where(OccupationGroup.officer_id == officer_id)
+            .order_by(OccupationGroup.id)
+        )
+        return [(group, last) for group, last in rows.tuples()]
+
+    async def households_last_visited(
+        self, officer_id: int, until: date
+    ) -> list[tuple[Household, date | None]]:
+        """The officer's target households with the day of each one's last visit."""
+        rows = await self.session.execute(
+            select(Household, self._last_visit(until, Visit.household_id == Household.id))
+            .where(Household.officer_id == officer_id)
+            .order_by(Household.id)
+        )
+        return [(household, last) for household, last in rows.tuples()]
+
+    @staticmethod
+    def _last_visit(until: date, of: ColumnElement[bool]) -> ScalarSelect[date]:
+        return (
+            select(func.max(Visit.on_date))
+            .where(Visit.not_withdrawn(), Visit.on_date <= until, of)
+            .correlate_except(Visit)
+            .scalar_subquery()
+        )

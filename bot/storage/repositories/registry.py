@@ -7,7 +7,15 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
-from bot.storage.models import Administrator, Base, Officer, Trainer
+from bot.storage.models import (
+    Administrator,
+    Base,
+    Household,
+    Membership,
+    OccupationGroup,
+    Officer,
+    Trainer,
+)
 from bot.storage.repositories.base import _Repository
 
 Row = TypeVar("Row", bound=Base)
@@ -44,3 +52,54 @@ class RegistryRepository(_Repository):
             )
         ).all()
 
+    async def officers_named(self, district_id: int, name: str) -> Sequence[Officer]:
+        """The district's officers of this name (more than one is an ambiguity to report)."""
+        return (
+            await self.session.scalars(
+                select(Officer)
+                .where(Officer.district_id == district_id, Officer.name == name)
+                .order_by(Officer.id)
+            )
+        ).all()
+
+    async def group_in_village(self, village_id: int, name: str) -> OccupationGroup | None:
+        return await self.session.scalar(
+            select(OccupationGroup).where(
+                OccupationGroup.village_id == village_id, OccupationGroup.name == name
+            )
+        )
+
+    async def household_in_village(self, village_id: int, head_name: str) -> Household | None:
+        return await self.session.scalar(
+            select(Household).where(
+                Household.village_id == village_id, Household.head_name == head_name
+            )
+        )
+
+    async def officers_looking_after(self, person_id: int) -> set[int]:
+        """The officers of this person's groups, household and trainer role."""
+        found: set[int] = set()
+        found.update(
+            await self.session.scalars(
+                select(OccupationGroup.officer_id)
+                .join(Membership, Membership.group_id == OccupationGroup.id)
+                .where(Membership.person_id == person_id, Membership.until.is_(None))
+            )
+        )
+        found.update(
+            await self.session.scalars(
+                select(Household.officer_id).where(Household.person_id == person_id)
+            )
+        )
+        found.update(
+            await self.session.scalars(
+                select(Trainer.officer_id).where(Trainer.person_id == person_id)
+            )
+        )
+        return found
+
+    async def linked_officers(self) -> Sequence[int]:
+        """Every officer who has a chat account linked."""
+        return (
+            await self.session.scalars(select(Officer.id).where(Officer.person_id.is_not(None)))
+        ).all()
