@@ -41,7 +41,7 @@ class GroupMoneyRepository(_Repository):
             .join(Membership, Membership.person_id == Person.id)
             .where(Membership.group_id == group_id, Membership.until.is_(None))
         )
-        return dict(rows.tuples().all())
+        return {person_id: name for person_id, name in rows}
 
     async def add_shares(self, shares: list[DividendShare]) -> None:
         self.session.add_all(shares)

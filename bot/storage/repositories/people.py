@@ -107,7 +107,7 @@ class PeopleRepository(_Repository):
         rows = await self.session.execute(
             select(Person.id, Person.name).where(Person.id.in_(person_ids))
         )
-        return dict(rows.tuples().all())
+        return {person_id: name for person_id, name in rows}
 
     async def account_addresses(self, account_ids: list[int]) -> list[tuple[str, str]]:
         """(channel, external id) of each of these chat accounts."""
@@ -116,7 +116,7 @@ class PeopleRepository(_Repository):
                 ChatAccount.id.in_(account_ids)
             )
         )
-        return list(rows.tuples().all())
+        return [(channel, external_id) for channel, external_id in rows]
 
     async def external_ids_on(self, channel: str) -> Sequence[str]:
         """Every chat account's id on one platform."""

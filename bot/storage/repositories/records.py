@@ -321,7 +321,7 @@ class RecordRepository(_Repository):
             .where(OccupationGroup.officer_id == officer_id)
             .order_by(OccupationGroup.id)
         )
-        return [(group, last) for group, last in rows.tuples()]
+        return [(group, last) for group, last in rows]
 
     async def households_last_visited(
         self, officer_id: int, until: date
@@ -332,7 +332,7 @@ class RecordRepository(_Repository):
             .where(Household.officer_id == officer_id)
             .order_by(Household.id)
         )
-        return [(household, last) for household, last in rows.tuples()]
+        return [(household, last) for household, last in rows]
 
     @staticmethod
     def _last_visit(until: date, of: ColumnElement[bool]) -> ScalarSelect[date]:
