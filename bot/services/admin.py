@@ -167,6 +167,12 @@ async def _target(uow: UnitOfWork, kind: CodeKind, target_id: int) -> object:
     return found
 
 
+def _end_sessions(target: object) -> None:
+    """A new or revoked code of an officer or administrator ends their dashboard sessions."""
+    if isinstance(target, Officer | Administrator):
+        target.session_epoch += 1
+
+
 async def issue_code(
     uow: UnitOfWork,
     kind: CodeKind,
@@ -184,8 +190,7 @@ async def issue_code(
         uow, kind, target_id, now, ttl=timedelta(days=settings.code_expiry_days),
         created_by=created_by,
     )  # fmt: skip
-    if isinstance(target, Officer | Administrator):
-        target.session_epoch += 1
+    _end_sessions(target)
     await uow.audit.add(created_by, "issue_code", str(kind), target_id, after={"kind": str(kind)})
     return code
 
@@ -195,7 +200,6 @@ async def revoke_codes(
 ) -> int:
     target = await _target(uow, kind, target_id)
     revoked = await codes.revoke(uow, kind, target_id, now)
-    if isinstance(target, Officer | Administrator):
-        target.session_epoch += 1
+    _end_sessions(target)
     await uow.audit.add(by, "revoke_code", str(kind), target_id, after={"revoked": revoked})
     return revoked
