@@ -148,6 +148,27 @@ class RecordRepository(_Repository):
 
     async def group_month(self, group_id: int, first: date, after_last: date) -> GroupMonth:
         """Sales, meetings, work, figures and visits of one group in [first, after_last)."""
+        count, total, by_item = await self._month_sales(group_id, first, after_last)
+        meetings, attendees = await self._month_meetings(group_id, first, after_last)
+        work, work_units = await self._month_work(group_id, first, after_last)
+        visits, last_visit = await self._month_visits(group_id, first, after_last)
+        return GroupMonth(
+            sales_count=count,
+            sales_total=total,
+            sales_by_item=by_item,
+            meetings_count=meetings,
+            meetings_attendees=attendees,
+            work_by_member=work,
+            figures=await self.current_figures(group_id, first),
+            visits_count=visits,
+            last_visit=last_visit,
+            work_units=work_units,
+        )
+
+    async def _month_sales(
+        self, group_id: int, first: date, after_last: date
+    ) -> tuple[int, Decimal, dict[str, Decimal]]:
+        """How many sales, their total, and the total per item (largest first)."""
         in_month_sale = (
             (Sale.group_id == group_id)
             & Sale.not_withdrawn()
@@ -168,7 +189,12 @@ class RecordRepository(_Repository):
             by_item[item] = value
             count += int(n)
             total += value
+        return count, total, by_item
 
+    async def _month_meetings(
+        self, group_id: int, first: date, after_last: date
+    ) -> tuple[int, int]:
+        """How many meetings, and how many attended them in all."""
         meeting_row = (
             await self.session.execute(
                 select(func.count(), func.coalesce(func.sum(Meeting.attendees), 0)).where(
@@ -179,9 +205,15 @@ class RecordRepository(_Repository):
                 )
             )
         ).one()
+        return int(meeting_row[0]), int(meeting_row[1] or 0)
 
-        # Each log counts its hours, or else what was done (200 ฟอง); the JSON report adds them
-        # up per member (its contract), the summaries show them with their units.
+    async def _month_work(
+        self, group_id: int, first: date, after_last: date
+    ) -> tuple[dict[str, Decimal], dict[str, dict[str, Decimal]]]:
+        """Work per member, and the same with its units.
+
+        Each log counts its hours, or else what was done (200 ฟอง); the JSON report adds them
+        up per member (its contract), the summaries show them with their units."""
         work_rows = await self.session.execute(
             select(
                 Person.name,
@@ -207,10 +239,15 @@ class RecordRepository(_Repository):
                 if amount is not None:
                     per_unit[key] = per_unit.get(key, Decimal(0)) + Decimal(amount)
             work[name] = sum(per_unit.values(), Decimal(0))
+        return work, work_units
 
+    async def _month_visits(
+        self, group_id: int, first: date, after_last: date
+    ) -> tuple[int, date | None]:
+        """Visits in the month, and the last visit up to its end (in any month)."""
         visit_row = (
             await self.session.execute(
-                select(func.count(), func.max(Visit.on_date)).where(
+                select(func.count()).where(
                     Visit.group_id == group_id,
                     Visit.not_withdrawn(),
                     Visit.on_date >= first,
@@ -225,18 +262,7 @@ class RecordRepository(_Repository):
                 Visit.on_date < after_last,
             )
         )
-        return GroupMonth(
-            sales_count=count,
-            sales_total=total,
-            sales_by_item=by_item,
-            meetings_count=int(meeting_row[0]),
-            meetings_attendees=int(meeting_row[1] or 0),
-            work_by_member=work,
-            figures=await self.current_figures(group_id, first),
-            visits_count=int(visit_row[0]),
-            last_visit=last_visit_ever,
-            work_units=work_units,
-        )
+        return int(visit_row[0]), last_visit_ever
 
     async def sales_total(self, group_id: int, first: date, after_last: date) -> Decimal:
         total = await self.session.scalar(
