@@ -11,11 +11,9 @@ from decimal import Decimal
 from bot.services.actors import Actor, GroupRole
 from bot.services.errors import InvalidInput, NeedsChoice, NotAllowed
 from bot.storage.models import RecordMixin, Role
-from bot.storage.snapshots import snapshot
+from bot.storage.snapshots import snapshot as snapshot  # the audit's before/after
 from bot.storage.unit_of_work import UnitOfWork
 from bot.wording import number, thai_date
-
-__all__ = ["snapshot"]  # the audit's before/after, used with the checks everywhere
 
 MAX_AMOUNT = Decimal("10000000")  # ten million baht: anything above is a typo, not a sale
 MAX_QUANTITY = Decimal("1000000")
