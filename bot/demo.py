@@ -126,7 +126,15 @@ async def _history(
     prasert, suda = await actor("ประเสริฐ บุญมา"), await actor("สุดา คำภา")
     thongdee = await actor("ทองดี โนนดู่")
     officer = await load_actor(uow, officer_person_id)
+    await _weekly_work(uow, today, boonmee, prapai, somsri, prasert)
+    await _last_month(uow, today, somsri, thongdee, suda, malee)
+    await _visits(uow, today, officer, egg_id, frog_id)
 
+
+async def _weekly_work(
+    uow: UnitOfWork, today: date, boonmee: Actor, prapai: Actor, somsri: Actor, prasert: Actor
+) -> None:
+    """Five weeks of sales and work in both groups."""
     for weeks_ago in range(5, 0, -1):
         day = today - timedelta(days=7 * weeks_ago + 1)
         qty = Decimal(20 + 5 * weeks_ago)
@@ -149,6 +157,11 @@ async def _history(
             uow, prasert, today=today, on_date=day, hours=Decimal(5), note="ให้อาหารกบ"
         )
 
+
+async def _last_month(
+    uow: UnitOfWork, today: date, somsri: Actor, thongdee: Actor, suda: Actor, malee: Actor
+) -> None:
+    """Last month's meetings and figures, and a recent marketing trip."""
     last_month_day = today.replace(day=1) - timedelta(days=15)
     await records.record_meeting(
         uow, somsri, today=today, on_date=last_month_day, attendees=12,
@@ -165,6 +178,10 @@ async def _history(
         uow, malee, today=today, kind="marketing", on_date=today - timedelta(days=12),
         attendees=4, topics="ออกบูธงานกาชาดอำเภอ",
     )  # fmt: skip
+
+
+async def _visits(uow: UnitOfWork, today: date, officer: Actor, egg_id: int, frog_id: int) -> None:
+    """The officer's last visit to each group: one recent, one overdue."""
     await records.record_visit(
         uow, officer, today=today, on_date=today - timedelta(days=10), group_id=egg_id,
         notes="สมาชิกแบ่งงานชัดเจน", suggestions="ทำบัญชีรับจ่ายทุกสัปดาห์",

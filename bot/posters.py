@@ -127,13 +127,24 @@ def _centre(draw: ImageDraw.ImageDraw, y: float, words: str, size: int, **style:
     drawing.text(draw, (A4[0] / 2, y), words, size, anchor="mt", **style)  # type: ignore[arg-type]
 
 
+MARGIN = 150
+
+
 def page(facts: PosterFacts) -> Image.Image:
     """The poster as one A4 image (300 dpi)."""
     w, h = A4
     image = Image.new("RGB", (w, h), drawing.WHITE)
     d = ImageDraw.Draw(image)
-    margin = 150
-    # The header: who the poster is for.
+    _header(d, facts)
+    y = _qr_codes(image, d, facts)
+    y = _code(d, facts, y)
+    _steps(d, facts, y)
+    _footer(d, facts)
+    return image
+
+
+def _header(d: ImageDraw.ImageDraw, facts: PosterFacts) -> None:
+    w, margin = A4[0], MARGIN
     d.rectangle((0, 0, w, 760), fill=drawing.GREEN)
     _centre(d, 110, "ผู้ช่วยสัมมาชีพชุมชน · กรมการพัฒนาชุมชน", 64, fill=drawing.WHITE)
     name_size = drawing.fitting(facts.group_name, 150, w - 2 * margin, weight=800)
@@ -146,7 +157,10 @@ def page(facts: PosterFacts) -> Image.Image:
     role_line = f"สมัครเป็น{ROLE_WORDS.get(Role(facts.role), 'สมาชิกกลุ่ม')}ด้วยมือถือ"
     _centre(d, 600, role_line, 76, weight=700, fill=drawing.WHITE)
 
-    # One QR code per platform.
+
+def _qr_codes(image: Image.Image, d: ImageDraw.ImageDraw, facts: PosterFacts) -> int:
+    """One QR code per platform, side by side; where the next part starts."""
+    w = A4[0]
     codes = [(name, url, colour) for name, url, colour in (
         ("LINE", facts.line_url, drawing.LINE_GREEN),
         ("Telegram", facts.telegram_url, drawing.TELEGRAM_BLUE),
@@ -161,9 +175,12 @@ def page(facts: PosterFacts) -> Image.Image:
         image.paste(_qr(url, qr_size), (int(x), top))
         drawing.text(d, (x + qr_size / 2, top + qr_size + 30), f"สแกนด้วย {name}", 72,
                      weight=700, fill=colour, anchor="mt")  # fmt: skip
+    return top + qr_size + 250
 
-    # The code in large letters, for typing.
-    y = top + qr_size + 250
+
+def _code(d: ImageDraw.ImageDraw, facts: PosterFacts, y: int) -> int:
+    """The code in large letters, for typing; where the steps start."""
+    w, margin = A4[0], MARGIN
     _centre(d, y, "หรือพิมพ์ในแชตกับบอท", 70, fill=drawing.GREY)
     spaced = " ".join(facts.code)
     code_box = (margin, y + 100, w - margin, y + 390)
@@ -171,14 +188,16 @@ def page(facts: PosterFacts) -> Image.Image:
     _centre(d, y + 125, f"เข้ากลุ่ม {spaced}", drawing.fitting(f"เข้ากลุ่ม {spaced}", 190,
                                                                 w - 3 * margin, weight=800),
             weight=800, fill=drawing.GREEN)  # fmt: skip
+    return y + 480
 
-    # Three steps.
+
+def _steps(d: ImageDraw.ImageDraw, facts: PosterFacts, y: int) -> None:
+    w, margin = A4[0], MARGIN
     steps = (
         "สแกน QR ด้วยกล้องมือถือ หรือแอป LINE / Telegram",
         f"ในแชตที่เปิดขึ้น กดส่งข้อความ “{facts.join_text}” ที่พิมพ์ไว้ให้แล้ว (Telegram: กด Start)",
         "อ่านเรื่องความเป็นส่วนตัว กด ยินยอม แล้วเริ่มบันทึกการขายได้เลย",
     )
-    y = y + 480
     for number, step in enumerate(steps, 1):
         d.ellipse((margin, y, margin + 130, y + 130), fill=drawing.GREEN)
         drawing.text(d, (margin + 65, y + 66), str(number), 80, weight=800, fill=drawing.WHITE,
@@ -188,7 +207,10 @@ def page(facts: PosterFacts) -> Image.Image:
             drawing.text(d, (margin + 180, y + 10 + n * 88), line, 64)
         y += max(170, 88 * len(lines) + 60)
 
-    # The footer: who made it, and a warning on a code that grants a role.
+
+def _footer(d: ImageDraw.ImageDraw, facts: PosterFacts) -> None:
+    w, h = A4
+    margin = MARGIN
     footer_y = h - 260
     if facts.role in PRIVILEGED:
         warning = "รหัสนี้ใช้ได้ครั้งเดียวสำหรับผู้รับหน้าที่เท่านั้น อย่าติดประกาศหรือส่งต่อ"
@@ -201,7 +223,6 @@ def page(facts: PosterFacts) -> Image.Image:
     if facts.made_on is not None:
         made += f" · {thai_date(facts.made_on)}"
     _centre(d, footer_y + 40, made, 56, fill=drawing.GREY)
-    return image
 
 
 def render(facts: PosterFacts, fmt: str = "pdf") -> bytes:

@@ -11,7 +11,6 @@ from bot.handlers.private import privately
 from bot.messages import QuickReply, Reply
 from bot.services.dashboard_access import LOGIN_TTL, login_url, mint_login, signing_keys
 from bot.services.errors import NotAllowed
-from bot.storage.models import Administrator
 
 WORDS = ("แดชบอร์ด", "เปิดแดชบอร์ด", "ขอลิงก์แดชบอร์ด", "dashboard")
 _COMMAND = re.compile(r"^/dashboard(?:@\w+)?$", re.IGNORECASE)
@@ -41,7 +40,7 @@ async def _link(ctx: Context) -> Reply:
         token = mint_login(keys, actor.officer_id, ctx.now, epoch)
     else:  # a district or province administrator: their own, read-only pages
         assert actor.admin_id is not None
-        admin = await ctx.uow.session.get(Administrator, actor.admin_id)
+        admin = await ctx.uow.administrators.get(actor.admin_id)
         epoch = admin.session_epoch if admin is not None else 0
         token = mint_login(keys, actor.admin_id, ctx.now, epoch, admin=True)
     url = login_url(ctx.settings, token)

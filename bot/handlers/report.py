@@ -14,6 +14,7 @@ from bot.handlers.privacy import too_often
 from bot.handlers.private import SENT_PRIVATELY, private_context, push_private
 from bot.messages import Card, CardField, CardSection, Image, QuickReply, Reply
 from bot.services import limits, reports
+from bot.services.actors import Actor
 from bot.services.reports import GroupMonthReport
 from bot.storage.unit_of_work import UnitOfWork
 from bot.vocabulary import MENU, start_button
@@ -164,60 +165,16 @@ async def _summary(ctx: Context, wanted: list[int], *, private: bool) -> Reply:
     assert actor is not None
     parsed = ctx.parsed()
     month: date = parsed.month or ctx.today.replace(day=1)
-    blocks: list[str] = []
-    sections: list[CardSection] = []
+    parts: list[tuple[str, CardSection]] = []
     if actor.is_officer and private:
-        groups = await reports.district_groups(ctx.uow, actor)
-        lines = [f"📋 สรุปกลุ่มในอำเภอ เดือน {thai_month(month)}"]
-        for group in groups:
-            r = await reports.group_month(ctx.uow, group.id, month)
-            f = r.facts
-            figures = "ส่งตัวเลขแล้ว" if f.figures else "ยังไม่ส่งตัวเลข"
-            visit = f"เยี่ยมล่าสุด {thai_date(f.last_visit)}" if f.last_visit else "ยังไม่มีบันทึกการเยี่ยม"
-            lines.append(
-                f"• {group.name}: ขาย {baht(f.sales_total)} · ประชุม {f.meetings_count} ครั้ง · {figures} · {visit}"
-            )
-        if not groups:
-            lines.append("ยังไม่มีกลุ่มในอำเภอของคุณค่ะ")
-        blocks.append("\n".join(lines))
-        listed = lines[1 : MAX_CARD_GROUPS + 1]
-        if len(lines) - 1 > MAX_CARD_GROUPS:
-            listed.append(f"และอีก {number(len(lines) - 1 - MAX_CARD_GROUPS)} กลุ่ม")
-        sections.append(CardSection("กลุ่มในอำเภอ", lines=tuple(listed)))
+        parts.append(await _district_part(ctx, actor, month))
     for group_id in wanted:
-        report = await reports.visible_group_month(ctx.uow, actor, group_id, month)
-        before = await sales_before(ctx.uow, group_id, month, ctx.today)
-        lines = group_lines(report, before)
-        mine = None
-        if actor.role_in(group_id) == "member":
-            first, after = month_bounds(month)
-            count, total = await ctx.uow.records.person_sales(
-                actor.person_id, group_id, first, after
-            )
-            mine = f"ขาย {number(count)} รายการ รวม {baht(total)}"
-            lines.insert(1, f"ของคุณ: {mine}")
-        blocks.append("\n".join(lines))
-        sections.append(_group_section(report, before, mine))
+        parts.append(await _group_part(ctx, actor, group_id, month))
     if actor.household_id is not None and private:
-        book = await reports.household_month(ctx.uow, actor.household_id, month)
-        household = await ctx.uow.groups.household(actor.household_id)
-        whose = f"ครัวเรือน{household.head_name}" if household else "บัญชีครัวเรือน"
-        blocks.append(
-            f"🏠 {whose} เดือน {thai_month(month)}\n"
-            f"รายรับ {baht(book.income)} · รายจ่าย {baht(book.expenses)} · คงเหลือ {baht(book.income - book.expenses)}"
-        )
-        sections.append(
-            CardSection(
-                whose,
-                (
-                    CardField("รายรับ", baht(book.income)),
-                    CardField("รายจ่าย", baht(book.expenses)),
-                    CardField("คงเหลือ", baht(book.income - book.expenses), strong=True),
-                ),
-            )
-        )
-    if not blocks:
+        parts.append(await _household_part(ctx, actor.household_id, month))
+    if not parts:
         return reply("ยังไม่มีข้อมูลให้สรุปค่ะ พิมพ์ เมนู เพื่อดูวิธีบันทึกนะคะ", *NEXT)
+    blocks = [block for block, _section in parts]
     text = "\n\n".join(blocks) + "\nพิมพ์ เมนู เพื่อบันทึกรายการต่อค่ะ"
     image = await _chart(ctx, wanted[0], month) if wanted else None
     head = blocks[0].splitlines()
@@ -227,11 +184,67 @@ async def _summary(ctx: Context, wanted: list[int], *, private: bool) -> Reply:
         title=f"📊 สรุปเดือน {thai_month(month)}",
         alt=" · ".join(line for line in (head[0], sales) if line),
         subtitle="ถึงวันที่ " + thai_date(min(ctx.today, month_bounds(month)[1] - timedelta(days=1))),
-        sections=tuple(sections),
+        sections=tuple(section for _block, section in parts),
         hero=image,
         buttons=(start_button("sale"), MENU) if actor.groups else (MENU,),
     )
     return Reply(text, NEXT, image=image, card=card)
+
+
+async def _district_part(ctx: Context, actor: Actor, month: date) -> tuple[str, CardSection]:
+    """An officer's one line per group of their district (the card lists the first few)."""
+    groups = await reports.district_groups(ctx.uow, actor)
+    lines = [f"📋 สรุปกลุ่มในอำเภอ เดือน {thai_month(month)}"]
+    for group in groups:
+        r = await reports.group_month(ctx.uow, group.id, month)
+        f = r.facts
+        figures = "ส่งตัวเลขแล้ว" if f.figures else "ยังไม่ส่งตัวเลข"
+        visit = f"เยี่ยมล่าสุด {thai_date(f.last_visit)}" if f.last_visit else "ยังไม่มีบันทึกการเยี่ยม"
+        lines.append(
+            f"• {group.name}: ขาย {baht(f.sales_total)} · ประชุม {f.meetings_count} ครั้ง · {figures} · {visit}"
+        )
+    if not groups:
+        lines.append("ยังไม่มีกลุ่มในอำเภอของคุณค่ะ")
+    listed = lines[1 : MAX_CARD_GROUPS + 1]
+    if len(lines) - 1 > MAX_CARD_GROUPS:
+        listed.append(f"และอีก {number(len(lines) - 1 - MAX_CARD_GROUPS)} กลุ่ม")
+    return "\n".join(lines), CardSection("กลุ่มในอำเภอ", lines=tuple(listed))
+
+
+async def _group_part(
+    ctx: Context, actor: Actor, group_id: int, month: date
+) -> tuple[str, CardSection]:
+    """One group's month, with a member's own sales in it."""
+    report = await reports.visible_group_month(ctx.uow, actor, group_id, month)
+    before = await sales_before(ctx.uow, group_id, month, ctx.today)
+    lines = group_lines(report, before)
+    mine = None
+    if actor.role_in(group_id) == "member":
+        first, after = month_bounds(month)
+        count, total = await ctx.uow.records.person_sales(actor.person_id, group_id, first, after)
+        mine = f"ขาย {number(count)} รายการ รวม {baht(total)}"
+        lines.insert(1, f"ของคุณ: {mine}")
+    return "\n".join(lines), _group_section(report, before, mine)
+
+
+async def _household_part(ctx: Context, household_id: int, month: date) -> tuple[str, CardSection]:
+    """A target household's account book for the month."""
+    book = await reports.household_month(ctx.uow, household_id, month)
+    household = await ctx.uow.groups.household(household_id)
+    whose = f"ครัวเรือน{household.head_name}" if household else "บัญชีครัวเรือน"
+    block = (
+        f"🏠 {whose} เดือน {thai_month(month)}\n"
+        f"รายรับ {baht(book.income)} · รายจ่าย {baht(book.expenses)} · คงเหลือ {baht(book.income - book.expenses)}"
+    )
+    section = CardSection(
+        whose,
+        (
+            CardField("รายรับ", baht(book.income)),
+            CardField("รายจ่าย", baht(book.expenses)),
+            CardField("คงเหลือ", baht(book.income - book.expenses), strong=True),
+        ),
+    )
+    return block, section
 
 
 async def _chart(ctx: Context, group_id: int, month: date) -> Image:

@@ -142,7 +142,7 @@ async def resume_consent(ctx: Context, data: dict[str, Any]) -> Reply:
 
 async def _link_person(ctx: Context, found: Found) -> Reply:
     try:
-        async with ctx.uow.session.begin_nested():
+        async with ctx.uow.savepoint():
             linked = await enrolment.link_found(ctx.uow, ctx.account, found, ctx.now, ctx.settings)
     except ServiceError as refusal:  # used by someone else meanwhile, or this account is taken
         return reply(refusal.message, *MENU_ONLY)

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import func, select
-
 from bot.handlers.context import Context, reply
 from bot.messages import Card, CardSection, Reply
 from bot.services.errors import NotAllowed
-from bot.storage.models import Household, OccupationGroup, Visit
 from bot.vocabulary import MENU, start_button
 from bot.wording import number
 from scheduler import compose, policy
@@ -24,19 +21,9 @@ async def due_visits(ctx: Context, officer_id: int) -> list[policy.VisitDue]:
     first (what the digest lists)."""
     moment = policy.Moment.of(ctx.now, ctx.settings.tz)
     base = policy.Cadence.from_settings(ctx.settings)
-    session = ctx.uow.session
-    last = (
-        select(func.max(Visit.on_date))
-        .where(Visit.not_withdrawn(), Visit.on_date <= moment.today)
-        .correlate_except(Visit)
-    )
     found: list[policy.VisitDue] = []
-    groups = await session.execute(
-        select(OccupationGroup, last.where(Visit.group_id == OccupationGroup.id).scalar_subquery())
-        .where(OccupationGroup.officer_id == officer_id)
-        .order_by(OccupationGroup.id)
-    )
-    for group, last_visit in groups.all():
+    groups = await ctx.uow.records.groups_last_visited(officer_id, moment.today)
+    for group, last_visit in groups:
         cadence = base.override(group.settings or None)
         facts = policy.GroupFacts(
             group.id, group.name, group.officer_id, group.founded_on, last_visit
@@ -45,12 +32,8 @@ async def due_visits(ctx: Context, officer_id: int) -> list[policy.VisitDue]:
         if due is not None:
             found.append(due)
     if ctx.settings.digest_households:
-        households = await session.execute(
-            select(Household, last.where(Visit.household_id == Household.id).scalar_subquery())
-            .where(Household.officer_id == officer_id)
-            .order_by(Household.id)
-        )
-        for household, last_visit in households.all():
+        households = await ctx.uow.records.households_last_visited(officer_id, moment.today)
+        for household, last_visit in households:
             facts_h = policy.HouseholdFacts(
                 household.id, household.head_name, household.officer_id, last_visit=last_visit
             )

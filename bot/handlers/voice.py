@@ -94,8 +94,7 @@ async def keep(ctx: Context) -> dict[str, Any]:
         audio_expires_at=ctx.now + ttl if key else None,
         created_at=ctx.now,
     )
-    ctx.uow.session.add(note)
-    await ctx.uow.session.flush()
+    await ctx.uow.voice_notes.add(note)
     ctx.voice = {"note": note.id, "heard": heard.transcript}
     return ctx.voice
 
@@ -169,7 +168,7 @@ async def attach(ctx: Context, voice: dict[str, Any]) -> None:
     """The records just saved keep the voice note they came from (the first, when one note
     named several products)."""
     created = list(ctx.uow.records.created)
-    note = await ctx.uow.session.get(VoiceNote, voice.get("note"))
+    note = await ctx.uow.voice_notes.get(voice.get("note"))
     if note is None or not created or note.person_id != ctx.person_id:
         return
     note.record_table = entity_name(created[0])

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from bot.storage.models import Administrator, Household, Officer, Person, Trainer
 from bot.storage.unit_of_work import UnitOfWork
 
 
@@ -59,24 +56,7 @@ class Actor:
 
 async def load_actor(uow: UnitOfWork, person_id: int) -> Actor:
     """Two queries on every message: the person with their programme roles, and their groups."""
-    row = (
-        await uow.session.execute(
-            select(
-                Person.name,
-                select(Officer.id).where(Officer.person_id == Person.id).scalar_subquery(),
-                select(Officer.district_id).where(Officer.person_id == Person.id).scalar_subquery(),
-                select(Household.id)
-                .where(Household.person_id == Person.id)
-                .order_by(Household.id)
-                .limit(1)
-                .scalar_subquery(),
-                select(Trainer.id).where(Trainer.person_id == Person.id).scalar_subquery(),
-                select(Administrator.id)
-                .where(Administrator.person_id == Person.id)
-                .scalar_subquery(),
-            ).where(Person.id == person_id)
-        )
-    ).one_or_none()
+    row = await uow.people.roles_of(person_id)
     if row is None:
         raise LookupError(f"person {person_id} does not exist")
     name, officer_id, district_id, household_id, trainer_id, admin_id = row

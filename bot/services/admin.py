@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.config import Settings
 from bot.services import enrolment_codes as codes
 from bot.services.enrolment import looks_like_formula
@@ -48,8 +46,7 @@ async def add_officer(uow: UnitOfWork, *, name: str, district: str, province: st
         AreaKind.DISTRICT, _required(district, "อำเภอ"), province_area.id
     )
     officer = Officer(name=_required(name, "ชื่อพัฒนากร"), district_id=district_area.id)
-    uow.session.add(officer)
-    await uow.session.flush()
+    await uow.registry.add(officer)
     await uow.audit.add(None, "create", "officer", officer.id, after={"name": officer.name})
     return officer
 
@@ -97,8 +94,7 @@ async def create_group(
         join_code=await codes.new_join_code(uow),
         settings={},
     )
-    uow.session.add(group)
-    await uow.session.flush()
+    await uow.registry.add(group)
     await uow.audit.add(None, "create", "group", group.id, after={"name": group.name})
     return group
 
@@ -107,24 +103,16 @@ async def add_trainer(uow: UnitOfWork, *, name: str, officer_id: int) -> Trainer
     """The trainer with this name under this officer, created with a link code if new."""
     officer = await _officer(uow, officer_id)
     cleaned = _required(name, "ชื่อวิทยากร")
-    trainer = await uow.session.scalar(
-        select(Trainer).where(Trainer.officer_id == officer.id, Trainer.name == cleaned)
-    )
+    trainer = await uow.registry.trainer_named(officer.id, cleaned)
     if trainer is None:
-        trainer = Trainer(name=cleaned, officer_id=officer.id)
-        uow.session.add(trainer)
-        await uow.session.flush()
+        trainer = await uow.registry.add(Trainer(name=cleaned, officer_id=officer.id))
         await uow.audit.add(None, "create", "trainer", trainer.id, after={"name": cleaned})
     return trainer
 
 
 async def _known_trainer(uow: UnitOfWork, officer: Officer, name: str) -> Trainer:
     cleaned = _required(name, "ชื่อวิทยากร")
-    trainers = (
-        await uow.session.scalars(
-            select(Trainer).where(Trainer.officer_id == officer.id).order_by(Trainer.name)
-        )
-    ).all()
+    trainers = await uow.registry.trainers_of(officer.id)
     for trainer in trainers:
         if trainer.name == cleaned:
             return trainer
@@ -157,8 +145,7 @@ async def add_household(
         trainer_id=trainer_row.id,
         officer_id=officer.id,
     )
-    uow.session.add(household)
-    await uow.session.flush()
+    await uow.registry.add(household)
     await uow.audit.add(
         None, "create", "household", household.id, after={"head": household.head_name}
     )
@@ -185,10 +172,16 @@ async def _target(uow: UnitOfWork, kind: CodeKind, target_id: int) -> object:
     model = _TARGETS.get(kind)
     if model is None:
         raise InvalidInput(f"ออกรหัสแบบ {kind} จากคำสั่งนี้ไม่ได้ค่ะ")
-    found = await uow.session.get(model, target_id)
+    found = await uow.registry.entry(model, target_id)
     if found is None:
         raise NotFound(f"ไม่พบ{_TARGET_NAMES[model]}รหัส {target_id}")
     return found
+
+
+def _end_sessions(target: object) -> None:
+    """A new or revoked code of an officer or administrator ends their dashboard sessions."""
+    if isinstance(target, Officer | Administrator):
+        target.session_epoch += 1
 
 
 async def issue_code(
@@ -208,8 +201,7 @@ async def issue_code(
         uow, kind, target_id, now, ttl=timedelta(days=settings.code_expiry_days),
         created_by=created_by,
     )  # fmt: skip
-    if isinstance(target, Officer | Administrator):
-        target.session_epoch += 1
+    _end_sessions(target)
     await uow.audit.add(created_by, "issue_code", str(kind), target_id, after={"kind": str(kind)})
     return code
 
@@ -219,7 +211,6 @@ async def revoke_codes(
 ) -> int:
     target = await _target(uow, kind, target_id)
     revoked = await codes.revoke(uow, kind, target_id, now)
-    if isinstance(target, Officer | Administrator):
-        target.session_epoch += 1
+    _end_sessions(target)
     await uow.audit.add(by, "revoke_code", str(kind), target_id, after={"revoked": revoked})
     return revoked

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.storage.models import Administrator, AdminLevel, Area, AreaKind, OccupationGroup
 from bot.storage.unit_of_work import UnitOfWork
@@ -59,8 +57,7 @@ async def add_administrator(
         level=AdminLevel.DISTRICT if district is not None else AdminLevel.PROVINCE,
         area_id=area.id,
     )
-    uow.session.add(row)
-    await uow.session.flush()
+    await uow.administrators.add(row)
     await uow.audit.add(
         None, "create", "administrator", row.id, after={"name": row.name, "level": row.level}
     )
@@ -73,9 +70,7 @@ async def scope_of(uow: UnitOfWork, admin: Administrator) -> Scope:
 
 
 async def scope_of_person(uow: UnitOfWork, person_id: int) -> Scope | None:
-    admin = await uow.session.scalar(
-        select(Administrator).where(Administrator.person_id == person_id)
-    )
+    admin = await uow.administrators.of_person(person_id)
     return await scope_of(uow, admin) if admin is not None else None
 
 
@@ -84,11 +79,7 @@ async def districts(uow: UnitOfWork, scope: Scope) -> list[Area]:
     from bot.wording import thai_sort_key
 
     if scope.is_province:
-        found = list(
-            await uow.session.scalars(
-                select(Area).where(Area.kind == AreaKind.DISTRICT, Area.parent_id == scope.area_id)
-            )
-        )
+        found = list(await uow.groups.areas_within(scope.area_id, AreaKind.DISTRICT))
     else:
         area = await uow.groups.area_by_id(scope.area_id)
         found = [area] if area is not None else []

@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
-
 from bot.services.actors import Actor
 from bot.services.dividends import dividends_paid
 from bot.services.records import TREASURER_ONLY, resolve_group, snapshot
-from bot.storage.models import AnnualSummary, MonthlyFigures, Role
+from bot.storage.models import AnnualSummary, Role
 from bot.storage.unit_of_work import UnitOfWork
 
 
@@ -36,42 +34,16 @@ class YearFigures:
 async def year_figures(
     uow: UnitOfWork, group_id: int, be_year: int, start: date, end: date
 ) -> YearFigures:
-    # The current revision of each month only: a correction replaces, never adds.
-    latest = (
-        select(MonthlyFigures.month, func.max(MonthlyFigures.revision).label("revision"))
-        .where(
-            MonthlyFigures.group_id == group_id,
-            MonthlyFigures.not_withdrawn(),
-            MonthlyFigures.month >= start,
-            MonthlyFigures.month < end,
-        )
-        .group_by(MonthlyFigures.month)
-        .subquery()
-    )
-    row = (
-        await uow.session.execute(
-            select(
-                func.coalesce(func.sum(MonthlyFigures.income), 0),
-                func.coalesce(func.sum(MonthlyFigures.expenses), 0),
-                func.count(),
-            )
-            .join(
-                latest,
-                (latest.c.month == MonthlyFigures.month)
-                & (latest.c.revision == MonthlyFigures.revision),
-            )
-            .where(MonthlyFigures.group_id == group_id)
-        )
-    ).one()
+    revenue, costs, months = await uow.money.year_totals(group_id, start, end)
     return YearFigures(
         group_id=group_id,
         be_year=be_year,
         start=start,
         end=end,
-        revenue=Decimal(row[0]),
-        costs=Decimal(row[1]),
+        revenue=revenue,
+        costs=costs,
         dividends=await dividends_paid(uow, group_id, start, end),
-        months_reported=int(row[2]),
+        months_reported=months,
     )
 
 
@@ -85,15 +57,11 @@ async def submit_annual(
 ) -> AnnualSummary:
     resolve_group(actor, figures.group_id, (Role.TREASURER,), TREASURER_ONLY)
     year = figures.start.year
-    highest = await uow.session.scalar(
-        select(func.max(AnnualSummary.revision)).where(
-            AnnualSummary.group_id == figures.group_id, AnnualSummary.year == year
-        )
-    )
+    highest = await uow.money.annual_revision(figures.group_id, year)
     row = AnnualSummary(
         group_id=figures.group_id,
         year=year,
-        revision=(highest or 0) + 1,
+        revision=highest + 1,
         revenue=figures.revenue,
         costs=figures.costs,
         profit=figures.profit,

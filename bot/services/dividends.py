@@ -11,12 +11,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
-from sqlalchemy import func, select
-
 from bot.services.actors import Actor
 from bot.services.errors import InvalidInput
 from bot.services.records import TREASURER_ONLY, money, resolve_group, snapshot
-from bot.storage.models import Dividend, DividendShare, Membership, Person, Role, WorkLog
+from bot.storage.models import Dividend, DividendShare, Role
 from bot.storage.unit_of_work import UnitOfWork
 
 K = TypeVar("K", bound=Hashable)
@@ -68,17 +66,7 @@ class DividendPlan:
 
 async def work_units(uow: UnitOfWork, group_id: int, start: date, end: date) -> dict[int, Decimal]:
     """Work units per person in [start, end): hours, or the quantity made when no hours."""
-    rows = await uow.session.execute(
-        select(WorkLog.person_id, func.sum(func.coalesce(WorkLog.hours, WorkLog.quantity, 0)))
-        .where(
-            WorkLog.group_id == group_id,
-            WorkLog.not_withdrawn(),
-            WorkLog.on_date >= start,
-            WorkLog.on_date < end,
-        )
-        .group_by(WorkLog.person_id)
-    )
-    return {person_id: Decimal(units or 0) for person_id, units in rows}
+    return await uow.money.work_units(group_id, start, end)
 
 
 async def plan_dividend(
@@ -93,24 +81,9 @@ async def plan_dividend(
     group = resolve_group(actor, group_id, (Role.TREASURER,), TREASURER_ONLY)
     amount = money(total, "เงินปันผล")
     units = await work_units(uow, group.group_id, start, end)
-    members = await uow.session.execute(
-        select(Person.id, Person.name)
-        .join(Membership, Membership.person_id == Person.id)
-        .where(Membership.group_id == group.group_id, Membership.until.is_(None))
-    )
-    names = dict(members.all())
+    names = await uow.money.member_names(group.group_id)
     # Someone who worked in the period and has since left still earned their share.
-    missing = set(units) - set(names)
-    if missing:
-        names.update(
-            dict(
-                (
-                    await uow.session.execute(
-                        select(Person.id, Person.name).where(Person.id.in_(missing))
-                    )
-                ).all()
-            )
-        )
+    names.update(await uow.people.names(set(units) - set(names)))
     everyone = {person_id: units.get(person_id, Decimal(0)) for person_id in names}
     if not any(v > 0 for v in everyone.values()):
         raise InvalidInput(
@@ -139,27 +112,15 @@ async def pay_dividend(
         source_ref=source_ref,
     )
     await uow.records.add(row)
-    for share in plan.shares:
-        uow.session.add(
-            DividendShare(
-                dividend_id=row.id,
-                person_id=share.person_id,
-                units=share.units,
-                amount=share.amount,
-            )
-        )
-    await uow.session.flush()
+    await uow.money.add_shares(
+        [
+            DividendShare(dividend_id=row.id, person_id=s.person_id, units=s.units, amount=s.amount)
+            for s in plan.shares
+        ]
+    )
     await uow.audit.add(actor.person_id, "create", "dividend", row.id, after=snapshot(row))
     return row
 
 
 async def dividends_paid(uow: UnitOfWork, group_id: int, start: date, end: date) -> Decimal:
-    total = await uow.session.scalar(
-        select(func.coalesce(func.sum(Dividend.total), 0)).where(
-            Dividend.group_id == group_id,
-            Dividend.not_withdrawn(),
-            Dividend.period_start >= start,
-            Dividend.period_end <= end,
-        )
-    )
-    return Decimal(total or 0)
+    return await uow.money.dividends_paid(group_id, start, end)

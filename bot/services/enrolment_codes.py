@@ -24,9 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-
-from bot.storage.models import AccessCode, OccupationGroup
+from bot.storage.models import AccessCode
 from bot.storage.unit_of_work import UnitOfWork
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # 31 symbols: no 0/O, no 1/I/L
@@ -115,19 +113,17 @@ async def find(uow: UnitOfWork, raw: str, now: datetime) -> Found:
     code = normalise(raw)
     if code is None:
         return UNKNOWN
-    group_id = await uow.session.scalar(
-        select(OccupationGroup.id).where(OccupationGroup.join_code == code)
-    )
+    group_id = await uow.codes.group_joined_by(code)
     if group_id is not None:
         return Found("ok", CodeKind.MEMBER, group_id)
-    row = await uow.session.scalar(select(AccessCode).where(AccessCode.digest == digest(code)))
+    row = await uow.codes.by_digest(digest(code))
     if row is None:
         return UNKNOWN
     return _status(row, now)
 
 
 async def by_id(uow: UnitOfWork, code_id: int, now: datetime) -> Found:
-    row = await uow.session.get(AccessCode, code_id)
+    row = await uow.codes.get(code_id)
     return UNKNOWN if row is None else _status(row, now)
 
 
@@ -146,31 +142,15 @@ def _status(row: AccessCode, now: datetime) -> Found:
 async def use(uow: UnitOfWork, code_id: int, now: datetime) -> bool:
     """Marks a single-use code used; False if it was not usable any more (used meanwhile by
     someone else, revoked, expired). One UPDATE: two workers cannot both use it."""
-    result = await uow.session.execute(
-        update(AccessCode)
-        .where(
-            AccessCode.id == code_id,
-            AccessCode.used_at.is_(None),
-            AccessCode.revoked_at.is_(None),
-            AccessCode.expires_at > now,
-        )
-        .values(used_at=now)
-    )
-    return bool(getattr(result, "rowcount", 0))
+    return await uow.codes.use(code_id, now)
 
 
 async def used_by(uow: UnitOfWork, code_id: int, person_id: int) -> None:
-    await uow.session.execute(
-        update(AccessCode).where(AccessCode.id == code_id).values(used_by=person_id)
-    )
+    await uow.codes.used_by(code_id, person_id)
 
 
 async def revoke_id(uow: UnitOfWork, code_id: int, now: datetime) -> None:
-    await uow.session.execute(
-        update(AccessCode)
-        .where(AccessCode.id == code_id, AccessCode.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    await uow.codes.revoke_one(code_id, now)
 
 
 async def issue(
@@ -192,12 +172,9 @@ async def issue(
         await revoke(uow, kind, target_id, now)
     while True:
         code = _random(PRIVILEGED_LENGTH)
-        taken = await uow.session.scalar(
-            select(AccessCode.id).where(AccessCode.digest == digest(code))
-        )
-        if taken is None:
+        if await uow.codes.by_digest(digest(code)) is None:
             break
-    uow.session.add(
+    await uow.codes.add(
         AccessCode(
             digest=digest(code),
             kind=kind,
@@ -207,17 +184,13 @@ async def issue(
             expires_at=now + ttl,
         )
     )
-    await uow.session.flush()
     return code
 
 
 async def new_join_code(uow: UnitOfWork) -> str:
     while True:
         code = _random(MEMBER_LENGTH)
-        taken = await uow.session.scalar(
-            select(OccupationGroup.id).where(OccupationGroup.join_code == code)
-        )
-        if taken is None:
+        if await uow.codes.group_joined_by(code) is None:
             return code
 
 
@@ -226,7 +199,7 @@ async def rotate_join_code(uow: UnitOfWork, group_id: int) -> str:
     if group is None:
         raise LookupError(group_id)
     group.join_code = await new_join_code(uow)
-    await uow.session.flush()
+    await uow.flush()
     return group.join_code
 
 
@@ -238,20 +211,9 @@ async def revoke(uow: UnitOfWork, kind: CodeKind, target_id: int, now: datetime)
         if group is None or group.join_code is None:
             return 0
         group.join_code = None
-        await uow.session.flush()
+        await uow.flush()
         return 1
-    result = await uow.session.execute(
-        update(AccessCode)
-        .where(
-            AccessCode.kind == kind,
-            AccessCode.target_id == target_id,
-            AccessCode.used_at.is_(None),
-            AccessCode.revoked_at.is_(None),
-            AccessCode.expires_at > now,
-        )
-        .values(revoked_at=now)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await uow.codes.revoke_outstanding(kind, target_id, now)
 
 
 async def revoke_typed(uow: UnitOfWork, raw: str, now: datetime) -> Found:

@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from bot.config import Settings
 from bot.messages import QuickReply
 from bot.services import enrolment_notify as notify
@@ -21,6 +19,7 @@ from bot.services.enrolment import (
     _person_for,
     _use,
     _who,
+    claim,
     entry_name,
     entry_officer,
     handover_ttl,
@@ -28,21 +27,19 @@ from bot.services.enrolment import (
     set_group_role,
 )
 from bot.services.enrolment_codes import GROUP_ROLES, Found
-from bot.services.errors import NotAllowed, NotFound
+from bot.services.errors import NotFound
 from bot.services.menus import roles_changed
 from bot.storage.models import (
-    Administrator,
     ChatAccount,
     Handover,
     HandoverStatus,
-    Officer,
     Role,
-    Trainer,
 )
 from bot.storage.unit_of_work import UnitOfWork
 
 CONFIRM_WORD = "ยืนยันส่งต่อ"  # the chat words live in bot/handlers/handover.py; these label buttons
 REFUSE_WORD = "ไม่ส่งต่อ"
+ALREADY_HOLDS = "ผู้ขอรับหน้าที่นี้มีหน้าที่แบบเดียวกันอยู่แล้ว จึงรับเพิ่มไม่ได้ค่ะ"
 
 
 async def _what(uow: UnitOfWork, kind: str, target_id: int) -> tuple[str, int | None]:
@@ -82,13 +79,7 @@ async def request(
     kind = str(found.kind)
     person_id = await _person_for(uow, account, PLACEHOLDER_NAME, now)
     await _use(uow, found, person_id, now)
-    for older in await uow.session.scalars(
-        select(Handover).where(
-            Handover.kind == kind,
-            Handover.target_id == found.target_id,
-            Handover.status == HandoverStatus.PENDING,
-        )
-    ):
+    for older in await uow.handovers.pending_for_role(kind, found.target_id):
         older.status = HandoverStatus.EXPIRED
     row = Handover(
         kind=kind,
@@ -100,8 +91,7 @@ async def request(
         created_at=now,
         expires_at=now + handover_ttl(settings),
     )
-    uow.session.add(row)
-    await uow.session.flush()
+    await uow.handovers.add(row)
     await uow.audit.add(person_id, "handover_request", "handover", row.id, after={"kind": kind})
     what, _ = await _what(uow, kind, found.target_id)
     holder = await _name(uow, holder_id)
@@ -138,11 +128,7 @@ class Decision:
 
 async def pending_for(uow: UnitOfWork, actor: Actor, now: datetime) -> list[Handover]:
     """Handovers waiting for this person's answer (as the holder or the officer)."""
-    rows = await uow.session.scalars(
-        select(Handover)
-        .where(Handover.status == HandoverStatus.PENDING, Handover.expires_at > now)
-        .order_by(Handover.id)
-    )
+    rows = await uow.handovers.waiting(now)
     return [row for row in rows if await _may_decide(uow, actor, row)]
 
 
@@ -166,7 +152,7 @@ async def _still_holder(uow: UnitOfWork, row: Handover) -> bool:
 async def decide(
     uow: UnitOfWork, actor: Actor, handover_id: int, accept: bool, now: datetime
 ) -> Decision:
-    row = await uow.session.get(Handover, handover_id)
+    row = await uow.handovers.get(handover_id)
     if (
         row is None
         or row.status != HandoverStatus.PENDING
@@ -223,13 +209,5 @@ async def _transfer(uow: UnitOfWork, row: Handover, actor_id: int, now: datetime
     entry = await registry_entry(uow, row.kind, row.target_id)
     if entry is None:
         raise NotFound("ไม่พบหน้าที่นี้แล้วค่ะ")
-    if isinstance(entry, Officer | Trainer | Administrator):
-        column = type(entry).person_id
-        if await uow.session.scalar(select(column).where(column == row.to_person_id)):
-            raise NotAllowed("ผู้ขอรับหน้าที่นี้มีหน้าที่แบบเดียวกันอยู่แล้ว จึงรับเพิ่มไม่ได้ค่ะ")
-    previous = entry.person_id
-    entry.person_id = row.to_person_id
+    previous = await claim(uow, entry, row.to_person_id, refusal=ALREADY_HOLDS)
     await roles_changed(uow, previous, row.to_person_id)
-    if isinstance(entry, Officer | Administrator):
-        entry.session_epoch += 1
-    await uow.session.flush()

@@ -8,16 +8,9 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
-
 from bot.messages import QuickReply, Reply
 from bot.storage.models import (
     ChatAccount,
-    Household,
-    Membership,
-    OccupationGroup,
-    Officer,
-    Trainer,
 )
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -59,7 +52,7 @@ async def tell_person(
 async def officer_person(uow: UnitOfWork, officer_id: int | None) -> int | None:
     if officer_id is None:
         return None
-    officer = await uow.session.get(Officer, officer_id)
+    officer = await uow.people.officer(officer_id)
     return officer.person_id if officer is not None else None
 
 
@@ -80,22 +73,7 @@ async def tell_officers(
 
 async def officers_of(uow: UnitOfWork, person_id: int) -> set[int]:
     """The officers who look after this person: of their groups, household and trainer role."""
-    found: set[int] = set()
-    rows = await uow.session.scalars(
-        select(OccupationGroup.officer_id)
-        .join(Membership, Membership.group_id == OccupationGroup.id)
-        .where(Membership.person_id == person_id, Membership.until.is_(None))
-    )
-    found.update(rows)
-    found.update(
-        await uow.session.scalars(
-            select(Household.officer_id).where(Household.person_id == person_id)
-        )
-    )
-    found.update(
-        await uow.session.scalars(select(Trainer.officer_id).where(Trainer.person_id == person_id))
-    )
-    return found
+    return await uow.registry.officers_looking_after(person_id)
 
 
 async def alert(uow: UnitOfWork, officer_ids: tuple[int, ...], text: str, now: datetime) -> int:
@@ -104,7 +82,5 @@ async def alert(uow: UnitOfWork, officer_ids: tuple[int, ...], text: str, now: d
     log.warning("security alert: %s", text)
     await uow.audit.add(None, "security_alert", "deployment", None, after={"text": text})
     if not officer_ids:
-        officer_ids = tuple(
-            await uow.session.scalars(select(Officer.id).where(Officer.person_id.is_not(None)))
-        )
+        officer_ids = tuple(await uow.registry.linked_officers())
     return await tell_officers(uow, officer_ids, f"⚠️ แจ้งเตือนความปลอดภัย: {text}", now)

@@ -10,11 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.config import Settings
 from bot.storage.models import Throttle
@@ -31,35 +26,13 @@ FORGET_AFTER = timedelta(days=7)  # a run of wrong codes older than this starts 
 EXPENSIVE_WINDOW = timedelta(minutes=1)
 
 
-def _on_postgres(uow: UnitOfWork) -> bool:
-    bind = uow.session.bind
-    return bind is not None and bind.dialect.name == "postgresql"
-
-
 async def _row(uow: UnitOfWork, scope: str, subject: str, now: datetime) -> Throttle:
     """The counter row, created if new, locked until the transaction ends."""
-    insert: Any = pg_insert if _on_postgres(uow) else sqlite_insert
-    await uow.session.execute(
-        insert(Throttle)
-        .values(scope=scope, subject=subject, count=0, level=0, window_start=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["scope", "subject"])
-    )
-    query = (
-        select(Throttle)
-        .where(Throttle.scope == scope, Throttle.subject == subject)
-        .execution_options(populate_existing=True)
-    )
-    if _on_postgres(uow):
-        query = query.with_for_update()
-    row = await uow.session.scalar(query)
-    assert row is not None
-    return row
+    return await uow.throttles.locked_counter(scope, subject, now)
 
 
 async def _peek(uow: UnitOfWork, scope: str, subject: str) -> Throttle | None:
-    return await uow.session.scalar(
-        select(Throttle).where(Throttle.scope == scope, Throttle.subject == subject)
-    )
+    return await uow.throttles.counter(scope, subject)
 
 
 def hour_key(now: datetime) -> str:
@@ -128,7 +101,7 @@ async def code_failed(
     overall.count += 1
     overall.updated_at = now
     alarm = overall.count == settings.code_failures_alarm_per_hour
-    await uow.session.flush()
+    await uow.flush()
     return Failure(locked_until, tries_left, alarm, overall.count)
 
 
@@ -162,26 +135,15 @@ async def _spend(
         return row.window_start + EXPENSIVE_WINDOW
     row.count += 1
     row.updated_at = now
-    await uow.session.flush()
+    await uow.flush()
     return None
 
 
 async def forget(uow: UnitOfWork, before: datetime) -> int:
     """Drops counters not touched since `before` and not holding a lock (the purge job)."""
-    result = await uow.session.execute(
-        delete(Throttle).where(
-            Throttle.updated_at < before,
-            (Throttle.locked_until.is_(None)) | (Throttle.locked_until < before),
-        )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await uow.throttles.forget_idle(before)
 
 
 async def forget_account(uow: UnitOfWork, account_ids: list[int]) -> None:
     if account_ids:
-        await uow.session.execute(
-            delete(Throttle).where(
-                Throttle.scope == ACCOUNT_CODES,
-                Throttle.subject.in_([str(a) for a in account_ids]),
-            )
-        )
+        await uow.throttles.forget_subjects(ACCOUNT_CODES, [str(a) for a in account_ids])

@@ -5,9 +5,6 @@ has then. So a platform that is down never undoes a link, and the latest change 
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from bot.storage.models import ChatAccount
 from bot.storage.unit_of_work import UnitOfWork
 
 
@@ -21,13 +18,7 @@ async def accounts_leaving(uow: UnitOfWork, account_ids: list[int]) -> int:
     """Call before deleting chat accounts (erasure): their menus go back to the stranger's."""
     if not account_ids:
         return 0
-    rows = (
-        await uow.session.execute(
-            select(ChatAccount.channel, ChatAccount.external_id).where(
-                ChatAccount.id.in_(account_ids)
-            )
-        )
-    ).all()
+    rows = await uow.people.account_addresses(account_ids)
     count = 0
     for channel in uow.menus.channels:
         count += await uow.menus.queue(channel, [e for c, e in rows if c == channel])
@@ -38,11 +29,7 @@ async def everyone(uow: UnitOfWork) -> int:
     """Every account on a platform with a menu (after `sammachip setup` created the menus)."""
     count = 0
     for channel in uow.menus.channels:
-        ids = (
-            await uow.session.scalars(
-                select(ChatAccount.external_id).where(ChatAccount.channel == channel)
-            )
-        ).all()
+        ids = await uow.people.external_ids_on(channel)
         for start in range(0, len(ids), 1000):
             count += await uow.menus.queue(channel, list(ids[start : start + 1000]))
     return count

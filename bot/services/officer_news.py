@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.messages import Card, CardField, CardSection, Reply
-from bot.storage.models import AnnualSummary, Dividend, Officer
+from bot.storage.models import AnnualSummary, Dividend
 from bot.storage.unit_of_work import UnitOfWork
 from bot.vocabulary import DASHBOARD
 from bot.wording import baht, number, thai_date
@@ -31,7 +31,7 @@ async def tell_group_officer(
     """Pushes `news` to every private chat of the group's officer that has not blocked the
     bot. None when the group has no officer record (never the case for a real group)."""
     group = await uow.groups.get(group_id)
-    officer = await uow.session.get(Officer, group.officer_id) if group is not None else None
+    officer = await uow.people.officer(group.officer_id) if group is not None else None
     if officer is None:
         return None
     chats = 0

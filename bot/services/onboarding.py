@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, NoReturn
 
-from sqlalchemy import select
-
 from bot.config import Settings
 from bot.services import admin
 from bot.services.enrolment_codes import CodeKind, display
@@ -146,13 +144,7 @@ class _Import:
         key = (str(kind), name, parent_id)
         if key in self.areas:
             return self.areas[key]
-        found = await self.uow.session.scalar(
-            select(Area).where(
-                Area.kind == kind,
-                Area.name == name,
-                Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id,
-            )
-        )
+        found = await self.uow.groups.find_area(kind, name, parent_id)
         if found is not None:
             self.areas[key] = found
         return found
@@ -193,13 +185,7 @@ class _Import:
 
     async def officer(self, row: Row, values: dict[str, Any], district: Area) -> Officer:
         name = values[OFFICERS] if row.sheet != OFFICERS else values[NAME]
-        found = (
-            await self.uow.session.scalars(
-                select(Officer)
-                .where(Officer.district_id == district.id, Officer.name == name)
-                .order_by(Officer.id)
-            )
-        ).all()
+        found = await self.uow.registry.officers_named(district.id, name)
         if len(found) > 1:
             ids = ", ".join(str(o.id) for o in found)
             self.fail(row, f"มีพัฒนากรชื่อ {name} ในอำเภอ{district.name} มากกว่าหนึ่งคน (รหัส {ids}) "
@@ -210,9 +196,7 @@ class _Import:
         return found[0]
 
     async def trainer(self, officer: Officer, name: str) -> Trainer | None:
-        return await self.uow.session.scalar(
-            select(Trainer).where(Trainer.officer_id == officer.id, Trainer.name == name)
-        )
+        return await self.uow.registry.trainer_named(officer.id, name)
 
     async def issue(self, kind: CodeKind, target: int) -> str:
         return display(await admin.issue_code(self.uow, kind, target, self.now, self.settings))
@@ -255,12 +239,7 @@ class _Import:
 
     async def officer_row(self, row: Row, v: dict[str, Any]) -> str:
         district = await self.district(row, v)
-        existing = (
-            await self.uow.session.scalars(
-                select(Officer).where(Officer.district_id == district.id, Officer.name == v[NAME])
-            )
-        ).first()
-        if existing is not None:
+        if await self.uow.registry.officers_named(district.id, v[NAME]):
             return ""
         officer = await admin.add_officer(
             self.uow, name=v[NAME], district=v[DISTRICTS], province=v[PROVINCES]
@@ -288,11 +267,7 @@ class _Import:
         district = await self.district(row, v)
         village = await self.village(row, v, district)
         officer = await self.officer(row, v, district)
-        group = await self.uow.session.scalar(
-            select(OccupationGroup).where(
-                OccupationGroup.village_id == village.id, OccupationGroup.name == v[GROUP_NAME]
-            )
-        )
+        group = await self.uow.registry.group_in_village(village.id, v[GROUP_NAME])
         if group is None:
             group = await admin.create_group(
                 self.uow, name=v[GROUP_NAME], occupation=v[OCCUPATION], village=village.name,
@@ -316,11 +291,7 @@ class _Import:
         if trainer is None:
             key = (v[PROVINCES], v[DISTRICTS], officer.name, v[TRAINERS])
             self.missing(row, TRAINERS, key, f"วิทยากร {v[TRAINERS]} ของพัฒนากร {officer.name}")
-        household = await self.uow.session.scalar(
-            select(Household).where(
-                Household.village_id == village.id, Household.head_name == v[HEAD]
-            )
-        )
+        household = await self.uow.registry.household_in_village(village.id, v[HEAD])
         if household is None:
             household = await admin.add_household(
                 self.uow, village=village.name, head=v[HEAD], occupation=v[OCCUPATION],
@@ -346,7 +317,7 @@ class _Import:
             return ""
         for key in before:
             setattr(row, key, wanted[key])
-        await self.uow.session.flush()
+        await self.uow.flush()
         await self.uow.audit.add(
             None, "update", entity, row.id,
             before={k: _plain(val) for k, val in before.items()},

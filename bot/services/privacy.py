@@ -15,30 +15,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, or_, select, update
-
 from bot.services.errors import NotAllowed
 from bot.services.menus import accounts_leaving
 from bot.services.records import snapshot
 from bot.storage.models import (
-    RECORD_MODELS,
-    AccessCode,
-    Administrator,
-    AuditLog,
     ChatAccount,
-    ConversationState,
-    DeliveryStatus,
-    Handover,
-    HandoverStatus,
-    Household,
-    InboundEvent,
     InboxStatus,
-    Membership,
-    Officer,
-    Outbox,
-    StoredFile,
-    Trainer,
-    VoiceNote,
 )
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -58,23 +40,12 @@ async def my_data(uow: UnitOfWork, person_id: int) -> dict[str, Any]:
     if person is None:
         return {}
     accounts = await uow.people.accounts_of(person_id)
-    memberships = (
-        await uow.session.scalars(select(Membership).where(Membership.person_id == person_id))
-    ).all()
-    records: dict[str, list[dict[str, Any]]] = {}
-    for kind, model in RECORD_MODELS.items():
-        rows = (
-            await uow.session.scalars(
-                select(model).where(model.recorded_by == person_id).order_by(model.id)
-            )
-        ).all()
-        if rows:
-            records[kind] = [snapshot(row) for row in rows]
-    voice_notes = (
-        await uow.session.scalars(
-            select(VoiceNote).where(VoiceNote.person_id == person_id).order_by(VoiceNote.id)
-        )
-    ).all()
+    memberships = await uow.groups.every_membership_of(person_id)
+    records = {
+        kind: [snapshot(row) for row in rows]
+        for kind, rows in (await uow.records.made_by(person_id)).items()
+    }
+    voice_notes = await uow.voice_notes.of_person(person_id)
     return {
         "person": snapshot(person),
         "chat_accounts": [
@@ -136,14 +107,6 @@ def _scrub(value: Any, names: list[str]) -> Any:
     return value
 
 
-def _mentions(column: Any, needles: list[str]) -> Any:
-    return or_(*(cast(column, Text).like(f"%{_like(n)}%", escape="!") for n in needles))
-
-
-def _like(text: str) -> str:
-    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-
-
 def erased_key(value: str) -> str:
     return "erased:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:40]
 
@@ -161,130 +124,63 @@ async def erase(uow: UnitOfWork, person_id: int, now: datetime) -> None:
     accounts = list(await uow.people.accounts_of(person_id))
     names = [n for n in {person.name, *(a.display_name or "" for a in accounts)} if len(n) >= 4]
     names.sort(key=len, reverse=True)  # "สมศรี ใจดี" before "สมศรี"
-    externals = [(a.channel, a.external_id) for a in accounts]
+    chats = [(a.channel, a.external_id) for a in accounts]
     account_ids = [a.id for a in accounts]
     person.name = f"{ERASED_NAME} #{person.id}"
     person.erased_at = now
 
     await accounts_leaving(uow, account_ids)  # their menus go back to the stranger's
-    # What was queued for them loses its address and text; what others got loses the name.
+    await _redact_outbox_and_audit(uow, account_ids, chats, names)
+    await _redact_inbound(uow, chats)
+    await uow.erasure.forget_record_sources(person_id, chats)
     if account_ids:
-        await uow.session.execute(
-            update(Outbox)
-            .where(Outbox.chat_account_id.in_(account_ids))
-            .values(
-                chat_account_id=None,
-                recipient="erased",
-                status=DeliveryStatus.FAILED,
-                reply_token=None,
-                payload={"text": REDACTED, "quick_replies": [], "image": None, "document": None},
-                last_error="recipient erased their data",
-            )
-        )
-    for _channel, external in externals:
-        await uow.session.execute(
-            update(Outbox)
-            .where(Outbox.recipient == external, Outbox.status != DeliveryStatus.PENDING)
-            .values(recipient="erased", reply_token=None)
-        )
-    needles = [form for name in names for form in _json_forms(name)]
-    if needles:
-        for row in await uow.session.scalars(
-            select(Outbox).where(_mentions(Outbox.payload, needles))
-        ):
-            row.payload = _scrub(row.payload, names)
-        for entry in await uow.session.scalars(
-            select(AuditLog).where(
-                _mentions(AuditLog.before, needles) | _mentions(AuditLog.after, needles)
-            )
-        ):
-            entry.before = _scrub(entry.before, names)
-            entry.after = _scrub(entry.after, names)
+        await uow.conversations.forget_accounts(account_ids)
+        await uow.erasure.delete_accounts(account_ids)
+        from bot.services import limits
 
-    # Inbound copies: waiting messages from their accounts, and delivery ids that carry a chat
-    # id (Telegram's "update:chat:message").
-    senders = {external for _channel, external in externals}
-    for event in await uow.session.scalars(
-        select(InboundEvent).where(
-            InboundEvent.status != InboxStatus.DONE, InboundEvent.message.is_not(None)
+        await limits.forget_account(uow, account_ids)
+    await uow.erasure.delete_files_of(person_id)
+    # Voice notes: the audio (a stored file of theirs, just deleted) and what was heard.
+    await uow.voice_notes.forget_person(person_id)
+    await uow.codes.revoke_every("account", person_id, now)
+    await uow.handovers.expire_involving(person_id)
+    await uow.erasure.end_roles(person_id, now)
+    await uow.flush()
+    # The audit entry keeps who asked and when, not the erased name.
+    await uow.audit.add(person_id, "erase", "person", person_id, None, {"erased_at": str(now)})
+    log.info("person %s erased their data", person_id)
+
+
+async def _redact_outbox_and_audit(
+    uow: UnitOfWork, account_ids: list[int], chats: list[tuple[str, str]], names: list[str]
+) -> None:
+    """What was queued for them loses its address and text; what others got loses the name."""
+    if account_ids:
+        await uow.erasure.withdraw_queued(
+            account_ids,
+            {"text": REDACTED, "quick_replies": [], "image": None, "document": None},
         )
-    ):
+    for _channel, external in chats:
+        await uow.erasure.unaddress_sent(external)
+    needles = [form for name in names for form in _json_forms(name)]
+    if not needles:
+        return
+    for row in await uow.erasure.outbox_mentioning(needles):
+        row.payload = _scrub(row.payload, names)
+    for entry in await uow.erasure.audit_mentioning(needles):
+        entry.before = _scrub(entry.before, names)
+        entry.after = _scrub(entry.after, names)
+
+
+async def _redact_inbound(uow: UnitOfWork, chats: list[tuple[str, str]]) -> None:
+    """Inbound copies: waiting messages from their accounts, and delivery ids that carry a chat
+    id (Telegram's "update:chat:message")."""
+    senders = {external for _channel, external in chats}
+    for event in await uow.erasure.inbound_waiting():
         message = event.message or {}
         if message.get("sender_id") in senders or message.get("chat_id") in senders:
             event.message = None
             event.status = InboxStatus.DONE
-    for channel, external in externals:
-        for event in await uow.session.scalars(
-            select(InboundEvent).where(
-                InboundEvent.channel == channel,
-                InboundEvent.external_id.like(f"%:{_like(external)}:%", escape="!"),
-            )
-        ):
+    for channel, external in chats:
+        for event in await uow.erasure.inbound_carrying(channel, external):
             event.external_id = erased_key(event.external_id)
-
-    # Records keep their numbers, not the chat message they came from.
-    for model in RECORD_MODELS.values():
-        conditions = [model.recorded_by == person_id]
-        conditions += [
-            model.source_ref.like(f"{_like(channel)}:{_like(external)}:%", escape="!")
-            for channel, external in externals
-        ]
-        await uow.session.execute(
-            update(model)
-            .where(model.source_ref.is_not(None), or_(*conditions))
-            .values(source_ref=None)
-        )
-
-    if account_ids:
-        await uow.session.execute(
-            delete(ConversationState).where(ConversationState.chat_account_id.in_(account_ids))
-        )
-        await uow.session.execute(delete(ChatAccount).where(ChatAccount.id.in_(account_ids)))
-        from bot.services import limits
-
-        await limits.forget_account(uow, account_ids)
-    await uow.session.execute(delete(StoredFile).where(StoredFile.owner_person_id == person_id))
-    # Voice notes: the audio (a stored file of theirs, just deleted) and what was heard.
-    await uow.session.execute(delete(VoiceNote).where(VoiceNote.person_id == person_id))
-    await uow.session.execute(
-        update(AccessCode)
-        .where(
-            AccessCode.kind == "account",
-            AccessCode.target_id == person_id,
-            AccessCode.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    )
-    await uow.session.execute(
-        update(Handover)
-        .where(
-            Handover.status == HandoverStatus.PENDING,
-            or_(Handover.to_person_id == person_id, Handover.from_person_id == person_id),
-        )
-        .values(status=HandoverStatus.EXPIRED)
-    )
-    await uow.session.execute(
-        update(Membership)
-        .where(Membership.person_id == person_id, Membership.until.is_(None))
-        .values(until=now)
-    )
-    await uow.session.execute(
-        update(Officer)
-        .where(Officer.person_id == person_id)
-        .values(person_id=None, session_epoch=Officer.session_epoch + 1)
-    )
-    await uow.session.execute(
-        update(Administrator)
-        .where(Administrator.person_id == person_id)
-        .values(person_id=None, session_epoch=Administrator.session_epoch + 1)
-    )
-    await uow.session.execute(
-        update(Trainer).where(Trainer.person_id == person_id).values(person_id=None)
-    )
-    await uow.session.execute(
-        update(Household).where(Household.person_id == person_id).values(person_id=None)
-    )
-    await uow.session.flush()
-    # The audit entry keeps who asked and when, not the erased name.
-    await uow.audit.add(person_id, "erase", "person", person_id, None, {"erased_at": str(now)})
-    log.info("person %s erased their data", person_id)

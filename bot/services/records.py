@@ -7,140 +7,71 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import inspect as sa_inspect
 
 from bot.calendar import month_start, previous_month
-from bot.services.actors import Actor, GroupRole
-from bot.services.errors import InvalidInput, NeedsChoice, NotAllowed, NotFound
+from bot.services.actors import Actor
+from bot.services.errors import InvalidInput, NotAllowed
+from bot.services.record_changes import (
+    EDITABLE,
+    FORMER_CHAIR,
+    FORMER_MEMBER,
+    FORMER_TREASURER,
+    NOT_YOURS,
+    edit,
+    edit_last,
+    may_change,
+    undo,
+    undo_last,
+    withdraw,
+    withdraw_by_source,
+)
+from bot.services.record_checks import (
+    CENT,
+    MAX_AMOUNT,
+    MAX_ATTENDEES,
+    MAX_HOURS,
+    MAX_QUANTITY,
+    MEETING_ROLES,
+    NO_GROUP,
+    NOT_MEMBER,
+    OFFICER_ONLY,
+    OLDEST_DAYS,
+    TREASURER_ONLY,
+    day,
+    entity_name,
+    money,
+    quantity,
+    record_owner,
+    resolve_group,
+    save,
+    signed_money,
+    snapshot,
+    text,
+    within_day_cap,
+)
 from bot.storage.models import (
     AccountEntry,
     Activity,
-    AnnualSummary,
-    Area,
-    Dividend,
     Meeting,
     MonthlyFigures,
-    RecordMixin,
     Role,
     Sale,
     TrainingAttendance,
     Visit,
     WorkLog,
-    utcnow,
 )
 from bot.storage.unit_of_work import UnitOfWork
-from bot.wording import number, thai_date
 
-MAX_AMOUNT = Decimal("10000000")  # ten million baht: anything above is a typo, not a sale
-MAX_QUANTITY = Decimal("1000000")
-MAX_HOURS = Decimal("24")
-MAX_ATTENDEES = 10000
-OLDEST_DAYS = 400  # records may be back-filled for about a year, not further
-CENT = Decimal("0.01")
-
-NOT_MEMBER = (
-    "ขออภัยค่ะ คุณยังไม่ได้เป็นสมาชิกกลุ่มนี้ จึงบันทึกให้กลุ่มนี้ไม่ได้ค่ะ พิมพ์ เข้ากลุ่ม ตามด้วยรหัสกลุ่ม เพื่อสมัครก่อนนะคะ"
-)
-NO_GROUP = "ขออภัยค่ะ คุณยังไม่ได้เข้ากลุ่มอาชีพใดเลย พิมพ์ เข้ากลุ่ม ตามด้วยรหัสที่ได้จากพัฒนากร เพื่อเริ่มต้นค่ะ"
-TREASURER_ONLY = "ขออภัยค่ะ ตัวเลขประจำเดือนบันทึกได้เฉพาะเหรัญญิกของกลุ่มเท่านั้นค่ะ หากคุณเป็นเหรัญญิก พิมพ์ เข้ากลุ่ม ตามด้วยรหัสเหรัญญิกค่ะ"
-OFFICER_ONLY = "ขออภัยค่ะ การบันทึกการเยี่ยมใช้ได้เฉพาะพัฒนากรเท่านั้นค่ะ"
-MEETING_ROLES = "ขออภัยค่ะ การประชุมให้ประธานหรือเหรัญญิกของกลุ่มเป็นผู้บันทึกค่ะ"
-
-
-# --- validation ---------------------------------------------------------------------------
-
-
-def money(value: Decimal | None, what: str = "จำนวนเงิน", *, allow_zero: bool = False) -> Decimal:
-    if value is None:
-        raise InvalidInput(f"กรุณาบอก{what}ด้วยค่ะ เช่น 250 บาท")
-    if not value.is_finite() or value < 0 or (value == 0 and not allow_zero) or value > MAX_AMOUNT:
-        raise InvalidInput(f"{what}ดูไม่ถูกต้องค่ะ ต้องมากกว่า 0 และไม่เกิน 10,000,000 บาท")
-    return value.quantize(CENT)
-
-
-def quantity(value: Decimal | None) -> Decimal | None:
-    if value is None:
-        return None
-    if not value.is_finite() or value <= 0 or value > MAX_QUANTITY:
-        raise InvalidInput("จำนวนดูไม่ถูกต้องค่ะ ต้องมากกว่า 0 และไม่เกิน 1,000,000")
-    return value
-
-
-def day(value: date | None, today: date) -> date:
-    if value is None:
-        return today
-    if value > today:
-        raise InvalidInput("วันที่ยังมาไม่ถึงค่ะ กรุณาบอกวันที่ที่ทำจริง เช่น วันนี้ หรือ เมื่อวาน")
-    if value < today - timedelta(days=OLDEST_DAYS):
-        raise InvalidInput("วันที่เก่าเกินหนึ่งปีค่ะ หากต้องการบันทึกย้อนหลัง กรุณาติดต่อพัฒนากรค่ะ")
-    return value
-
-
-def text(value: str | None, limit: int = 2000) -> str | None:
-    if value is None:
-        return None
-    cleaned = " ".join(value.split())
-    return cleaned[:limit] or None
-
-
-# --- whose group --------------------------------------------------------------------------
-
-
-def resolve_group(
-    actor: Actor,
-    group_id: int | None,
-    roles: Iterable[str] = tuple(Role),
-    refusal: str = NOT_MEMBER,
-) -> GroupRole:
-    """The group this record is for: the chat's group if given, else the person's only group."""
-    allowed = tuple(roles)
-    if group_id is not None:
-        for g in actor.groups:
-            if g.group_id == group_id:
-                if g.role not in allowed:
-                    raise NotAllowed(refusal)
-                return g
-        raise NotAllowed(NOT_MEMBER)
-    candidates = actor.groups_with(*allowed)
-    if not candidates:
-        raise NotAllowed(refusal if actor.groups else NO_GROUP)
-    if len(candidates) > 1:
-        raise NeedsChoice(
-            "คุณอยู่หลายกลุ่มค่ะ บันทึกให้กลุ่มไหนคะ",
-            [(g.group_id, g.group_name) for g in candidates],
-        )
-    return candidates[0]
-
-
-# --- audit snapshots -----------------------------------------------------------------------
-
-
-def snapshot(record: object) -> dict[str, Any]:
-    """Column values as JSON-safe strings, for before/after in the audit log."""
-    state = sa_inspect(record)
-    out: dict[str, Any] = {}
-    for attr in state.mapper.column_attrs:
-        value = getattr(record, attr.key)
-        out[attr.key] = value if isinstance(value, (int, str, bool, type(None))) else str(value)
-    return out
-
-
-def entity_name(record: RecordMixin) -> str:
-    return str(record.__tablename__)  # type: ignore[attr-defined]
-
-
-async def _save(uow: UnitOfWork, actor: Actor, record: RecordMixin) -> None:
-    await uow.records.add(record)
-    await uow.audit.add(
-        actor.person_id, "create", entity_name(record), record.id, after=snapshot(record)
-    )
-
-
-# --- use cases ----------------------------------------------------------------------------
+# The checks and the changes live beside this module; callers may keep importing them from here.
+__all__ = [
+    "CENT", "EDITABLE", "FORMER_CHAIR", "FORMER_MEMBER", "FORMER_TREASURER", "MAX_AMOUNT",
+    "MAX_ATTENDEES", "MAX_HOURS", "MAX_QUANTITY", "MEETING_ROLES", "NOT_MEMBER", "NOT_YOURS",
+    "NO_GROUP", "OFFICER_ONLY", "OLDEST_DAYS", "TREASURER_ONLY", "day", "edit", "edit_last",
+    "entity_name", "may_change", "money", "quantity", "resolve_group", "snapshot", "text",
+    "undo", "undo_last", "withdraw", "withdraw_by_source",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +106,8 @@ async def record_sale(
         recorded_by=actor.person_id,
         source_ref=source_ref,
     )
-    if group_id is None and not actor.groups and actor.household_id is not None:
-        row.household_id = actor.household_id  # a target household's own sale
-    else:
-        row.group_id = resolve_group(actor, group_id).group_id
-    await _save(uow, actor, row)
+    row.group_id, row.household_id = record_owner(actor, group_id)
+    await save(uow, actor, row)
     return row
 
 
@@ -207,7 +135,7 @@ async def record_meeting(
         recorded_by=actor.person_id,
         source_ref=source_ref,
     )
-    await _save(uow, actor, row)
+    await save(uow, actor, row)
     return row
 
 
@@ -242,7 +170,7 @@ async def record_work(
         raise InvalidInput("ชั่วโมงทำงานต่อครั้งต้องมากกว่า 0 และไม่เกิน 24 ชั่วโมงค่ะ")
     worked_on = day(on_date, today)
     if hours is not None:
-        await _within_day_cap(uow, worker, worked_on, hours, day_cap)
+        await within_day_cap(uow, worker, worked_on, hours, day_cap)
     row = WorkLog(
         group_id=group.group_id,
         person_id=worker,
@@ -254,27 +182,8 @@ async def record_work(
         recorded_by=actor.person_id,
         source_ref=source_ref,
     )
-    await _save(uow, actor, row)
+    await save(uow, actor, row)
     return row
-
-
-async def _within_day_cap(
-    uow: UnitOfWork,
-    person_id: int,
-    on_date: date,
-    hours: Decimal,
-    cap: Decimal,
-    excluding: int | None = None,
-) -> None:
-    already = await uow.records.hours_on(person_id, on_date, excluding=excluding)
-    if already + hours > cap:
-        person = await uow.people.person(person_id)
-        name = person.name if person else ""
-        raise InvalidInput(
-            f"วันที่ {thai_date(on_date)} บันทึกงานของ{name}ไว้แล้ว {number(already)} ชั่วโมง "
-            f"เพิ่มอีก {number(hours)} ชั่วโมงจะเกินวันละ {number(cap)} ชั่วโมงค่ะ "
-            "หากรายการเดิมผิด พิมพ์ ยกเลิก หรือ แก้ไข ได้ค่ะ"
-        )
 
 
 ACTIVITY_KINDS = ("training", "study_visit", "practice", "production", "marketing", "other")
@@ -304,11 +213,8 @@ async def record_activity(
         recorded_by=actor.person_id,
         source_ref=source_ref,
     )
-    if group_id is None and not actor.groups and actor.household_id is not None:
-        row.household_id = actor.household_id
-    else:
-        row.group_id = resolve_group(actor, group_id).group_id
-    await _save(uow, actor, row)
+    row.group_id, row.household_id = record_owner(actor, group_id)
+    await save(uow, actor, row)
     return row
 
 
@@ -345,10 +251,10 @@ async def record_training(
         recorded_by=actor.person_id,
         source_ref=source_ref,
     )
-    await _save(uow, actor, row)
-    for household_id in sorted(chosen):
-        uow.session.add(TrainingAttendance(activity_id=row.id, household_id=household_id))
-    await uow.session.flush()
+    await save(uow, actor, row)
+    await uow.records.add_attendance(
+        [TrainingAttendance(activity_id=row.id, household_id=h) for h in sorted(chosen)]
+    )
     return row
 
 
@@ -379,12 +285,12 @@ async def record_account_entry(
         recorded_by=actor.person_id,
         source_ref=source_ref,
     )
-    await _save(uow, actor, row)
+    await save(uow, actor, row)
     return row
 
 
 async def _in_district(uow: UnitOfWork, actor: Actor, village_id: int) -> bool:
-    village = await uow.session.get(Area, village_id)
+    village = await uow.groups.area_by_id(village_id)
     return village is not None and village.district_id == actor.district_id
 
 
@@ -422,7 +328,7 @@ async def record_visit(
         recorded_by=actor.person_id,
         source_ref=source_ref,
     )
-    await _save(uow, actor, row)
+    await save(uow, actor, row)
     return row
 
 
@@ -453,167 +359,10 @@ async def submit_monthly(
         income=income_value,
         expenses=expenses_value,
         # Without a stated balance, it is the month's income less its expenses.
-        balance=((income_value - expenses_value) if balance is None else _signed_money(balance)),
+        balance=((income_value - expenses_value) if balance is None else signed_money(balance)),
         on_date=today,
         recorded_by=actor.person_id,
         source_ref=source_ref,
     )
-    await _save(uow, actor, row)
+    await save(uow, actor, row)
     return row
-
-
-def _signed_money(value: Decimal) -> Decimal:
-    if not value.is_finite() or abs(value) > MAX_AMOUNT:
-        raise InvalidInput("ยอดคงเหลือดูไม่ถูกต้องค่ะ")
-    return value.quantize(CENT)
-
-
-# --- undo and edit ------------------------------------------------------------------------
-
-FORMER_TREASURER = (
-    "ขออภัยค่ะ ตอนนี้คุณไม่ได้เป็นเหรัญญิกของกลุ่มนี้แล้ว รายการของเหรัญญิกจึงยกเลิกหรือแก้ไขได้"
-    "เฉพาะเหรัญญิกคนปัจจุบันค่ะ ติดต่อเหรัญญิกหรือพัฒนากรนะคะ"
-)
-FORMER_CHAIR = "ขออภัยค่ะ การประชุมยกเลิกหรือแก้ไขได้เฉพาะประธานหรือเหรัญญิกของกลุ่มในตอนนี้ค่ะ"
-FORMER_MEMBER = (
-    "ขออภัยค่ะ ตอนนี้คุณไม่ได้เป็นสมาชิกของกลุ่มนี้แล้ว จึงยกเลิกหรือแก้ไขรายการของกลุ่มไม่ได้ค่ะ "
-    "ติดต่อประธานกลุ่มหรือพัฒนากรนะคะ"
-)
-NOT_YOURS = "ขออภัยค่ะ ยกเลิกหรือแก้ไขได้เฉพาะรายการที่คุณบันทึกเองค่ะ"
-
-
-def may_change(actor: Actor, record: RecordMixin) -> None:
-    """Undo and edit need, now, the role the record needs: a former treasurer cannot withdraw
-    the group's figures, a member who left cannot change the group's sales."""
-    if record.recorded_by != actor.person_id:
-        raise NotAllowed(NOT_YOURS)
-    group_id = getattr(record, "group_id", None)
-    household_id = getattr(record, "household_id", None)
-    if isinstance(record, (MonthlyFigures, AnnualSummary, Dividend)):
-        if actor.role_in(record.group_id) != Role.TREASURER:
-            raise NotAllowed(FORMER_TREASURER)
-    elif isinstance(record, Meeting):
-        if actor.role_in(record.group_id) not in (Role.CHAIR, Role.TREASURER):
-            raise NotAllowed(FORMER_CHAIR)
-    elif isinstance(record, Visit):
-        if actor.officer_id != record.officer_id:
-            raise NotAllowed(OFFICER_ONLY)
-    elif group_id is not None:
-        if actor.role_in(group_id) is None:
-            raise NotAllowed(FORMER_MEMBER)
-    elif household_id is not None:
-        if actor.household_id != household_id:
-            raise NotAllowed("ขออภัยค่ะ รายการนี้เป็นของครัวเรือนที่คุณไม่ได้ดูแลแล้วค่ะ")
-    elif isinstance(record, Activity) and actor.trainer_id is None and actor.officer_id is None:
-        raise NotAllowed("ขออภัยค่ะ การอบรมยกเลิกหรือแก้ไขได้เฉพาะวิทยากรและพัฒนากรค่ะ")
-
-
-async def undo_last(uow: UnitOfWork, actor: Actor) -> RecordMixin:
-    record = await uow.records.last_by(actor.person_id)
-    if record is None:
-        raise NotFound("ยังไม่มีรายการที่คุณบันทึกไว้ให้ยกเลิกค่ะ")
-    await undo(uow, actor, record)
-    return record
-
-
-async def undo(uow: UnitOfWork, actor: Actor, record: RecordMixin, reason: str = "undo") -> None:
-    """Withdraws one of the actor's own records, if they still hold the role it needs."""
-    if record.withdrawn_at is not None:
-        raise NotFound("รายการนี้ถูกยกเลิกไปแล้วค่ะ")
-    may_change(actor, record)
-    await withdraw(uow, actor.person_id, record, reason=reason)
-
-
-async def withdraw(
-    uow: UnitOfWork, actor_id: int | None, record: RecordMixin, *, reason: str
-) -> None:
-    before = snapshot(record)
-    record.withdrawn_at = utcnow()
-    await uow.session.flush()
-    await uow.audit.add(actor_id, reason, entity_name(record), record.id, before, snapshot(record))
-
-
-async def withdraw_by_source(
-    uow: UnitOfWork, actor_id: int | None, source_ref: str, *, reason: str
-) -> list[RecordMixin]:
-    """Withdraws the records made from one chat message (LINE unsend, Telegram edit), but only
-    those the asking person made: an account no longer linked to their maker (unlinked,
-    erased, or now someone else's) withdraws nothing."""
-    if actor_id is None:
-        return []
-    found = [r for r in await uow.records.by_source(source_ref) if r.recorded_by == actor_id]
-    for record in found:
-        await withdraw(uow, actor_id, record, reason=reason)
-    return found
-
-
-# Which fields "แก้ไข" may change, per record kind, and how each value is checked.
-EDITABLE: dict[str, tuple[str, ...]] = {
-    "sale": ("amount", "quantity", "unit_price", "item", "on_date"),
-    "meeting": ("attendees", "topics", "decisions", "on_date"),
-    "work_log": ("hours", "quantity", "note", "on_date"),
-    "activity": ("attendees", "topics", "on_date"),
-    "account_entry": ("amount", "item", "on_date"),
-    "visit": ("notes", "suggestions", "on_date"),
-}
-
-
-async def edit_last(
-    uow: UnitOfWork, actor: Actor, field: str, value: Any, *, today: date
-) -> RecordMixin:
-    record = await uow.records.last_by(actor.person_id)
-    if record is None:
-        raise NotFound("ยังไม่มีรายการที่คุณบันทึกไว้ให้แก้ไขค่ะ")
-    return await edit(uow, actor, record, field, value, today=today)
-
-
-async def edit(
-    uow: UnitOfWork,
-    actor: Actor,
-    record: RecordMixin,
-    field: str,
-    value: Any,
-    *,
-    today: date,
-    day_cap: Decimal = MAX_HOURS,
-) -> RecordMixin:
-    """Changes one field of one of the actor's own records (audited, before and after)."""
-    kind = entity_name(record)
-    if record.withdrawn_at is not None:
-        raise NotFound("รายการนี้ถูกยกเลิกไปแล้วค่ะ แก้ไขไม่ได้")
-    may_change(actor, record)
-    if kind == "monthly_figures":
-        raise InvalidInput("ตัวเลขประจำเดือนแก้ไขโดยส่งรายรับ รายจ่าย ใหม่อีกครั้งค่ะ ระบบจะเก็บเป็นฉบับแก้ไข")
-    if field not in EDITABLE.get(kind, ()):
-        raise InvalidInput("รายการนี้แก้ส่วนนั้นไม่ได้ค่ะ")
-    checked: Any
-    if field in ("amount", "unit_price"):
-        checked = money(value)
-    elif field in ("quantity", "hours"):
-        checked = quantity(value)
-        if field == "hours" and checked is not None and checked > MAX_HOURS:
-            raise InvalidInput("ชั่วโมงทำงานต่อครั้งต้องไม่เกิน 24 ชั่วโมงค่ะ")
-    elif field == "on_date":
-        checked = day(value, today)
-    elif field == "attendees":
-        if not isinstance(value, int) or not 0 < value <= MAX_ATTENDEES:
-            raise InvalidInput("จำนวนคนดูไม่ถูกต้องค่ะ")
-        checked = value
-    else:
-        checked = text(str(value))
-    if isinstance(record, WorkLog) and field in ("hours", "on_date") and record.hours is not None:
-        hours = checked if field == "hours" else record.hours
-        on_date = checked if field == "on_date" else record.on_date
-        await _within_day_cap(uow, record.person_id, on_date, hours, day_cap, excluding=record.id)
-    before = snapshot(record)
-    setattr(record, field, checked)
-    if (
-        isinstance(record, Sale)
-        and field in ("quantity", "unit_price")
-        and record.quantity
-        and record.unit_price
-    ):
-        record.amount = money(record.quantity * record.unit_price)
-    await uow.session.flush()
-    await uow.audit.add(actor.person_id, "edit", kind, record.id, before, snapshot(record))
-    return record

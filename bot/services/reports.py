@@ -8,12 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-
 from bot.calendar import month_bounds
 from bot.services.actors import Actor
 from bot.services.errors import NotAllowed, NotFound
-from bot.storage.models import AccountEntry, Area, OccupationGroup
+from bot.storage.models import OccupationGroup
 from bot.storage.repositories import GroupMonth
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -75,7 +73,7 @@ async def officer_may_see(uow: UnitOfWork, actor: Actor, group: OccupationGroup)
     """An officer sees every group of their own district, and no other."""
     if actor.district_id is None:
         return False
-    village = await uow.session.get(Area, group.village_id)
+    village = await uow.groups.area_by_id(group.village_id)
     return village is not None and village.district_id == actor.district_id
 
 
@@ -91,16 +89,7 @@ async def visible_group_month(
 async def district_groups(uow: UnitOfWork, actor: Actor) -> list[OccupationGroup]:
     if actor.district_id is None:
         raise NotAllowed("ขออภัยค่ะ สรุปรายอำเภอดูได้เฉพาะพัฒนากรค่ะ")
-    return list(
-        (
-            await uow.session.scalars(
-                select(OccupationGroup)
-                .join(Area, Area.id == OccupationGroup.village_id)
-                .where(Area.district_id == actor.district_id)
-                .order_by(OccupationGroup.id)
-            )
-        ).all()
-    )
+    return list(await uow.groups.of_district(actor.district_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,16 +101,7 @@ class HouseholdMonth:
 
 async def household_month(uow: UnitOfWork, household_id: int, month: date) -> HouseholdMonth:
     first, after = month_bounds(month)
-    rows = await uow.session.execute(
-        select(AccountEntry.kind, func.count(), func.coalesce(func.sum(AccountEntry.amount), 0))
-        .where(
-            AccountEntry.household_id == household_id,
-            AccountEntry.not_withdrawn(),
-            AccountEntry.on_date >= first,
-            AccountEntry.on_date < after,
-        )
-        .group_by(AccountEntry.kind)
-    )
+    rows = await uow.records.household_entries(household_id, first, after)
     totals = {kind: (int(n), Decimal(total)) for kind, n, total in rows}
     income = totals.get("income", (0, Decimal(0)))
     expense = totals.get("expense", (0, Decimal(0)))

@@ -3,6 +3,8 @@ called, so a handler that fails half-way leaves nothing half-written."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
@@ -10,16 +12,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.database import WriterGate
 from bot.storage.repositories import (
+    AccessCodeRepository,
+    AdministratorRepository,
     AuditRepository,
     ConversationRepository,
     DashboardSecretRepository,
+    ErasureRepository,
     FileRepository,
+    GroupMoneyRepository,
     GroupRepository,
+    HandoverRepository,
     InboxRepository,
     MenuRepository,
     OutboxRepository,
     PeopleRepository,
     RecordRepository,
+    RegistryRepository,
+    ThrottleRepository,
+    VoiceNoteRepository,
 )
 
 
@@ -35,6 +45,14 @@ class UnitOfWork:
     files: FileRepository
     menus: MenuRepository
     dashboard_secrets: DashboardSecretRepository
+    registry: RegistryRepository
+    administrators: AdministratorRepository
+    codes: AccessCodeRepository
+    throttles: ThrottleRepository
+    voice_notes: VoiceNoteRepository
+    handovers: HandoverRepository
+    money: GroupMoneyRepository
+    erasure: ErasureRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], gate: WriterGate | None = None
@@ -56,6 +74,14 @@ class UnitOfWork:
         self.files = FileRepository(self.session)
         self.menus = MenuRepository(self.session)
         self.dashboard_secrets = DashboardSecretRepository(self.session)
+        self.registry = RegistryRepository(self.session)
+        self.administrators = AdministratorRepository(self.session)
+        self.codes = AccessCodeRepository(self.session)
+        self.throttles = ThrottleRepository(self.session)
+        self.voice_notes = VoiceNoteRepository(self.session)
+        self.handovers = HandoverRepository(self.session)
+        self.money = GroupMoneyRepository(self.session)
+        self.erasure = ErasureRepository(self.session)
         return self
 
     async def __aexit__(
@@ -78,3 +104,14 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+    async def flush(self) -> None:
+        """Writes the changes made so far (ids assigned, constraints checked) without ending
+        the transaction: a later step of the same use case reads them."""
+        await self.session.flush()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction: what fails inside it is undone, the rest of the unit stays."""
+        async with self.session.begin_nested():
+            yield

@@ -137,6 +137,58 @@ def test_the_contract_sees_every_module() -> None:
     assert unplaced == []
 
 
+# The chat logic and the domain write through repositories and read through query modules:
+# no SQL (select/update/delete/insert, dialect inserts) and no session of their own. What they
+# may still name from SQLAlchemy: an error to catch, and how a database address is spelt.
+NO_SQL_ROOMS = ("bot.services", "bot.handlers")
+SQL_ALLOWED = ("sqlalchemy.exc", "sqlalchemy.engine")
+
+
+def _sql_uses(path: Path) -> Iterator[tuple[int, str]]:
+    """Imports of SQLAlchemy's query side, and any use of a unit of work's `session`."""
+    for line, target in _run_time_imports(path):
+        if _within(target, "sqlalchemy") and not _within(target, SQL_ALLOWED):
+            yield line, f"imports {target}"
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr == "session":
+            owner = ast.unparse(node.value)
+            if owner == "uow" or owner.endswith(".uow"):
+                yield node.lineno, f"uses {owner}.session"
+
+
+def _sql_outside_storage() -> list[str]:
+    found: list[str] = []
+    for module, path in _modules():
+        if _within(module, NO_SQL_ROOMS):
+            found += [f"{path.relative_to(ROOT)}:{n} {what}" for n, what in _sql_uses(path)]
+    return found
+
+
+def test_services_and_handlers_write_no_sql() -> None:
+    """Writes go through repositories hung off the unit of work, dialect branches stay in
+    bot/storage (reports in bot/reports/ keep their own read queries)."""
+    assert _sql_outside_storage() == []
+
+
+def test_the_sql_check_catches_a_query_in_a_service(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from sqlalchemy import select\n"
+        "from sqlalchemy.exc import IntegrityError\n"
+        "async def f(uow, ctx):\n"
+        "    await uow.session.flush()\n"
+        "    await ctx.uow.session.get(1)\n"
+        "    await uow.flush()\n",
+        "utf-8",
+    )
+    assert sorted(_sql_uses(sample)) == [
+        (1, "imports sqlalchemy"),
+        (1, "imports sqlalchemy.select"),
+        (4, "uses uow.session"),
+        (5, "uses ctx.uow.session"),
+    ]
+
+
 def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
     """The checker itself: an import written the wrong way round is found."""
     sample = tmp_path / "sample.py"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.storage.models import (
     ConversationState,
@@ -47,6 +47,13 @@ class ConversationRepository(_Repository):
         if state is not None:
             await self.session.delete(state)
             await self.session.flush()
+
+    async def forget_accounts(self, account_ids: list[int]) -> None:
+        """Every open question of these chat accounts (unlinked or erased)."""
+        if account_ids:
+            await self.session.execute(
+                delete(ConversationState).where(ConversationState.chat_account_id.in_(account_ids))
+            )
 
     async def seen(self, channel: str, external_id: str) -> bool:
         """Records a platform delivery id; False the first time, True for a redelivery.

@@ -31,6 +31,12 @@ class GroupRepository(_Repository):
         )
         return [(m, g) for m, g in rows]
 
+    async def every_membership_of(self, person_id: int) -> Sequence[Membership]:
+        """Current and past memberships (what a person's data export shows)."""
+        return (
+            await self.session.scalars(select(Membership).where(Membership.person_id == person_id))
+        ).all()
+
     async def ever_member(self, person_id: int) -> bool:
         """Whether the person was in a group once (left it, or handed their role over)."""
         found = await self.session.scalar(
@@ -46,6 +52,11 @@ class GroupRepository(_Repository):
                 Membership.until.is_(None),
             )
         )
+
+    async def add_membership(self, membership: Membership) -> Membership:
+        self.session.add(membership)
+        await self.session.flush()
+        return membership
 
     async def holders(self, group_id: int, role: str) -> Sequence[Membership]:
         return (
@@ -98,15 +109,13 @@ class GroupRepository(_Repository):
             select(ChatRoom).where(ChatRoom.channel == channel, ChatRoom.external_id == external_id)
         )
 
+    async def add_room(self, room: ChatRoom) -> ChatRoom:
+        self.session.add(room)
+        return room
+
     async def area(self, kind: str, name: str, parent_id: int | None) -> Area:
         """The area with this name under `parent_id`, created if new."""
-        found = await self.session.scalar(
-            select(Area).where(
-                Area.kind == kind,
-                Area.name == name,
-                Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id,
-            )
-        )
+        found = await self.find_area(kind, name, parent_id)
         if found is None:
             found = Area(
                 kind=kind,
@@ -117,6 +126,16 @@ class GroupRepository(_Repository):
             self.session.add(found)
             await self.session.flush()
         return found
+
+    async def find_area(self, kind: str, name: str, parent_id: int | None) -> Area | None:
+        """The area with this name under `parent_id`, if there is one."""
+        return await self.session.scalar(
+            select(Area).where(
+                Area.kind == kind,
+                Area.name == name,
+                Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id,
+            )
+        )
 
     async def _district_of(self, parent_id: int | None) -> int | None:
         """The district an area under `parent_id` lies in: the parent itself when it is a
@@ -159,5 +178,16 @@ class GroupRepository(_Repository):
         return (
             await self.session.scalars(
                 select(Area).where(Area.kind == kind, Area.parent_id == parent_id)
+            )
+        ).all()
+
+    async def of_district(self, district_id: int) -> Sequence[OccupationGroup]:
+        """The groups whose village is in this district."""
+        return (
+            await self.session.scalars(
+                select(OccupationGroup)
+                .join(Area, Area.id == OccupationGroup.village_id)
+                .where(Area.district_id == district_id)
+                .order_by(OccupationGroup.id)
             )
         ).all()

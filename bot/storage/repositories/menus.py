@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from bot.storage.models import (
     ChatAccount,
@@ -78,3 +78,32 @@ class MenuRepository(_Repository):
         if self._on_postgres:
             query = query.with_for_update(skip_locked=True)
         return (await self.session.scalars(query)).all()
+
+    async def never_synced(self, channel: str) -> Sequence[str]:
+        """Chat accounts on this platform whose menu was never set (new since the last sync)."""
+        known = select(MenuSync.external_id).where(MenuSync.channel == channel)
+        return (
+            await self.session.scalars(
+                select(ChatAccount.external_id).where(
+                    ChatAccount.channel == channel, ChatAccount.external_id.not_in(known)
+                )
+            )
+        ).all()
+
+    async def waiting_count(self, channels: Sequence[str]) -> int:
+        """People whose menu is not up to date: never set, queued, or last failed."""
+        known = select(MenuSync.external_id).where(MenuSync.channel == ChatAccount.channel)
+        never = await self.session.scalar(
+            select(func.count())
+            .select_from(ChatAccount)
+            .where(ChatAccount.channel.in_(channels), ChatAccount.external_id.not_in(known))
+        )
+        pending = await self.session.scalar(
+            select(func.count())
+            .select_from(MenuSync)
+            .where(
+                MenuSync.channel.in_(channels),
+                or_(MenuSync.pending.is_(True), MenuSync.last_error.is_not(None)),
+            )
+        )
+        return int(never or 0) + int(pending or 0)

@@ -7,17 +7,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
     RECORD_MODELS,
     RECORD_TABLES,
+    AccountEntry,
+    Household,
     Meeting,
     MonthlyFigures,
+    OccupationGroup,
     Person,
     RecordMixin,
     Sale,
+    TrainingAttendance,
     Visit,
     WorkLog,
 )
@@ -53,6 +57,24 @@ class RecordRepository(_Repository):
         self.session.add(record)
         await self.session.flush()
         self.created.append(record)
+
+    async def add_attendance(self, attendance: list[TrainingAttendance]) -> None:
+        """The households at a training (the training itself was added first)."""
+        self.session.add_all(attendance)
+        await self.session.flush()
+
+    async def made_by(self, person_id: int) -> dict[str, Sequence[RecordMixin]]:
+        """Every record the person made, withdrawn or not, by kind (kinds with none left out)."""
+        found: dict[str, Sequence[RecordMixin]] = {}
+        for kind, model in RECORD_MODELS.items():
+            rows = (
+                await self.session.scalars(
+                    select(model).where(model.recorded_by == person_id).order_by(model.id)
+                )
+            ).all()
+            if rows:
+                found[kind] = rows
+        return found
 
     async def get(self, entity: str, record_id: int) -> RecordMixin | None:
         """A record by its table name ("sale", "work_log"…) and id, withdrawn or not."""
@@ -126,6 +148,27 @@ class RecordRepository(_Repository):
 
     async def group_month(self, group_id: int, first: date, after_last: date) -> GroupMonth:
         """Sales, meetings, work, figures and visits of one group in [first, after_last)."""
+        count, total, by_item = await self._month_sales(group_id, first, after_last)
+        meetings, attendees = await self._month_meetings(group_id, first, after_last)
+        work, work_units = await self._month_work(group_id, first, after_last)
+        visits, last_visit = await self._month_visits(group_id, first, after_last)
+        return GroupMonth(
+            sales_count=count,
+            sales_total=total,
+            sales_by_item=by_item,
+            meetings_count=meetings,
+            meetings_attendees=attendees,
+            work_by_member=work,
+            figures=await self.current_figures(group_id, first),
+            visits_count=visits,
+            last_visit=last_visit,
+            work_units=work_units,
+        )
+
+    async def _month_sales(
+        self, group_id: int, first: date, after_last: date
+    ) -> tuple[int, Decimal, dict[str, Decimal]]:
+        """How many sales, their total, and the total per item (largest first)."""
         in_month_sale = (
             (Sale.group_id == group_id)
             & Sale.not_withdrawn()
@@ -146,7 +189,12 @@ class RecordRepository(_Repository):
             by_item[item] = value
             count += int(n)
             total += value
+        return count, total, by_item
 
+    async def _month_meetings(
+        self, group_id: int, first: date, after_last: date
+    ) -> tuple[int, int]:
+        """How many meetings, and how many attended them in all."""
         meeting_row = (
             await self.session.execute(
                 select(func.count(), func.coalesce(func.sum(Meeting.attendees), 0)).where(
@@ -157,9 +205,15 @@ class RecordRepository(_Repository):
                 )
             )
         ).one()
+        return int(meeting_row[0]), int(meeting_row[1] or 0)
 
-        # Each log counts its hours, or else what was done (200 ฟอง); the JSON report adds them
-        # up per member (its contract), the summaries show them with their units.
+    async def _month_work(
+        self, group_id: int, first: date, after_last: date
+    ) -> tuple[dict[str, Decimal], dict[str, dict[str, Decimal]]]:
+        """Work per member, and the same with its units.
+
+        Each log counts its hours, or else what was done (200 ฟอง); the JSON report adds them
+        up per member (its contract), the summaries show them with their units."""
         work_rows = await self.session.execute(
             select(
                 Person.name,
@@ -185,10 +239,15 @@ class RecordRepository(_Repository):
                 if amount is not None:
                     per_unit[key] = per_unit.get(key, Decimal(0)) + Decimal(amount)
             work[name] = sum(per_unit.values(), Decimal(0))
+        return work, work_units
 
+    async def _month_visits(
+        self, group_id: int, first: date, after_last: date
+    ) -> tuple[int, date | None]:
+        """Visits in the month, and the last visit up to its end (in any month)."""
         visit_row = (
             await self.session.execute(
-                select(func.count(), func.max(Visit.on_date)).where(
+                select(func.count()).where(
                     Visit.group_id == group_id,
                     Visit.not_withdrawn(),
                     Visit.on_date >= first,
@@ -203,18 +262,7 @@ class RecordRepository(_Repository):
                 Visit.on_date < after_last,
             )
         )
-        return GroupMonth(
-            sales_count=count,
-            sales_total=total,
-            sales_by_item=by_item,
-            meetings_count=int(meeting_row[0]),
-            meetings_attendees=int(meeting_row[1] or 0),
-            work_by_member=work,
-            figures=await self.current_figures(group_id, first),
-            visits_count=int(visit_row[0]),
-            last_visit=last_visit_ever,
-            work_units=work_units,
-        )
+        return int(visit_row[0]), last_visit_ever
 
     async def sales_total(self, group_id: int, first: date, after_last: date) -> Decimal:
         total = await self.session.scalar(
@@ -273,3 +321,50 @@ class RecordRepository(_Repository):
             )
         ).one()
         return int(row[0]), Decimal(row[1])
+
+    async def household_entries(
+        self, household_id: int, first: date, after: date
+    ) -> list[tuple[str, int, Decimal]]:
+        """(kind, count, total) of a household's account book entries in [first, after)."""
+        rows = await self.session.execute(
+            select(AccountEntry.kind, func.count(), func.coalesce(func.sum(AccountEntry.amount), 0))
+            .where(
+                AccountEntry.household_id == household_id,
+                AccountEntry.not_withdrawn(),
+                AccountEntry.on_date >= first,
+                AccountEntry.on_date < after,
+            )
+            .group_by(AccountEntry.kind)
+        )
+        return [(kind, int(n), Decimal(total)) for kind, n, total in rows]
+
+    async def groups_last_visited(
+        self, officer_id: int, until: date
+    ) -> list[tuple[OccupationGroup, date | None]]:
+        """The officer's groups with the day of each one's last visit up to `until`."""
+        rows = await self.session.execute(
+            select(OccupationGroup, self._last_visit(until, Visit.group_id == OccupationGroup.id))
+            .where(OccupationGroup.officer_id == officer_id)
+            .order_by(OccupationGroup.id)
+        )
+        return [(group, last) for group, last in rows]
+
+    async def households_last_visited(
+        self, officer_id: int, until: date
+    ) -> list[tuple[Household, date | None]]:
+        """The officer's target households with the day of each one's last visit."""
+        rows = await self.session.execute(
+            select(Household, self._last_visit(until, Visit.household_id == Household.id))
+            .where(Household.officer_id == officer_id)
+            .order_by(Household.id)
+        )
+        return [(household, last) for household, last in rows]
+
+    @staticmethod
+    def _last_visit(until: date, of: ColumnElement[bool]) -> ScalarSelect[date]:
+        return (
+            select(func.max(Visit.on_date))
+            .where(Visit.not_withdrawn(), Visit.on_date <= until, of)
+            .correlate_except(Visit)
+            .scalar_subquery()
+        )
