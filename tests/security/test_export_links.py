@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 
 from bot.demo import persona_account
@@ -13,6 +14,9 @@ from bot.services import enrolment
 from tests.conftest import NOW
 from tests.conversations.test_administrators import DISTRICT_ADMIN, link, neighbours, register
 from tests.support.chat import Chat
+
+# Revoking and scoping are kept by the database: both backends.
+pytestmark = pytest.mark.both_databases
 
 
 async def test_unlinking_a_lost_phone_revokes_its_unfetched_export_links(chat: Chat) -> None:
