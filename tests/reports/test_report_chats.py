@@ -202,9 +202,16 @@ async def test_a_link_whose_workbook_is_not_built_yet_says_so_in_thai(
         transport=httpx.ASGITransport(app=web), base_url="http://bot"
     ) as http:
         page = await http.get(f"/files/{answer.document.key}")
+        pressed = await http.post(f"/files/{answer.document.key}")  # the button, meanwhile
+        monkeypatch.undo()
+        assert isinstance(chat.app.clock, FixedClock)
+        chat.app.clock.instant += files.RETRY_AFTER
+        download = await http.post(f"/files/{answer.document.key}")
     assert page.status_code == 503 and page.headers["retry-after"] == "30"
     assert "ยังเตรียมไฟล์ไม่เสร็จ" in page.text and "ลองกดลิงก์อีกครั้งในอีกสักครู่นะคะ" in page.text
     assert "หมดอายุ" not in page.text and "PK" not in page.text
+    assert pressed.status_code == 503  # a failed build does not use up the single-use link
+    assert download.status_code == 200 and download.content.startswith(b"PK")
 
 
 async def test_telegram_sends_a_not_yet_built_workbook_again_later(
