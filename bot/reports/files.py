@@ -1,7 +1,7 @@
 """Reading a generated file for the platforms and the web: a chart (or an export asked for in
-chat, bot/services/exports.py) stored as a spec is drawn here, on first fetch, outside any transaction (so drawing never holds the database, nor
-SQLite's one writer, while other people's messages wait); the picture is then kept for the
-next fetch. A requested export is built once per link however many fetches arrive together;
+chat, bot/services/exports.py) stored as a spec is drawn here, on first fetch, outside any
+transaction (so drawing never holds the database, nor SQLite's one writer, while other people's
+messages wait); the picture is then kept for the next fetch. A requested export is built once per link however many fetches arrive together;
 one that fails is NotReady (a Thai "not ready, tap again" page, a retried Telegram send) and is
 not tried again for RETRY_AFTER, so a broken build is not repeated on every cheap GET.
 
@@ -55,7 +55,8 @@ class Loaded:
 
 
 async def load(uow_factory: Callable[[], UnitOfWork], key: str, now: datetime) -> Loaded | None:
-    """The file under `key` if it has not expired, drawn first if it is a chart spec."""
+    """The file under `key` if it has not expired, drawn first if it is a chart spec, built
+    first if it is an export asked for in chat (NotReady if that build fails)."""
     async with uow_factory() as uow:
         stored = await uow.files.get(key, now)
         if stored is None:
@@ -102,7 +103,7 @@ async def _build_once(
     try:
         body = await asyncio.shield(running)
     except Exception as error:
-        # Logged without the key (a credential) and without the spec's area.
+        # Logged without the key: it is the download's credential.
         log.warning("a requested export could not be built", exc_info=error)
         _failed[key] = now
         for old in [k for k, at in _failed.items() if now - at >= RETRY_AFTER]:
