@@ -438,12 +438,16 @@ CONSOLE_FILES = Path("data") / "files"
 
 async def _save_attachments(app: App, answer: Reply, out: TextIO) -> None:
     """A terminal cannot show a chart or a workbook: write them under ./data/files/ instead."""
-    from bot.reports.files import load
+    from bot.reports.files import NotReady, load
 
     wanted = [(a.key, name) for a, name in ((answer.image, "png"), (answer.document, ""))
               if a is not None]  # fmt: skip
     for key, suffix in wanted:
-        stored = await load(app.uow, key, app.clock.now())
+        try:
+            stored = await load(app.uow, key, app.clock.now())
+        except NotReady:
+            out.write("   (ยังเตรียมไฟล์ไม่เสร็จ ลองขอใหม่อีกครั้งในอีกสักครู่นะคะ)\n")
+            continue
         if stored is None:
             continue
         CONSOLE_FILES.mkdir(parents=True, exist_ok=True)

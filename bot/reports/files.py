@@ -1,7 +1,9 @@
 """Reading a generated file for the platforms and the web: a chart (or an export asked for in
-chat, bot/services/exports.py) stored as a spec is drawn here, on first fetch, outside any transaction (so drawing never holds the database, nor
-SQLite's one writer, while other people's messages wait); the picture is then kept for the
-next fetch.
+chat, bot/services/exports.py) stored as a spec is drawn here, on first fetch, outside any
+transaction (so drawing never holds the database, nor SQLite's one writer, while other people's
+messages wait); the picture is then kept for the next fetch. A requested export is built once per link however many fetches arrive together;
+one that fails is NotReady (a Thai "not ready, tap again" page, a retried Telegram send) and is
+not tried again for RETRY_AFTER, so a broken build is not repeated on every cheap GET.
 
 Drawing runs in a separate worker process (one, started on the first chart): a chart takes a
 tenth of a second of CPU, and in a thread of the serving process it would hold the GIL that
@@ -16,7 +18,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -26,6 +28,21 @@ from bot.storage.models import StoredFile
 from bot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# After a failed build of a requested export, fetches within this pause are told "not ready"
+# without building again: a broken build is not retried on every cheap GET of its link.
+RETRY_AFTER = timedelta(seconds=30)
+
+
+class NotReady(Exception):
+    """A requested export could not be built on this fetch; the request stays and a later
+    fetch builds it (the web says so in Thai with a 503, the Telegram send is retried)."""
+
+
+# One build per key in this process: concurrent first fetches of one link (a preview, a double
+# tap, a replayed GET) wait for it; failures remembered by when they happened (their key).
+_building: dict[str, asyncio.Future[bytes]] = {}
+_failed: dict[str, datetime] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +55,8 @@ class Loaded:
 
 
 async def load(uow_factory: Callable[[], UnitOfWork], key: str, now: datetime) -> Loaded | None:
-    """The file under `key` if it has not expired, drawn first if it is a chart spec."""
+    """The file under `key` if it has not expired, drawn first if it is a chart spec, built
+    first if it is an export asked for in chat (NotReady if that build fails)."""
     async with uow_factory() as uow:
         stored = await uow.files.get(key, now)
         if stored is None:
@@ -51,15 +69,14 @@ async def load(uow_factory: Callable[[], UnitOfWork], key: str, now: datetime) -
     if spec is None:
         return found
     if exports.is_request(spec):
-        try:  # an export asked for in chat: rendered now, outside the message's transaction
-            body = await exports.render_request(uow_factory, spec)
-        except Exception:
-            # The person is told in Thai the file is not there and to ask again (a 404 page,
-            # or Telegram's "ขอใหม่ได้เลย"); nothing else waits on it.
-            log.exception("a requested export could not be rendered")
-            return None
+        body = await _build_once(uow_factory, key, spec, now)
     else:
-        body = await draw(spec)
+        body = await _keep(uow_factory, key, await draw(spec))
+    return Loaded(body, found.content_type, found.filename, found.single_use, found.used)
+
+
+async def _keep(uow_factory: Callable[[], UnitOfWork], key: str, body: bytes) -> bytes:
+    """Stores what was drawn or built under `key`, for the next fetch."""
     async with uow_factory() as uow:
         await uow.session.execute(
             update(StoredFile)
@@ -67,7 +84,38 @@ async def load(uow_factory: Callable[[], UnitOfWork], key: str, now: datetime) -
             .values(data=body, spec=None)
         )
         await uow.commit()
-    return Loaded(body, found.content_type, found.filename, found.single_use, found.used)
+    return body
+
+
+async def _build_once(
+    uow_factory: Callable[[], UnitOfWork], key: str, spec: dict[str, Any], now: datetime
+) -> bytes:
+    """The export a chat request names, built once however many fetches arrive together;
+    NotReady if it fails (and for RETRY_AFTER after a failure, without building again)."""
+    failed = _failed.get(key)
+    if failed is not None and now - failed < RETRY_AFTER:
+        raise NotReady("the requested export failed a moment ago")
+    running = _building.get(key)
+    if running is None:
+        running = asyncio.ensure_future(_build(uow_factory, key, spec))
+        _building[key] = running
+        running.add_done_callback(lambda _: _building.pop(key, None))
+    try:
+        body = await asyncio.shield(running)
+    except Exception as error:
+        # Logged without the key: it is the download's credential.
+        log.warning("a requested export could not be built", exc_info=error)
+        _failed[key] = now
+        for old in [k for k, at in _failed.items() if now - at >= RETRY_AFTER]:
+            del _failed[old]
+        raise NotReady("the requested export could not be built") from error
+    _failed.pop(key, None)
+    return body
+
+
+async def _build(uow_factory: Callable[[], UnitOfWork], key: str, spec: dict[str, Any]) -> bytes:
+    # Built and stored inside the one shared build: a fetch after it finds the file.
+    return await _keep(uow_factory, key, await exports.render_request(uow_factory, spec))
 
 
 _pool: ProcessPoolExecutor | None = None

@@ -88,6 +88,7 @@ async def unlink(uow: UnitOfWork, accounts: list[ChatAccount], now: datetime) ->
         account.linked_at = None
         await uow.conversations.forget_accounts([account.id])
         await uow.audit.add(person_id, "unlink", "chat_account", account.id)
+        await uow.files.revoke_links(person_id)  # a lost phone's download links stop now
         officer = await uow.people.officer_of(person_id)
         if officer is not None:
             await end_dashboard_sessions(uow, officer.id, None, "unlink")

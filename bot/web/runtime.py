@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.channels.base import Ack, FileData, FileLoader, Inbound
+from bot.channels.base import Ack, FileData, FileLoader, Inbound, Retryable
 from bot.channels.line import LineAdapter, LineChannel
 from bot.channels.telegram import TelegramChannel
 from bot.messages import InboundMessage
@@ -29,9 +29,13 @@ def file_loader(app: App) -> FileLoader:
     """Reads a generated picture or document that has not expired yet."""
 
     async def load(key: str) -> FileData | None:
+        from bot.reports.files import NotReady
         from bot.reports.files import load as load_file
 
-        stored = await load_file(app.uow, key, app.clock.now())
+        try:
+            stored = await load_file(app.uow, key, app.clock.now())
+        except NotReady as error:  # sent again later, not announced as expired
+            raise Retryable("the requested file could not be built yet") from error
         if stored is None:
             return None
         return FileData(stored.data, stored.content_type, stored.filename)

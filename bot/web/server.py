@@ -32,7 +32,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import Inbound, WebhookRejected
 from bot.channels.telegram import SECRET_HEADER
-from bot.reports.files import Loaded, load
+from bot.reports.files import RETRY_AFTER, Loaded, NotReady, load
 from bot.web.intake import Intake
 from bot.web.runtime import (
     Channels,
@@ -196,7 +196,12 @@ def create_web_app(
         the link for its preview uses nothing up), the POST it sends downloads the file once."""
         key = request.path_params["key"]
         now = app.clock.now()
-        loaded = await load(app.uow, key, now) if 16 <= len(key) <= 64 else None
+        try:
+            loaded = await load(app.uow, key, now) if 16 <= len(key) <= 64 else None
+        except NotReady:  # the link is good, its workbook could not be built on this fetch
+            page = _file_page(503, "ยังเตรียมไฟล์ไม่เสร็จค่ะ", "ลองกดลิงก์อีกครั้งในอีกสักครู่นะคะ")
+            page.headers["Retry-After"] = str(int(RETRY_AFTER.total_seconds()))
+            return page
         if loaded is None:
             return _file_page(404, "ไม่พบไฟล์ หรือลิงก์หมดอายุแล้วค่ะ", "ขอไฟล์ใหม่จากบอทได้เลยนะคะ")
         if not loaded.single_use:

@@ -3,19 +3,27 @@ stored document and the ranked households; everyone else is refused politely."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.channels.base import Retryable
+from bot.clock import FixedClock
 from bot.messages import Reply
+from bot.reports import files
 from bot.reports.export_rows import XLSX_TYPE
 from bot.reports.files import load
 from bot.services import exports
 from bot.storage.models import AccountEntry, Household, StoredFile
+from bot.web import create_web_app
+from bot.web.runtime import file_loader
 from tests.conftest import NOW
 from tests.support.chat import Chat
 
@@ -130,9 +138,87 @@ async def test_the_workbook_is_rendered_after_the_commit_not_in_the_message(chat
 async def test_a_workbook_that_cannot_be_built_is_retried_on_the_next_fetch(
     chat: Chat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A failure while rendering leaves the request in place: that fetch is answered as "not
-    there, ask again" in Thai (bot/web/server.py, the Telegram transport) and the next fetch
-    builds the file."""
+    """A failure while rendering leaves the request in place: that fetch is answered "not
+    ready yet, try again in a moment" (NotReady: a 503 page in Thai, a retried send on
+    Telegram), not "expired"; fetches right after it do not build again (a broken build is not
+    retried on every cheap GET), and a fetch after the pause builds the file."""
+    answer = await chat.say("ส่งออก", "officer")
+    assert answer is not None and answer.document is not None
+    calls = 0
+
+    async def broken(*_: object) -> bytes:
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(exports, "render_request", broken)
+        for _ in range(5):
+            with pytest.raises(files.NotReady):
+                await load(chat.app.uow, answer.document.key, NOW)
+    assert calls == 1  # five fetches within the pause: one build attempt
+    later = NOW + files.RETRY_AFTER
+    fetched = await load(chat.app.uow, answer.document.key, later)
+    assert fetched is not None and fetched.data.startswith(b"PK")
+
+
+async def test_concurrent_first_fetches_build_the_workbook_once(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many fetches of one fresh link at once (a link preview, a double tap, an attacker
+    replaying the GET) wait for one build instead of each building the workbook."""
+    answer = await chat.say("ส่งออก", "officer")
+    assert answer is not None and answer.document is not None
+    real = exports.render_request
+    calls = 0
+
+    async def slow(*args: Any) -> bytes:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+        return await real(*args)
+
+    monkeypatch.setattr(exports, "render_request", slow)
+    key = answer.document.key
+    fetched = await asyncio.gather(*(load(chat.app.uow, key, NOW) for _ in range(6)))
+    assert calls == 1
+    assert all(f is not None and f.data.startswith(b"PK") for f in fetched)
+
+
+async def test_a_link_whose_workbook_is_not_built_yet_says_so_in_thai(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failing fetch does not say "not found or expired" (the link is fine): a 503 page
+    says the file is not ready and to tap the link again in a moment."""
+    answer = await chat.say("ส่งออก", "officer")
+    assert answer is not None and answer.document is not None
+
+    async def broken(*_: object) -> bytes:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(exports, "render_request", broken)
+    web = create_web_app(chat.app, scheduler=False, drain_interval=0, dashboard=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=web), base_url="http://bot"
+    ) as http:
+        page = await http.get(f"/files/{answer.document.key}")
+        pressed = await http.post(f"/files/{answer.document.key}")  # the button, meanwhile
+        monkeypatch.undo()
+        assert isinstance(chat.app.clock, FixedClock)
+        chat.app.clock.instant += files.RETRY_AFTER
+        download = await http.post(f"/files/{answer.document.key}")
+    assert page.status_code == 503 and page.headers["retry-after"] == "30"
+    assert "ยังเตรียมไฟล์ไม่เสร็จ" in page.text and "ลองกดลิงก์อีกครั้งในอีกสักครู่นะคะ" in page.text
+    assert "หมดอายุ" not in page.text and "PK" not in page.text
+    assert pressed.status_code == 503  # a failed build does not use up the single-use link
+    assert download.status_code == 200 and download.content.startswith(b"PK")
+
+
+async def test_telegram_sends_a_not_yet_built_workbook_again_later(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Telegram transport uploads the file itself: a failed build is a retryable send (the
+    outbox tries again), not the "expired, ask again" line sent in its place."""
     answer = await chat.say("ส่งออก", "officer")
     assert answer is not None and answer.document is not None
 
@@ -141,6 +227,9 @@ async def test_a_workbook_that_cannot_be_built_is_retried_on_the_next_fetch(
 
     with monkeypatch.context() as patch:
         patch.setattr(exports, "render_request", broken)
-        assert await load(chat.app.uow, answer.document.key, NOW) is None
-    fetched = await load(chat.app.uow, answer.document.key, NOW)
-    assert fetched is not None and fetched.data.startswith(b"PK")
+        with pytest.raises(Retryable):
+            await file_loader(chat.app)(answer.document.key)
+    assert isinstance(chat.app.clock, FixedClock)
+    chat.app.clock.instant += files.RETRY_AFTER
+    sent = await file_loader(chat.app)(answer.document.key)
+    assert sent is not None and sent.data.startswith(b"PK")

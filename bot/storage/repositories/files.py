@@ -84,6 +84,16 @@ class FileRepository(_Repository):
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def revoke_links(self, person_id: int) -> int:
+        """Deletes the single-use files (download links) sent to this person: the account they
+        went to is no longer theirs (unlinked), so the links stop working now, not in 15 min."""
+        result = await self.session.execute(
+            delete(StoredFile).where(
+                StoredFile.owner_person_id == person_id, StoredFile.single_use.is_(True)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def purge(self, now: datetime) -> int:
         """Deletes the files whose time is up (the periodic purge)."""
         result = await self.session.execute(delete(StoredFile).where(StoredFile.expires_at <= now))
