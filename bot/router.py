@@ -57,7 +57,7 @@ class Rule:
 
 # What a voice note may do: the same as typed text, minus what removes, changes or links
 # without a report's confirmation (a misheard "ยกเลิก" must not undo a record). Reports from
-# it are always confirmed (report_flow.run).
+# it are always confirmed (record_flow.run).
 VOICE_RULES = frozenset({
     "start", "resume", "help", "summary", "visit_plan", "summary_of", "slash_report",
     "open_question", "report", "help_or_summary", "social", "fallback",

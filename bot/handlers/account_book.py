@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.handlers.common import saved
 from bot.handlers.context import Context
-from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
+from bot.handlers.record_flow import Question, RecordSpec, Slots, day_of, dec
 from bot.messages import Reply
 from bot.services.errors import NotAllowed
 from bot.services.records import record_account_entry
@@ -18,7 +18,7 @@ async def check(ctx: Context, slots: Slots) -> None:
         raise NotAllowed(HOUSEHOLD_ONLY)
 
 
-def _spec(kind: str) -> ReportSpec:
+def _spec(kind: str) -> RecordSpec:
     label = "รายรับ" if kind == "income" else "รายจ่าย"
 
     async def save(ctx: Context, slots: Slots) -> Reply:
@@ -40,7 +40,7 @@ def _spec(kind: str) -> ReportSpec:
             None,
         )
 
-    return ReportSpec(
+    return RecordSpec(
         intent=kind,
         required=("item", "amount"),
         questions={

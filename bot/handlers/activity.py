@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
-from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of
+from bot.handlers.record_flow import Question, RecordSpec, Slots, day_of
 from bot.messages import QuickReply, Reply
 from bot.services.records import record_activity
 from bot.wording import ACTIVITY_KIND_NAMES
@@ -37,7 +37,7 @@ async def save(ctx: Context, slots: Slots) -> Reply:
     return saved("บันทึกกิจกรรมแล้วค่ะ", details, activity.on_date, slots.get("group_name"))
 
 
-SPEC = ReportSpec(
+SPEC = RecordSpec(
     intent="activity",
     required=("activity_kind", "topics"),
     questions={

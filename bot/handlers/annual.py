@@ -9,7 +9,7 @@ from datetime import date
 from bot.handlers.common import saved
 from bot.handlers.context import CONFIRM, MENU_ONLY, Context, reply
 from bot.handlers.dividend import named_year
-from bot.handlers.report_flow import ReportSpec, Slots
+from bot.handlers.record_flow import RecordSpec, Slots
 from bot.messages import Reply
 from bot.services import annual
 from bot.services.officer_news import annual_news, period_text, tell_group_officer
@@ -80,4 +80,4 @@ async def save(ctx: Context, slots: Slots) -> Reply:
     return saved(headline, details, None, group_name)
 
 
-SPEC = ReportSpec(intent="annual", required=(), questions={}, save=save)
+SPEC = RecordSpec(intent="annual", required=(), questions={}, save=save)

@@ -11,7 +11,7 @@ from statistics import median
 from bot.calendar import BE_OFFSET
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
-from bot.handlers.report_flow import Question, ReportSpec, Slots, dec
+from bot.handlers.record_flow import Question, RecordSpec, Slots, dec
 from bot.messages import Card, CardField, CardSection, Reply
 from bot.services import dividends
 from bot.services.errors import InvalidInput
@@ -188,7 +188,7 @@ async def _send_slips(ctx: Context, plan: dividends.DividendPlan, group: str, be
     return people
 
 
-SPEC = ReportSpec(
+SPEC = RecordSpec(
     intent="dividend",
     required=("amount",),
     questions={"amount": Question("จะแบ่งปันผลทั้งหมดกี่บาทคะ เช่น 12,000 บาท")},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
-from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of
+from bot.handlers.record_flow import Question, RecordSpec, Slots, day_of
 from bot.messages import QuickReply, Reply
 from bot.services.records import MEETING_ROLES, record_meeting
 from bot.storage.models import Role
@@ -32,7 +32,7 @@ async def save(ctx: Context, slots: Slots) -> Reply:
     return saved("บันทึกการประชุมแล้วค่ะ", details, meeting.on_date, slots.get("group_name"))
 
 
-SPEC = ReportSpec(
+SPEC = RecordSpec(
     intent="meeting",
     required=("attendees", "topics"),
     questions={

@@ -9,7 +9,7 @@ from decimal import Decimal
 from bot.calendar import month_bounds, previous_month
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
-from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
+from bot.handlers.record_flow import Question, RecordSpec, Slots, day_of, dec
 from bot.messages import QuickReply, Reply
 from bot.services.records import TREASURER_ONLY, submit_monthly
 from bot.storage.models import Role
@@ -87,7 +87,7 @@ async def save(ctx: Context, slots: Slots) -> Reply:
     return saved("บันทึกตัวเลขประจำเดือนแล้วค่ะ ขอบคุณค่ะ", details, None, slots.get("group_name"))
 
 
-SPEC = ReportSpec(
+SPEC = RecordSpec(
     intent="monthly",
     required=("income", "expenses"),
     questions={

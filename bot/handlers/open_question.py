@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.handlers.context import Context
-from bot.handlers.report_flow import DECIMAL_SLOTS, ReportSpec, bare_number, start_slots
+from bot.handlers.record_flow import DECIMAL_SLOTS, RecordSpec, bare_number, start_slots
 from bot.labels import label_matches
 from bot.nlu.result import Parsed
 from bot.vocabulary import command_of
@@ -32,7 +32,7 @@ LEADING_WORDS = {
     "work": ("ทำงาน", "ช่วยงาน", "/work"),
 }
 _NOT_TEXT = re.compile(r"^[\s\d.,:;!?~\-+*/()\[\]{}'\"…ๆ]*$")
-SpecFor = Callable[[str], ReportSpec | None]
+SpecFor = Callable[[str], RecordSpec | None]
 
 
 def _has_figures(parsed: Parsed) -> bool:
@@ -55,7 +55,7 @@ def _same_report(flow: str, slots: dict[str, Any], parsed: Parsed, text: str) ->
     return not (new_item and old_item and new_item != old_item)
 
 
-def _complete(spec: ReportSpec, parsed: Parsed) -> bool:
+def _complete(spec: RecordSpec, parsed: Parsed) -> bool:
     slots = start_slots(parsed)
     return not slots.get("_need") and all(slots.get(name) is not None for name in spec.required)
 

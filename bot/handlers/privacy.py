@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.handlers.context import MENU_ONLY, Context, reply
 from bot.handlers.private import privately
-from bot.handlers.report_flow import CANCEL
+from bot.handlers.record_flow import CANCEL
 from bot.messages import Document, QuickReply, Reply
 from bot.reports.my_data import CONTENT_TYPE, FILENAME, my_data_document
 from bot.services import enrolment_notify as notify

@@ -7,7 +7,7 @@ from statistics import median
 
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
-from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
+from bot.handlers.record_flow import Question, RecordSpec, Slots, day_of, dec
 from bot.messages import CardField, Reply
 from bot.services.records import SaleInput, record_sale
 from bot.storage.models import Sale
@@ -149,7 +149,7 @@ async def _check(ctx: Context, slots: Slots) -> None:
         slots.setdefault("amount", str(sum(Decimal(str(line["amount"])) for line in lines)))
 
 
-SPEC = ReportSpec(
+SPEC = RecordSpec(
     intent="sale",
     required=("item", "amount"),
     questions={

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.handlers.common import saved
 from bot.handlers.context import Context
 from bot.handlers.people import match_member
-from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of
+from bot.handlers.record_flow import Question, RecordSpec, Slots, day_of
 from bot.labels import short_labels
 from bot.messages import QuickReply, Reply
 from bot.services.errors import NotAllowed
@@ -90,7 +90,7 @@ async def _buttons(ctx: Context, slot: str) -> tuple[QuickReply, ...]:
     )
 
 
-SPEC = ReportSpec(
+SPEC = RecordSpec(
     intent="training",
     required=("topics", "households"),
     questions={

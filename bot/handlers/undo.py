@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.handlers.context import Context, choices, reply
-from bot.handlers.report_flow import bare_number
+from bot.handlers.record_flow import bare_number
 from bot.messages import Reply
 from bot.services import records
 from bot.services.describe import describe

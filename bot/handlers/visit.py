@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 
 from bot.handlers.common import saved
 from bot.handlers.context import Context
-from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of
+from bot.handlers.record_flow import Question, RecordSpec, Slots, day_of
 from bot.messages import Reply
 from bot.services.errors import NeedsChoice, NotAllowed
 from bot.services.records import OFFICER_ONLY, record_visit
@@ -101,7 +101,7 @@ async def save(ctx: Context, slots: Slots) -> Reply:
     return saved("บันทึกการเยี่ยมแล้วค่ะ", details, visit.on_date, None)
 
 
-SPEC = ReportSpec(
+SPEC = RecordSpec(
     intent="visit",
     required=("topics",),
     questions={

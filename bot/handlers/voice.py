@@ -155,7 +155,7 @@ def wants_fix(ctx: Context) -> bool | None:
 
 async def fix(ctx: Context, _: Any) -> Reply:
     """The flow stays at its confirmation: figures typed or said next correct it, and it is
-    shown again (report_flow.resume, "_confirm")."""
+    shown again (record_flow.resume, "_confirm")."""
     assert ctx.state is not None
     ctx.resuming = True
     data = {k: v for k, v in ctx.state.data.items() if k != "question"}

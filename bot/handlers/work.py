@@ -11,7 +11,7 @@ from decimal import Decimal
 from bot.handlers.common import group_check, saved
 from bot.handlers.context import Context
 from bot.handlers.people import match_member, named_in
-from bot.handlers.report_flow import Question, ReportSpec, Slots, day_of, dec
+from bot.handlers.record_flow import Question, RecordSpec, Slots, day_of, dec
 from bot.messages import QuickReply, Reply
 from bot.services.errors import NeedsChoice
 from bot.services.records import record_work
@@ -118,7 +118,7 @@ async def confirm_for_another(ctx: Context, slots: Slots) -> str | None:
     return f"บันทึกงานของ {slots.get('worker_name')} {amount} วันที่ {thai_date(day)} ใช่ไหมคะ"
 
 
-SPEC = ReportSpec(
+SPEC = RecordSpec(
     intent="work",
     required=("amount_done",),
     questions={

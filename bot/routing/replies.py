@@ -17,8 +17,8 @@ from bot.handlers import (
     help,
     pending,
     privacy,
+    record_flow,
     report,
-    report_flow,
     social,
     start,
     undo,
@@ -72,7 +72,7 @@ async def edited(ctx: Context, _: Any) -> Reply | None:
     intent = report_intent(ctx)
     if intent is None:
         return reply("ข้อความที่แก้ไขไม่ใช่รายงานแล้ว จึงยกเลิกรายการเดิมให้ค่ะ", MENU)
-    answer = await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(ctx.parsed()))
+    answer = await record_flow.run(ctx, SPECS[intent], record_flow.start_slots(ctx.parsed()))
     note = f"✏️ แก้ตามข้อความที่แก้ไขแล้วค่ะ (รายการเดิม: {'; '.join(named)})"
     card = answer.card and replace(answer.card, note=note)
     return replace(answer, text=f"{note}\n{answer.text}", card=card)
@@ -123,7 +123,7 @@ async def start_report(ctx: Context, intent: str) -> Reply:
         ctx.resuming = True
         again = pending.question(_waiting(ctx))
         return Reply(f"ยังบันทึก{pending.about(_waiting(ctx))}อยู่ค่ะ\n{again.text}", again.quick_replies)
-    return await report_flow.run(ctx, SPECS[intent], {})
+    return await record_flow.run(ctx, SPECS[intent], {})
 
 
 async def start_command(ctx: Context, said: Command) -> Reply:
@@ -172,7 +172,7 @@ async def resume(ctx: Context, _: Any) -> Reply:
         return await privacy.resume(ctx, data)
     if flow == "consent":
         return await start.resume_consent(ctx, data)
-    return await report_flow.resume(ctx, SPECS[flow], data)
+    return await record_flow.resume(ctx, SPECS[flow], data)
 
 
 async def not_linked(ctx: Context, _: Any) -> Reply | None:
@@ -218,20 +218,20 @@ async def annual_summary(ctx: Context, _: Any) -> Reply:
 async def dividend_report(ctx: Context, _: Any) -> Reply:
     # "ปี 2568" names the period, not an amount: the parser sees the text without it.
     rest = dividend.without_year(ctx.text)
-    return await report_flow.run(ctx, SPECS["dividend"], report_flow.start_slots(ctx.parsed(rest)))
+    return await record_flow.run(ctx, SPECS["dividend"], record_flow.start_slots(ctx.parsed(rest)))
 
 
 async def slash(ctx: Context, args: tuple[str, str]) -> Reply:
     intent, rest = args
     if ctx.state is not None and ctx.state.flow == intent:
         ctx.replacing = True  # "/sale ไข่ 30 ฟอง" again: the new one is what they mean
-    return await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(ctx.parsed(rest)))
+    return await record_flow.run(ctx, SPECS[intent], record_flow.start_slots(ctx.parsed(rest)))
 
 
 async def report_said(ctx: Context, intent: str) -> Reply:
     parsed = ctx.parsed()
     money_slot = "income" if intent == "monthly" else "amount"
-    return await report_flow.run(ctx, SPECS[intent], report_flow.start_slots(parsed, money_slot))
+    return await record_flow.run(ctx, SPECS[intent], record_flow.start_slots(parsed, money_slot))
 
 
 async def help_or_summary(ctx: Context, intent: str) -> Reply | None:

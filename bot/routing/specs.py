@@ -1,4 +1,4 @@
-"""The guided reports by intent: which `ReportSpec` a sale, a meeting, a month's figures… runs.
+"""The guided reports by intent: which `RecordSpec` a sale, a meeting, a month's figures… runs.
 
 Its own module because the matchers (is this a report?), the replies (run it) and the voice
 rule all look reports up by intent, and none of them should own the list."""
@@ -17,9 +17,9 @@ from bot.handlers import (
     visit,
     work,
 )
-from bot.handlers.report_flow import ReportSpec
+from bot.handlers.record_flow import RecordSpec
 
-SPECS: dict[str, ReportSpec] = {
+SPECS: dict[str, RecordSpec] = {
     "sale": sale.SPEC,
     "meeting": meeting.SPEC,
     "work": work.SPEC,
@@ -34,5 +34,5 @@ SPECS: dict[str, ReportSpec] = {
 }
 
 
-def spec_for(intent: str) -> ReportSpec | None:
+def spec_for(intent: str) -> RecordSpec | None:
     return SPECS.get(intent)

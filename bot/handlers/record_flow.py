@@ -1,6 +1,6 @@
-"""The one engine behind every report, typed freely or guided by a slash command: fill what
+"""The one engine behind every record, typed freely or guided by a slash command: fill what
 the message said, ask only for what is missing (one question at a time), confirm where the
-programme requires it, then save. The partly-filled report lives in the conversation state,
+programme requires it, then save. The partly-filled record lives in the conversation state,
 so it survives restarts and can be answered on any worker."""
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ class Question:
 
 
 @dataclass(frozen=True)
-class ReportSpec:
-    """What one kind of report needs. `check` refuses early (before any question is asked)
+class RecordSpec:
+    """What one kind of record needs. `check` refuses early (before any question is asked)
     and may fill slots such as the group; `save` calls the use case and returns the echo."""
 
     intent: str
@@ -237,7 +237,7 @@ def _not_yet(ctx: Context, slots: Slots) -> None:
         slots["_why"] = reasons
 
 
-async def _question(ctx: Context, spec: ReportSpec, slots: Slots, name: str) -> Reply:
+async def _question(ctx: Context, spec: RecordSpec, slots: Slots, name: str) -> Reply:
     question = spec.questions.get(name) or COMMON_QUESTIONS[name]
     text = question.text
     if "{month}" in text:
@@ -255,7 +255,7 @@ async def _question(ctx: Context, spec: ReportSpec, slots: Slots, name: str) -> 
                  *question.quick, CANCEL)  # fmt: skip
 
 
-def _so_far(spec: ReportSpec, slots: Slots, name: str) -> str:
+def _so_far(spec: RecordSpec, slots: Slots, name: str) -> str:
     """ "ขายผ้าไหม 3,500 บาท — ": what was understood, before asking only the day or month."""
     if name not in ("date", "month"):
         return ""
@@ -272,7 +272,7 @@ async def ask(ctx: Context, flow: str, data: dict[str, Any], question: Reply) ->
     return question
 
 
-async def run(ctx: Context, spec: ReportSpec, slots: Slots) -> Reply:
+async def run(ctx: Context, spec: RecordSpec, slots: Slots) -> Reply:
     if ctx.voice is not None:
         slots["_voice"] = ctx.voice  # said, not typed: shown and confirmed before saving
     try:
@@ -314,7 +314,7 @@ def _again(data: dict[str, Any], sorry: str = "ขอโทษค่ะ ยั�
     return Reply(f"{sorry}\n{asked.get('text', '')}".strip(), quick or (CANCEL,))
 
 
-async def resume(ctx: Context, spec: ReportSpec, data: dict[str, Any]) -> Reply:
+async def resume(ctx: Context, spec: RecordSpec, data: dict[str, Any]) -> Reply:
     """The person answered the question the flow asked."""
     slots: Slots = dict(data.get("slots", {}))
     asking = str(data.get("asking", ""))
