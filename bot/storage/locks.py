@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import zlib
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # The first key of the two-key form: one namespace per use. The two-key and the one-key
 # (bigint, used by the sweep) spaces do not overlap in PostgreSQL.
 CHAT_NAMESPACE = 0x53_41_4D_01  # "SAM" + 1: one chat's webhook events
+MIGRATE_NAMESPACE = 0x53_41_4D_02  # "SAM" + 2: schema upgrades (key 0)
 
 
 def chat_key(channel: str, chat_id: str) -> int:
@@ -38,3 +39,14 @@ async def lock_chat(session: AsyncSession, channel: str, chat_id: str) -> None:
             namespace=CHAT_NAMESPACE, key=chat_key(channel, chat_id)
         )
     )
+
+
+def lock_migrations(connection: Connection) -> None:
+    """Several workers starting at once each run `migrate`: on PostgreSQL they take turns
+    (until the migration's transaction ends), and the later ones find the schema current."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, 0)").bindparams(
+                namespace=MIGRATE_NAMESPACE
+            )
+        )
