@@ -1,4 +1,4 @@
-"""The production topology on loopback: PostgreSQL 15, three `sammachip serve` workers and a real
+"""The production topology on loopback: PostgreSQL 15, two `sammachip serve` workers and a real
 Caddy (deploy/caddy/Caddyfile.internal, `tls internal`) spreading the webhooks over them.
 
 Signed LINE and Telegram webhooks from many chats at once go through Caddy; each chat sends its
@@ -9,7 +9,7 @@ What must hold, as a person would notice it:
 - every acknowledged event is stored exactly once, and in the end every event is;
 - each chat's records are in the order its messages were sent, and so are its replies, also
   where the killed worker had acknowledged a message the others then had to take over;
-- every message gets its reply (the workers left take over the killed one's pending events and
+- every message gets its reply (the worker left takes over the killed one's pending events and
   its leased replies once their lease runs out);
 - each officer gets exactly one reminder digest, although every worker swept.
 """
@@ -23,8 +23,10 @@ import shutil
 import ssl
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +35,19 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.storage.database import create_engine
-from bot.storage.models import ChatAccount, InboundEvent, Officer, Outbox, Reminder, Sale
+from bot.storage.models import (
+    ChatAccount,
+    InboundEvent,
+    Officer,
+    Outbox,
+    Reminder,
+    Sale,
+    utcnow,
+)
 from tests.reliability.harness import (
     ROOT,
     ServeProcess,
     echoes,
-    expire_leases,
     figures,
     line_request,
     link_many,
@@ -57,13 +66,17 @@ from tests.support.postgres import free_port
 
 CADDY = shutil.which("caddy")
 CADDYFILE = ROOT / "deploy" / "caddy" / "Caddyfile.internal"
-WORKERS = 3
+WORKERS = 2
 LINE_CHATS = 12
 TELEGRAM_CHATS = 6
 PER_CHAT = 4  # messages per chat, well inside the flood gate's burst
 OFFICERS = 4
 GROUPS = 40
-MONDAY_0900 = "2025-10-20T09:00"  # Bangkok; the synthetic district's visits are due then
+MONDAY_0900 = "2025-10-20T09:00"
+UNTOUCHED_S = 5.0  # a lease the worker left has not touched this long after the kill: orphaned
+Lease = tuple[
+    str, int, datetime
+]  # channel, attempts, leased until  # Bangkok; the synthetic district's visits are due then
 
 pytestmark = [
     pytest.mark.postgres,
@@ -138,7 +151,15 @@ class Caddy:
 
     async def client(self) -> httpx.AsyncClient:
         root = self.folder / "caddy" / "pki" / "authorities" / "local" / "root.crt"
-        await until(root.exists, within=30, what="Caddy's local certificate authority")
+
+        def written() -> bool:  # Caddy writes the file a moment after creating it
+            try:
+                ssl.create_default_context(cafile=root)
+                return True
+            except (OSError, ssl.SSLError):
+                return False
+
+        await until(written, within=30, what="Caddy's local certificate authority")
         client = httpx.AsyncClient(verify=ssl.create_default_context(cafile=root), timeout=20)
 
         async def up() -> bool:
@@ -175,6 +196,38 @@ async def officer_accounts(url: str) -> None:
                     .where(ChatAccount.id == account_id)
                     .values(channel=channel, external_id=chat)
                 )
+    finally:
+        await engine.dispose()
+
+
+async def leased(url: str) -> dict[int, Lease]:
+    """Outbox rows leased (an attempt counted) and not marked: sends in flight."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(Outbox.id, Outbox.channel, Outbox.attempts, Outbox.next_attempt_at).where(
+                    Outbox.status == "pending", Outbox.attempts >= 1
+                )
+            )
+            return {int(i): (str(c), int(a), n) for i, c, a, n in rows}
+    finally:
+        await engine.dispose()
+
+
+async def expire(url: str, ids: set[int]) -> int:
+    """What a lease running out does, without waiting for it."""
+    if not ids:
+        return 0
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                update(Outbox)
+                .where(Outbox.id.in_(ids), Outbox.status == "pending")
+                .values(next_attempt_at=utcnow())
+            )
+        return len(ids)
     finally:
         await engine.dispose()
 
@@ -216,7 +269,7 @@ async def digests(url: str) -> tuple[int, dict[tuple[str, str], int]]:
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-async def test_caddy_and_three_workers_on_postgres_survive_a_sigkill_in_order(
+async def test_caddy_and_two_workers_on_postgres_survive_a_sigkill_in_order(
     db_url: str, fake_line: FakeLine, fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
     await seed_database(db_url)
@@ -232,10 +285,12 @@ async def test_caddy_and_three_workers_on_postgres_survive_a_sigkill_in_order(
     ]  # fmt: skip
     await asyncio.gather(*(w.start(within=120) for w in workers))  # a busy machine
     caddy = Caddy([f"127.0.0.1:{w.port}" for w in workers], tmp_path)
-    victim = workers[1]
+    victim = workers[0]
     acknowledged: list[Message] = []
     statuses: Counter[int] = Counter()
     stored_at_kill: Counter[str] = Counter()
+    leased_at_kill: dict[int, Lease] = {}
+    killed_at: list[float] = []
     try:
         client = await caddy.client()
         kill_at = len(chats) * PER_CHAT // 3
@@ -243,7 +298,7 @@ async def test_caddy_and_three_workers_on_postgres_survive_a_sigkill_in_order(
         async def person(messages: list[Message]) -> None:
             for message in messages:
                 path, body, headers = message.request()
-                for _ in range(50):  # the platform delivers again until it gets a 2xx
+                for _ in range(150):  # the platform delivers again until it gets a 2xx
                     try:
                         answer = await client.post(
                             f"{caddy.base}{path}", content=body, headers=headers
@@ -253,31 +308,45 @@ async def test_caddy_and_three_workers_on_postgres_survive_a_sigkill_in_order(
                             break
                     except httpx.TransportError:
                         statuses[0] += 1
-                    await asyncio.sleep(0.1)
+                    await asyncio.sleep(0.2)
                 else:
-                    raise AssertionError(f"{message.ref} never acknowledged")
+                    raise AssertionError(f"{message.ref} never acknowledged: {statuses}")
                 acknowledged.append(message)
                 if len(acknowledged) == kill_at:
                     victim.kill()
-                    stored_at_kill.update(await sale_refs(db_url) + await waiting_refs(db_url))
+                    # Pending first, then handled: an event handled in between is in one of them.
+                    stored_at_kill.update(await waiting_refs(db_url))
+                    stored_at_kill.update(await sale_refs(db_url))
+                    leased_at_kill.update(await leased(db_url))
+                    killed_at.append(time.monotonic())
 
         try:
             await asyncio.gather(*(person(messages) for messages in chats.values()))
             # The killed worker's leased replies come back after their lease (fast-forwarded).
             await asyncio.sleep(0.5)
-            leases = await expire_leases(db_url)
+            # The killed worker's leases run out (fast-forwarded): the rows leased at the kill
+            # and still untouched well after it (the worker left marks its own within moments).
+            await asyncio.sleep(max(0.0, killed_at[0] + UNTOUCHED_S - time.monotonic()))
+            still = await leased(db_url)
+            orphans = {i: lease for i, lease in leased_at_kill.items() if still.get(i) == lease}
+            leases = await expire(db_url, set(orphans))
             try:
                 await wait_pending_zero(db_url, within=60)
             except AssertionError:
                 await show_pending(db_url)
                 raise
 
-            # The sweep, started on every worker at once (each its own `sammachip remind`).
+            # The sweep, started on every worker at once (each its own `sammachip remind`), as
+            # of Monday 09:00 while the workers' clocks say today. A lease is a time on the
+            # sender's clock, so the sending is left to the workers (their clocks agree): the
+            # sweeps get no platform credentials and only write the reminders.
             reminds = [
                 subprocess.Popen(  # noqa: ASYNC220 (all at once; awaited below)
                     [sys.executable, "-m", "bot", "remind", "--at", MONDAY_0900],
                     cwd=tmp_path,
-                    env=w.env(),
+                    env={
+                        k: v for k, v in w.env().items() if not k.startswith(("LINE_", "TELEGRAM_"))
+                    },
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                 )
@@ -306,15 +375,24 @@ async def test_caddy_and_three_workers_on_postgres_survive_a_sigkill_in_order(
         return fake_telegram.texts(message.chat)
 
     replies_in_order = 0
+    out_of_order: list[tuple[str, list[int]]] = []
+    duplicates: Counter[str] = Counter()
     for messages in chats.values():
-        texts = [t for t in received(messages[0]) if "บันทึกการขาย" in t]
-        if len(texts) == len(messages) and all(
-            echoes(t, m.n) for t, m in zip(texts, messages, strict=True)
-        ):
+        # Which sale each reply echoes, in the order the person received them.
+        got = [
+            m.n for t in received(messages[0]) for m in messages if "บันทึกการขาย" in t and echoes(t, m.n)
+        ]  # fmt: skip
+        # Telegram has no idempotency key: a reply whose send was in flight at the kill may
+        # arrive twice (SECURITY.md, "Known limits"), right after itself. LINE: exactly once.
+        firsts = list(dict.fromkeys(got))
+        duplicates[messages[0].channel] += len(got) - len(firsts)
+        if firsts == [m.n for m in messages]:
             replies_in_order += 1
+        else:
+            out_of_order.append((f"{messages[0].channel}:{messages[0].chat}", got))
 
     numbers = figures(
-        "Caddy + 3 workers + PostgreSQL, one SIGKILLed",
+        "Caddy + 2 workers + PostgreSQL, one SIGKILLed",
         chats=len(chats),
         events=len(everything),
         acknowledged=len(acknowledged),
@@ -329,6 +407,9 @@ async def test_caddy_and_three_workers_on_postgres_survive_a_sigkill_in_order(
             if in_order.get(messages[0].ref.rsplit(":", 1)[0]) == [m.ref for m in messages]
         ),
         chats_replies_in_order=replies_in_order,
+        line_duplicate_replies=duplicates["line"],
+        telegram_duplicate_replies=duplicates["telegram"],
+        telegram_sends_in_flight_at_kill=sum(1 for o in orphans.values() if o[0] == "telegram"),
         sweeps_started=len(swept),
         sweeps_that_wrote=sum(1 for s in swept if s.get("written")),
         digests=written,
@@ -339,7 +420,9 @@ async def test_caddy_and_three_workers_on_postgres_survive_a_sigkill_in_order(
     assert numbers["stored_at_kill_of_those"] == kill_at
     assert numbers["stored"] == len(everything) and numbers["duplicate_records"] == 0
     assert numbers["chats_records_in_order"] == len(chats)
-    assert numbers["chats_replies_in_order"] == len(chats)
+    assert numbers["chats_replies_in_order"] == len(chats), out_of_order
+    assert numbers["line_duplicate_replies"] == 0
+    assert numbers["telegram_duplicate_replies"] <= numbers["telegram_sends_in_flight_at_kill"]
     # Every worker swept; one digest per officer, each delivered once.
     # (the synthetic district's officers and the demo district's own)
     assert numbers["digests"] == numbers["officers_reminded"] > OFFICERS
