@@ -26,6 +26,7 @@ from bot.services.errors import ServiceError
 from bot.services.records import entity_name
 from bot.storage.database import truncate_wal
 from bot.storage.models import DeliveryStatus
+from bot.storage.repositories import PendingEvent
 from bot.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:  # built by the composition root and the edges; the core only calls them
@@ -51,6 +52,7 @@ class Handled:
     reply: Reply | None
     outbox_id: int | None
     duplicate: bool = False
+    earlier: PendingEvent | None = None  # not handled: this older event of the chat goes first
 
 
 class Conversation:
@@ -99,7 +101,13 @@ class Conversation:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             if inbox_id is not None:
-                if not await uow.inbox.take(inbox_id):
+                chat = (message.channel, message.chat_id)
+                if not await uow.inbox.take(inbox_id, chat):
+                    # Another worker has an older message of this chat still to handle:
+                    # that one first (the caller handles it, then tries this one again).
+                    earlier = await uow.inbox.earlier(inbox_id, chat)
+                    if earlier is not None:
+                        return Handled("earlier", None, None, earlier=earlier)
                     return Handled("duplicate", None, None, duplicate=True)
             elif message.event_id and await uow.conversations.seen(
                 message.channel, message.event_id
@@ -112,13 +120,23 @@ class Conversation:
             if self._flood is None:
                 return await self._handle(uow, message, now, heard)
             arrived = min(received_at, now) if received_at is not None else now
-            accepted, tell = self._flood.admit((message.channel, message.sender_id), arrived)
+            sender = (message.channel, message.sender_id)
+            if uow.flood.shared:
+                # Several workers: the bucket is a row, counted in this transaction (a failure
+                # below rolls its token back with the rest).
+                accepted, tell = await uow.flood.admit(
+                    sender, arrived, self._flood.burst, self._flood.per_second
+                )
+                if not accepted:
+                    return await self._slow_down(uow, message, now, tell)
+                return await self._handle(uow, message, now, heard)
+            accepted, tell = self._flood.admit(sender, arrived)
             if not accepted:
                 return await self._slow_down(uow, message, now, tell)
             try:
                 return await self._handle(uow, message, now, heard)
             except BaseException:
-                self._flood.refund((message.channel, message.sender_id))
+                self._flood.refund(sender)
                 raise
 
     def listen_with(self, fetcher: AudioFetcher) -> None:

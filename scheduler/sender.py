@@ -25,7 +25,13 @@ What the sender decides, from the typed errors of `bot.channels.base` alone:
 - `QuotaExhausted` (LINE monthly limit): the row is *held* and the month's `PushUsage` marked
   exhausted, so later pushes are held without calling LINE; replies with a token still go;
 - `Permanent`: failed for good.
-Flood limits are token buckets per channel, per chat and per group chat, in this process.
+Flood limits are token buckets per channel, per chat and per group chat, in this process
+(scheduler/rate_limits.py).
+
+Several workers on PostgreSQL drain one outbox: each row goes to one sender (`SKIP LOCKED`),
+and a chat's row is not leased while an older row of that chat is due, in flight or waiting
+for a retry (`OutboxRepository.due`). A sender that delivered a row leases the chat's next one
+at once, so the order holds without waiting for the next drain.
 """
 
 from __future__ import annotations
@@ -33,15 +39,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from bot.calendar import BANGKOK
 from bot.channels.base import (
@@ -50,7 +55,6 @@ from bot.channels.base import (
     Outgoing,
     Permanent,
     QuotaExhausted,
-    Rate,
     RateLimits,
     ReplyTokenRejected,
     SendError,
@@ -59,8 +63,11 @@ from bot.channels.base import (
 )
 from bot.clock import Clock
 from bot.messages import Reply
-from bot.storage.models import ChatAccount, DeliveryStatus, Outbox, PushUsage
+from bot.storage.models import DeliveryStatus, Outbox
 from bot.storage.unit_of_work import UnitOfWork
+from scheduler.rate_limits import RateLimiter, TokenBucket
+
+__all__ = ["DrainResult", "RateLimiter", "Sender", "TokenBucket", "backoff"]
 
 log = logging.getLogger(__name__)
 
@@ -79,75 +86,6 @@ MAX_INLINE_WAIT_S = 3.0  # a flood-limit wait longer than this reschedules the r
 def backoff(attempts: int, rng: random.Random) -> float:
     """Exponential backoff with full jitter, capped at 15 minutes."""
     return rng.uniform(0, min(MAX_BACKOFF_S, BASE_BACKOFF_S * 2 ** max(attempts - 1, 0)))
-
-
-# --- flood limits --------------------------------------------------------------------------
-
-
-class TokenBucket:
-    def __init__(self, rate: Rate, now: float) -> None:
-        self.rate = rate
-        self.tokens = rate.burst
-        self.updated = now
-
-    def _refill(self, now: float) -> None:
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(self.rate.burst, self.tokens + elapsed * self.rate.per_second)
-        self.updated = now
-
-    def wait(self, now: float) -> float:
-        """Seconds until one token is available (0 = now)."""
-        self._refill(now)
-        if self.tokens >= 1.0:
-            return 0.0
-        if self.rate.per_second <= 0:
-            return float("inf")
-        return (1.0 - self.tokens) / self.rate.per_second
-
-    def take(self, now: float) -> None:
-        self._refill(now)
-        self.tokens -= 1.0
-
-
-class RateLimiter:
-    """Token buckets keyed by (channel, scope, chat). `monotonic` is injectable for tests."""
-
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._monotonic = monotonic
-        self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
-
-    def _scoped(
-        self, channel: str, recipient: str, limits: RateLimits, is_group: bool
-    ) -> list[tuple[tuple[str, str, str], Rate]]:
-        found: list[tuple[tuple[str, str, str], Rate]] = []
-        if limits.overall is not None:
-            found.append(((channel, "all", ""), limits.overall))
-        if limits.per_chat is not None:
-            found.append(((channel, "chat", recipient), limits.per_chat))
-        if is_group and limits.per_group is not None:
-            found.append(((channel, "group", recipient), limits.per_group))
-        return found
-
-    def _bucket(self, key: tuple[str, str, str], rate: Rate, now: float) -> TokenBucket:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = TokenBucket(rate, now)
-        return bucket
-
-    def wait(self, channel: str, recipient: str, limits: RateLimits, is_group: bool) -> float:
-        now = self._monotonic()
-        return max(
-            (
-                self._bucket(key, rate, now).wait(now)
-                for key, rate in self._scoped(channel, recipient, limits, is_group)
-            ),
-            default=0.0,
-        )
-
-    def take(self, channel: str, recipient: str, limits: RateLimits, is_group: bool) -> None:
-        now = self._monotonic()
-        for key, rate in self._scoped(channel, recipient, limits, is_group):
-            self._bucket(key, rate, now).take(now)
 
 
 # --- the sender ----------------------------------------------------------------------------
@@ -188,6 +126,7 @@ class Sender:
         self._sleep = sleep
         self._max_inline_wait = max_inline_wait
         self._hold_chat: dict[tuple[str, str], datetime] = {}  # retry_after, per chat
+        self._ordered = False  # PostgreSQL: a chat's rows wait for its older ones (see above)
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -204,32 +143,25 @@ class Sender:
     def _month(self) -> str:
         return self._clock.now().astimezone(self._tz).strftime("%Y-%m")
 
-    async def _lease(self, limit: int, only: int | None) -> list[Outgoing]:
+    async def _lease(
+        self, limit: int, only: int | None = None, chat: tuple[str, str] | None = None
+    ) -> list[Outgoing]:
         now = self._clock.now()
         leased: list[Outgoing] = []
         async with self._uow_factory() as uow:
             rows: list[Outbox] = []
-            if only is not None:
-                query = select(Outbox).where(Outbox.id == only)
-                if uow.session.bind is not None and uow.session.bind.dialect.name == "postgresql":
-                    # Another drain may be leasing this row right now: take it or leave it.
-                    query = query.with_for_update(skip_locked=True)
-                row = await uow.session.scalar(query)
-                if (
-                    row is not None
-                    and row.status == DeliveryStatus.PENDING
-                    and row.channel in self._transports
-                    and row.next_attempt_at <= now
-                ):
-                    rows = [row]
+            if only is not None or chat is not None:
+                # Another drain may be leasing this row right now: take it or leave it.
+                found = await uow.outbox.due(now, 1, only=only, chat=chat)
+                rows = [row for row in found if row.channel in self._transports]
             else:
                 for channel in self._transports:
                     rows.extend(await uow.outbox.due(now, limit, channel))
                 rows.sort(key=lambda r: r.id)
                 rows = rows[:limit]
-            exhausted = await self._exhausted(uow, {r.channel for r in rows})
+            exhausted = await uow.outbox.exhausted({r.channel for r in rows}, self._month())
             for row in rows:
-                if await self._recipient_blocked(uow, row):
+                if await uow.outbox.recipient_blocked(row):
                     row.status = DeliveryStatus.FAILED
                     row.last_error = "recipient blocked the bot or left the chat"
                     continue
@@ -253,6 +185,7 @@ class Sender:
                         on_part=self._part_sent(row.id),
                     )
                 )
+            self._ordered = uow.outbox.ordered_across_workers
             await uow.commit()
         return leased
 
@@ -264,43 +197,24 @@ class Sender:
         age = (now - row.created_at).total_seconds() if row.created_at else 0.0
         return row.reply_token if age < self._reply_token_ttl else None
 
-    async def _exhausted(self, uow: UnitOfWork, channels: set[str]) -> set[str]:
-        if not channels:
-            return set()
-        found = await uow.session.scalars(
-            select(PushUsage.channel).where(
-                PushUsage.channel.in_(channels),
-                PushUsage.month == self._month(),
-                PushUsage.exhausted.is_(True),
-            )
-        )
-        return set(found)
-
-    async def _recipient_blocked(self, uow: UnitOfWork, row: Outbox) -> bool:
-        """A private chat's id is the person's account id on both platforms; a group chat has
-        no account, and one member having blocked the bot does not silence the group."""
-        blocked = await uow.session.scalar(
-            select(ChatAccount.id).where(
-                ChatAccount.channel == row.channel,
-                ChatAccount.external_id == row.recipient,
-                ChatAccount.blocked.is_(True),
-            )
-        )
-        return blocked is not None
-
     async def drain(self, limit: int = 100, only: int | None = None) -> DrainResult:
         result = DrainResult()
-        for message in await self._lease(limit, only):
+        queue = deque(await self._lease(limit, only))
+        while queue:
+            message = queue.popleft()
             transport = self._transports.get(message.channel)
             if transport is None:  # unregistered while we were leasing; the lease runs out
                 continue
             if not await self._await_turn(transport, message, result):
                 continue
-            await self._send(transport, message, result)
+            if await self._send(transport, message, result) and self._ordered:
+                # The chat's next row waited for this one (possibly written by another
+                # worker): send it now rather than at the next drain.
+                queue.extend(await self._lease(1, chat=(message.channel, message.recipient)))
         return result
 
-    async def _send(self, transport: Transport, message: Outgoing, result: DrainResult) -> None:
-        """One row: send, then mark it sent (or failed, or due again) at once."""
+    async def _send(self, transport: Transport, message: Outgoing, result: DrainResult) -> bool:
+        """One row: send, then mark it sent (or failed, or due again) at once. True if sent."""
         while True:
             try:
                 delivery = await transport.send(message)
@@ -316,43 +230,32 @@ class Sender:
                 else:
                     # Dead before we used it (expired, or a redelivered event's old token).
                     if not await self._forget_token(message, error):
-                        return  # no longer ours: another sender took the row meanwhile
+                        return False  # no longer ours: another sender took the row meanwhile
                     message = replace(message, reply_token=None)
                     continue  # push it now
             except SendError as error:
                 await self._failed(message, error, result)
-                return
+                return False
             except Exception as error:  # a bug or an unexpected client error: retry later
                 log.exception("outbox %s: unexpected send error", message.outbox_id)
                 await self._failed(message, _Unexpected(f"{type(error).__name__}: {error}"), result)
-                return
+                return False
             pushed = delivery.pushed if isinstance(delivery, Delivery) else 0
             await self._sent(message, pushed)
             result.sent += 1
             result.pushed += pushed
-            return
+            return True
 
     async def _forget_token(self, message: Outgoing, error: SendError) -> bool:
         """Takes a dead reply token off the row before pushing (so that no later attempt
         offers it and reads the refusal as an earlier delivery) and renews the lease for the
         push. False if the row is no longer this attempt's (another sender leased it)."""
         async with self._uow_factory() as uow:
-            changed = await uow.session.execute(
-                update(Outbox)
-                .where(
-                    Outbox.id == message.outbox_id,
-                    Outbox.status == DeliveryStatus.PENDING,
-                    Outbox.attempts == message.attempts,
-                    Outbox.reply_token.is_not(None),
-                )
-                .values(
-                    reply_token=None,
-                    last_error=error.detail[:2000],
-                    next_attempt_at=self._clock.now() + LEASE,
-                )
+            ours = await uow.outbox.forget_token(
+                message.outbox_id, message.attempts, error.detail[:2000], self._clock.now() + LEASE
             )
             await uow.commit()
-        return bool(getattr(changed, "rowcount", 0))
+        return ours
 
     def _part_sent(self, outbox_id: int) -> Callable[[int], Awaitable[None]]:
         """What a transport awaits after each part of a multi-part message: the count is
@@ -414,7 +317,7 @@ class Sender:
                 async with self._uow_factory() as uow:
                     await uow.outbox.mark_sent(message.outbox_id, self._clock.now())
                     if pushed:
-                        await self._count_pushes(uow, message.channel, pushed)
+                        await uow.outbox.count_pushes(message.channel, self._month(), pushed)
                     await uow.commit()
                 return
             except DBAPIError:
@@ -422,37 +325,6 @@ class Sender:
                     raise
                 log.warning("outbox %s: marking sent failed; trying again", message.outbox_id)
                 await asyncio.sleep(0.05 * 2**attempt)
-
-    async def _count_pushes(self, uow: UnitOfWork, channel: str, pushed: int) -> None:
-        month = self._month()
-        changed = await uow.session.execute(
-            update(PushUsage)
-            .where(PushUsage.channel == channel, PushUsage.month == month)
-            .values(count=PushUsage.count + pushed)
-        )
-        if getattr(changed, "rowcount", 0):
-            return
-        try:
-            async with uow.session.begin_nested():
-                uow.session.add(
-                    PushUsage(channel=channel, month=month, count=pushed, exhausted=False)
-                )
-        except IntegrityError:  # another sender created the month's row first
-            await uow.session.execute(
-                update(PushUsage)
-                .where(PushUsage.channel == channel, PushUsage.month == month)
-                .values(count=PushUsage.count + pushed)
-            )
-
-    async def _mark_exhausted(self, uow: UnitOfWork, channel: str) -> None:
-        month = self._month()
-        usage = await uow.session.scalar(
-            select(PushUsage).where(PushUsage.channel == channel, PushUsage.month == month)
-        )
-        if usage is None:
-            uow.session.add(PushUsage(channel=channel, month=month, count=0, exhausted=True))
-        else:
-            usage.exhausted = True
 
     async def _failed(self, message: Outgoing, error: SendError, result: DrainResult) -> None:
         now = self._clock.now()
@@ -465,7 +337,7 @@ class Sender:
                 row.payload = {**row.payload, "sent_parts": error.sent_parts}
             if isinstance(error, QuotaExhausted):
                 row.status = DeliveryStatus.HELD
-                await self._mark_exhausted(uow, row.channel)
+                await uow.outbox.mark_exhausted(row.channel, self._month())
                 result.held += 1
                 log.warning("outbox %s held: %s", row.id, error.detail)
             elif isinstance(error, Permanent) or (
@@ -474,14 +346,7 @@ class Sender:
                 row.status = DeliveryStatus.FAILED
                 result.failed += 1
                 if isinstance(error, Blocked):
-                    await uow.session.execute(
-                        update(ChatAccount)
-                        .where(
-                            ChatAccount.channel == row.channel,
-                            ChatAccount.external_id == row.recipient,
-                        )
-                        .values(blocked=True)
-                    )
+                    await uow.outbox.block_recipient(row)
                 log.warning("outbox %s failed for good: %s", row.id, error.detail)
             elif isinstance(error, Throttled):
                 # The platform said how long to wait: do exactly that, and it was no attempt.

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -492,6 +494,15 @@ class InboundEvent(Base):
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
         Index("ix_inbound_event_pending", "status", "next_attempt_at"),
+        # Several workers: "is an older event of this chat still pending?" (bot/storage/locks.py)
+        Index(
+            "ix_inbound_event_chat_pending",
+            "channel",
+            "chat_id",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -505,6 +516,9 @@ class InboundEvent(Base):
     # A pending row is left alone until then by the other workers' recovery (a lease).
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The chat a pending event belongs to: with several workers, a chat's events are handled
+    # oldest first (cleared with `message` once handled).
+    chat_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class ConversationState(Base):
@@ -526,7 +540,18 @@ class Outbox(Base):
     """Every outgoing message, written in the same transaction as the record it answers."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # Several workers: a chat's rows go out oldest first (OutboxRepository.due).
+        Index(
+            "ix_outbox_chat_pending",
+            "channel",
+            "recipient",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -576,6 +601,19 @@ class AuditLog(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class FloodBucket(Base):
+    """One sender's flood-control token bucket, shared by every worker on PostgreSQL (one
+    upsert per message, `FloodRepository.admit`). SQLite keeps it in memory (bot/flood.py)."""
+
+    __tablename__ = "flood_bucket"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(128), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated: Mapped[datetime] = mapped_column(UtcDateTime)
+    refused: Mapped[int] = mapped_column(Integer, default=0)  # refusals since the last admit
 
 
 class PushUsage(Base):

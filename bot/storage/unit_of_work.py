@@ -19,6 +19,7 @@ from bot.storage.repositories import (
     DashboardSecretRepository,
     ErasureRepository,
     FileRepository,
+    FloodRepository,
     GroupMoneyRepository,
     GroupRepository,
     HandoverRepository,
@@ -43,6 +44,7 @@ class UnitOfWork:
     inbox: InboxRepository
     audit: AuditRepository
     files: FileRepository
+    flood: FloodRepository
     menus: MenuRepository
     dashboard_secrets: DashboardSecretRepository
     registry: RegistryRepository
@@ -72,6 +74,7 @@ class UnitOfWork:
         self.inbox = InboxRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.files = FileRepository(self.session)
+        self.flood = FloodRepository(self.session)
         self.menus = MenuRepository(self.session)
         self.dashboard_secrets = DashboardSecretRepository(self.session)
         self.registry = RegistryRepository(self.session)

@@ -12,7 +12,10 @@ one thing that must happen before the 2xx — make the events durable — and th
 2. **Handle** (lanes): each chat maps to one lane, an asyncio queue worked in order, so one
    person's messages are handled in the order they came while other chats go on in parallel.
    `Conversation.handle(inbox_id=…)` turns the row `done` in the same transaction as the
-   record and the reply, so an event is handled once even if two workers pick it up.
+   record and the reply, so an event is handled once even if two workers pick it up. With
+   several workers on PostgreSQL that transaction first locks the chat (an advisory lock) and
+   takes the event only if no older event of the chat is pending; otherwise the older one is
+   handled first, here (`_process`), so the order holds across workers too.
 3. **Send**: each lane hands its committed replies to its own sender task (same order).
 
 Rows that a crash, a restart or a database outage left `pending` are picked up by the
@@ -54,6 +57,10 @@ MAX_FAILURES = 5  # handling attempts (not counting database outages) before `fa
 MAX_QUEUED = 10_000  # events held in memory; more wait in the database for the recovery loop
 RECOVER_BATCH = 500
 RECOVER_EVERY_S = 5.0
+# Several workers: an event whose chat has an older one pending handles that one first (up to
+# this deep), and tries itself this many times before leaving it to the recovery loop.
+MAX_EARLIER_DEPTH = 8
+EARLIER_TRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,27 +233,42 @@ class Intake:
         while True:
             job = await lane.jobs.get()
             try:
-                # A voice note is fetched and transcribed first: seconds of waiting on the
-                # network, outside the quiet-moment turn and outside any transaction.
-                heard: Heard | None = None
-                if job.message.kind == "audio":
-                    try:
-                        heard = await while_busy(
-                            self._app,
-                            self._channels,
-                            job.message,
-                            self._app.conversation.hear(job.message),
-                        )
-                    except Exception as error:
-                        await self._failed(job, error)  # stays pending: tried again later
-                        continue
-                async with self._webhooks_first():
-                    await self._handle(job, lane, heard)
+                await self._process(job, lane)
             finally:
                 self._held.discard(job.event_id)
                 lane.jobs.task_done()
 
-    async def _handle(self, job: _Job, lane: _Lane, heard: Heard | None = None) -> None:
+    async def _process(self, job: _Job, lane: _Lane, depth: int = 0) -> None:
+        """One event; first, on PostgreSQL, any older event of its chat another worker has
+        not handled yet (so a chat's messages are handled in the order they came, whichever
+        worker stored them). If the older one still waits after that, this one stays pending
+        for the recovery loop."""
+        # A voice note is fetched and transcribed first: seconds of waiting on the network,
+        # outside the quiet-moment turn and outside any transaction.
+        heard: Heard | None = None
+        if job.message.kind == "audio":
+            try:
+                heard = await while_busy(
+                    self._app,
+                    self._channels,
+                    job.message,
+                    self._app.conversation.hear(job.message),
+                )
+            except Exception as error:
+                await self._failed(job, error)  # stays pending: tried again later
+                return
+        for _ in range(EARLIER_TRIES):
+            async with self._webhooks_first():
+                earlier = await self._handle(job, lane, heard)
+            if earlier is None:
+                return
+            if depth < MAX_EARLIER_DEPTH:
+                await self._process(_recovered(earlier), lane, depth + 1)
+
+    async def _handle(
+        self, job: _Job, lane: _Lane, heard: Heard | None = None
+    ) -> PendingEvent | None:
+        """Handles the event; returns the chat's older pending event if that must go first."""
         try:
             handled = await while_busy(
                 self._app,
@@ -258,9 +280,10 @@ class Intake:
             )
         except Exception as error:
             await self._failed(job, error)
-            return
+            return None
         if handled.outbox_id is not None:
             lane.replies.put_nowait(handled.outbox_id)
+        return handled.earlier
 
     async def _failed(self, job: _Job, error: Exception) -> None:
         if database_unavailable(error):

@@ -70,6 +70,7 @@ def test_the_units_run_real_commands_as_the_service_user_with_the_env_file() -> 
     assert {p.name for p in UNITS} == {
         "sammachip.service", "sammachip-poll.service",
         "sammachip-backup.service", "sammachip-backup.timer",
+        "sammachip-serve@.service", "sammachip-migrate.service",
     }  # fmt: skip
     parser = _parser()
     for path in UNITS:
@@ -85,10 +86,22 @@ def test_the_units_run_real_commands_as_the_service_user_with_the_env_file() -> 
         assert service["WorkingDirectory"] == ["/var/lib/sammachip"]
         assert service["NoNewPrivileges"] == ["yes"] and service["ProtectSystem"] == ["strict"]
         commands = [c for key in ("ExecStartPre", "ExecStart") for c in service.get(key, [])]
-        ran = [args for c in commands if (args := sammachip_args(c.replace("%%", "%")))]
+        ran = [
+            args
+            for c in commands
+            if (args := sammachip_args(c.replace("%%", "%").replace("%i", "8001")))
+        ]
         assert ran, path.name
         for args in ran:  # every command line is one the CLI accepts
             parser.parse_args([a if "$(" not in a else "/tmp/x.backup" for a in args])
+    workers = unit(DEPLOY / "systemd" / "sammachip-serve@.service")
+    assert workers["Unit"]["Requires"] == ["sammachip-migrate.service"]  # migrate first, once
+    assert workers["Unit"]["Conflicts"] == ["sammachip.service"]
+    assert sammachip_args(workers["Service"]["ExecStart"][0].replace("%i", "8001")) == [
+        "serve", "--host", "127.0.0.1", "--port", "8001",
+    ]  # fmt: skip
+    migrate = unit(DEPLOY / "systemd" / "sammachip-migrate.service")["Service"]
+    assert sammachip_args(migrate["ExecStart"][0]) == ["migrate"]
     serve = unit(DEPLOY / "systemd" / "sammachip.service")["Service"]
     assert sammachip_args(serve["ExecStartPre"][0]) == ["migrate"]  # upgrades: migrate first
     assert sammachip_args(serve["ExecStart"][0]) == [
@@ -113,12 +126,13 @@ def test_systemd_analyze_verify_finds_nothing_to_say(tmp_path: Path) -> None:
     path is pointed at this checkout's command for the check."""
     here = shutil.which("sammachip", path=str(Path(sys.executable).parent))
     assert here is not None
-    for path in UNITS:
-        (tmp_path / path.name).write_text(
+    names = [p.name.replace("@.", "@8001.") for p in UNITS]  # a template, as an instance
+    for path, name in zip(UNITS, names, strict=True):
+        (tmp_path / name).write_text(
             path.read_text(encoding="utf-8").replace(INSTALLED_BIN, here), encoding="utf-8"
         )
     done = subprocess.run(
-        ["systemd-analyze", "verify", "--man=no", *(str(tmp_path / p.name) for p in UNITS)],
+        ["systemd-analyze", "verify", "--man=no", *(str(tmp_path / n) for n in names)],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0 and done.stderr.strip() == "", done.stderr

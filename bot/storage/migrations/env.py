@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from bot.storage.database import create_engine
+from bot.storage.locks import lock_migrations
 from bot.storage.models import Base
 
 config = context.config
@@ -41,6 +42,7 @@ def _run_sync(connection: Connection) -> None:
     try:
         _configure(connection=connection)
         with context.begin_transaction():
+            lock_migrations(connection)  # several workers starting at once: one at a time
             context.run_migrations()
             if sqlite:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

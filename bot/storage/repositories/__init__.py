@@ -9,6 +9,7 @@ from bot.storage.repositories.conversations import ConversationRepository
 from bot.storage.repositories.dashboard_secrets import DashboardSecretRepository
 from bot.storage.repositories.erasure import ErasureRepository
 from bot.storage.repositories.files import FileRepository
+from bot.storage.repositories.flood import FloodRepository
 from bot.storage.repositories.group_money import GroupMoneyRepository
 from bot.storage.repositories.groups import GroupRepository
 from bot.storage.repositories.handovers import HandoverRepository
@@ -30,6 +31,7 @@ __all__ = [
     "DashboardSecretRepository",
     "ErasureRepository",
     "FileRepository",
+    "FloodRepository",
     "GroupMoneyRepository",
     "GroupMonth",
     "GroupRepository",

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import aliased
 
+from bot.storage.locks import lock_chat
 from bot.storage.models import (
     InboundEvent,
     InboxStatus,
@@ -58,6 +60,7 @@ class InboxRepository(_Repository):
                         "message": message,
                         "next_attempt_at": lease_until,
                         "attempts": 0,
+                        "chat_id": message.get("chat_id"),
                     }
                     for channel, external_id, message in events
                 ],
@@ -65,16 +68,52 @@ class InboxRepository(_Repository):
         ).all()
         return {(row.channel, row.external_id): row.id for row in rows}
 
-    async def take(self, event_id: int) -> bool:
+    async def take(self, event_id: int, chat: tuple[str, str] | None = None) -> bool:
         """Marks a pending event done inside the transaction that handles it; False if it is
         not pending any more (another worker handled it first: skip it). On PostgreSQL a
-        second worker's UPDATE waits for the first to commit and then matches nothing."""
+        second worker's UPDATE waits for the first to commit and then matches nothing.
+
+        With `chat` (channel, chat id) on PostgreSQL, several workers share the inbox: the
+        chat is locked first (until this transaction ends) and the event is taken only if no
+        older event of the chat is still pending (`earlier` says which one to handle first)."""
+        query = update(InboundEvent).where(
+            InboundEvent.id == event_id, InboundEvent.status == InboxStatus.PENDING
+        )
+        if chat is not None and self._on_postgres:
+            await lock_chat(self.session, *chat)
+            older = aliased(InboundEvent)
+            query = query.where(
+                ~exists().where(
+                    older.status == InboxStatus.PENDING,
+                    older.channel == chat[0],
+                    older.chat_id == chat[1],
+                    older.id < event_id,
+                )
+            )
         result = await self.session.execute(
-            update(InboundEvent)
-            .where(InboundEvent.id == event_id, InboundEvent.status == InboxStatus.PENDING)
-            .values(status=InboxStatus.DONE, message=None, next_attempt_at=None)
+            query.values(status=InboxStatus.DONE, message=None, next_attempt_at=None, chat_id=None)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    async def earlier(self, event_id: int, chat: tuple[str, str]) -> PendingEvent | None:
+        """The chat's oldest event still pending before `event_id`, when `take` refused it
+        (PostgreSQL with several workers; None on SQLite, where one lane keeps the order)."""
+        if not self._on_postgres:
+            return None
+        row = await self.session.scalar(
+            select(InboundEvent)
+            .where(
+                InboundEvent.status == InboxStatus.PENDING,
+                InboundEvent.channel == chat[0],
+                InboundEvent.chat_id == chat[1],
+                InboundEvent.id < event_id,
+            )
+            .order_by(InboundEvent.id)
+            .limit(1)
+        )
+        if row is None:
+            return None
+        return PendingEvent(row.id, row.received_at, dict(row.message or {}))
 
     async def due(
         self, before: datetime, limit: int, lease_until: datetime, skip: set[int]
@@ -111,5 +150,6 @@ class InboxRepository(_Repository):
         if row.attempts >= limit:
             row.status = InboxStatus.FAILED
             row.next_attempt_at = None
+            row.chat_id = None  # set aside: no longer holds the chat's later events back
             return True
         return False

@@ -6,11 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from bot.storage.models import (
+    ChatAccount,
     DeliveryStatus,
     Outbox,
+    PushUsage,
     Reminder,
 )
 from bot.storage.repositories.base import _Repository
@@ -47,7 +51,20 @@ class OutboxRepository(_Repository):
         await self.session.flush()
         return row
 
-    async def due(self, now: datetime, limit: int, channel: str | None = None) -> Sequence[Outbox]:
+    async def due(
+        self,
+        now: datetime,
+        limit: int,
+        channel: str | None = None,
+        *,
+        only: int | None = None,
+        chat: tuple[str, str] | None = None,
+    ) -> Sequence[Outbox]:
+        """Rows due now, oldest first (`only`: that row if due; `chat`: that chat's next).
+        On PostgreSQL any number of senders drain the outbox: each row goes to one of them
+        (SKIP LOCKED), and a chat's row waits while an older row of that chat is still due,
+        being sent or being retried, so a chat's messages arrive in order whichever worker
+        sends them. SQLite has one process, whose lanes keep the order."""
         query = (
             select(Outbox)
             .where(Outbox.status == DeliveryStatus.PENDING, Outbox.next_attempt_at <= now)
@@ -56,10 +73,110 @@ class OutboxRepository(_Repository):
         )
         if channel is not None:
             query = query.where(Outbox.channel == channel)
+        if only is not None:
+            query = query.where(Outbox.id == only)
+        if chat is not None:
+            query = query.where(Outbox.channel == chat[0], Outbox.recipient == chat[1])
         if self._on_postgres:
-            # Any number of senders can drain the outbox; each row goes to exactly one of them.
-            query = query.with_for_update(skip_locked=True)
+            query = query.where(~self._older_in_chat(now)).with_for_update(
+                skip_locked=True, of=Outbox
+            )
         return (await self.session.scalars(query)).all()
+
+    @staticmethod
+    def _older_in_chat(now: datetime) -> ColumnElement[bool]:
+        """An older row of the same chat that must go first: pending and due, leased (being
+        sent) or waiting for a retry. A reminder written for later (quiet hours) and never
+        tried does not hold the chat's replies back."""
+        older = aliased(Outbox)
+        return exists().where(
+            older.channel == Outbox.channel,
+            older.recipient == Outbox.recipient,
+            older.status == DeliveryStatus.PENDING,
+            older.id < Outbox.id,
+            or_(older.next_attempt_at <= now, older.attempts > 0, older.kind != "reminder"),
+        )
+
+    @property
+    def ordered_across_workers(self) -> bool:
+        """True where `due` holds a chat's rows back behind its older ones (PostgreSQL)."""
+        return self._on_postgres
+
+    async def exhausted(self, channels: set[str], month: str) -> set[str]:
+        """Channels whose monthly push quota ran out this month."""
+        if not channels:
+            return set()
+        found = await self.session.scalars(
+            select(PushUsage.channel).where(
+                PushUsage.channel.in_(channels),
+                PushUsage.month == month,
+                PushUsage.exhausted.is_(True),
+            )
+        )
+        return set(found)
+
+    async def recipient_blocked(self, row: Outbox) -> bool:
+        """A private chat's id is the person's account id on both platforms; a group chat has
+        no account, and one member having blocked the bot does not silence the group."""
+        blocked = await self.session.scalar(
+            select(ChatAccount.id).where(
+                ChatAccount.channel == row.channel,
+                ChatAccount.external_id == row.recipient,
+                ChatAccount.blocked.is_(True),
+            )
+        )
+        return blocked is not None
+
+    async def block_recipient(self, row: Outbox) -> None:
+        """The person blocked the bot: no more pushes to their account."""
+        await self.session.execute(
+            update(ChatAccount)
+            .where(ChatAccount.channel == row.channel, ChatAccount.external_id == row.recipient)
+            .values(blocked=True)
+        )
+
+    async def forget_token(
+        self, outbox_id: int, attempts: int, error: str, lease_until: datetime
+    ) -> bool:
+        """Takes a dead reply token off a row still leased by this attempt; False if another
+        sender took the row meanwhile."""
+        changed = await self.session.execute(
+            update(Outbox)
+            .where(
+                Outbox.id == outbox_id,
+                Outbox.status == DeliveryStatus.PENDING,
+                Outbox.attempts == attempts,
+                Outbox.reply_token.is_not(None),
+            )
+            .values(reply_token=None, last_error=error, next_attempt_at=lease_until)
+        )
+        return bool(getattr(changed, "rowcount", 0))
+
+    async def count_pushes(self, channel: str, month: str, pushed: int) -> None:
+        """Adds to the month's push count (the row is created by the first push)."""
+        more = (
+            update(PushUsage)
+            .where(PushUsage.channel == channel, PushUsage.month == month)
+            .values(count=PushUsage.count + pushed)
+        )
+        if getattr(await self.session.execute(more), "rowcount", 0):
+            return
+        try:
+            async with self.session.begin_nested():
+                self.session.add(
+                    PushUsage(channel=channel, month=month, count=pushed, exhausted=False)
+                )
+        except IntegrityError:  # another sender created the month's row first
+            await self.session.execute(more)
+
+    async def mark_exhausted(self, channel: str, month: str) -> None:
+        usage = await self.session.scalar(
+            select(PushUsage).where(PushUsage.channel == channel, PushUsage.month == month)
+        )
+        if usage is None:
+            self.session.add(PushUsage(channel=channel, month=month, count=0, exhausted=True))
+        else:
+            usage.exhausted = True
 
     async def get(self, outbox_id: int) -> Outbox | None:
         return await self.session.get(Outbox, outbox_id)

@@ -1,0 +1,48 @@
+"""Flood control shared by every worker on PostgreSQL: one upsert per message.
+
+The token bucket of `bot.flood.FloodGate`, computed by the database inside the message's own
+transaction: the row stays locked until that transaction ends (two messages of one sender are
+counted one after the other, whichever worker has them), and a message whose handling fails
+rolls its token back with everything else (no refund step)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, case, func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from bot.storage.models import FloodBucket
+from bot.storage.repositories.base import _Repository
+
+
+class FloodRepository(_Repository):
+    @property
+    def shared(self) -> bool:
+        """Only PostgreSQL shares the buckets; SQLite's one process keeps them in memory."""
+        return self._on_postgres
+
+    async def admit(
+        self, key: tuple[str, str], arrived: datetime, burst: int, per_second: float
+    ) -> tuple[bool, bool]:
+        """(accepted, tell) exactly as `FloodGate.admit`: `tell` for the first refused message
+        of a flood only. `refused` counts refusals since the last accepted message."""
+        table = cast(Table, FloodBucket.__table__)
+        new = pg_insert(table).values(
+            channel=key[0], sender=key[1], tokens=float(burst) - 1.0, updated=arrived, refused=0
+        )
+        # Never move back in time: messages handled out of arrival order must not refill the
+        # interval between them twice (see bot/flood.py).
+        elapsed = func.greatest(func.extract("epoch", new.excluded.updated - table.c.updated), 0)
+        refilled = func.least(float(burst), table.c.tokens + elapsed * per_second)
+        statement = new.on_conflict_do_update(
+            index_elements=[table.c.channel, table.c.sender],
+            set_={
+                "tokens": case((refilled >= 1, refilled - 1), else_=refilled),
+                "refused": case((refilled >= 1, 0), else_=table.c.refused + 1),
+                "updated": func.greatest(table.c.updated, new.excluded.updated),
+            },
+        ).returning(table.c.refused)
+        refused = int((await self.session.execute(statement)).scalar_one())
+        return refused == 0, refused == 1

@@ -1,0 +1,145 @@
+"""What several workers share on PostgreSQL (issue 17), seen through the repositories, each
+unit of work standing for one worker: a chat's events are taken oldest first, under a per-chat
+lock; a chat's outbox rows are leased one after the other; the flood buckets are one row per
+sender. On SQLite (one process) the same calls behave as they always did."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.app import App
+from bot.flood import FloodGate
+from bot.storage.models import Outbox
+from tests.conftest import NOW
+
+LEASE = timedelta(seconds=30)
+
+
+def _on_postgres(app: App) -> bool:
+    return app.engine.dialect.name == "postgresql"
+
+
+def _message(chat: str, n: int) -> dict[str, object]:
+    return {"channel": "line", "chat_id": chat, "sender_id": chat, "text": f"ข้อความ {n}"}
+
+
+async def _store(app: App, *events: tuple[str, int]) -> list[int]:
+    async with app.uow() as uow:
+        ids = await uow.inbox.accept(
+            [("line", f"e{chat}{n}", _message(chat, n)) for chat, n in events], NOW, LEASE
+        )
+        await uow.commit()
+    return [ids[("line", f"e{chat}{n}")] for chat, n in events]
+
+
+async def test_a_chats_newer_event_waits_for_its_older_one(app: App) -> None:
+    first, second, elsewhere = await _store(app, ("U1", 1), ("U1", 2), ("U2", 1))
+    async with app.uow() as worker_b:  # has the newer message of U1 first
+        taken = await worker_b.inbox.take(second, ("line", "U1"))
+        earlier = await worker_b.inbox.earlier(second, ("line", "U1"))
+    if not _on_postgres(app):  # one process: its lane already keeps the order
+        assert taken and earlier is None
+        return
+    assert not taken
+    assert earlier is not None and earlier.id == first and earlier.message["text"] == "ข้อความ 1"
+    async with app.uow() as worker_c:  # another chat is not held back
+        assert await worker_c.inbox.take(elsewhere, ("line", "U2"))
+        await worker_c.commit()
+    async with app.uow() as worker_b:
+        assert await worker_b.inbox.take(first, ("line", "U1"))
+        await worker_b.commit()
+    async with app.uow() as worker_b:
+        assert await worker_b.inbox.take(second, ("line", "U1"))
+        await worker_b.commit()
+
+
+async def test_a_chat_is_handled_by_one_worker_at_a_time(app: App) -> None:
+    if not _on_postgres(app):
+        return  # SQLite has one writer at a time anyway
+    first, second = await _store(app, ("U3", 1), ("U3", 2))
+    async with app.uow() as worker_a:
+        assert await worker_a.inbox.take(first, ("line", "U3"))  # locks the chat
+
+        async def worker_b() -> bool:
+            async with app.uow() as uow:
+                taken = await uow.inbox.take(second, ("line", "U3"))
+                await uow.commit()
+                return taken
+
+        waiting = asyncio.create_task(worker_b())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # waits for the chat's lock, not for a retry
+        await worker_a.commit()
+    assert await asyncio.wait_for(waiting, 10)
+
+
+async def _reply(app: App, chat: str, text: str, *, at: timedelta = timedelta(0)) -> int:
+    async with app.uow() as uow:
+        row = await uow.outbox.add(
+            "line", chat, {"text": text}, available_at=NOW + at, kind="reminder" if at else "reply"
+        )
+        await uow.commit()
+    return row.id
+
+
+async def _lease(app: App, *, only: int | None = None) -> list[int]:
+    """One worker's lease: the rows it may send now, marked as in flight."""
+    async with app.uow() as uow:
+        rows = await uow.outbox.due(NOW, 100, only=only)
+        for row in rows:
+            row.attempts += 1
+            row.next_attempt_at = NOW + timedelta(seconds=15)
+        await uow.commit()
+    return [row.id for row in rows]
+
+
+async def test_a_chats_replies_are_leased_one_after_the_other(app: App) -> None:
+    tomorrow = await _reply(app, "U4", "เตือนพรุ่งนี้", at=timedelta(hours=20))  # quiet hours
+    first = await _reply(app, "U4", "ตอบ 1")
+    second = await _reply(app, "U4", "ตอบ 2")
+    other = await _reply(app, "U5", "ตอบอีกคน")
+    leased = await _lease(app)
+    if not _on_postgres(app):
+        assert leased == [first, second, other]  # one process sends them in order itself
+        return
+    # A reminder written for later does not hold the replies back; the chat's second reply
+    # waits while its first is in flight; another chat goes on.
+    assert leased == [first, other] and tomorrow not in leased
+    assert await _lease(app, only=second) == []  # another worker, right after handling it
+    async with app.uow() as uow:
+        await uow.outbox.mark_sent(first, NOW)
+        await uow.commit()
+    assert await _lease(app, only=second) == [second]
+    async with app.uow() as uow:  # retried later: still before anything newer of the chat
+        row = await uow.outbox.get(second)
+        assert row is not None and row.attempts == 1
+        row.next_attempt_at = NOW + timedelta(minutes=5)
+        await uow.commit()
+    third = await _reply(app, "U4", "ตอบ 3")
+    assert await _lease(app) == []
+    assert third not in await _lease(app, only=third)
+    async with app.uow() as uow:
+        assert (await uow.outbox.get(third)) is not None
+        assert await uow.session.get(Outbox, tomorrow) is not None
+
+
+async def test_flood_buckets_are_shared_and_count_like_the_in_memory_gate(app: App) -> None:
+    if not _on_postgres(app):
+        return  # SQLite: bot/flood.py in memory (tests/unit/test_flood.py)
+    gate = FloodGate(burst=3, per_second=1.0)
+    moments = [NOW] * 6 + [NOW + timedelta(seconds=1), NOW + timedelta(seconds=0.5)]
+    shared = []
+    for moment in moments:  # each message in its own transaction, as on any worker
+        async with app.uow() as uow:
+            shared.append(await uow.flood.admit(("line", "U6"), moment, 3, 1.0))
+            await uow.commit()
+    assert shared == [gate.admit(("line", "U6"), moment) for moment in moments]
+    assert shared[3] == (False, True)  # told once
+    async with app.uow() as uow:  # a message whose handling failed: its token comes back
+        assert await uow.flood.admit(("line", "U7"), NOW, 1, 0.0) == (True, False)
+    async with app.uow() as uow:
+        assert await uow.flood.admit(("line", "U7"), NOW, 1, 0.0) == (True, False)
+        await uow.commit()
+    async with app.uow() as uow:
+        assert await uow.flood.admit(("line", "U7"), NOW, 1, 0.0) == (False, True)
