@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from bot.app import App, build_app
+from bot.app import App, build_app, running
 from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleTransport, pressed
 from bot.config import Settings
@@ -337,16 +337,9 @@ async def _remind(settings: Settings, at: datetime | None) -> int:
         at = at.replace(tzinfo=settings.tz)
     clock = FixedClock(at.astimezone(UTC)) if at is not None else None
     app = build_app(settings, clock=clock, transports={CONSOLE: ConsoleTransport(sys.stderr)})
-    try:
-        from bot.web.runtime import Channels  # LINE and Telegram, where configured
-
-        channels = await Channels.open(app)
-        try:
-            summary = await run_once(app)
-        finally:
-            await channels.close(app)
-    finally:
-        await app.close()
+    # LINE and Telegram, where configured; no drain loop or menu sync for one sweep.
+    async with running(app, menus=False, close_app=True):
+        summary = await run_once(app)
     sys.stdout.write(json.dumps(summary.to_json(), ensure_ascii=False) + "\n")
     return 0
 
