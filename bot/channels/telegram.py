@@ -81,7 +81,11 @@ class TelegramChannel:
             .get_updates_read_timeout(request_timeout)
             .build()
         )
-        await application.initialize()  # getMe: fails fast on a wrong token
+        try:
+            await application.initialize()  # getMe: fails fast on a wrong token
+        except BaseException:
+            await application.bot.shutdown()  # its HTTP pools, opened before getMe failed
+            raise
         bot = application.bot
         adapter = TelegramAdapter(
             bot, bot_id=bot.id, username=bot.username, webhook_secret=webhook_secret

@@ -67,7 +67,8 @@ def keyboard(reply: Reply, is_group: bool) -> ReplyKeyboardMarkup | InlineKeyboa
     reply keyboard would pop up for everyone; otherwise a one-time reply keyboard. An inline
     button's callback data is the word it sends, so it must fit in 64 bytes; when one does
     not, a private chat gets the reply keyboard instead."""
-    buttons = cards.buttons_of(reply) if reply.card is not None else reply.quick_replies
+    offered = cards.buttons_of(reply) if reply.card is not None else reply.quick_replies
+    buttons = offered[: LIMITS.quick_replies]
     if not buttons:
         return None
     fits = [b for b in buttons if len(b.message.encode("utf-8")) <= MAX_CALLBACK_DATA]
