@@ -1,12 +1,16 @@
 """The composition root: the one place that builds the engine, the unit-of-work factory, the
-conversation core and the sender from settings. Nothing is built at import time; tests build
-the same `App` with their own clock and transports."""
+conversation core and the sender from settings (`build_app`), and the one place that runs them
+(`running`: the platform clients, the intake, the outbox drain, the menu sync and the scheduler,
+started in order and stopped in reverse). Nothing is built at import time; tests build the same
+`App` with their own clock and transports."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import contextlib
+from collections.abc import AsyncIterator, Collection, Coroutine, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -21,6 +25,10 @@ from bot.storage.database import WriterGate, create_engine, session_factory, wri
 from bot.storage.unit_of_work import UnitOfWork
 from scheduler.menu_sync import MenuSyncer
 from scheduler.sender import Sender
+
+if TYPE_CHECKING:  # the runtime's parts load with `running`, not with the app
+    from bot.web.intake import Intake
+    from bot.web.runtime import Channels
 
 
 @dataclass
@@ -37,6 +45,28 @@ class App:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.gate)
+
+    def running(
+        self,
+        *,
+        intake: bool = False,
+        drain_interval: float = 0.0,
+        menus: bool = True,
+        scheduler: bool = False,
+        only: Collection[str] | None = None,
+        close_app: bool = False,
+    ) -> contextlib.AbstractAsyncContextManager[Running]:
+        """`running(self, …)`, so the web layer runs the app without importing the
+        composition root."""
+        return running(
+            self,
+            intake=intake,
+            drain_interval=drain_interval,
+            menus=menus,
+            scheduler=scheduler,
+            only=only,
+            close_app=close_app,
+        )
 
     async def close(self) -> None:
         from bot.reports.files import stop_drawing
@@ -108,3 +138,63 @@ def build_listener(settings: Settings, transcriber: Transcriber | None = None) -
         )
     limits = VoiceLimits(settings.voice_max_seconds, settings.voice_max_bytes)
     return Listener(transcriber, limits)
+
+
+@dataclass
+class Running:
+    """What `running` started: the open channels, and the intake when one was asked for."""
+
+    channels: Channels
+    intake: Intake | None = None
+
+
+@contextlib.asynccontextmanager
+async def running(
+    app: App,
+    *,
+    intake: bool = False,
+    drain_interval: float = 0.0,
+    menus: bool = True,
+    scheduler: bool = False,
+    only: Collection[str] | None = None,
+    close_app: bool = False,
+) -> AsyncIterator[Running]:
+    """The one runtime lifecycle, used by `serve` (the web app's lifespan), `poll` and
+    `remind`. Opens the configured channels' clients (`only`: these of them) and hands them to
+    the sender, the menu sync and the voice listener; then, as asked, the outbox drain loop
+    (`drain_interval` seconds; 0: none), people's menu sync, the follow-up scheduler and the
+    webhook intake. Everything started is stopped in reverse order when the block ends, by
+    error or not; with `close_app` the database pool goes last."""
+    from bot.web.intake import Intake
+    from bot.web.runtime import Channels, drain_forever, start_scheduler, stop_scheduler
+
+    async with contextlib.AsyncExitStack() as stack:
+        if close_app:
+            stack.push_async_callback(app.close)
+        channels = await Channels.open(app, only=only)
+        stack.push_async_callback(channels.close, app)
+        if drain_interval > 0:
+            _background(stack, drain_forever(app, drain_interval))
+        if menus:  # whenever a role changes (kicked), and retries every drain interval
+            _background(stack, app.menus.forever(drain_interval))
+            app.menus.kick()  # anything a restart left pending
+        if scheduler:
+            stack.push_async_callback(stop_scheduler, await start_scheduler(app))
+        taken: Intake | None = None
+        if intake:
+            taken = Intake(app, channels=channels)
+            taken.start()
+            stack.push_async_callback(taken.stop)
+        yield Running(channels, taken)
+
+
+def _background(stack: contextlib.AsyncExitStack, work: Coroutine[Any, Any, None]) -> None:
+    """Runs `work` as a task until the stack unwinds, then cancels it and waits for it."""
+    task = asyncio.create_task(work)
+
+    async def cancel() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    stack.push_async_callback(cancel)

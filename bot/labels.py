@@ -1,4 +1,4 @@
-"""Button captions: at most 20 characters (LINE's limit for a quick-reply label), shortened
+"""Button captions: at most 20 characters (`REPLY_LIMITS.label`, LINE's limit for a quick-reply label), shortened
 between Thai words with "…" rather than cut mid-word ("กลุ่มทอผ้าไหมบ้าน…", never
 "กลุ่มทอผ้าไหมบ้านนาด"). Typing a shortened caption chooses the same option as tapping it:
 `label_matches` is how a choice reads what was typed.
@@ -9,7 +9,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-MAX_LABEL = 20
+from bot.messages import REPLY_LIMITS
+
+MAX_LABEL = REPLY_LIMITS.label
 ELLIPSIS = "…"
 _TYPED_ELLIPSES = ("…", "...", "..")
 

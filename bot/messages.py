@@ -58,9 +58,21 @@ class InboundMessage:
 _MESSAGE_FIELDS = tuple(InboundMessage.__slots__)
 
 
-# A reply offers at most this many quick replies: the fewest any channel shows (LINE's 13;
-# Telegram has no limit). The adapters enforce their own platform's limit again.
-MAX_QUICK_REPLIES = 13
+@dataclass(frozen=True, slots=True)
+class ReplyLimits:
+    """What one message may hold on a platform: quick replies, characters of a button
+    caption, UTF-16 units of one text message."""
+
+    quick_replies: int
+    label: int
+    text: int
+
+
+# What the core puts in a channel-free Reply: the fewest any channel allows (quick replies and
+# captions: LINE's 13 and 20; text: Telegram's 4,096). Each channel declares its own limits in
+# bot/channels/registry.py and enforces them again; tests/channels/test_adapter_contract.py
+# checks that these fit every registered channel.
+REPLY_LIMITS = ReplyLimits(quick_replies=13, label=20, text=4096)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from json.encoder import encode_basestring
 
 from bot import vocabulary
 from bot.calendar import BE_OFFSET, add_months
-from bot.messages import MAX_QUICK_REPLIES, Card, QuickReply, Reply
+from bot.messages import REPLY_LIMITS, Card, QuickReply, Reply
 from bot.wording import THAI_MONTHS_SHORT, number, thai_month
 from scheduler import policy
 from scheduler.policy import Due, VisitDue
@@ -160,7 +160,7 @@ def message(name: str, dues: Sequence[Due], visits: Sequence[VisitDue], today: d
             f"ประจำปีบัญชี {fiscal_year(annual.about or today)} แล้วส่งให้พัฒนากรด้วยนะคะ"
         )
     _households_section(parts, closing, due.households, today)
-    quick = (*parts.quick[: MAX_QUICK_REPLIES - 1], SNOOZE)
+    quick = (*parts.quick[: REPLY_LIMITS.quick_replies - 1], SNOOZE)
     return Reply(text="\n".join(parts.lines + closing), quick_replies=quick, card=REMINDER_CARD)
 
 

@@ -205,6 +205,7 @@ class AudioTooLarge(AudioUnavailable):
 class AudioFetcher(Protocol):
     """A channel adapter's way to fetch a voice note named by `InboundMessage.media_ref`."""
 
-    channel: str
+    @property
+    def channel(self) -> str: ...
 
     async def fetch_audio(self, ref: str, max_bytes: int) -> Audio: ...

@@ -112,24 +112,9 @@ def bubble(
     header: list[dict[str, Any]] = [_text(card.title, weight="bold", size="lg", color=colour)]
     if card.subtitle:
         header.append(_text(card.subtitle, size="xs", color=GREY))
-    body: list[dict[str, Any]] = []
-    if card.text_body:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) > MAX_BODY_LINES:
-            return None
-        body.extend(
-            _text(line, size="sm", color="#111111" if not line.startswith("•") else "#374151")
-            for line in lines
-        )
-    for index, section in enumerate(card.sections):
-        parts = _section(section, colour)
-        if not parts:
-            continue
-        if body or index:
-            body.append({"type": "separator", "margin": "md"})
-        body.append({"type": "box", "layout": "vertical", "spacing": "sm", "contents": parts})
-    if card.note:
-        body.append(_text(card.note, size="xs", color=GREY, margin="md"))
+    body = _body(card, text, colour)
+    if body is None:
+        return None
     container: dict[str, Any] = {
         "type": "bubble",
         "header": {
@@ -155,26 +140,58 @@ def bubble(
             "aspectRatio": "20:13",
             "aspectMode": "fit",
         }
-    offered = card.buttons or quick
-    buttons = [b for b in offered if b.label and b.message][:MAX_FOOTER_BUTTONS]
-    if buttons:
-        container["footer"] = {
-            "type": "box",
-            "layout": "horizontal" if len(buttons) <= 2 else "vertical",
-            "spacing": "sm",
-            "contents": [
-                {
-                    "type": "button",
-                    "style": "primary" if i == 0 and card.kind != "receipt" else "secondary",
-                    "height": "sm",
-                    "action": postback(b),
-                }
-                for i, b in enumerate(buttons)
-            ],
-        }
+    footer = _footer(card, quick)
+    if footer is not None:
+        container["footer"] = footer
     if len(json.dumps(container, ensure_ascii=False).encode("utf-8")) > MAX_BUBBLE_BYTES:
         return None
     return container
+
+
+def _body(card: Card, text: str, colour: str) -> list[dict[str, Any]] | None:
+    """The bubble's body: the text's lines (a text-bodied card), the sections, the note; None
+    when the text has more lines than a bubble holds."""
+    body: list[dict[str, Any]] = []
+    if card.text_body:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) > MAX_BODY_LINES:
+            return None
+        body.extend(
+            _text(line, size="sm", color="#111111" if not line.startswith("•") else "#374151")
+            for line in lines
+        )
+    for index, section in enumerate(card.sections):
+        parts = _section(section, colour)
+        if not parts:
+            continue
+        if body or index:
+            body.append({"type": "separator", "margin": "md"})
+        body.append({"type": "box", "layout": "vertical", "spacing": "sm", "contents": parts})
+    if card.note:
+        body.append(_text(card.note, size="xs", color=GREY, margin="md"))
+    return body
+
+
+def _footer(card: Card, quick: tuple[QuickReply, ...]) -> dict[str, Any] | None:
+    """Up to four buttons: the card's own, else the reply's quick replies."""
+    offered = card.buttons or quick
+    buttons = [b for b in offered if b.label and b.message][:MAX_FOOTER_BUTTONS]
+    if not buttons:
+        return None
+    return {
+        "type": "box",
+        "layout": "horizontal" if len(buttons) <= 2 else "vertical",
+        "spacing": "sm",
+        "contents": [
+            {
+                "type": "button",
+                "style": "primary" if i == 0 and card.kind != "receipt" else "secondary",
+                "height": "sm",
+                "action": postback(b),
+            }
+            for i, b in enumerate(buttons)
+        ],
+    }
 
 
 def flex_message(

@@ -1,16 +1,13 @@
-"""LINE Messaging API: verify and normalise webhooks, render and send replies.
+"""LINE Messaging API: the channel's clients, sending replies, and its entry in the registry.
 
-Only this module knows LINE. `LineAdapter` turns a signed webhook body into channel-free
-`InboundMessage`s (every event type it does not handle is skipped by name and logged);
-`LineTransport` renders a `Reply` into LINE messages and sends it: with the reply token when
-the sender says it may still be used, else by push with `X-Line-Retry-Key`. Both are
-idempotent on LINE's side, which is what makes a LINE send exactly-once across crashes: a
-reply token is single-use (a second reply with it is refused: `ReplyTokenRejected`), and a
-push whose retry key LINE already accepted answers 409 (counted as delivered).
-
-line-bot-sdk 3.x facts this relies on: `WebhookParser` (not `WebhookHandler`, which never awaits
-async handlers); a known event type that fails to parse becomes `UnknownEvent`;
-`AsyncApiClient` must be created inside the running event loop and closed on shutdown.
+Only `bot/channels/line*.py` know LINE: `line_inbound` verifies and normalises webhooks,
+`line_render` turns a `Reply` into LINE messages, and here `LineTransport` sends them: with the
+reply token when the sender says it may still be used, else by push with `X-Line-Retry-Key`.
+Both are idempotent on LINE's side, which is what makes a LINE send exactly-once across
+crashes: a reply token is single-use (a second reply with it is refused:
+`ReplyTokenRejected`), and a push whose retry key LINE already accepted answers 409 (counted as
+delivered). `AsyncApiClient` must be created inside the running event loop and closed on
+shutdown.
 """
 
 from __future__ import annotations
@@ -21,50 +18,24 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (
     ApiException,
     AsyncApiClient,
     AsyncMessagingApi,
     AsyncMessagingApiBlob,
     Configuration,
-    FlexMessage,
-    ImageMessage,
-    MessageAction,
     PushMessageRequest,
-    QuickReplyItem,
     ReplyMessageRequest,
-    TextMessage,
-)
-from linebot.v3.messaging import QuickReply as LineQuickReply
-from linebot.v3.models.events import UnknownEvent
-from linebot.v3.webhook import WebhookParser
-from linebot.v3.webhooks import (
-    AudioMessageContent,
-    FollowEvent,
-    GroupSource,
-    JoinEvent,
-    LeaveEvent,
-    MessageEditedEvent,
-    MessageEvent,
-    PostbackEvent,
-    RoomSource,
-    TextMessageContent,
-    UnfollowEvent,
-    UnsendEvent,
-    UserMentionee,
-    UserSource,
 )
 
-from bot.channels import cards
 from bot.channels.base import (
     AudioTooLarge,
     AudioUnavailable,
     Delivery,
+    FileLoader,
     Inbound,
     Outgoing,
     Permanent,
@@ -75,288 +46,31 @@ from bot.channels.base import (
     Retryable,
     SendError,
     Throttled,
-    WebhookRejected,
-    split_text,
-    utf16_cut,
 )
-from bot.channels.line_menus import SWITCH_DATA, LineMenus
-from bot.messages import Audio, EventKind, InboundMessage, Reply
+from bot.channels.line_inbound import CHANNEL, SIGNATURE_HEADER, LineAdapter
+from bot.channels.line_menus import LineMenus
+from bot.channels.line_render import LIMITS, label, render
+from bot.channels.registry import ChannelSpec
+from bot.config import Settings
+from bot.messages import Audio
+
+__all__ = [
+    "CHANNEL",
+    "SPEC",
+    "LineAdapter",
+    "LineChannel",
+    "LineTransport",
+    "classify",
+    "label",
+    "render",
+]
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "line"
-MAX_TEXT = 5000
-MAX_MESSAGES = 5  # per reply or push call
-MAX_QUICK_REPLIES = 13
-MAX_LABEL = 20
-MAX_ACTION_TEXT = 300
 QUOTA_MESSAGE = "You have reached your monthly limit"
 INVALID_REPLY_TOKEN = "Invalid reply token"
 # Seconds between asking again for an audio message LINE is still converting (202).
 AUDIO_WAITS = (0.2, 0.5, 1.0, 2.0, 3.0)
-
-
-# --- inbound -------------------------------------------------------------------------------
-
-
-class LineAdapter:
-    """Verifies X-Line-Signature and normalises events. Pure: no network, no database."""
-
-    channel = CHANNEL
-
-    def __init__(self, channel_secret: str) -> None:
-        self._parser = WebhookParser(channel_secret)
-
-    def parse(self, body: bytes, signature: str | None) -> Inbound:
-        if not signature:
-            raise WebhookRejected(400, "missing X-Line-Signature")
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise WebhookRejected(400, "body is not UTF-8") from error
-        try:
-            events = self._parser.parse(text, signature)
-        except InvalidSignatureError as error:
-            raise WebhookRejected(400, "bad X-Line-Signature") from error
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
-            # Only the error's type: its text may quote the body (people's messages).
-            raise WebhookRejected(
-                400, f"malformed webhook body ({type(error).__name__})"
-            ) from error
-        inbound = Inbound()
-        for event in events:
-            message = self.normalise(event)
-            if message is None:
-                kind = str(getattr(event, "type", type(event).__name__))
-                inbound.skipped.append(kind)
-            else:
-                inbound.messages.append(message)
-        return inbound
-
-    def normalise(self, event: Any) -> InboundMessage | None:
-        """One SDK event → one InboundMessage, or None (skipped, with a log line saying why)."""
-        event_type = getattr(event, "type", type(event).__name__)
-        event_id = getattr(event, "webhook_event_id", None)
-        if isinstance(event, UnknownEvent):
-            # A type this SDK does not know, or a known type whose fields did not validate.
-            log.info("line: skipped unknown %s event %s", event_type, event_id)
-            return None
-        mode = getattr(event, "mode", None)
-        mode = getattr(mode, "value", mode)
-        if mode is not None and mode != "active":
-            log.info("line: skipped %s event %s in %s mode", event_type, event_id, mode)
-            return None
-        source = _source(getattr(event, "source", None))
-        if source is None:
-            log.info("line: skipped %s event %s: unknown source", event_type, event_id)
-            return None
-        chat_id, user_id, is_group = source
-        base: dict[str, Any] = {
-            "channel": CHANNEL,
-            "chat_id": chat_id,
-            "is_group": is_group,
-            "event_id": event_id,
-            "sent_at": _instant(getattr(event, "timestamp", None)),
-        }
-
-        kind: EventKind
-        if isinstance(event, MessageEvent) and isinstance(event.message, AudioMessageContent):
-            audio = event.message
-            if user_id is None:
-                log.info("line: skipped audio %s in %s: no userId", event_id, chat_id)
-                return None
-            # Only named here; the bytes are fetched later, outside the webhook's answer.
-            return InboundMessage(
-                **base,
-                sender_id=user_id,
-                kind="audio",
-                message_id=audio.id,
-                reply_token=event.reply_token,
-                media_ref=audio.id,
-                media_seconds=audio.duration / 1000 if audio.duration is not None else None,
-            )
-        if isinstance(event, (MessageEvent, MessageEditedEvent)):
-            content = event.message
-            if not isinstance(content, TextMessageContent):
-                log.info(
-                    "line: skipped %s message %s (only text is understood)",
-                    getattr(content, "type", "?"),
-                    event_id,
-                )
-                return None
-            if user_id is None:
-                log.info(
-                    "line: skipped message %s in %s: no userId to attribute it", event_id, chat_id
-                )
-                return None
-            text, addressed = _strip_self_mentions(content)
-            kind = "edit" if isinstance(event, MessageEditedEvent) else "text"
-            return InboundMessage(
-                **base,
-                sender_id=user_id,
-                text=text,
-                kind=kind,
-                message_id=content.id,
-                reply_token=event.reply_token,
-                addressed=addressed,
-                quote_ref=content.quote_token if is_group else None,
-            )
-        if isinstance(event, PostbackEvent):
-            if user_id is None:
-                log.info("line: skipped postback %s: no userId", event_id)
-                return None
-            params = event.postback.params or {}
-            if event.postback.data.startswith(SWITCH_DATA) or "newRichMenuAliasId" in params:
-                return None  # a rich menu tab switched: LINE did it, nothing to answer
-            return InboundMessage(
-                **base,
-                sender_id=user_id,
-                text=event.postback.data,
-                kind="postback",
-                reply_token=event.reply_token,
-                addressed=True,
-            )
-        if isinstance(event, FollowEvent):
-            return InboundMessage(
-                **base, sender_id=user_id or chat_id, kind="follow", reply_token=event.reply_token
-            )
-        if isinstance(event, UnfollowEvent):
-            return InboundMessage(**base, sender_id=user_id or chat_id, kind="unfollow")
-        if isinstance(event, JoinEvent):
-            # The bot was added to a group chat: nobody in particular sent this.
-            return InboundMessage(
-                **base, sender_id=user_id or chat_id, kind="join", reply_token=event.reply_token
-            )
-        if isinstance(event, LeaveEvent):
-            return InboundMessage(**base, sender_id=user_id or chat_id, kind="leave")
-        if isinstance(event, UnsendEvent):
-            return InboundMessage(
-                **base,
-                sender_id=user_id or chat_id,
-                kind="unsend",
-                message_id=event.unsend.message_id,
-            )
-        log.info("line: skipped %s event %s (not handled)", event_type, event_id)
-        return None
-
-
-def _source(source: Any) -> tuple[str, str | None, bool] | None:
-    """(chat id to answer in, the person's user id if known, is it a group chat)."""
-    if isinstance(source, UserSource) and source.user_id:
-        return source.user_id, source.user_id, False
-    if isinstance(source, GroupSource):
-        return source.group_id, source.user_id, True
-    if isinstance(source, RoomSource):
-        return source.room_id, source.user_id, True
-    return None
-
-
-def _header(headers: Any, name: str) -> str | None:
-    if not headers:
-        return None
-    for key, value in dict(headers).items():
-        if str(key).lower() == name.lower():
-            return str(value)
-    return None
-
-
-def _instant(timestamp_ms: Any) -> datetime | None:
-    if isinstance(timestamp_ms, int):
-        return datetime.fromtimestamp(timestamp_ms / 1000, tz=UTC)
-    return None
-
-
-def _strip_self_mentions(content: TextMessageContent) -> tuple[str, bool]:
-    """Removes "@bot" mentions of this bot from the text; says whether there was one."""
-    text = content.text
-    mention = content.mention
-    if mention is None or not mention.mentionees:
-        return text, False
-    own = sorted(
-        (m for m in mention.mentionees if isinstance(m, UserMentionee) and m.is_self),
-        key=lambda m: m.index,
-        reverse=True,  # cut from the end so earlier offsets stay valid
-    )
-    for mentionee in own:
-        text, _ = utf16_cut(text, mentionee.index, mentionee.length)
-    return " ".join(text.split()) if own else text, bool(own)
-
-
-# --- outbound ------------------------------------------------------------------------------
-
-
-def render(reply: Reply, public_base_url: str | None) -> list[Any]:
-    """A channel-free Reply → at most five LINE message objects, quick replies on the last.
-    A card becomes a Flex Message (its text is then not sent again); an answer that quotes a
-    message in a group chat stays text, the only kind LINE lets quote. A document becomes a
-    download link; a picture needs PUBLIC_BASE_URL over https."""
-    card = reply.card if reply.quote is None else None
-    wants_base = reply.image or reply.document or (card is not None and card.hero is not None)
-    base = _https_base(public_base_url) if wants_base else None
-    flex = (
-        cards.flex_message(card, reply.text, base, reply.quick_replies)
-        if card is not None
-        else None
-    )
-    texts = split_text(reply.text, MAX_TEXT) if reply.text and flex is None else []
-    if reply.document is not None:
-        name = reply.document.filename
-        if base is not None:
-            texts.append(
-                f"📎 {name}\n{base}/files/{reply.document.key}\n"
-                "ลิงก์ดาวน์โหลดใช้ได้ครั้งเดียวและหมดอายุเร็ว กรุณาอย่าส่งต่อนะคะ"
-            )
-        else:
-            texts.append(f"📎 {name}: ขอรับไฟล์ได้จากพัฒนากรค่ะ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)")
-    image = reply.image
-    if flex is not None and card is not None and card.hero is not None and image == card.hero:
-        image = None  # the chart is the card's own picture (shown when LINE can fetch it)
-    image_url = f"{base}/files/{image.key}" if image and base else None
-    if image is not None and image_url is None:
-        texts.append(
-            f"[{image.alt or 'รูปภาพ'}: ยังแสดงรูปใน LINE ไม่ได้ (ยังไม่ได้ตั้งค่า PUBLIC_BASE_URL แบบ https)]"
-        )
-    room = MAX_MESSAGES - (1 if image_url else 0) - (1 if flex else 0)
-    if len(texts) > room:
-        note = "\n…(ข้อความยาวเกินไป ตัดส่วนท้ายออก)"
-        tail = "\n".join(texts[room - 1 :])
-        texts = [*texts[: room - 1], tail[: MAX_TEXT - len(note)] + note]
-    quick = _quick_reply(reply)
-    messages: list[Any] = []
-    if flex is not None:
-        messages.append(FlexMessage.from_dict(flex))
-    for i, chunk in enumerate(texts):
-        quote = reply.quote if i == 0 and flex is None else None
-        messages.append(TextMessage(text=chunk, quote_token=quote))
-    if image_url is not None:
-        messages.append(ImageMessage(original_content_url=image_url, preview_image_url=image_url))
-    if messages and quick is not None:
-        messages[-1].quick_reply = quick
-    return messages
-
-
-def _https_base(public_base_url: str | None) -> str | None:
-    base = (public_base_url or "").rstrip("/")
-    if base.startswith("https://"):
-        return base
-    log.warning("line: pictures and files need PUBLIC_BASE_URL=https://… (LINE fetches them)")
-    return None
-
-
-def label(text: str, limit: int = MAX_LABEL) -> str:
-    """A quick-reply label LINE accepts (≤ 20 characters), cut with "…" where needed, never
-    between a Thai letter and the vowel or tone marks written above or below it."""
-    return cards.label(text, limit)
-
-
-def _quick_reply(reply: Reply) -> LineQuickReply | None:
-    if not reply.quick_replies:
-        return None
-    items = [
-        QuickReplyItem(action=MessageAction(label=label(q.label), text=q.message[:MAX_ACTION_TEXT]))
-        for q in reply.quick_replies[:MAX_QUICK_REPLIES]
-    ]
-    return LineQuickReply(items=items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,13 +192,16 @@ class LineTransport:
 
 class LineChannel:
     """The LINE API clients' lifetime: open inside the running loop, close on shutdown. Rich
-    menu images go to LINE's data host, through a client of its own."""
+    menu images and voice notes go through LINE's data host, with a client of its own."""
+
+    channel = CHANNEL
 
     def __init__(
         self,
         client: AsyncApiClient,
         transport: LineTransport,
         data_client: AsyncApiClient | None = None,
+        adapter: LineAdapter | None = None,
     ) -> None:
         self.client = client
         self.transport = transport
@@ -492,6 +209,7 @@ class LineChannel:
         self.data_client = data_client
         self.blob = AsyncMessagingApiBlob(data_client) if data_client is not None else None
         self.menus = LineMenus(self.api, timeout=transport.timeout)
+        self.adapter = adapter
 
     @classmethod
     def open(
@@ -503,6 +221,7 @@ class LineChannel:
         messages_per_second: float,
         timeout: float,
         data_base_url: str | None = None,
+        channel_secret: str | None = None,
     ) -> LineChannel:
         configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
         client = AsyncApiClient(configuration)
@@ -518,7 +237,18 @@ class LineChannel:
             messages_per_second=messages_per_second,
             timeout=timeout,
         )
-        return cls(client, transport, data_client)
+        adapter = LineAdapter(channel_secret) if channel_secret else None
+        return cls(client, transport, data_client, adapter)
+
+    def parse(self, body: bytes, proof: str | None) -> Inbound:
+        assert self.adapter is not None, "opened without LINE_CHANNEL_SECRET"
+        return self.adapter.parse(body, proof)
+
+    async def show_busy(self, chat_id: str) -> None:
+        await self.menus.loading(chat_id)
+
+    async def address(self) -> str | None:
+        return await self.basic_id()
 
     async def basic_id(self) -> str | None:
         """The Official Account's basic id ("@123abcde"), or None if LINE cannot say now."""
@@ -528,8 +258,6 @@ class LineChannel:
             log.warning("line: could not read the bot's basic id: %s", error)
             return None
         return str(info.basic_id) if info.basic_id else None
-
-    channel = CHANNEL
 
     async def fetch_audio(self, ref: str, max_bytes: int) -> Audio:
         """An audio message's bytes from the data host (`GET /v2/bot/message/{id}/content`).
@@ -572,3 +300,38 @@ class LineChannel:
         await self.client.close()
         if self.data_client is not None:
             await self.data_client.close()
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in dict(headers).items():
+        if str(key).lower() == name.lower():
+            return str(value)
+    return None
+
+
+async def _open(settings: Settings, files: FileLoader) -> LineChannel:
+    """LINE fetches pictures and files by URL (PUBLIC_BASE_URL), so `files` is not needed."""
+    assert settings.line_channel_secret and settings.line_channel_access_token
+    return LineChannel.open(
+        access_token=settings.line_channel_access_token,
+        api_base_url=settings.line_api_base_url,
+        data_base_url=settings.line_data_url,
+        public_base_url=settings.public_base_url,
+        messages_per_second=settings.line_messages_per_second,
+        timeout=settings.send_timeout_seconds,
+        channel_secret=settings.line_channel_secret,
+    )
+
+
+SPEC = ChannelSpec(
+    name=CHANNEL,
+    title="LINE",
+    route="/webhooks/line",
+    proof_header=SIGNATURE_HEADER,
+    limits=LIMITS,
+    enabled=lambda settings: settings.line_enabled,
+    open=_open,
+    address_attr="line_basic_id",
+)

@@ -21,7 +21,7 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
 from bot.channels.base import SendError
-from bot.channels.telegram import classify
+from bot.channels.telegram_send import classify
 from bot.menus import MENUS, SALE, STRANGER, SUMMARY, UNDO, WORK, Item, commands
 
 LANGUAGE = ""  # every language: the captions are Thai for everyone

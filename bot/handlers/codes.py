@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.handlers.context import MENU_ONLY, Context, reply
 from bot.handlers.private import privately
-from bot.messages import QuickReply, Reply
+from bot.messages import REPLY_LIMITS, QuickReply, Reply
 from bot.services import enrolment
 from bot.services.enrolment_codes import CodeKind, display
 from bot.wording import thai_date
@@ -48,7 +48,10 @@ async def _issue(ctx: Context, kind: CodeKind, rest: str) -> Reply:
     if len(chosen) != 1:
         return reply(
             f"ต้องการออกรหัส{ROLE_WORDS[kind]}ของกลุ่มไหนคะ เลือกกลุ่มได้เลยค่ะ",
-            *(QuickReply(g.name[:20], f"{word} {g.name}") for g in (chosen or groups)[:12]),
+            *(
+                QuickReply(g.name[: REPLY_LIMITS.label], f"{word} {g.name}")
+                for g in (chosen or groups)[: REPLY_LIMITS.quick_replies - 1]
+            ),
         )
     group = chosen[0]
     code, until = await enrolment.officer_issue_code(

@@ -10,7 +10,7 @@ from typing import Any
 from bot.addresses import BotAddresses
 from bot.config import Settings
 from bot.labels import short_labels
-from bot.messages import MAX_QUICK_REPLIES, Heard, InboundMessage, QuickReply, Reply
+from bot.messages import REPLY_LIMITS, Heard, InboundMessage, QuickReply, Reply
 from bot.nlu.result import Parsed
 from bot.services.actors import Actor
 from bot.storage.models import ChatAccount, ConversationState
@@ -164,13 +164,13 @@ class Context:
 
 
 def reply(text: str, *quick: QuickReply) -> Reply:
-    return Reply(text=text, quick_replies=tuple(quick[:MAX_QUICK_REPLIES]))
+    return Reply(text=text, quick_replies=tuple(quick[: REPLY_LIMITS.quick_replies]))
 
 
 def choices(labels: list[str], *extra: QuickReply) -> tuple[QuickReply, ...]:
     """Quick replies for a list of options: captions shortened between words to 20 characters
     (bot/labels.py), the option's whole text sent when tapped."""
-    room = MAX_QUICK_REPLIES - len(extra)
+    room = REPLY_LIMITS.quick_replies - len(extra)
     wanted = labels[:room]
     options = [
         QuickReply(label=caption, text=label)

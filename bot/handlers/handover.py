@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.handlers.context import MENU_ONLY, Context, reply
-from bot.messages import QuickReply, Reply
+from bot.messages import REPLY_LIMITS, QuickReply, Reply
 from bot.services import enrolment_handover as handover
 
 # Module-level phrases (a shared command table can take them over).
@@ -45,7 +45,10 @@ async def decide(ctx: Context, args: tuple[bool, int | None]) -> Reply:
         if len(waiting) > 1:
             return reply(
                 "มีคำขอส่งต่อหน้าที่รอคุณอยู่หลายรายการค่ะ เลือกหมายเลขคำขอได้เลยนะคะ",
-                *(QuickReply(f"{word} {row.id}") for row in waiting[:12]),
+                *(
+                    QuickReply(f"{word} {row.id}")
+                    for row in waiting[: REPLY_LIMITS.quick_replies - 1]
+                ),
             )
         number = waiting[0].id
     decision = await handover.decide(ctx.uow, actor, number, accept, ctx.now)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.calendar import add_months
 from bot.handlers.context import Context, reply
 from bot.handlers.private import privately
-from bot.messages import QuickReply, Reply
+from bot.messages import REPLY_LIMITS, QuickReply, Reply
 from bot.reports.charts import month_label
 from bot.reports.model_households import (
     HALF,
@@ -30,7 +30,7 @@ NO_HOUSEHOLDS = (
     "เมื่อครัวเรือนได้รหัสและบันทึกรายรับ–รายจ่ายแล้ว พิมพ์ ครัวเรือนต้นแบบ อีกครั้งนะคะ"
 )
 SHOWN_PER_VILLAGE = 5
-MAX_TEXT = 3800  # under Telegram's 4,096 and LINE's 5,000 characters
+MAX_TEXT = REPLY_LIMITS.text - 296  # 3,800: one message on every channel, with room to spare
 
 
 def asked(ctx: Context) -> bool | None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.handlers.context import Context
-from bot.messages import MAX_QUICK_REPLIES, QuickReply, Reply
+from bot.messages import REPLY_LIMITS, QuickReply, Reply
 from bot.vocabulary import CANCEL, RESUME
 from bot.wording import quantity
 
@@ -64,7 +64,7 @@ def _merge(first: tuple[QuickReply, ...], second: tuple[QuickReply, ...]) -> tup
     for q in (*first, *second):
         if all(q.message != s.message for s in seen):
             seen.append(q)
-    return tuple(seen[:MAX_QUICK_REPLIES])
+    return tuple(seen[: REPLY_LIMITS.quick_replies])
 
 
 def with_pending(ctx: Context, answer: Reply | None, *, reask: bool = False) -> Reply | None:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from bot import posters
 from bot.handlers.context import Context, reply
-from bot.messages import Document, Image, QuickReply, Reply
+from bot.messages import REPLY_LIMITS, Document, Image, QuickReply, Reply
 from bot.services import admin
 from bot.services.enrolment_codes import CodeKind, display
 from bot.services.errors import NotAllowed
@@ -57,7 +57,10 @@ async def poster(ctx: Context, rest: str) -> Reply:
     found = [g for g in groups if plain and plain in g.name.replace(" ", "")]
     if len(found) != 1:
         prefix = "โปสเตอร์" if role == Role.MEMBER else f"โปสเตอร์{_word(role)}"
-        options = [QuickReply(g.name[:20], f"{prefix} {g.name}") for g in groups[:12]]
+        options = [
+            QuickReply(g.name[: REPLY_LIMITS.label], f"{prefix} {g.name}")
+            for g in groups[: REPLY_LIMITS.quick_replies - 1]
+        ]
         if not groups:
             return reply("ยังไม่มีกลุ่มอาชีพในอำเภอของคุณค่ะ", MENU)
         ask = "ทำโปสเตอร์ของกลุ่มไหนคะ" if not plain else f"ไม่พบกลุ่ม “{wanted}” ค่ะ เลือกกลุ่มได้เลยนะคะ"

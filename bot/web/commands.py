@@ -1,4 +1,5 @@
-"""`sammachip serve` and `sammachip poll`: migrate, build the app, run until stopped."""
+"""`sammachip serve` and `sammachip poll`: migrate, build the app, run it (`bot.app.running`)
+until stopped."""
 
 from __future__ import annotations
 
@@ -9,19 +10,12 @@ import re
 import signal
 import sys
 
-from bot.app import build_app
+from bot.app import App, build_app, running
 from bot.channels.base import Inbound
-from bot.channels.telegram import poll
+from bot.channels.telegram import TelegramChannel, poll
 from bot.config import Settings
 from bot.storage.migrate import upgrade_async
-from bot.web.runtime import (
-    Channels,
-    deliver,
-    drain_forever,
-    process,
-    start_scheduler,
-    stop_scheduler,
-)
+from bot.web.runtime import Channels, deliver, process
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +77,18 @@ async def run_poll(settings: Settings, scheduler: bool = True) -> int:
         return 2
     await upgrade_async(settings.database_url)
     app = build_app(settings)
-    channels = await Channels.open(app)
+    interval = settings.outbox_drain_seconds
+    async with running(app, drain_interval=interval, scheduler=scheduler, close_app=True) as live:
+        telegram = live.channels.telegram
+        assert telegram is not None
+        await _poll_until_stopped(app, live.channels, telegram, settings)
+    return 0
+
+
+async def _poll_until_stopped(
+    app: App, channels: Channels, telegram: TelegramChannel, settings: Settings
+) -> None:
+    """Long polling until SIGINT/SIGTERM; the replies being sent get ten seconds to finish."""
     sending: set[asyncio.Task[None]] = set()
 
     async def handle(inbound: Inbound) -> None:
@@ -94,30 +99,17 @@ async def run_poll(settings: Settings, scheduler: bool = True) -> int:
         sending.add(task)
         task.add_done_callback(sending.discard)
 
-    drainer = asyncio.create_task(drain_forever(app, settings.outbox_drain_seconds))
-    menus = asyncio.create_task(app.menus.forever(settings.outbox_drain_seconds))
-    app.menus.kick()
-    scheduled = await start_scheduler(app) if scheduler else None
-    assert channels.telegram is not None
     polling = asyncio.create_task(
-        poll(channels.telegram, handle, wait_seconds=settings.telegram_poll_timeout_seconds)
+        poll(telegram, handle, wait_seconds=settings.telegram_poll_timeout_seconds)
     )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, polling.cancel)
-    log.info("polling Telegram as @%s", channels.telegram.bot.username)
+    log.info("polling Telegram as @%s", telegram.bot.username)
     try:
         with contextlib.suppress(asyncio.CancelledError):
             await polling
     finally:
-        await stop_scheduler(scheduled)
-        for task in (drainer, menus):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         if sending:
             await asyncio.wait(sending, timeout=10)
-        await channels.close(app)
-        await app.close()
-    return 0

@@ -8,12 +8,14 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.channels import registry
 from bot.channels.base import Ack, FileData, FileLoader, Inbound, Retryable
-from bot.channels.line import LineAdapter, LineChannel
+from bot.channels.line import LineChannel
+from bot.channels.registry import OpenChannel
 from bot.channels.telegram import TelegramChannel
 from bot.messages import InboundMessage
 
@@ -45,57 +47,32 @@ def file_loader(app: App) -> FileLoader:
 
 @dataclass
 class Channels:
-    """The platform clients of this process (a channel without credentials stays None)."""
+    """The platform clients of this process, by channel name (bot/channels/registry.py): a
+    channel without credentials is not opened."""
 
-    line: LineChannel | None = None
-    line_adapter: LineAdapter | None = None
-    telegram: TelegramChannel | None = None
+    opened: dict[str, OpenChannel] = field(default_factory=dict)
     registered: bool = True
 
     @classmethod
     async def open(
-        cls, app: App, *, line: bool = True, telegram: bool = True, register: bool = True
+        cls, app: App, *, only: Collection[str] | None = None, register: bool = True
     ) -> Channels:
-        """Opens the clients of the configured channels; with `register` (serve, poll) the
-        app's sender and menu sync use them (a one-off command such as `setup` does not)."""
-        settings = app.settings
+        """Opens the clients of the configured channels (`only`: these of them); with
+        `register` (serve, poll, remind) the app's sender, menu sync and voice notes use them
+        (a one-off command such as `setup` does not)."""
         channels = cls(registered=register)
         try:
-            if line and settings.line_enabled:
-                assert settings.line_channel_secret and settings.line_channel_access_token
-                channels.line_adapter = LineAdapter(settings.line_channel_secret)
-                channels.line = LineChannel.open(
-                    access_token=settings.line_channel_access_token,
-                    api_base_url=settings.line_api_base_url,
-                    data_base_url=settings.line_data_url,
-                    public_base_url=settings.public_base_url,
-                    messages_per_second=settings.line_messages_per_second,
-                    timeout=settings.send_timeout_seconds,
-                )
+            for spec in registry.channels():
+                if (only is not None and spec.name not in only) or not spec.enabled(app.settings):
+                    continue
+                channel = await spec.open(app.settings, file_loader(app))
+                channels.opened[spec.name] = channel
                 if register:
-                    app.sender.register(channels.line.transport)
-                    app.menus.register("line", channels.line.menus)
-                    app.conversation.listen_with(channels.line)
-                if app.addresses.line_basic_id is None:
-                    app.addresses.line_basic_id = await channels.line.basic_id()
-            if telegram and settings.telegram_enabled:
-                assert settings.telegram_bot_token
-                channels.telegram = await TelegramChannel.open(
-                    token=settings.telegram_bot_token,
-                    base_url=settings.telegram_api_base_url,
-                    webhook_secret=settings.telegram_webhook_secret,
-                    files=file_loader(app),
-                    request_timeout=settings.send_timeout_seconds,
-                    messages_per_second=settings.telegram_messages_per_second,
-                    chat_messages_per_second=settings.telegram_chat_messages_per_second,
-                    group_messages_per_minute=settings.telegram_group_messages_per_minute,
-                )
-                if register:
-                    app.sender.register(channels.telegram.transport)
-                    app.menus.register("telegram", channels.telegram.menus)
-                    app.conversation.listen_with(channels.telegram)
-                if app.addresses.telegram_username is None:
-                    app.addresses.telegram_username = channels.telegram.bot.username
+                    app.sender.register(channel.transport)
+                    app.menus.register(spec.name, channel.menus)
+                    app.conversation.listen_with(channel)
+                if getattr(app.addresses, spec.address_attr, None) is None:
+                    setattr(app.addresses, spec.address_attr, await channel.address())
         except BaseException:
             await channels.close(app)
             raise
@@ -103,31 +80,41 @@ class Channels:
 
     @property
     def names(self) -> list[str]:
-        return [n for n, on in (("line", self.line), ("telegram", self.telegram)) if on]
+        return list(self.opened)
+
+    def get(self, name: str) -> OpenChannel | None:
+        return self.opened.get(name)
+
+    @property
+    def line(self) -> LineChannel | None:
+        """For `sammachip setup`, which uploads LINE's rich menus."""
+        channel = self.opened.get("line")
+        return channel if isinstance(channel, LineChannel) else None
+
+    @property
+    def telegram(self) -> TelegramChannel | None:
+        """For `sammachip poll` and `setup` (Telegram's command lists and webhook)."""
+        channel = self.opened.get("telegram")
+        return channel if isinstance(channel, TelegramChannel) else None
 
     async def close(self, app: App) -> None:
-        if self.line is not None:
+        """In reverse order of opening; one client failing to close does not keep the others
+        open."""
+        while self.opened:
+            name, channel = self.opened.popitem()
             if self.registered:
-                app.sender.unregister("line")
-                app.menus.unregister("line")
-                app.conversation.stop_listening("line")
-            await self.line.close()
-            self.line = None
-        if self.telegram is not None:
-            if self.registered:
-                app.sender.unregister("telegram")
-                app.menus.unregister("telegram")
-                app.conversation.stop_listening("telegram")
-            await self.telegram.close()
-            self.telegram = None
+                app.sender.unregister(name)
+                app.menus.unregister(name)
+                app.conversation.stop_listening(name)
+            try:
+                await channel.close()
+            except Exception:
+                log.exception("%s: closing its clients failed", name)
 
     def indicator(self, channel: str) -> Callable[[str], Awaitable[None]] | None:
         """How to show "the answer is coming" in a one-to-one chat of this channel."""
-        if channel == "line" and self.line is not None:
-            return self.line.menus.loading
-        if channel == "telegram" and self.telegram is not None:
-            return self.telegram.menus.typing
-        return None
+        opened = self.opened.get(channel)
+        return opened.show_busy if opened is not None else None
 
 
 async def while_busy(

@@ -185,7 +185,7 @@ async def test_long_polling_stores_each_update_once_and_confirms_it_only_after_c
     stack: Stack,
 ) -> None:
     app, fake = stack.app, stack.telegram
-    channels = await Channels.open(app, line=False)
+    channels = await Channels.open(app, only=("telegram",))
     assert channels.telegram is not None
     failures = 1
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Rooms, outermost first. A room may import rooms below it and the shared kernel, never a room
 # above it. The composition root (bot.app) and the entry points may import anything.
 ENTRY = (
-    "bot.__main__", "bot.cli", "bot.cli_native", "bot.cli_text", "bot.setup", "bot.demo",
+    "bot.__main__", "bot.cli", "bot.cli_parser", "bot.cli_admin", "bot.cli_native", "bot.cli_text", "bot.setup", "bot.demo",
     "bot.web.commands",  # `serve` and `poll`: they build the app and run it
     "bot.cli_deploy",  # backup, restore, import
     "bot.cli_export",  # export: the reports build the bytes, it writes them
