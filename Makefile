@@ -32,15 +32,19 @@ demo: runtime
 console: runtime
 	$(BIN)/sammachip console --as $(or $(AS),member)
 
+# Both run on up to four cores (pytest-xdist): each worker has its own databases, ports and
+# PostgreSQL server, and most of the time is spent waiting on `serve` processes and the network.
+XDIST = -n auto --maxprocesses 4
+
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
 
 # While you work: the pure, service, storage, channel and report tests on SQLite only (about two
 # minutes on two cores; the slow process-spawning suites are left out). `make test` (SQLite, plus
 # PostgreSQL for the tests marked both_databases or postgres, whole conversations, real `serve`
 # processes, attacks, reliability) is what CI runs.
 test-fast: setup
-	SAMMACHIP_TEST_PG=off $(BIN)/pytest -q tests/unit tests/service tests/storage tests/reports \
+	SAMMACHIP_TEST_PG=off $(BIN)/pytest -q $(XDIST) tests/unit tests/service tests/storage tests/reports \
 		tests/scheduler tests/channels tests/understanding
 
 lint: setup
