@@ -1,8 +1,9 @@
 """`bot.app.running`, the one runtime lifecycle of `serve`, `poll` and `remind`: it opens the
 configured channels (the real SDKs against the fake platforms) and the loops asked for, and
 when the block ends — normally, by an error inside, or by a channel failing to open — nothing
-is left running and nothing is left registered. The intake's part is exercised through the
-web app's lifespan (tests/e2e/test_web_server.py, tests/e2e/test_intake.py)."""
+is left running and nothing is left registered. The intake's handling is exercised through the
+web app's lifespan (tests/e2e/test_web_server.py, tests/e2e/test_intake.py); here, that it
+starts and stops with the rest."""
 
 from __future__ import annotations
 
@@ -108,3 +109,20 @@ async def test_only_the_channels_asked_for_are_opened(
             assert live.intake is None
     finally:
         await app.close()
+
+
+async def test_the_intake_starts_and_stops_with_the_rest(
+    db_url: str, line: FakeLine, telegram: FakeTelegram
+) -> None:
+    """`serve`'s shape: intake, outbox drain and menu sync, and the database pool closed last
+    (without `close_app` the caller closes the app, as the tests' `app` fixture does)."""
+    app = app_for(db_url, line, telegram)
+    before = tasks()
+
+    async def serve_briefly() -> None:
+        async with running(app, intake=True, drain_interval=1.0, close_app=True) as live:
+            assert live.intake is not None
+            await asyncio.sleep(0.2)
+
+    await asyncio.wait_for(serve_briefly(), 30)  # a shutdown that hangs fails here
+    assert tasks() - before == set()
