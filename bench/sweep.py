@@ -80,16 +80,6 @@ async def _run(database: str, url: str, groups: int, officers: int) -> Result:
         await engine.dispose()
 
 
-async def _create_database(server: postgres.PostgresServer, name: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres")
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
 def machine() -> str:
     model = "unknown CPU"
     try:
@@ -187,7 +177,7 @@ async def run(argv: list[str] | None = None) -> tuple[str, str | None]:
             try:
                 for size in sizes:
                     name = f"bench_{size}"
-                    await _create_database(server, name)
+                    await server.create_database(name)
                     results.append(await _run("PostgreSQL", server.url(name), size, args.officers))
                     print(results[-1], flush=True)
             finally:

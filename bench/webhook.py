@@ -788,16 +788,6 @@ async def run_database(
                     hwm, stats, bursted, profile)  # fmt: skip
 
 
-async def _create_database(server: postgres.PostgresServer, name: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres")
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -901,7 +891,7 @@ async def run(args: argparse.Namespace) -> list[DbResult]:
         if args.db in ("postgres", "both"):
             server = postgres.start()
             try:
-                await _create_database(server, "bench")
+                await server.create_database("bench")
                 results.append(
                     await run_database("PostgreSQL", server.url("bench"), args, parent, urls)
                 )

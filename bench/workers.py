@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 from bench.webhook import (  # noqa: E402
     Event,
     Events,
-    _create_database,
     end_to_end_loop,
     fakes_main,
     free_port,
@@ -102,7 +101,7 @@ async def measure(
     index: int = 0,
 ) -> Result:
     name = f"workers_{count}_{index}"
-    await _create_database(server, name)
+    await server.create_database(name)
     url = server.url(name)
     targets = await seed(url, args.groups)
     logs = Path(tempfile.mkdtemp(prefix="sammachip-bench-workers-"))

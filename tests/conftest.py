@@ -53,24 +53,11 @@ def pg_server() -> Iterator[postgres.PostgresServer]:
         pytest.skip("SAMMACHIP_TEST_PG=off: PostgreSQL tests disabled on this machine")
     server = postgres.start()
     try:
-        asyncio.run(_create_database(server, "template_sammachip"))
+        asyncio.run(server.create_database("template_sammachip"))
         upgrade(server.url("template_sammachip"))
         yield server
     finally:
         server.stop()
-
-
-async def _create_database(
-    server: postgres.PostgresServer, name: str, template: str | None = None
-) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres")
-    try:
-        suffix = f" TEMPLATE {template}" if template else ""
-        await connection.execute(f'CREATE DATABASE "{name}"{suffix}')
-    finally:
-        await connection.close()
 
 
 BOTH_DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -112,7 +99,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def postgres_url(pg_server: postgres.PostgresServer) -> str:
     """A fresh, migrated PostgreSQL database for one test (from the run's template)."""
     name = f"test_{os.getpid()}_{next(_databases)}"
-    asyncio.run(_create_database(pg_server, name, "template_sammachip"))
+    asyncio.run(pg_server.create_database(name, "template_sammachip"))
     return pg_server.url(name)
 
 

@@ -53,16 +53,6 @@ WORKER = textwrap.dedent(
 )
 
 
-async def _create_database(server: postgres.PostgresServer, name: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres")
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template_sammachip')
-    finally:
-        await connection.close()
-
-
 async def _counts(url: str) -> tuple[dict[int | None, int], dict[int | None, int], int]:
     """Messages per officer's chat account, messages per chat account (None: messages to a
     chat without an account), digests written."""
@@ -91,7 +81,7 @@ def test_two_processes_sweeping_at_once_send_one_digest_per_officer(
     pg_server: postgres.PostgresServer, tmp_path: Path, lock: str
 ) -> None:
     name = f"workers_{lock.replace('-', '_')}"
-    asyncio.run(_create_database(pg_server, name))
+    asyncio.run(pg_server.create_database(name, "template_sammachip"))
     url = pg_server.url(name)
 
     async def load() -> None:

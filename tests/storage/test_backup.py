@@ -16,7 +16,6 @@ from bot.app import build_app
 from bot.cli import main
 from bot.services import admin, backup
 from bot.storage.models import Area, AuditLog, Officer
-from tests.conftest import _create_database
 from tests.conftest import test_settings as settings_for
 
 pytestmark = pytest.mark.both_databases  # the rule is in tests/conftest.py
@@ -61,7 +60,7 @@ def empty_database(database_url: str, request: pytest.FixtureRequest, tmp_path: 
         return f"sqlite+aiosqlite:///{tmp_path / f'empty{next(_fresh)}.db'}"
     server = request.getfixturevalue("pg_server")
     name = f"empty_{os.getpid()}_{next(_fresh)}"
-    asyncio.run(_create_database(server, name))
+    asyncio.run(server.create_database(name))
     return str(server.url(name))
 
 

@@ -55,11 +55,10 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database with no schema at all, on each backend."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-    from tests.conftest import _create_database
 
     server = request.getfixturevalue("pg_server")
     name = f"old_{os.getpid()}_{next(_names)}"
-    asyncio.run(_create_database(server, name))
+    asyncio.run(server.create_database(name))
     return str(server.url(name))
 
 

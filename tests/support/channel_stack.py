@@ -43,11 +43,10 @@ def database_for(request: pytest.FixtureRequest) -> str:
         path = request.getfixturevalue("tmp_path") / "channels.db"
         shutil.copyfile(template, path)
         return f"sqlite+aiosqlite:///{path}"
-    from tests.conftest import _create_database
 
     server = request.getfixturevalue("pg_server")
     name = f"channels_{os.getpid()}_{next(_databases)}"
-    asyncio.run(_create_database(server, name, "template_sammachip"))
+    asyncio.run(server.create_database(name, "template_sammachip"))
     return str(server.url(name))
 
 

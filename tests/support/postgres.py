@@ -43,6 +43,18 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
+    async def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database on this server (copied from `template` if given); its URL."""
+        import asyncpg
+
+        connection = await asyncpg.connect(host="127.0.0.1", port=self.port, user="postgres")
+        try:
+            suffix = f" TEMPLATE {template}" if template else ""
+            await connection.execute(f'CREATE DATABASE "{name}"{suffix}')
+        finally:
+            await connection.close()
+        return self.url(name)
+
     def _run(self, *args: str) -> None:
         command = [str(self.bindir / args[0]), *args[1:]]
         if os.geteuid() == 0:
