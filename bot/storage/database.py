@@ -19,8 +19,12 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util.concurrency import await_
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+from bot.storage import sqlite_inline
+from bot.storage.sqlite_inline import INLINE_BUSY_MS
+
+SQLITE_BUSY_TIMEOUT_MS = 5000  # how long a transaction waits for another writer in all
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
@@ -28,7 +32,14 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            # The message path's calls run on the event loop (bot/storage/sqlite_inline.py).
+            engine = create_async_engine(
+                url,
+                echo=echo,
+                async_creator=sqlite_inline.creator(url.database, INLINE_BUSY_MS / 1000),
+            )
+        else:
+            engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
@@ -40,7 +51,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # Short: waiting for another writer is done by `_sqlite_begin_immediate`, off the loop.
+    cursor.execute(f"PRAGMA busy_timeout={INLINE_BUSY_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Deleted and overwritten content is zeroed, so an erased name does not linger in free
@@ -55,9 +67,22 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take the write lock at BEGIN: a deferred transaction that later upgrades to a writer can
-    # fail with "database is locked" at once, ignoring busy_timeout. IMMEDIATE waits its turn.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Takes the write lock at BEGIN: a deferred transaction that later upgrades to a writer
+    can fail with "database is locked" at once, ignoring the busy timeout; IMMEDIATE waits its
+    turn. While another process holds the lock, the tries are spaced with `asyncio.sleep`
+    (this runs in SQLAlchemy's greenlet, so `await_` yields to the loop), up to the busy
+    budget; then the same "database is locked" error as SQLite's own busy handler."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.002
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as error:
+            if "locked" not in str(error.orig) or time.monotonic() >= deadline:
+                raise
+        await_(asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic()))))
+        pause = min(pause * 2, 0.05)
 
 
 class WriterGate:

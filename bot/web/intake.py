@@ -18,6 +18,10 @@ one thing that must happen before the 2xx — make the events durable — and th
    handled first, here (`_process`), so the order holds across workers too.
 3. **Send**: each lane hands its committed replies to its own sender task (same order).
 
+On SQLite these tasks run their statements on the event loop rather than in aiosqlite's
+thread (bot/storage/sqlite_inline.py): short statements on a cached file, where the thread
+hand-offs cost more than the work.
+
 Rows that a crash, a restart or a database outage left `pending` are picked up by the
 recovery loop: at start-up all of them, later those whose retry time has passed. An event whose
 handling keeps failing for reasons other than the database is set `failed` after a few tries
@@ -41,6 +45,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.conversation import database_unavailable
 from bot.messages import Heard, InboundMessage
 from bot.storage.repositories import PendingEvent
+from bot.storage.sqlite_inline import on_the_loop
 from bot.web.runtime import Channels, while_busy
 
 if TYPE_CHECKING:  # built by the composition root; only its type is needed here
@@ -156,6 +161,7 @@ class Intake:
 
     async def _write(self) -> None:
         """Commits what is waiting, again and again while more arrives (group commit)."""
+        on_the_loop()
         while self._waiting:
             batch: list[_Waiting] = []
             rows = 0
@@ -230,6 +236,7 @@ class Intake:
         self._lane(job.message).jobs.put_nowait(job)
 
     async def _work(self, lane: _Lane) -> None:
+        on_the_loop()
         while True:
             job = await lane.jobs.get()
             try:
@@ -302,6 +309,7 @@ class Intake:
                 await uow.commit()
 
     async def _send(self, lane: _Lane) -> None:
+        on_the_loop()
         while True:
             outbox_id = await lane.replies.get()
             try:
@@ -329,6 +337,7 @@ class Intake:
         return len(due)
 
     async def _recover_forever(self) -> None:
+        on_the_loop()
         first = True
         while True:
             try:

@@ -1,0 +1,148 @@
+"""The message path's SQLite statements run on the event loop (bot/storage/sqlite_inline.py):
+what must still hold is that waiting for another writer never stops the loop, the same 5 s
+budget applies, and everything else keeps aiosqlite's thread."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage.database import create_engine
+from bot.storage.sqlite_inline import on_the_loop
+
+
+def _hold_lock(path: str, seconds: float, locked: threading.Event) -> threading.Thread:
+    """Another process's writer (here a thread with its own connection) holding the lock."""
+
+    def run() -> None:
+        connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            locked.set()
+            time.sleep(seconds)
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+async def _ticks_while(work: asyncio.Task[None]) -> int:
+    """How often a 10 ms ticker got the loop while `work` ran."""
+    ticks = 0
+    while not work.done():
+        await asyncio.sleep(0.01)
+        ticks += 1
+    return ticks
+
+
+async def _write_inline(engine: AsyncEngine) -> None:
+    on_the_loop()
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+        await connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+
+
+async def test_a_writer_waits_for_another_process_without_stopping_the_loop(
+    sqlite_url: str,
+) -> None:
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    engine = create_engine(sqlite_url)
+    try:
+        locked = threading.Event()
+        holder = _hold_lock(path, 1.0, locked)
+        assert await asyncio.to_thread(locked.wait, 5)
+        started = time.monotonic()
+        work = asyncio.create_task(_write_inline(engine))
+        ticks = await _ticks_while(work)
+        await work
+        waited = time.monotonic() - started
+        holder.join()
+        # It waited for the lock (about a second) and the loop kept ticking meanwhile.
+        assert waited >= 0.5
+        assert ticks >= 20
+    finally:
+        await engine.dispose()
+
+
+async def test_a_lock_held_past_the_budget_fails_as_locked(sqlite_url: str) -> None:
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    engine = create_engine(sqlite_url)
+    try:
+        locked = threading.Event()
+        holder = _hold_lock(path, 7.0, locked)
+        assert await asyncio.to_thread(locked.wait, 5)
+        work = asyncio.create_task(_write_inline(engine))
+        ticks = await _ticks_while(work)
+        with pytest.raises(OperationalError, match="locked"):
+            await work
+        assert ticks >= 100  # ~5 s of waiting, the loop free all along
+        holder.join()
+    finally:
+        await engine.dispose()
+
+
+async def test_only_tasks_that_asked_run_on_the_loop(sqlite_url: str) -> None:
+    """The intake's tasks run inline; a dashboard page or a workbook keeps the thread, where
+    a longer query does not hold up the loop (sqlite3 releases the GIL)."""
+    engine = create_engine(sqlite_url)
+    threads: list[int] = []
+    try:
+
+        async def select_one(inline: bool) -> None:
+            if inline:
+                on_the_loop()
+            async with engine.connect() as connection:
+                driver = (await connection.get_raw_connection()).driver_connection
+                assert driver is not None
+                real = driver._connection
+                driver._connection = _Recording(real, threads)
+                try:
+                    await connection.exec_driver_sql("SELECT 1")
+                finally:
+                    driver._connection = real
+
+        await asyncio.create_task(select_one(inline=True))
+        on_loop = list(threads)
+        threads.clear()
+        await asyncio.create_task(select_one(inline=False))
+    finally:
+        await engine.dispose()
+    assert on_loop and set(on_loop) == {threading.get_ident()}
+    assert threads and threading.get_ident() not in threads
+
+
+class _Recording:
+    """A sqlite3 connection whose cursors note the thread each statement runs on."""
+
+    def __init__(self, wrapped: sqlite3.Connection, threads: list[int]) -> None:
+        self._wrapped = wrapped
+        self._threads = threads
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._wrapped, name)
+
+    def cursor(self) -> object:
+        return _RecordingCursor(self._wrapped.cursor(), self._threads)
+
+
+class _RecordingCursor:
+    def __init__(self, wrapped: sqlite3.Cursor, threads: list[int]) -> None:
+        self._wrapped = wrapped
+        self._threads = threads
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._wrapped, name)
+
+    def execute(self, sql: str, parameters: Any = ()) -> object:
+        self._threads.append(threading.get_ident())
+        return self._wrapped.execute(sql, parameters)
