@@ -55,6 +55,15 @@ class Handled:
     earlier: PendingEvent | None = None  # not handled: this older event of the chat goes first
 
 
+class _Settled(Exception):
+    """A message's answer decided without its handler's writes: a refusal or a handler bug."""
+
+    def __init__(self, rule: str, answer: Reply) -> None:
+        super().__init__(rule)
+        self.rule = rule
+        self.answer = answer
+
+
 class Conversation:
     def __init__(
         self,
@@ -99,6 +108,25 @@ class Conversation:
         if message.kind == "audio" and heard is None:
             heard = await self.hear(message)
         now = self._clock.now()
+        try:
+            return await self._once(message, inbox_id, received_at, heard, now)
+        except _Settled as settled:
+            # The handler refused or failed, so nothing it wrote may stay: its transaction was
+            # rolled back whole, and the message is handled again in a new one with that
+            # answer and no handler. (A savepoint around every handler did the same at two
+            # statements a message; refusals are rare.)
+            return await self._once(message, inbox_id, received_at, heard, now, settled)
+
+    async def _once(
+        self,
+        message: InboundMessage,
+        inbox_id: int | None,
+        received_at: datetime | None,
+        heard: Heard | None,
+        now: datetime,
+        settled: _Settled | None = None,
+    ) -> Handled:
+        """`handle` in one transaction; `settled`: the answer is known (see `handle`)."""
         async with self._uow_factory() as uow:
             if inbox_id is not None:
                 chat = (message.channel, message.chat_id)
@@ -118,7 +146,7 @@ class Conversation:
             # The flood gate looks at when messages arrived, not when they are handled: a
             # backlog worked off after a restart is not a flood.
             if self._flood is None:
-                return await self._handle(uow, message, now, heard)
+                return await self._handle(uow, message, now, heard, settled)
             arrived = min(received_at, now) if received_at is not None else now
             sender = (message.channel, message.sender_id)
             if uow.flood.shared:
@@ -129,12 +157,12 @@ class Conversation:
                 )
                 if not accepted:
                     return await self._slow_down(uow, message, now, tell)
-                return await self._handle(uow, message, now, heard)
+                return await self._handle(uow, message, now, heard, settled)
             accepted, tell = self._flood.admit(sender, arrived)
             if not accepted:
                 return await self._slow_down(uow, message, now, tell)
             try:
-                return await self._handle(uow, message, now, heard)
+                return await self._handle(uow, message, now, heard, settled)
             except BaseException:
                 self._flood.refund(sender)
                 raise
@@ -174,7 +202,12 @@ class Conversation:
         return await self.listener.hear(message)
 
     async def _handle(
-        self, uow: UnitOfWork, message: InboundMessage, now: datetime, heard: Heard | None = None
+        self,
+        uow: UnitOfWork,
+        message: InboundMessage,
+        now: datetime,
+        heard: Heard | None = None,
+        settled: _Settled | None = None,
     ) -> Handled:
         """The message of an admitted sender, inside the caller's unit of work."""
         ctx = await self._context(uow, message, now, heard)
@@ -182,7 +215,7 @@ class Conversation:
         expired = ctx.state is not None and ctx.state.expires_at <= now
         if expired:
             await ctx.drop_flow()
-        rule, answer, made = await self._route(uow, ctx, message)
+        rule, answer, made = await self._route(uow, ctx, message, settled)
 
         _remember_records(ctx, made, now)
         if made and answer is not None and message.is_group and message.quote_ref:
@@ -232,21 +265,18 @@ class Conversation:
         )
 
     async def _route(
-        self, uow: UnitOfWork, ctx: Context, message: InboundMessage
+        self, uow: UnitOfWork, ctx: Context, message: InboundMessage, settled: _Settled | None
     ) -> tuple[str, Reply | None, list[list[object]]]:
-        """The rule that handles the message and its answer, in a savepoint: a refusal or a
-        failing handler keeps nothing it wrote. Also the records it made, as [entity, id]."""
-        savepoint = await uow.session.begin_nested()
-        made: list[list[object]] = []
+        """The rule that handles the message and its answer, and the records it made, as
+        [entity, id]. A refusal or a failing handler raises `_Settled`: nothing it wrote may
+        be kept (`handle` rolls the transaction back and answers in a new one)."""
+        if settled is not None:
+            return settled.rule, settled.answer, []
         try:
             rule, answer = await dispatch(ctx, self._rules)
-            await savepoint.commit()
-            made = [[entity_name(r), r.id] for r in uow.records.created]
         except ServiceError as refusal:
             # The use case said no: nothing it wrote survives, and the person is told why.
-            await savepoint.rollback()
-            ctx.forget_flow_changes()
-            rule, answer = "refused", reply(refusal.message, *MENU_ONLY)
+            raise _Settled("refused", reply(refusal.message, *MENU_ONLY)) from None
         except Exception as error:
             if database_unavailable(error):
                 # Not the handler's fault: the whole message fails and nothing of it is
@@ -254,10 +284,8 @@ class Conversation:
                 # platform's redelivery stores it once the database is back.
                 raise
             log.exception("handler failed for %s message", message.channel)
-            await savepoint.rollback()
-            ctx.forget_flow_changes()
-            rule, answer = "error", reply(SORRY, *MENU_ONLY)
-        return rule, answer, made
+            raise _Settled("error", reply(SORRY, *MENU_ONLY)) from None
+        return rule, answer, [[entity_name(r), r.id] for r in uow.records.created]
 
     async def _slow_down(
         self, uow: UnitOfWork, message: InboundMessage, now: datetime, tell: bool

@@ -152,11 +152,6 @@ class Context:
             )
             self.restored = aside
 
-    def forget_flow_changes(self) -> None:
-        """The message's changes were rolled back: the open question is as it was."""
-        self.resuming = self.replacing = self.flow_saved = self.flow_ended = False
-        self.saved_flow = self.restored = None
-
     async def drop_flow(self) -> None:
         """Forgets the open flow (expired), with whatever was set aside in it."""
         await self.uow.conversations.clear(self.account.id, self.message.chat_id)

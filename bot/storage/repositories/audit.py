@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.storage.models import (
     AuditLog,
 )
 from bot.storage.repositories.base import _Repository
+
+_ADD = insert(AuditLog)
 
 
 class AuditRepository(_Repository):
@@ -23,17 +25,19 @@ class AuditRepository(_Repository):
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
-        self.session.add(
-            AuditLog(
-                actor_id=actor_id,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                before=before,
-                after=after,
-            )
+        # Core, not a flushed ORM object: one entry per record on the message path, and
+        # nothing reads the entry back in the same unit of work.
+        await self._core(
+            _ADD,
+            {
+                "actor_id": actor_id,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": before,
+                "after": after,
+            },
         )
-        await self.session.flush()
 
     async def for_entity(self, entity: str, entity_id: int) -> Sequence[AuditLog]:
         return (

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, case, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
@@ -28,6 +29,25 @@ from bot.storage.models import (
 from bot.storage.repositories.base import _Repository
 
 HOURS = "ชั่วโมง"
+
+
+def _recent_prices(owner: Any) -> Select[Decimal | None, Decimal, Decimal | None]:
+    # Prebuilt (one per owner column): read on every sale, to ask about an unusual price.
+    return (
+        select(Sale.unit_price, Sale.amount, Sale.quantity)
+        .where(
+            owner == bindparam("owner"),
+            Sale.item == bindparam("item"),
+            Sale.not_withdrawn(),
+            Sale.quantity > 0,
+        )
+        .order_by(Sale.on_date.desc(), Sale.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+_GROUP_PRICES = _recent_prices(Sale.group_id)
+_HOUSEHOLD_PRICES = _recent_prices(Sale.household_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,18 +312,15 @@ class RecordRepository(_Repository):
         self, item: str, *, group_id: int | None, household_id: int | None, limit: int = 20
     ) -> list[Decimal]:
         """Unit prices of the latest sales of this item by the same group or household."""
-        owner = (
-            Sale.group_id == group_id if group_id is not None else Sale.household_id == household_id
+        statement, owner = (
+            (_GROUP_PRICES, group_id) if group_id is not None else (_HOUSEHOLD_PRICES, household_id)
         )
-        rows = await self.session.execute(
-            select(Sale.unit_price, Sale.amount, Sale.quantity)
-            .where(owner, Sale.item == item, Sale.not_withdrawn(), Sale.quantity > 0)
-            .order_by(Sale.on_date.desc(), Sale.id.desc())
-            .limit(limit)
-        )
+        rows = await self._core(statement, {"owner": owner, "item": item, "limit": limit})
         return [
-            Decimal(price) if price is not None else Decimal(amount) / Decimal(quantity or 1)
-            for price, amount, quantity in rows
+            Decimal(row.unit_price)
+            if row.unit_price is not None
+            else Decimal(row.amount) / Decimal(row.quantity or 1)
+            for row in rows
         ]
 
     async def person_sales(
