@@ -22,8 +22,10 @@ the same 5 s budget as before (bot/storage/database.py `_sqlite_begin_immediate`
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -35,6 +37,11 @@ T = TypeVar("T")
 # SQLite's own busy wait (blocking whichever thread runs the statement), kept short: the wait
 # for another writer happens in `begin_immediate`'s asynchronous retries instead.
 INLINE_BUSY_MS = 20
+# Inline statements never wait, so other tasks (webhooks being stored, the timer that shows
+# LINE's loading animation) run only when this task gives the loop a turn: at every commit and
+# rollback, as the thread hand-off did, and at least this often in a long run of statements.
+TURN_EVERY_S = 0.02
+_ENDS = frozenset({"commit", "rollback"})
 
 _inline: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_inline", default=False)
 
@@ -51,12 +58,17 @@ class InlineConnection(aiosqlite.Connection):
     checks it out), and sqlite3 in serialized mode allows the calls to come from either
     thread (check_same_thread=False)."""
 
+    _turn = 0.0  # when this connection's inline calls last gave the loop a turn
+
     async def _execute(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if not _inline.get():
             result: T = await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
             return result
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
+        if getattr(fn, "__name__", "") in _ENDS or time.monotonic() - self._turn > TURN_EVERY_S:
+            await asyncio.sleep(0)
+            self._turn = time.monotonic()
         return fn(*args, **kwargs)
 
 

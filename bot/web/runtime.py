@@ -133,8 +133,12 @@ async def while_busy(
     ):
         return await work
 
+    showing = False
+
     async def later() -> None:
+        nonlocal showing
         await asyncio.sleep(delay)
+        showing = True
         try:
             await show(message.chat_id)
         except Exception as error:
@@ -144,7 +148,10 @@ async def while_busy(
     try:
         return await work
     finally:
-        if not timer.done():
+        # Not asked for yet: never. Already asked for: that request finishes first, so the
+        # platform has it before the answer, which ends the animation (one cut off halfway,
+        # or arriving after the answer, would leave it spinning on its own).
+        if not showing and not timer.done():
             timer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await timer

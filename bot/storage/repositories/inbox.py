@@ -37,8 +37,8 @@ _TAKE = (
 _TAKE_IN_ORDER = _TAKE.where(
     ~exists().where(
         _older.c.status == InboxStatus.PENDING,
-        _older.c.channel == bindparam("channel"),
-        _older.c.chat_id == bindparam("chat_id"),
+        _older.c.channel == bindparam("chat_channel"),
+        _older.c.chat_id == bindparam("chat_key"),
         _older.c.id < bindparam("event_id"),
     )
 )
@@ -96,7 +96,7 @@ class InboxRepository(_Repository):
         if chat is not None and self._on_postgres:
             await lock_chat(self.session, *chat)
             result = await self._core(
-                _TAKE_IN_ORDER, {"event_id": event_id, "channel": chat[0], "chat_id": chat[1]}
+                _TAKE_IN_ORDER, {"event_id": event_id, "chat_channel": chat[0], "chat_key": chat[1]}
             )
         else:
             result = await self._core(_TAKE, {"event_id": event_id})
