@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
+from bot.app import build_app
 from bot.demo import PERSONAS
+from bot.services import privacy
 from bot.services.actors import Sender, load_actor, load_sender
 from bot.storage.models import ChatAccount, ChatRoom, Membership, Role
 from tests.support.chat import Chat
@@ -105,3 +107,41 @@ async def test_a_first_message_makes_the_account_and_the_name_is_kept_current(
                 select(ChatAccount.display_name).where(ChatAccount.id == first.account.id)
             )
         assert stored == kept  # a missing name keeps the one known
+
+
+async def test_another_worker_sees_a_role_change_and_an_erasure_on_its_next_message(
+    chat: Chat,
+) -> None:
+    """Two workers (two apps, two engines, one database): what one changes, the other's very
+    next message reads. Nothing about a person is kept in a worker's memory."""
+    await chat.seed()
+    account = await chat.account_id("chair")
+    other = build_app(chat.app.settings, clock=chat.app.clock, transports={})
+    try:
+
+        async def next_message_on_other() -> Sender:
+            async with other.uow() as uow:
+                found = await load_sender(uow, "console", account, account, in_room=False)
+                await uow.commit()
+            assert found is not None
+            return found
+
+        chair = (await next_message_on_other()).actor
+        assert chair is not None and chair.roles == {"chair"}
+        async with chat.app.uow() as uow:
+            await uow.session.execute(
+                update(Membership)
+                .where(Membership.person_id == chair.person_id)
+                .values(role=Role.MEMBER)
+            )
+            await uow.commit()
+        now = (await next_message_on_other()).actor
+        assert now is not None and now.roles == {"member"}
+
+        async with chat.app.uow() as uow:
+            await privacy.erase(uow, chair.person_id, chat.clock.now())
+            await uow.commit()
+        after = await next_message_on_other()
+        assert after.actor is None  # a stranger now, on a new account
+    finally:
+        await other.close()
