@@ -21,7 +21,7 @@ from bot.handlers.pending import with_pending
 from bot.messages import Heard, InboundMessage, Reply
 from bot.router import RULES, Rule, dispatch
 from bot.services import limits
-from bot.services.actors import load_actor
+from bot.services.actors import load_sender
 from bot.services.errors import ServiceError
 from bot.services.records import entity_name
 from bot.storage.database import truncate_wal
@@ -189,10 +189,15 @@ class Conversation:
         if early is not None:
             return early
         async with self._uow_factory() as uow:
-            account = await uow.people.account(message.channel, message.sender_id)
-            actor = (
-                await load_actor(uow, account.person_id) if account and account.person_id else None
+            sender = await load_sender(
+                uow,
+                message.channel,
+                message.sender_id,
+                message.chat_id,
+                in_room=False,
+                create=False,
             )
+            actor = sender.actor if sender is not None else None
             if actor is None or not actor.roles:
                 return Heard("not_heard", seconds=message.media_seconds)
             wait = await limits.spend_voice(uow, actor.person_id, self._clock.now(), self._settings)
@@ -242,24 +247,28 @@ class Conversation:
         self, uow: UnitOfWork, message: InboundMessage, now: datetime, heard: Heard | None
     ) -> Context:
         """Who sent it, in which room, with which question waiting: what handlers are given."""
-        account = await uow.people.ensure_account(
-            message.channel, message.sender_id, message.display_name
+        sender = await load_sender(
+            uow,
+            message.channel,
+            message.sender_id,
+            message.chat_id,
+            in_room=message.is_group,
+            display_name=message.display_name,
         )
+        assert sender is not None  # made on its first message
+        account = sender.account
         if message.kind in ("text", "postback", "follow", "audio") and account.blocked:
             account.blocked = False  # they came back: pushes may resume
-        actor = await load_actor(uow, account.person_id) if account.person_id else None
-        room = await uow.groups.room(message.channel, message.chat_id) if message.is_group else None
-        state = await uow.conversations.get(account.id, message.chat_id)
         return Context(
             uow=uow,
             message=_bounded(message),
             account=account,
-            actor=actor,
+            actor=sender.actor,
             settings=self._settings,
             now=now,
             today=now.astimezone(self._settings.tz).date(),
-            state=state,
-            room_group_id=room.group_id if room and room.active else None,
+            state=sender.state,
+            room_group_id=sender.room_group_id,
             addresses=self._addresses,
             heard=heard,
         )

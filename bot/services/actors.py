@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.storage.models import ChatAccount, ConversationState
+from bot.storage.repositories import GroupSeat, Speaker
+from bot.storage.repositories.people import RoleIds
 from bot.storage.unit_of_work import UnitOfWork
 
 
@@ -55,16 +58,67 @@ class Actor:
 
 
 async def load_actor(uow: UnitOfWork, person_id: int) -> Actor:
-    """Two queries on every message: the person with their programme roles, and their groups."""
+    """Two queries: the person with their programme roles, and their groups (the message path
+    reads these with the account in one statement instead: `load_sender`)."""
     row = await uow.people.roles_of(person_id)
     if row is None:
         raise LookupError(f"person {person_id} does not exist")
-    name, officer_id, district_id, household_id, trainer_id, admin_id = row
     memberships = await uow.groups.memberships_of(person_id)
+    return _actor(person_id, row, tuple(GroupSeat(g.id, g.name, m.role) for m, g in memberships))
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who sent a message, in which room, with which question open: read once per message."""
+
+    account: ChatAccount
+    actor: Actor | None  # None: the account is linked to nobody
+    state: ConversationState | None  # the open question of this account in this chat
+    room_group_id: int | None  # the occupation group a group chat is linked to (if active)
+
+
+async def load_sender(
+    uow: UnitOfWork,
+    channel: str,
+    external_id: str,
+    chat_id: str,
+    *,
+    in_room: bool,
+    display_name: str | None = None,
+    create: bool = True,
+) -> Sender | None:
+    """The account (made on its first message when `create`, its display name kept current),
+    its person and roles, the open question and the room: one statement for a known account.
+    None only for an unknown account when not `create`."""
+    speaker = await uow.speakers.speaker(channel, external_id, chat_id, in_room=in_room)
+    if speaker is None:
+        if not create:
+            return None
+        # The first message of this account: nobody to act as, no question open yet.
+        account = await uow.people.ensure_account(channel, external_id, display_name)
+        room = await uow.groups.room(channel, chat_id) if in_room else None
+        return Sender(account, None, None, room.group_id if room and room.active else None)
+    account = speaker.account
+    if display_name and account.display_name != display_name:
+        account.display_name = display_name  # as ensure_account: a missing name keeps the old
+    return Sender(account, _speaker_actor(speaker), speaker.state, speaker.room_group_id)
+
+
+def _speaker_actor(speaker: Speaker) -> Actor | None:
+    person_id = speaker.account.person_id
+    if person_id is None:
+        return None
+    if speaker.roles is None:
+        raise LookupError(f"person {person_id} does not exist")
+    return _actor(person_id, speaker.roles, speaker.groups)
+
+
+def _actor(person_id: int, roles: RoleIds, groups: tuple[GroupSeat, ...]) -> Actor:
+    name, officer_id, district_id, household_id, trainer_id, admin_id = roles
     return Actor(
         person_id=person_id,
         name=name,
-        groups=tuple(GroupRole(g.id, g.name, m.role) for m, g in memberships),
+        groups=tuple(GroupRole(g.group_id, g.group_name, g.role) for g in groups),
         officer_id=officer_id,
         district_id=district_id,
         household_id=household_id,

@@ -29,6 +29,7 @@ from bot.storage.repositories import (
     PeopleRepository,
     RecordRepository,
     RegistryRepository,
+    SpeakerRepository,
     ThrottleRepository,
     VoiceNoteRepository,
 )
@@ -37,6 +38,7 @@ from bot.storage.repositories import (
 class UnitOfWork:
     session: AsyncSession
     people: PeopleRepository
+    speakers: SpeakerRepository
     groups: GroupRepository
     records: RecordRepository
     conversations: ConversationRepository
@@ -67,6 +69,7 @@ class UnitOfWork:
             await self._gate.enter()
         self.session = self._sessions()
         self.people = PeopleRepository(self.session)
+        self.speakers = SpeakerRepository(self.session)
         self.groups = GroupRepository(self.session)
         self.records = RecordRepository(self.session)
         self.conversations = ConversationRepository(self.session)

@@ -16,15 +16,20 @@ import pytest
 
 from bot.app import App
 from bot.storage.models import (
+    Administrator,
+    AdminLevel,
     AreaKind,
     ChatRoom,
     DashboardSecretKind,
     DeliveryStatus,
     Household,
+    Membership,
     Outbox,
     Role,
     StoredFile,
+    Trainer,
 )
+from bot.storage.repositories import GroupSeat
 from bot.storage.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.support import builders
@@ -98,6 +103,86 @@ async def test_an_officer_is_found_by_their_person(app: App, place: District) ->
     officer = await in_uow(app, lambda uow: uow.people.officer_of(place.officer_person))
     assert officer is not None and officer.id == place.officer
     assert await in_uow(app, lambda uow: uow.people.officer_of(place.officer_person + 999)) is None
+
+
+async def test_the_speaker_of_a_message_comes_whole_in_one_read(app: App, place: District) -> None:
+    """Account, person with every role, current groups oldest first, the open question of
+    this chat and the room's group: what each message is handled with."""
+    later = NOW + timedelta(minutes=30)
+
+    async def fill(uow: UnitOfWork) -> dict[str, int]:
+        person = place.officer_person  # an officer, and also in two groups
+        other = await builders.add_group(uow, place.officer, place.village, "กลุ่มทอผ้า")
+        left = await builders.add_group(uow, place.officer, place.village, "กลุ่มที่ออกแล้ว")
+        uow.session.add_all([
+            Membership(person_id=person, group_id=other, role=Role.MEMBER, since=NOW),
+            Membership(person_id=person, group_id=place.group, role=Role.TREASURER,
+                       since=NOW - timedelta(days=9)),
+            Membership(person_id=person, group_id=left, role=Role.CHAIR,
+                       since=NOW - timedelta(days=99), until=NOW - timedelta(days=9)),
+        ])  # fmt: skip
+        households = [
+            Household(village_id=place.village, head_name=person_name, occupation="ทอผ้า",
+                      trainer_name="ครูแดง", officer_id=place.officer, person_id=person)
+            for person_name in ("นางคำ", "นางคำ 2")
+        ]  # fmt: skip
+        trainer = Trainer(name="ครูแดง", officer_id=place.officer, person_id=person)
+        admin = Administrator(name="อำเภอ", level=AdminLevel.DISTRICT, area_id=place.district,
+                              person_id=person)  # fmt: skip
+        uow.session.add_all([*households, trainer, admin])
+        uow.session.add(ChatRoom(channel="line", external_id="C-room", group_id=place.group))
+        uow.session.add(
+            ChatRoom(channel="line", external_id="C-gone", group_id=other, active=False)
+        )
+        account = await uow.people.ensure_account("line", "U-speaker", "สมศรี")
+        account.person_id = person
+        await uow.flush()
+        await uow.conversations.save(account.id, "C-room", "sale", {"item": "ไข่"}, later)
+        return {"other": other, "household": households[0].id, "trainer": trainer.id,
+                "admin": admin.id, "account": account.id}  # fmt: skip
+
+    ids = await in_uow(app, fill)
+    found = await in_uow(
+        app, lambda uow: uow.speakers.speaker("line", "U-speaker", "C-room", in_room=True)
+    )
+    assert found is not None
+    assert (found.account.id, found.account.display_name) == (ids["account"], "สมศรี")
+    assert found.state is not None and (found.state.flow, found.state.data) == (
+        "sale", {"item": "ไข่"}
+    )  # fmt: skip
+    assert found.roles is not None
+    assert tuple(found.roles) == (
+        "สมศรี ใจดี", place.officer, place.district, ids["household"], ids["trainer"], ids["admin"]
+    )  # fmt: skip
+    assert found.groups == (
+        GroupSeat(place.group, "กลุ่มเลี้ยงไก่ไข่", Role.TREASURER),
+        GroupSeat(ids["other"], "กลุ่มทอผ้า", Role.MEMBER),
+    )  # oldest first; the group they left is not there
+    assert found.room_group_id == place.group
+
+    async def speaker(chat_id: str, in_room: bool) -> tuple[object, object, int]:
+        got = await in_uow(
+            app, lambda uow: uow.speakers.speaker("line", "U-speaker", chat_id, in_room=in_room)
+        )
+        assert got is not None
+        return got.state, got.room_group_id, len(got.groups)
+
+    assert await speaker("C-gone", True) == (None, None, 2)  # an inactive room links nobody
+    assert await speaker("U-speaker", False) == (None, None, 2)  # their one-to-one chat
+    state, room, _ = await speaker("C-room", False)
+    assert state is not None and room is None  # the room is read for a group message only
+    assert await in_uow(
+        app, lambda uow: uow.speakers.speaker("telegram", "U-speaker", "C-room", in_room=True)
+    ) is None  # fmt: skip
+
+
+async def test_a_speaker_linked_to_nobody_has_no_roles(app: App, place: District) -> None:
+    await in_uow(app, lambda uow: uow.people.ensure_account("telegram", "42", None))
+    found = await in_uow(
+        app, lambda uow: uow.speakers.speaker("telegram", "42", "42", in_room=False)
+    )
+    assert found is not None
+    assert (found.roles, found.groups, found.state, found.room_group_id) == (None, (), None, None)
 
 
 # --- groups ---------------------------------------------------------------------------------

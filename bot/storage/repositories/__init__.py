@@ -19,6 +19,7 @@ from bot.storage.repositories.outbox import OutboxRepository
 from bot.storage.repositories.people import PeopleRepository
 from bot.storage.repositories.records import HOURS, GroupMonth, RecordRepository
 from bot.storage.repositories.registry import RegistryRepository
+from bot.storage.repositories.speakers import GroupSeat, Speaker, SpeakerRepository
 from bot.storage.repositories.throttles import ThrottleRepository
 from bot.storage.repositories.voice_notes import VoiceNoteRepository
 
@@ -35,6 +36,7 @@ __all__ = [
     "GroupMoneyRepository",
     "GroupMonth",
     "GroupRepository",
+    "GroupSeat",
     "HandoverRepository",
     "InboxRepository",
     "MenuRepository",
@@ -43,6 +45,8 @@ __all__ = [
     "PeopleRepository",
     "RecordRepository",
     "RegistryRepository",
+    "Speaker",
+    "SpeakerRepository",
     "ThrottleRepository",
     "VoiceNoteRepository",
 ]

@@ -1,0 +1,140 @@
+"""Who is speaking, in one round trip: what every inbound message needs before it is handled.
+
+One statement gives the chat account, its person with every programme role, their current
+groups, the open question of this chat and, in a group chat, the occupation group the room is
+linked to. It used to be five (account, roles, memberships, room, state), each paying the
+ORM's fixed cost per statement; that cost, not the database, was most of the time they took.
+
+Memberships come as rows (LEFT JOIN: one row per current membership, at least one row), folded
+here in Python: no JSON aggregation, so the statement reads the same on SQLite and PostgreSQL.
+The statement is built once at import; SQLAlchemy memoises its cache key and compiles it once
+per dialect."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, and_, bindparam, literal, select
+
+from bot.storage.models import (
+    Administrator,
+    ChatAccount,
+    ChatRoom,
+    ConversationState,
+    Household,
+    Membership,
+    OccupationGroup,
+    Officer,
+    Person,
+    Trainer,
+)
+from bot.storage.repositories.base import _Repository
+from bot.storage.repositories.people import RoleIds
+
+
+class GroupSeat(NamedTuple):
+    """One current membership: the group, its name and the person's role in it."""
+
+    group_id: int
+    group_name: str
+    role: str
+
+
+class Speaker(NamedTuple):
+    """The sender of a message as the database has them. `account` and `state` are the unit of
+    work's own objects (changes to them are written on commit, as from any other read)."""
+
+    account: ChatAccount
+    state: ConversationState | None  # the open question of this account in this chat
+    roles: RoleIds | None  # None: the account is linked to nobody
+    groups: tuple[GroupSeat, ...]  # current memberships, oldest first
+    room_group_id: int | None  # the occupation group an active group chat is linked to
+
+
+def _statement(in_room: bool) -> Select[Any]:
+    household = (
+        select(Household.id)
+        .where(Household.person_id == Person.id)
+        .order_by(Household.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    room = (
+        select(ChatRoom.group_id)
+        .where(
+            ChatRoom.channel == bindparam("channel"),
+            ChatRoom.external_id == bindparam("chat_id"),
+            ChatRoom.active.is_(True),
+        )
+        .scalar_subquery()
+        if in_room
+        else literal(None)
+    )
+    return (
+        select(
+            ChatAccount,
+            ConversationState,
+            Person.id,
+            Person.name,
+            # officer, trainer and administrator are unique per person: a join adds no rows
+            Officer.id,
+            Officer.district_id,
+            household,  # a person may head several households: the first, as before
+            Trainer.id,
+            Administrator.id,
+            Membership.group_id,
+            OccupationGroup.name,
+            Membership.role,
+            room,
+        )
+        .outerjoin(
+            ConversationState,
+            and_(
+                ConversationState.chat_account_id == ChatAccount.id,
+                ConversationState.chat_id == bindparam("chat_id"),
+            ),
+        )
+        .outerjoin(Person, Person.id == ChatAccount.person_id)
+        .outerjoin(Officer, Officer.person_id == Person.id)
+        .outerjoin(Trainer, Trainer.person_id == Person.id)
+        .outerjoin(Administrator, Administrator.person_id == Person.id)
+        .outerjoin(Membership, and_(Membership.person_id == Person.id, Membership.until.is_(None)))
+        .outerjoin(OccupationGroup, OccupationGroup.id == Membership.group_id)
+        .where(
+            ChatAccount.channel == bindparam("channel"),
+            ChatAccount.external_id == bindparam("external_id"),
+        )
+        .order_by(Membership.since, Membership.id)
+    )
+
+
+_IN_ROOM = _statement(in_room=True)
+_ONE_TO_ONE = _statement(in_room=False)
+
+
+class SpeakerRepository(_Repository):
+    async def speaker(
+        self, channel: str, external_id: str, chat_id: str, *, in_room: bool
+    ) -> Speaker | None:
+        """The account `external_id` on `channel` writing in `chat_id` (a group chat when
+        `in_room`), with everything above; None when the account does not exist yet."""
+        rows = (
+            await self.session.execute(
+                _IN_ROOM if in_room else _ONE_TO_ONE,
+                {"channel": channel, "external_id": external_id, "chat_id": chat_id},
+            )
+        ).all()
+        if not rows:
+            return None
+        first = rows[0]
+        account, state, person_id = first[0], first[1], first[2]
+        # No person row for a linked account: the caller says so (as load_actor did).
+        roles = None if person_id is None else RoleIds(first[3], *first[4:9])
+        groups = tuple(GroupSeat(r[9], r[10], r[11]) for r in rows if r[9] is not None)
+        return Speaker(
+            account=account,
+            state=state,
+            roles=roles,
+            groups=groups,
+            room_group_id=first[12],
+        )
