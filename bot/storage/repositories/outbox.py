@@ -6,7 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -50,6 +61,71 @@ class OutboxRepository(_Repository):
         self.session.add(row)
         await self.session.flush()
         return row
+
+    async def add_leased(
+        self,
+        channel: str,
+        recipient: str,
+        payload: dict[str, Any],
+        reply_token: str | None,
+        *,
+        now: datetime,
+        created_at: datetime,
+        leased_until: datetime,
+        retry_key: str,
+        chat_account_id: int | None,
+    ) -> tuple[int, bool]:
+        """A reply written already leased to the sender of this process (its first attempt
+        counted, its retry key set, its next attempt pushed past the lease), so that it is
+        sent right after the commit with no lease transaction. Returns (id, leased).
+
+        On PostgreSQL the row is written due instead (not leased: the caller sends it the
+        ordinary way) while an older row of the same chat is still unsent, so that it cannot
+        overtake that one; one INSERT decides it (CASE over EXISTS). The chat's handling holds
+        the chat's advisory lock, so an older reply written by another worker is committed,
+        and seen, before this INSERT runs. SQLite has one process, whose lanes keep the order
+        (as in `due`)."""
+        behind: ColumnElement[bool] = literal(False)
+        if self._on_postgres:
+            behind = exists().where(
+                Outbox.channel == channel,
+                Outbox.recipient == recipient,
+                Outbox.status == DeliveryStatus.PENDING,
+                or_(Outbox.next_attempt_at <= now, Outbox.attempts > 0, Outbox.kind != "reminder"),
+            )
+        statement = (
+            insert(Outbox)
+            .values(
+                channel=channel,
+                recipient=recipient,
+                kind="reply",
+                chat_account_id=chat_account_id,
+                payload=payload,
+                reply_token=reply_token,
+                status=DeliveryStatus.PENDING,
+                attempts=case((behind, 0), else_=1),
+                next_attempt_at=case((behind, now), else_=leased_until),
+                retry_key=case((behind, None), else_=retry_key),
+                created_at=created_at,
+            )
+            .returning(Outbox.id, Outbox.attempts)
+        )
+        row = (await self.session.execute(statement)).one()
+        return int(row[0]), bool(row[1])
+
+    async def renew(self, outbox_id: int, attempts: int, lease_until: datetime) -> bool:
+        """Extends the lease of a row still leased by this attempt (a reply whose send waited
+        in this process's queue for most of its lease); False if it is no longer ours."""
+        changed = await self.session.execute(
+            update(Outbox)
+            .where(
+                Outbox.id == outbox_id,
+                Outbox.status == DeliveryStatus.PENDING,
+                Outbox.attempts == attempts,
+            )
+            .values(next_attempt_at=lease_until)
+        )
+        return bool(getattr(changed, "rowcount", 0))
 
     async def due(
         self,
@@ -197,11 +273,33 @@ class OutboxRepository(_Repository):
         ).all()
 
     async def mark_sent(self, outbox_id: int, at: datetime) -> None:
-        await self.session.execute(
+        await self.mark_all_sent([outbox_id], at)
+
+    async def mark_all_sent(self, outbox_ids: Sequence[int], at: datetime) -> set[int]:
+        """Marks delivered rows sent, in one statement (the sender's group commit). Returns,
+        where a chat's rows wait for its older ones (PostgreSQL), the ids of rows whose chat
+        has a newer row pending: the sender leases that one at once. Elsewhere: empty."""
+        statement = (
             update(Outbox)
-            .where(Outbox.id == outbox_id)
+            .where(Outbox.id.in_(outbox_ids))
             .values(status=DeliveryStatus.SENT, sent_at=at, reply_token=None)
         )
+        if not self._on_postgres:
+            await self.session.execute(statement)
+            return set()
+        newer = aliased(Outbox)
+        waiting = (
+            exists()
+            .where(
+                newer.channel == Outbox.channel,
+                newer.recipient == Outbox.recipient,
+                newer.status == DeliveryStatus.PENDING,
+                newer.id > Outbox.id,
+            )
+            .correlate(Outbox)
+        )
+        found = await self.session.execute(statement.returning(Outbox.id, waiting))
+        return {int(outbox_id) for outbox_id, more in found if more}
 
     def _waiting_reminders(self, chat_account_id: int) -> ColumnElement[bool]:
         return and_(
