@@ -2,15 +2,23 @@
 
 A row is *leased* in a short transaction (its next attempt pushed past the lease, its attempt
 counted), sent with no transaction open, then marked sent or rescheduled in another short
-transaction, right after its own send (never in a batch). If the process dies between send and
-mark, the lease runs out and the row is sent again. What keeps that from doubling a message:
+transaction right after its send. A reply from the webhook intake is written already leased in
+the message's own transaction (`Conversation.handle(lease=…)`, `send_ready`): no lease
+transaction. "Sent" marks are group-committed: rows delivered at about the same moment (any
+lane, any drain) are marked in one UPDATE and one COMMIT by one marker task, and each sender
+waits for its row's mark, so a row is never marked before its send. If the process dies between
+send and mark, the lease runs out and the row is sent again. What keeps that from doubling a
+message:
 - a LINE push carries the row's retry key (`X-Line-Retry-Key`): LINE answers 409 to a key it
   already accepted, and that counts as delivered;
 - a LINE reply token is single-use, and a young row's token is offered again on every
   attempt (its lease is short, so a crash leaves it retried while the token lives). The lease
   commits the attempt before the send, so `attempts > 1` with the token still on the row means
   an earlier attempt offered it and never learned the outcome: if LINE now refuses the token,
-  that earlier reply got through and the row is marked sent, not pushed. A token refused on
+  that earlier reply got through and the row is marked sent, not pushed. (A row written leased
+  may have died before its first offer: its token, judged by its age since the webhook came,
+  is then still alive at the retry and delivers, or is past the TTL and the row is pushed;
+  see `bot.conversation._enqueue_leased`.) A token refused on
   its first use was dead already; it is taken off the row (committed) before the push, so no
   later attempt mistakes the refusal for a delivery;
 - Telegram has no idempotency key: a message the Bot API accepted just before the process
