@@ -26,7 +26,7 @@ from bot.services.actors import load_actor
 from bot.services.errors import ServiceError
 from bot.services.records import entity_name
 from bot.storage.database import truncate_wal
-from bot.storage.models import ChatAccount, DeliveryStatus
+from bot.storage.models import ChatAccount
 from bot.storage.repositories import PendingEvent
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -386,10 +386,7 @@ async def _with_held_reminders(
     if not held:
         return answer
     notes = [Reply.from_payload(row.payload).text for row in held]
-    for row in held:
-        row.status = DeliveryStatus.SENT
-        row.sent_at = now
-        row.last_error = "delivered with a reply"
+    await uow.outbox.deliver_held([row.id for row in held], now)
     return replace(answer, text="\n\n".join([answer.text, *(f"🔔 {note}" for note in notes)]))
 
 
