@@ -202,7 +202,10 @@ class Conversation:
             answer = with_pending(ctx, answer, reask=rule in REASK_AFTER)
         if answer is not None and expired:
             answer = replace(answer, text=f"{EXPIRED}\n{answer.text}")
-        if answer is not None and not message.is_group and not ctx.account_erased:
+        # Only a push quota running out holds reminders (LINE): on a channel the sender knows
+        # has none, there are none to look for.
+        quota = leasing is None or message.channel in leasing.terms.quota_channels
+        if answer is not None and not message.is_group and not ctx.account_erased and quota:
             answer = await _with_held_reminders(uow, account.id, answer, now)
         ready: ReadyReply | None = None
         if leasing is not None and answer is not None and not ctx.account_erased:

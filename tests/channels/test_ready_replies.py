@@ -278,3 +278,22 @@ async def test_replies_delivered_together_are_marked_sent_in_one_statement(
             select(PushUsage).where(PushUsage.channel == "line", PushUsage.month == month)
         )
         assert usage is not None and usage.count == 1
+
+
+@pytest.mark.both_databases
+async def test_held_reminders_still_ride_along_with_a_reply_written_leased(
+    app: App, sender: Sender, line: TokenLine, clock: FixedClock
+) -> None:
+    async with app.uow() as uow:
+        account = await uow.people.ensure_account("line", "U1", None)
+        held = await uow.outbox.add(
+            "line", "U1", Reply("อย่าลืมส่งรายงานนะคะ").to_payload(), available_at=clock.now(),
+            status="held", kind="reminder", chat_account_id=account.id,
+        )  # fmt: skip
+        await uow.commit()
+    handled = await say(app, sender, "U1", token=line.issue(clock.now()))
+    assert handled.ready is not None
+    assert "อย่าลืมส่งรายงานนะคะ" in handled.ready.reply.text
+    assert (await row(app, held.id)).status == "sent"
+    assert (await sender.send_ready(handled.ready)).sent == 1
+    assert line.delivered == [("reply", "U1")]
