@@ -5,6 +5,7 @@ so an acknowledged message is never lost and a redelivered one is never stored t
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,14 +19,14 @@ from bot.config import Settings
 from bot.flood import FloodGate
 from bot.handlers.context import MENU_ONLY, Context, reply
 from bot.handlers.pending import with_pending
-from bot.messages import Heard, InboundMessage, Reply
+from bot.messages import Heard, InboundMessage, LeaseTerms, ReadyReply, Reply
 from bot.router import RULES, Rule, dispatch
 from bot.services import limits
 from bot.services.actors import load_sender
 from bot.services.errors import ServiceError
 from bot.services.records import entity_name
 from bot.storage.database import truncate_wal
-from bot.storage.models import DeliveryStatus
+from bot.storage.models import ChatAccount
 from bot.storage.repositories import PendingEvent
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -53,6 +54,7 @@ class Handled:
     outbox_id: int | None
     duplicate: bool = False
     earlier: PendingEvent | None = None  # not handled: this older event of the chat goes first
+    ready: ReadyReply | None = None  # the reply, written leased: send it now (`lease=`)
 
 
 class _Settled(Exception):
@@ -100,22 +102,25 @@ class Conversation:
         inbox_id: int | None = None,
         received_at: datetime | None = None,
         heard: Heard | None = None,
+        lease: LeaseTerms | None = None,
     ) -> Handled:
         """Handles one message in one transaction. From the webhook inbox (`inbox_id`), the
         stored row is turned `done` in that same transaction; otherwise the delivery id is
         recorded here. Either way a redelivery finds it and is dropped. A voice note is
-        heard first (`hear`), outside the transaction; the caller may have done that."""
+        heard first (`hear`), outside the transaction; the caller may have done that.
+        With `lease` (the intake, whose sender sends the reply right after), the reply row
+        is written already leased where it may be, and `Handled.ready` carries it."""
         if message.kind == "audio" and heard is None:
             heard = await self.hear(message)
         now = self._clock.now()
         try:
-            return await self._once(message, inbox_id, received_at, heard, now)
+            return await self._once(message, inbox_id, received_at, heard, now, lease)
         except _Settled as settled:
             # The handler refused or failed, so nothing it wrote may stay: its transaction was
             # rolled back whole, and the message is handled again in a new one with that
             # answer and no handler. (A savepoint around every handler did the same at two
             # statements a message; refusals are rare.)
-            return await self._once(message, inbox_id, received_at, heard, now, settled)
+            return await self._once(message, inbox_id, received_at, heard, now, lease, settled)
 
     async def _once(
         self,
@@ -124,6 +129,7 @@ class Conversation:
         received_at: datetime | None,
         heard: Heard | None,
         now: datetime,
+        lease: LeaseTerms | None,
         settled: _Settled | None = None,
     ) -> Handled:
         """`handle` in one transaction; `settled`: the answer is known (see `handle`)."""
@@ -145,8 +151,9 @@ class Conversation:
                 message = replace(message, text=heard.transcript)
             # The flood gate looks at when messages arrived, not when they are handled: a
             # backlog worked off after a restart is not a flood.
+            leasing = _Leasing(lease, received_at) if lease is not None else None
             if self._flood is None:
-                return await self._handle(uow, message, now, heard, settled)
+                return await self._handle(uow, message, now, heard, leasing, settled)
             arrived = min(received_at, now) if received_at is not None else now
             sender = (message.channel, message.sender_id)
             if uow.flood.shared:
@@ -157,12 +164,12 @@ class Conversation:
                 )
                 if not accepted:
                     return await self._slow_down(uow, message, now, tell)
-                return await self._handle(uow, message, now, heard, settled)
+                return await self._handle(uow, message, now, heard, leasing, settled)
             accepted, tell = self._flood.admit(sender, arrived)
             if not accepted:
                 return await self._slow_down(uow, message, now, tell)
             try:
-                return await self._handle(uow, message, now, heard, settled)
+                return await self._handle(uow, message, now, heard, leasing, settled)
             except BaseException:
                 self._flood.refund(sender)
                 raise
@@ -212,6 +219,7 @@ class Conversation:
         message: InboundMessage,
         now: datetime,
         heard: Heard | None = None,
+        leasing: _Leasing | None = None,
         settled: _Settled | None = None,
     ) -> Handled:
         """The message of an admitted sender, inside the caller's unit of work."""
@@ -229,19 +237,26 @@ class Conversation:
             answer = with_pending(ctx, answer, reask=rule in REASK_AFTER)
         if answer is not None and expired:
             answer = replace(answer, text=f"{EXPIRED}\n{answer.text}")
-        if answer is not None and not message.is_group and not ctx.account_erased:
+        # Only a push quota running out holds reminders (LINE): on a channel the sender knows
+        # has none, there are none to look for.
+        quota = leasing is None or message.channel in leasing.terms.quota_channels
+        if answer is not None and not message.is_group and not ctx.account_erased and quota:
             answer = await _with_held_reminders(uow, account.id, answer, now)
-        outbox_id = await _enqueue(
-            uow, message, answer, now, None if ctx.account_erased else account.id,
-            kind="erased" if ctx.account_erased else "reply",
-        )  # fmt: skip
+        ready: ReadyReply | None = None
+        if leasing is not None and answer is not None and not ctx.account_erased:
+            outbox_id, ready = await _enqueue_leased(uow, message, answer, now, account, leasing)
+        else:
+            outbox_id = await _enqueue(
+                uow, message, answer, now, None if ctx.account_erased else account.id,
+                kind="erased" if ctx.account_erased else "reply",
+            )  # fmt: skip
         await uow.commit()
         if ctx.account_erased:
             # SQLite keeps old page images in the WAL: fold it in, so the name is gone.
             await truncate_wal(uow.session.bind)
         if uow.menus.queued and self._menus_queued is not None:
             self._menus_queued()
-        return Handled(rule, answer, outbox_id)
+        return Handled(rule, answer, outbox_id, ready=ready)
 
     async def _context(
         self, uow: UnitOfWork, message: InboundMessage, now: datetime, heard: Heard | None
@@ -330,6 +345,75 @@ async def _enqueue(
     return row.id
 
 
+@dataclass(frozen=True, slots=True)
+class _Leasing:
+    terms: LeaseTerms
+    received_at: datetime | None  # when the webhook was stored: the reply token's age
+
+
+async def _enqueue_leased(
+    uow: UnitOfWork,
+    message: InboundMessage,
+    answer: Reply,
+    now: datetime,
+    account: ChatAccount,
+    leasing: _Leasing,
+) -> tuple[int | None, ReadyReply | None]:
+    """The reply as an outbox row written already leased, so that the intake sends it right
+    after the commit with no lease transaction; the ordinary row (sent by a lease) where a
+    check the lease makes cannot be made here without a query.
+
+    What the lease checks, here: a private chat's recipient is the sender, whose account is
+    loaded (`blocked`, cleared above when they write again); a group chat has no account
+    (`OutboxRepository.recipient_blocked` never finds one) and the bot is in the room the
+    message came from. The push quota matters only if the reply must be pushed on a channel
+    with a quota: that row is written the ordinary way. Per-chat order: `add_leased`.
+
+    The reply token's age counts from when the webhook was stored (`received_at`), not from
+    now: an event handled late (a backlog after a restart) has an older token than its
+    handling time says. The row's `created_at` is that moment, so that a sender that takes
+    the row after a crash judges the token by its real age: if this process died between
+    the commit and the first offer, the retry (after the short reply lease) offers a token
+    that is still valid, so LINE takes it, or, once it is past its TTL, pushes instead. A
+    token offered while young is refused only if it was used, which is what makes "refused
+    on a later attempt" mean "delivered" (scheduler/sender.py)."""
+    terms = leasing.terms
+    if not message.is_group and account.blocked:
+        return await _enqueue(uow, message, answer, now, account.id), None
+    born = now
+    if message.reply_token and leasing.received_at is not None:
+        born = min(leasing.received_at, now)
+    token = message.reply_token if now - born < terms.token_ttl else None
+    if token is None and message.channel in terms.quota_channels:
+        return await _enqueue(uow, message, answer, now, account.id), None
+    leased_until = now + (terms.reply_lease if token else terms.push_lease)
+    retry_key = str(uuid.uuid4())
+    outbox_id, leased = await uow.outbox.add_leased(
+        message.channel,
+        message.chat_id,
+        answer.to_payload(),
+        message.reply_token,
+        now=now,
+        created_at=born,
+        leased_until=leased_until,
+        retry_key=retry_key,
+        chat_account_id=account.id,
+    )
+    if not leased:  # an older reply of the chat is unsent: this one waits its turn
+        return outbox_id, None
+    ready = ReadyReply(
+        outbox_id=outbox_id,
+        channel=message.channel,
+        recipient=message.chat_id,
+        reply=answer,
+        reply_token=token,
+        retry_key=retry_key,
+        created_at=born,
+        leased_until=leased_until,
+    )
+    return outbox_id, ready
+
+
 async def _with_held_reminders(
     uow: UnitOfWork, account_id: int, answer: Reply, now: datetime
 ) -> Reply:
@@ -339,10 +423,7 @@ async def _with_held_reminders(
     if not held:
         return answer
     notes = [Reply.from_payload(row.payload).text for row in held]
-    for row in held:
-        row.status = DeliveryStatus.SENT
-        row.sent_at = now
-        row.last_error = "delivered with a reply"
+    await uow.outbox.deliver_held([row.id for row in held], now)
     return replace(answer, text="\n\n".join([answer.text, *(f"🔔 {note}" for note in notes)]))
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 EventKind = Literal[
@@ -275,3 +275,33 @@ class Reply:
             card=None if not card else Card.from_payload(card),
             quote=payload.get("quote"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseTerms:
+    """How the sender of this process leases a reply written in the message's transaction
+    (see `ReadyReply`): its lease while a reply token is offered and while it pushes, how
+    long a reply token is offered, and the channels whose pushes count against a monthly
+    quota (a reply that must be pushed there is written the ordinary way, and the lease
+    checks the quota)."""
+
+    reply_lease: timedelta
+    push_lease: timedelta
+    token_ttl: timedelta
+    quota_channels: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyReply:
+    """A reply row written already leased (first attempt counted, retry key set): the sender
+    of the process that wrote it sends it right after the commit, with no lease transaction,
+    while `leased_until` has not passed."""
+
+    outbox_id: int
+    channel: str
+    recipient: str
+    reply: Reply
+    reply_token: str | None
+    retry_key: str
+    created_at: datetime
+    leased_until: datetime

@@ -2,15 +2,23 @@
 
 A row is *leased* in a short transaction (its next attempt pushed past the lease, its attempt
 counted), sent with no transaction open, then marked sent or rescheduled in another short
-transaction, right after its own send (never in a batch). If the process dies between send and
-mark, the lease runs out and the row is sent again. What keeps that from doubling a message:
+transaction right after its send. A reply from the webhook intake is written already leased in
+the message's own transaction (`Conversation.handle(lease=…)`, `send_ready`): no lease
+transaction. "Sent" marks are group-committed: rows delivered at about the same moment (any
+lane, any drain) are marked in one UPDATE and one COMMIT by one marker task, and each sender
+waits for its row's mark, so a row is never marked before its send. If the process dies between
+send and mark, the lease runs out and the row is sent again. What keeps that from doubling a
+message:
 - a LINE push carries the row's retry key (`X-Line-Retry-Key`): LINE answers 409 to a key it
   already accepted, and that counts as delivered;
 - a LINE reply token is single-use, and a young row's token is offered again on every
   attempt (its lease is short, so a crash leaves it retried while the token lives). The lease
   commits the attempt before the send, so `attempts > 1` with the token still on the row means
   an earlier attempt offered it and never learned the outcome: if LINE now refuses the token,
-  that earlier reply got through and the row is marked sent, not pushed. A token refused on
+  that earlier reply got through and the row is marked sent, not pushed. (A row written leased
+  may have died before its first offer: its token, judged by its age since the webhook came,
+  is then still alive at the retry and delivers, or is past the TTL and the row is pushed;
+  see `bot.conversation._enqueue_leased`.) A token refused on
   its first use was dead already; it is taken off the row (committed) before the push, so no
   later attempt mistakes the refusal for a delivery;
 - Telegram has no idempotency key: a message the Bot API accepted just before the process
@@ -62,7 +70,7 @@ from bot.channels.base import (
     Transport,
 )
 from bot.clock import Clock
-from bot.messages import Reply
+from bot.messages import LeaseTerms, ReadyReply, Reply
 from bot.storage.models import DeliveryStatus, Outbox
 from bot.storage.unit_of_work import UnitOfWork
 from scheduler.rate_limits import RateLimiter, TokenBucket
@@ -81,6 +89,9 @@ MAX_BACKOFF_S = 15 * 60.0
 REPLY_TOKEN_TTL_S = 50.0  # LINE reply tokens live about a minute; leave room for the call
 MARK_ATTEMPTS = 5  # a delivered row's "sent" mark, tried this many times
 MAX_INLINE_WAIT_S = 3.0  # a flood-limit wait longer than this reschedules the row instead
+# A reply written leased is sent at once only with this much of its lease left (one API call,
+# SEND_TIMEOUT_SECONDS, and a margin); with less, the lease is renewed first.
+SEND_SPAN = timedelta(seconds=12)
 
 
 def backoff(attempts: int, rng: random.Random) -> float:
@@ -126,7 +137,9 @@ class Sender:
         self._sleep = sleep
         self._max_inline_wait = max_inline_wait
         self._hold_chat: dict[tuple[str, str], datetime] = {}  # retry_after, per chat
-        self._ordered = False  # PostgreSQL: a chat's rows wait for its older ones (see above)
+        self._terms: LeaseTerms | None = None
+        self._marks: list[_Mark] = []  # delivered rows waiting for their "sent" mark
+        self._marker: asyncio.Task[None] | None = None
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -136,9 +149,28 @@ class Sender:
         """Adds (or replaces) the transport of a channel; the web server does this once the
         platform clients exist inside the running event loop."""
         self._transports[transport.channel] = transport
+        self._terms = None
 
     def unregister(self, channel: str) -> None:
         self._transports.pop(channel, None)
+        self._terms = None
+
+    def lease_terms(self) -> LeaseTerms:
+        """How a reply written in the message's transaction is leased to this sender (the
+        intake passes these to `Conversation.handle`). A transport says whether its pushes
+        count against a monthly quota (`push_quota`, LINE); one that does not say, does not."""
+        if self._terms is None:
+            self._terms = LeaseTerms(
+                reply_lease=REPLY_LEASE,
+                push_lease=LEASE,
+                token_ttl=timedelta(seconds=self._reply_token_ttl),
+                quota_channels=frozenset(
+                    channel
+                    for channel, transport in self._transports.items()
+                    if getattr(transport, "push_quota", False)
+                ),
+            )
+        return self._terms
 
     def _month(self) -> str:
         return self._clock.now().astimezone(self._tz).strftime("%Y-%m")
@@ -185,7 +217,6 @@ class Sender:
                         on_part=self._part_sent(row.id),
                     )
                 )
-            self._ordered = uow.outbox.ordered_across_workers
             await uow.commit()
         return leased
 
@@ -199,7 +230,48 @@ class Sender:
 
     async def drain(self, limit: int = 100, only: int | None = None) -> DrainResult:
         result = DrainResult()
-        queue = deque(await self._lease(limit, only))
+        await self._work(deque(await self._lease(limit, only)), result)
+        return result
+
+    async def send_ready(self, ready: ReadyReply) -> DrainResult:
+        """Sends a reply the conversation wrote already leased (`Handled.ready`), right after
+        its commit: no lease transaction. The lease was committed with the row, so this is
+        its first attempt (`attempts` 1); a reply token is offered only while young, as in a
+        lease. If the reply waited in this process's queue for most of its lease, the lease
+        is renewed first (or, if another sender took the row meanwhile, left to it)."""
+        result = DrainResult()
+        if ready.channel not in self._transports:
+            return result  # no transport now: the lease runs out and a drain sends it
+        now = self._clock.now()
+        if now + SEND_SPAN > ready.leased_until:
+            if now >= ready.leased_until:  # anyone's now: lease it the ordinary way
+                return await self.drain(only=ready.outbox_id)
+            async with self._uow_factory() as uow:
+                ours = await uow.outbox.renew(ready.outbox_id, 1, now + LEASE)
+                await uow.commit()
+            if not ours:
+                return result
+        age = (now - ready.created_at).total_seconds()
+        message = Outgoing(
+            outbox_id=ready.outbox_id,
+            channel=ready.channel,
+            recipient=ready.recipient,
+            reply=ready.reply,
+            reply_token=ready.reply_token if age < self._reply_token_ttl else None,
+            retry_key=ready.retry_key,
+            attempts=1,
+            # Written leased only where the quota need not be asked (a reply token, or a
+            # channel without a quota); a token found dead asks it (`_forget_token`).
+            push_allowed=True,
+            created_at=ready.created_at,
+            on_part=self._part_sent(ready.outbox_id),
+        )
+        await self._work(deque([message]), result, quota_unknown=True)
+        return result
+
+    async def _work(
+        self, queue: deque[Outgoing], result: DrainResult, *, quota_unknown: bool = False
+    ) -> None:
         while queue:
             message = queue.popleft()
             transport = self._transports.get(message.channel)
@@ -207,14 +279,22 @@ class Sender:
                 continue
             if not await self._await_turn(transport, message, result):
                 continue
-            if await self._send(transport, message, result) and self._ordered:
+            if await self._send(transport, message, result, quota_unknown=quota_unknown):
                 # The chat's next row waited for this one (possibly written by another
                 # worker): send it now rather than at the next drain.
                 queue.extend(await self._lease(1, chat=(message.channel, message.recipient)))
-        return result
+            quota_unknown = False
 
-    async def _send(self, transport: Transport, message: Outgoing, result: DrainResult) -> bool:
-        """One row: send, then mark it sent (or failed, or due again) at once. True if sent."""
+    async def _send(
+        self,
+        transport: Transport,
+        message: Outgoing,
+        result: DrainResult,
+        *,
+        quota_unknown: bool = False,
+    ) -> bool:
+        """One row: send, then mark it sent (or failed, or due again) at once. True if it was
+        sent and its chat has a newer row waiting for it (PostgreSQL: lease that one now)."""
         while True:
             try:
                 delivery = await transport.send(message)
@@ -229,9 +309,10 @@ class Sender:
                     delivery = Delivery(pushed=0)
                 else:
                     # Dead before we used it (expired, or a redelivered event's old token).
-                    if not await self._forget_token(message, error):
+                    allowed = await self._forget_token(message, error, quota_unknown)
+                    if allowed is None:
                         return False  # no longer ours: another sender took the row meanwhile
-                    message = replace(message, reply_token=None)
+                    message = replace(message, reply_token=None, push_allowed=allowed)
                     continue  # push it now
             except SendError as error:
                 await self._failed(message, error, result)
@@ -241,21 +322,28 @@ class Sender:
                 await self._failed(message, _Unexpected(f"{type(error).__name__}: {error}"), result)
                 return False
             pushed = delivery.pushed if isinstance(delivery, Delivery) else 0
-            await self._sent(message, pushed)
+            more = await self._sent(message, pushed)
             result.sent += 1
             result.pushed += pushed
-            return True
+            return more
 
-    async def _forget_token(self, message: Outgoing, error: SendError) -> bool:
+    async def _forget_token(
+        self, message: Outgoing, error: SendError, quota_unknown: bool = False
+    ) -> bool | None:
         """Takes a dead reply token off the row before pushing (so that no later attempt
         offers it and reads the refusal as an earlier delivery) and renews the lease for the
-        push. False if the row is no longer this attempt's (another sender leased it)."""
+        push. Returns whether the push is allowed (the quota, asked here for a row written
+        leased, whose write did not ask it), or None if the row is no longer this attempt's
+        (another sender leased it)."""
         async with self._uow_factory() as uow:
             ours = await uow.outbox.forget_token(
                 message.outbox_id, message.attempts, error.detail[:2000], self._clock.now() + LEASE
             )
+            allowed = message.push_allowed
+            if ours and quota_unknown:
+                allowed = not await uow.outbox.exhausted({message.channel}, self._month())
             await uow.commit()
-        return ours
+        return allowed if ours else None
 
     def _part_sent(self, outbox_id: int) -> Callable[[int], Awaitable[None]]:
         """What a transport awaits after each part of a multi-part message: the count is
@@ -308,23 +396,60 @@ class Sender:
                 row.next_attempt_at = self._clock.now() + timedelta(seconds=wait)
             await uow.commit()
 
-    async def _sent(self, message: Outgoing, pushed: int) -> None:
-        """Marks a delivered row sent. The platform already has the message, so a failed mark
-        (a dropped connection, a busy SQLite file) is retried here: a row left leased would be
-        sent again once its lease runs out."""
+    async def _sent(self, message: Outgoing, pushed: int) -> bool:
+        """Marks a delivered row sent; returns whether its chat has a newer row waiting for
+        it (PostgreSQL). Rows delivered at about the same moment, by any lane or drain, are
+        marked in one UPDATE and one COMMIT (group commit) by one marker task; each sender
+        waits for its row's mark, so a row is marked only after its send and a drain ends
+        with its rows marked. The marker runs on if a waiting sender is cancelled."""
+        loop = asyncio.get_running_loop()
+        mark = _Mark(message.outbox_id, message.channel, pushed, loop.create_future())
+        self._marks.append(mark)
+        marker = self._marker
+        if marker is None or marker.done() or marker.get_loop() is not loop:
+            self._marker = loop.create_task(self._mark_waiting())
+        return await asyncio.shield(mark.done)
+
+    async def _mark_waiting(self) -> None:
+        """The marker: marks what is waiting, again and again while more arrives."""
+        while self._marks:
+            # One pass of the event loop first: lanes finishing their sends now join in.
+            await asyncio.sleep(0)
+            batch, self._marks = self._marks, []
+            try:
+                more = await self._mark_batch(batch)
+            except Exception as error:  # each waiting sender raises it, as `_sent` did
+                for mark in batch:
+                    if not mark.done.done():
+                        mark.done.set_exception(error)
+                continue
+            for mark in batch:
+                if not mark.done.done():
+                    mark.done.set_result(mark.outbox_id in more)
+
+    async def _mark_batch(self, batch: list[_Mark]) -> set[int]:
+        """The platform already has these messages, so a failed mark (a dropped connection,
+        a busy SQLite file) is retried here: a row left leased would be sent again once its
+        lease runs out."""
+        pushes: dict[str, int] = {}
+        for mark in batch:
+            if mark.pushed:
+                pushes[mark.channel] = pushes.get(mark.channel, 0) + mark.pushed
+        ids = [mark.outbox_id for mark in batch]
         for attempt in range(MARK_ATTEMPTS):
             try:
                 async with self._uow_factory() as uow:
-                    await uow.outbox.mark_sent(message.outbox_id, self._clock.now())
-                    if pushed:
-                        await uow.outbox.count_pushes(message.channel, self._month(), pushed)
+                    more = await uow.outbox.mark_all_sent(ids, self._clock.now())
+                    for channel, pushed in pushes.items():
+                        await uow.outbox.count_pushes(channel, self._month(), pushed)
                     await uow.commit()
-                return
+                return more
             except DBAPIError:
                 if attempt + 1 == MARK_ATTEMPTS:
                     raise
-                log.warning("outbox %s: marking sent failed; trying again", message.outbox_id)
+                log.warning("outbox %s: marking sent failed; trying again", ids)
                 await asyncio.sleep(0.05 * 2**attempt)
+        return set()  # not reached
 
     async def _failed(self, message: Outgoing, error: SendError, result: DrainResult) -> None:
         now = self._clock.now()
@@ -360,6 +485,16 @@ class Sender:
                 result.retried += 1
             result.errors.append(error.detail)
             await uow.commit()
+
+
+@dataclass(slots=True)
+class _Mark:
+    """A delivered row waiting for the marker; `done` gets whether its chat has more."""
+
+    outbox_id: int
+    channel: str
+    pushed: int
+    done: asyncio.Future[bool]
 
 
 class _Unexpected(SendError):

@@ -121,6 +121,7 @@ class LineTransport:
     """Sends outbox rows through the LINE Messaging API (reply first, push otherwise)."""
 
     channel = CHANNEL
+    push_quota = True  # pushes count against the monthly quota (Sender.lease_terms)
 
     def __init__(
         self,

@@ -16,7 +16,10 @@ one thing that must happen before the 2xx — make the events durable — and th
    several workers on PostgreSQL that transaction first locks the chat (an advisory lock) and
    takes the event only if no older event of the chat is pending; otherwise the older one is
    handled first, here (`_process`), so the order holds across workers too.
-3. **Send**: each lane hands its committed replies to its own sender task (same order).
+3. **Send**: each lane hands its committed replies to its own sender task (same order). A
+   reply is written already leased in the message's transaction (`Handled.ready`), so it is
+   sent with no lease transaction; its "sent" mark is group-committed with the marks of the
+   other lanes' sends (scheduler/sender.py).
 
 On SQLite these tasks run their statements on the event loop rather than in aiosqlite's
 thread (bot/storage/sqlite_inline.py): short statements on a cached file, where the thread
@@ -43,7 +46,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import DBAPIError
 
 from bot.conversation import database_unavailable
-from bot.messages import Heard, InboundMessage
+from bot.messages import Heard, InboundMessage, ReadyReply
 from bot.storage.repositories import PendingEvent
 from bot.storage.sqlite_inline import on_the_loop
 from bot.web.runtime import Channels, while_busy
@@ -92,7 +95,8 @@ class _Job:
 @dataclass
 class _Lane:
     jobs: asyncio.Queue[_Job] = field(default_factory=asyncio.Queue)
-    replies: asyncio.Queue[int] = field(default_factory=asyncio.Queue)
+    # A reply written leased (sent as it is) or an outbox id (leased by the sender first).
+    replies: asyncio.Queue[ReadyReply | int] = field(default_factory=asyncio.Queue)
 
 
 class Intake:
@@ -282,13 +286,19 @@ class Intake:
                 self._channels,
                 job.message,
                 self._app.conversation.handle(
-                    job.message, inbox_id=job.event_id, received_at=job.received_at, heard=heard
+                    job.message,
+                    inbox_id=job.event_id,
+                    received_at=job.received_at,
+                    heard=heard,
+                    lease=self._app.sender.lease_terms(),
                 ),
             )
         except Exception as error:
             await self._failed(job, error)
             return None
-        if handled.outbox_id is not None:
+        if handled.ready is not None:
+            lane.replies.put_nowait(handled.ready)
+        elif handled.outbox_id is not None:
             lane.replies.put_nowait(handled.outbox_id)
         return handled.earlier
 
@@ -311,10 +321,14 @@ class Intake:
     async def _send(self, lane: _Lane) -> None:
         on_the_loop()
         while True:
-            outbox_id = await lane.replies.get()
+            reply = await lane.replies.get()
+            outbox_id = reply if isinstance(reply, int) else reply.outbox_id
             try:
                 async with self._webhooks_first():
-                    await self._app.sender.drain(only=outbox_id)
+                    if isinstance(reply, int):
+                        await self._app.sender.drain(only=reply)
+                    else:  # written leased in the message's transaction: no lease needed
+                        await self._app.sender.send_ready(reply)
             except Exception:
                 log.exception("outbox %s: immediate send failed; the drain retries it", outbox_id)
             finally:

@@ -6,7 +6,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    insert,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -18,6 +32,103 @@ from bot.storage.models import (
     Reminder,
 )
 from bot.storage.repositories.base import _Repository
+
+# The statements of the message path, built once: SQLAlchemy caches their compiled form, and
+# run on the unit of work's connection (Core) they skip the ORM's per-statement machinery
+# (measured on SQLite: an INSERT … RETURNING 0.45 ms CPU against 0.75 ms through the session
+# and 1.1 ms built per call; see the commit message). Bind names are not column names.
+_TABLE = Outbox.__table__
+_IDS: BindParameter[int] = bindparam("o_ids", expanding=True)
+
+
+def _leased_insert(ordered: bool) -> Any:
+    """INSERT of a reply written leased (`add_leased`); `ordered`: written due instead while
+    an older row of its chat is unsent (PostgreSQL)."""
+    now = bindparam("o_now", type_=_TABLE.c.next_attempt_at.type)
+    until = bindparam("o_until", type_=_TABLE.c.next_attempt_at.type)
+    key = bindparam("o_key", type_=_TABLE.c.retry_key.type)
+    values: dict[str, Any] = {"attempts": 1, "next_attempt_at": until, "retry_key": key}
+    if ordered:
+        older = aliased(Outbox)
+        behind = exists().where(
+            older.channel == bindparam("o_channel", type_=_TABLE.c.channel.type),
+            older.recipient == bindparam("o_recipient", type_=_TABLE.c.recipient.type),
+            older.status == DeliveryStatus.PENDING,
+            or_(older.next_attempt_at <= now, older.attempts > 0, older.kind != "reminder"),
+        )
+        values = {
+            "attempts": case((behind, 0), else_=1),
+            "next_attempt_at": case((behind, now), else_=until),
+            "retry_key": case((behind, null()), else_=key),
+        }
+    return (
+        insert(Outbox)
+        .values(
+            channel=bindparam("o_channel", type_=_TABLE.c.channel.type),
+            recipient=bindparam("o_recipient", type_=_TABLE.c.recipient.type),
+            kind="reply",
+            chat_account_id=bindparam("o_account", type_=_TABLE.c.chat_account_id.type),
+            payload=bindparam("o_payload", type_=_TABLE.c.payload.type),
+            reply_token=bindparam("o_token", type_=_TABLE.c.reply_token.type),
+            status=DeliveryStatus.PENDING,
+            created_at=bindparam("o_created", type_=_TABLE.c.created_at.type),
+            **values,
+        )
+        .returning(Outbox.id, Outbox.attempts)
+    )
+
+
+def _mark_sent(ordered: bool) -> Any:
+    """UPDATE of delivered rows (`mark_all_sent`); `ordered`: also says, per row, whether a
+    newer row of its chat is pending (PostgreSQL, where it waited for this one)."""
+    statement = (
+        update(Outbox)
+        .where(Outbox.id.in_(_IDS))
+        .values(
+            status=DeliveryStatus.SENT,
+            sent_at=bindparam("o_at", type_=_TABLE.c.sent_at.type),
+            reply_token=None,
+        )
+    )
+    if not ordered:
+        return statement
+    newer = aliased(Outbox)
+    waiting = (
+        exists()
+        .where(
+            newer.channel == Outbox.channel,
+            newer.recipient == Outbox.recipient,
+            newer.status == DeliveryStatus.PENDING,
+            newer.id > Outbox.id,
+        )
+        .correlate(Outbox)
+    )
+    return statement.returning(Outbox.id, waiting)
+
+
+_INSERT_LEASED = _leased_insert(ordered=False)
+_INSERT_LEASED_ORDERED = _leased_insert(ordered=True)
+_MARK_SENT = _mark_sent(ordered=False)
+_MARK_SENT_ORDERED = _mark_sent(ordered=True)
+_HELD = (
+    select(Outbox.id, Outbox.payload)
+    .where(
+        Outbox.chat_account_id == bindparam("o_account", type_=_TABLE.c.chat_account_id.type),
+        Outbox.kind == "reminder",
+        Outbox.status == DeliveryStatus.HELD,
+    )
+    .order_by(Outbox.id)
+    .limit(5)
+)
+_DELIVER_HELD = (
+    update(Outbox)
+    .where(Outbox.id.in_(_IDS))
+    .values(
+        status=DeliveryStatus.SENT,
+        sent_at=bindparam("o_at", type_=_TABLE.c.sent_at.type),
+        last_error="delivered with a reply",
+    )
+)
 
 
 class OutboxRepository(_Repository):
@@ -50,6 +161,63 @@ class OutboxRepository(_Repository):
         self.session.add(row)
         await self.session.flush()
         return row
+
+    async def add_leased(
+        self,
+        channel: str,
+        recipient: str,
+        payload: dict[str, Any],
+        reply_token: str | None,
+        *,
+        now: datetime,
+        created_at: datetime,
+        leased_until: datetime,
+        retry_key: str,
+        chat_account_id: int | None,
+    ) -> tuple[int, bool]:
+        """A reply written already leased to the sender of this process (its first attempt
+        counted, its retry key set, its next attempt pushed past the lease), so that it is
+        sent right after the commit with no lease transaction. Returns (id, leased).
+
+        On PostgreSQL the row is written due instead (not leased: the caller sends it the
+        ordinary way) while an older row of the same chat is still unsent, so that it cannot
+        overtake that one; one INSERT decides it (CASE over EXISTS). The chat's handling holds
+        the chat's advisory lock, so an older reply written by another worker is committed,
+        and seen, before this INSERT runs. SQLite has one process, whose lanes keep the order
+        (as in `due`)."""
+        statement = _INSERT_LEASED_ORDERED if self._on_postgres else _INSERT_LEASED
+        connection = await self.session.connection()  # Core, cached: no ORM bulk-insert path
+        row = (
+            await connection.execute(
+                statement,
+                {
+                    "o_channel": channel,
+                    "o_recipient": recipient,
+                    "o_payload": payload,
+                    "o_token": reply_token,
+                    "o_now": now,
+                    "o_until": leased_until,
+                    "o_key": retry_key,
+                    "o_created": created_at,
+                    "o_account": chat_account_id,
+                },
+            )
+        ).one()
+        return int(row[0]), bool(row[1])
+
+    async def renew(self, outbox_id: int, attempts: int, lease_until: datetime) -> bool:
+        """Extends the lease of a row still leased by this attempt (a reply whose send waited
+        in this process's queue for most of its lease); False if it is no longer ours."""
+        changed = await self.session.execute(
+            update(Outbox)
+            .where(
+                Outbox.id == outbox_id,
+                Outbox.status == DeliveryStatus.PENDING,
+                Outbox.attempts == attempts,
+            )
+            .values(next_attempt_at=lease_until)
+        )
+        return bool(getattr(changed, "rowcount", 0))
 
     async def due(
         self,
@@ -181,27 +349,32 @@ class OutboxRepository(_Repository):
     async def get(self, outbox_id: int) -> Outbox | None:
         return await self.session.get(Outbox, outbox_id)
 
-    async def held_reminders(self, chat_account_id: int) -> Sequence[Outbox]:
-        """Reminders waiting because the LINE push quota ran out (status "held")."""
-        return (
-            await self.session.scalars(
-                select(Outbox)
-                .where(
-                    Outbox.chat_account_id == chat_account_id,
-                    Outbox.kind == "reminder",
-                    Outbox.status == DeliveryStatus.HELD,
-                )
-                .order_by(Outbox.id)
-                .limit(5)
-            )
-        ).all()
+    async def held_reminders(self, chat_account_id: int) -> Sequence[Row[tuple[int, Any]]]:
+        """Reminders waiting because the LINE push quota ran out (status "held"): (id,
+        payload). Asked on every private message, so a cached Core statement (no ORM rows)."""
+        connection = await self.session.connection()
+        found = await connection.execute(_HELD, {"o_account": chat_account_id})
+        return found.all()
+
+    async def deliver_held(self, outbox_ids: Sequence[int], at: datetime) -> None:
+        """Held reminders that rode along with a reply: done."""
+        connection = await self.session.connection()
+        await connection.execute(_DELIVER_HELD, {"o_ids": list(outbox_ids), "o_at": at})
 
     async def mark_sent(self, outbox_id: int, at: datetime) -> None:
-        await self.session.execute(
-            update(Outbox)
-            .where(Outbox.id == outbox_id)
-            .values(status=DeliveryStatus.SENT, sent_at=at, reply_token=None)
-        )
+        await self.mark_all_sent([outbox_id], at)
+
+    async def mark_all_sent(self, outbox_ids: Sequence[int], at: datetime) -> set[int]:
+        """Marks delivered rows sent, in one statement (the sender's group commit). Returns,
+        where a chat's rows wait for its older ones (PostgreSQL), the ids of rows whose chat
+        has a newer row pending: the sender leases that one at once. Elsewhere: empty."""
+        connection = await self.session.connection()
+        params = {"o_ids": list(outbox_ids), "o_at": at}
+        if not self._on_postgres:
+            await connection.execute(_MARK_SENT, params)
+            return set()
+        found = await connection.execute(_MARK_SENT_ORDERED, params)
+        return {int(outbox_id) for outbox_id, more in found if more}
 
     def _waiting_reminders(self, chat_account_id: int) -> ColumnElement[bool]:
         return and_(
