@@ -21,6 +21,10 @@ CHAT_NAMESPACE = 0x53_41_4D_01  # "SAM" + 1: one chat's webhook events
 MIGRATE_NAMESPACE = 0x53_41_4D_02  # "SAM" + 2: schema upgrades (key 0)
 
 
+# Built once: taken on every message with several workers.
+_LOCK_CHAT = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
+
+
 def chat_key(channel: str, chat_id: str) -> int:
     """A chat's lock key: CRC-32 as a signed int4. Two chats sharing a key only wait for
     each other now and then; correctness never depends on the key being unique."""
@@ -35,9 +39,7 @@ async def lock_chat(session: AsyncSession, channel: str, chat_id: str) -> None:
     if bind is None or bind.dialect.name != "postgresql":
         return
     await session.execute(
-        text("SELECT pg_advisory_xact_lock(:namespace, :key)").bindparams(
-            namespace=CHAT_NAMESPACE, key=chat_key(channel, chat_id)
-        )
+        _LOCK_CHAT, {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)}
     )
 
 
