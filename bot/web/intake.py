@@ -16,7 +16,8 @@ one thing that must happen before the 2xx — make the events durable — and th
    several workers on PostgreSQL that transaction first locks the chat (an advisory lock) and
    takes the event only if no older event of the chat is pending; otherwise the older one is
    handled first, here (`_process`), so the order holds across workers too.
-3. **Send**: each lane hands its committed replies to its own sender task (same order). A
+3. **Send**: each lane hands its committed replies to its own sender task, which sends each
+   chat's in order and different chats' side by side (a send is mostly a platform round trip). A
    reply is written already leased in the message's transaction (`Handled.ready`), so it is
    sent with no lease transaction; its "sent" mark is group-committed with the marks of the
    other lanes' sends (scheduler/sender.py).
@@ -59,6 +60,7 @@ log = logging.getLogger(__name__)
 # While webhooks are arriving, handling waits for a quiet moment, at most this long per event:
 # a platform waits for its 2xx, a reply can wait a moment, and handling never stops entirely.
 MAX_DEFER_S = 0.1
+MAX_SENDING = 32  # replies being sent at once (different chats; a chat's go one by one)
 MAX_ROWS_PER_COMMIT = 500
 DEADLOCK_RETRIES = 3  # one INSERT's rows (7 values each; SQLite allows 32,766)
 MAX_FAILURES = 5  # handling attempts (not counting database outages) before `failed`
@@ -96,7 +98,10 @@ class _Job:
 class _Lane:
     jobs: asyncio.Queue[_Job] = field(default_factory=asyncio.Queue)
     # A reply written leased (sent as it is) or an outbox id (leased by the sender first).
-    replies: asyncio.Queue[ReadyReply | int] = field(default_factory=asyncio.Queue)
+    # (channel, chat id) and the reply: a ready one, or an outbox id to lease and send.
+    replies: asyncio.Queue[tuple[tuple[str, str], ReadyReply | int]] = field(
+        default_factory=asyncio.Queue
+    )
 
 
 class Intake:
@@ -119,6 +124,8 @@ class Intake:
         self._quiet = asyncio.Event()
         self._quiet.set()
         self._one_at_a_time = asyncio.Lock()
+        self._sending = asyncio.Semaphore(MAX_SENDING)
+        self._in_flight: set[asyncio.Task[None]] = set()  # replies being sent now
 
     # --- 1. store ------------------------------------------------------------------------
 
@@ -296,10 +303,11 @@ class Intake:
         except Exception as error:
             await self._failed(job, error)
             return None
+        chat = (job.message.channel, job.message.chat_id)
         if handled.ready is not None:
-            lane.replies.put_nowait(handled.ready)
+            lane.replies.put_nowait((chat, handled.ready))
         elif handled.outbox_id is not None:
-            lane.replies.put_nowait(handled.outbox_id)
+            lane.replies.put_nowait((chat, handled.outbox_id))
         return handled.earlier
 
     async def _failed(self, job: _Job, error: Exception) -> None:
@@ -319,20 +327,44 @@ class Intake:
                 await uow.commit()
 
     async def _send(self, lane: _Lane) -> None:
+        """The lane's replies, each chat's in order, different chats' at the same time (up to
+        MAX_SENDING per process): a send is mostly waiting for the platform, and one at a time
+        the lane would answer at most one reply per round trip."""
         on_the_loop()
+        chains: dict[tuple[str, str], asyncio.Task[None]] = {}
         while True:
-            reply = await lane.replies.get()
-            outbox_id = reply if isinstance(reply, int) else reply.outbox_id
-            try:
-                async with self._webhooks_first():
-                    if isinstance(reply, int):
-                        await self._app.sender.drain(only=reply)
-                    else:  # written leased in the message's transaction: no lease needed
-                        await self._app.sender.send_ready(reply)
-            except Exception:
-                log.exception("outbox %s: immediate send failed; the drain retries it", outbox_id)
-            finally:
+            chat, reply = await lane.replies.get()
+            await self._sending.acquire()
+            task = asyncio.create_task(self._send_one(reply, chains.get(chat)))
+            chains[chat] = task
+            self._in_flight.add(task)
+
+            def done(task: asyncio.Task[None], chat: tuple[str, str] = chat) -> None:
+                if chains.get(chat) is task:
+                    del chains[chat]
+                self._in_flight.discard(task)
+                self._sending.release()
                 lane.replies.task_done()
+
+            task.add_done_callback(done)
+
+    async def _send_one(self, reply: ReadyReply | int, after: asyncio.Task[None] | None) -> None:
+        """One reply, once the chat's previous one was tried (whatever became of it)."""
+        on_the_loop()
+        if after is not None:
+            await asyncio.wait({after})
+        outbox_id = reply if isinstance(reply, int) else reply.outbox_id
+        try:
+            # Webhooks first at the start only: the rest is waiting for the platform, which
+            # holds up nobody.
+            async with self._webhooks_first():
+                pass
+            if isinstance(reply, int):
+                await self._app.sender.drain(only=reply)
+            else:  # written leased in the message's transaction: no lease needed
+                await self._app.sender.send_ready(reply)
+        except Exception:
+            log.exception("outbox %s: immediate send failed; the drain retries it", outbox_id)
 
     # --- recovery ------------------------------------------------------------------------
 
@@ -392,9 +424,10 @@ class Intake:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace):
                 await self.idle()
-        for task in self._tasks:
+        stopping = [*self._tasks, *self._in_flight]
+        for task in stopping:
             task.cancel()
-        for task in self._tasks:
+        for task in stopping:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
