@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
@@ -9,7 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot import cli_admin
 from bot.app import App, build_app, running
@@ -230,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _reader_went_away()
 
 
-def _serve_or_poll(command: str, args: Any, settings: Settings) -> int:
+def _serve_or_poll(command: str, args: argparse.Namespace, settings: Settings) -> int:
     """`serve` / `poll` on the event loop (and `serve` with the HTTP parser) the settings
     choose (bot/web/stack.py); the web stack is imported only for these two commands."""
     from bot.web import stack

@@ -51,21 +51,29 @@ class RedactQuery(logging.Filter):
         return True
 
 
-def log_stack(http: stack.Http) -> None:
-    loop = asyncio.get_running_loop()
-    log.info("event loop: %s.%s, HTTP parser: %s", type(loop).__module__,
-             type(loop).__name__, http)  # fmt: skip
+def _log_stack(http: stack.Http | None = None) -> None:
+    """Which loop (and parser) this process runs on: the operator's check of EVENT_LOOP."""
+    loop = type(asyncio.get_running_loop())
+    parser = f", HTTP parser: {http}" if http else ""
+    log.info("event loop: %s.%s%s", loop.__module__, loop.__name__, parser)
 
 
 async def serve(
-    settings: Settings, host: str, port: int, scheduler: bool = True, http: stack.Http = "h11"
+    settings: Settings,
+    host: str,
+    port: int,
+    scheduler: bool = True,
+    http: stack.Http | None = None,
 ) -> int:
+    """`http`: the parser `bot.cli` resolved from HTTP_PARSER (resolved here when not given);
+    the loop is the running one (`bot.web.stack.run`)."""
     import uvicorn
 
     from bot.web.server import create_web_app
 
     _logging()
-    log_stack(http)
+    http = http or stack.http_parser(settings.http_parser)
+    _log_stack(http)
     await upgrade_async(settings.database_url)
     if not (settings.line_enabled or settings.telegram_enabled):
         log.warning(
@@ -80,7 +88,7 @@ async def serve(
 
 async def run_poll(settings: Settings, scheduler: bool = True) -> int:
     _logging()
-    log.info("event loop: %s", type(asyncio.get_running_loop()).__module__)
+    _log_stack()
     if not settings.telegram_enabled:
         sys.stderr.write("ยังไม่ได้ตั้งค่า TELEGRAM_BOT_TOKEN (TELEGRAM_BOT_TOKEN is not set)\n")
         return 2
