@@ -1,5 +1,6 @@
 """The ceiling for bench/webhook.py: a bare Starlette app whose webhook routes read the body and
-answer 200, served by uvicorn with the settings `sammachip serve` uses (bot/web/commands.py).
+answer 200, served by uvicorn with the settings `sammachip serve` uses (bot/web/commands.py),
+on the same event loop and HTTP parser (bot/web/stack.py: EVENT_LOOP, HTTP_PARSER).
 
 Run:  .venv/bin/python bench/bare_app.py --port 8099   (bench/webhook.py starts it itself)
 """
@@ -7,14 +8,20 @@ Run:  .venv/bin/python bench/bare_app.py --port 8099   (bench/webhook.py starts 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
+import sys
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.config import Settings
+from bot.web import stack
 
 
 async def webhook(request: Request) -> Response:
@@ -45,10 +52,13 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    config = uvicorn.Config(
-        app, host=args.host, port=args.port, lifespan="on", proxy_headers=True, log_config=None
-    )
-    asyncio.run(uvicorn.Server(config).serve())
+    # And the same loop and parser: uvloop + httptools speed the ceiling as much as the bot.
+    settings = Settings()
+    loop = stack.event_loop(settings.event_loop)
+    http = stack.http_parser(settings.http_parser)
+    logging.getLogger(__name__).info("event loop: %s, HTTP parser: %s", loop, http)
+    config = stack.uvicorn_config(app, args.host, args.port, http)
+    stack.run(uvicorn.Server(config).serve(), loop)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import multiprocessing
 import os
@@ -138,6 +139,23 @@ def fakes_main(conn: Connection) -> None:
             break
     line.stop()
     telegram.stop()
+
+
+@contextlib.contextmanager
+def start_fakes() -> Iterator[tuple[Connection, tuple[str, str]]]:
+    """The fake LINE and Telegram APIs in a child process (so that their CPU is not the
+    measured process's): yields the pipe that `collect`s their arrivals and their base URLs
+    (LINE, Telegram); stops them on the way out."""
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    fakes = context.Process(target=fakes_main, args=(child,), daemon=True)
+    fakes.start()
+    try:
+        urls = parent.recv()
+        yield parent, urls
+    finally:
+        parent.send("stop")
+        fakes.join(timeout=10)
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -873,13 +891,8 @@ def markdown(results: list[DbResult], args: argparse.Namespace, command: str) ->
 
 
 async def run(args: argparse.Namespace) -> list[DbResult]:
-    context = multiprocessing.get_context("fork")
-    parent, child = context.Pipe()
-    fakes = context.Process(target=fakes_main, args=(child,), daemon=True)
-    fakes.start()
-    urls = parent.recv()
     results = []
-    try:
+    with start_fakes() as (parent, urls):
         if args.db in ("sqlite", "both"):
             tmp = Path(tempfile.mkdtemp(prefix="sammachip-bench-db-"))
             try:
@@ -897,9 +910,6 @@ async def run(args: argparse.Namespace) -> list[DbResult]:
                 )
             finally:
                 server.stop()
-    finally:
-        parent.send("stop")
-        fakes.join(timeout=10)
     return results
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import multiprocessing
 import os
 import platform
 import sys
@@ -40,11 +39,11 @@ from bench.webhook import (  # noqa: E402
     Event,
     Events,
     end_to_end_loop,
-    fakes_main,
     free_port,
     report_texts,
     seed,
     serve_env,
+    start_fakes,
     start_server,
 )
 from tests.support import postgres  # noqa: E402
@@ -168,21 +167,15 @@ def markdown(results: list[Result], args: argparse.Namespace, command: str) -> s
 
 
 async def run(args: argparse.Namespace) -> list[Result]:
-    context = multiprocessing.get_context("fork")
-    parent, child = context.Pipe()
-    fakes = context.Process(target=fakes_main, args=(child,), daemon=True)
-    fakes.start()
-    urls = parent.recv()
     results = []
-    server = postgres.start()
-    try:
-        for index, count in enumerate(args.workers):
-            results.append(await measure(count, server, args, parent, urls, index))
-            print(markdown(results, args, "(partial)"), file=sys.stderr)
-    finally:
-        server.stop()
-        parent.send("stop")
-        fakes.join(timeout=10)
+    with start_fakes() as (parent, urls):
+        server = postgres.start()
+        try:
+            for index, count in enumerate(args.workers):
+                results.append(await measure(count, server, args, parent, urls, index))
+                print(markdown(results, args, "(partial)"), file=sys.stderr)
+        finally:
+            server.stop()
     return results
 
 

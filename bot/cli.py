@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
@@ -186,14 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "demo":
             return asyncio.run(_with_app(settings, lambda app: _demo(app, args.who), console=True))
-        if args.command == "serve":
-            from bot.web.commands import serve
-
-            return asyncio.run(serve(settings, args.host, args.port, not args.no_scheduler))
-        if args.command == "poll":
-            from bot.web.commands import run_poll
-
-            return asyncio.run(run_poll(settings, not args.no_scheduler))
+        if args.command in ("serve", "poll"):
+            return _serve_or_poll(args.command, args, settings)
         if args.command == "remind":
             return asyncio.run(_remind(settings, args.at))
         if args.command == "export":
@@ -234,6 +229,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return _reader_went_away()
+
+
+def _serve_or_poll(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    """`serve` / `poll` on the event loop (and `serve` with the HTTP parser) the settings
+    choose (bot/web/stack.py); the web stack is imported only for these two commands."""
+    from bot.web import stack
+    from bot.web.commands import run_poll, serve
+
+    try:
+        loop = stack.event_loop(settings.event_loop)
+        http = stack.http_parser(settings.http_parser)
+    except stack.StackUnavailable as error:  # EVENT_LOOP / HTTP_PARSER: a missing package
+        sys.stderr.write(f"{error}\n")
+        return 2
+    if command == "serve":
+        return stack.run(serve(settings, args.host, args.port, not args.no_scheduler, http), loop)
+    return stack.run(run_poll(settings, not args.no_scheduler), loop)
 
 
 def _reader_went_away() -> int:

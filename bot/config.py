@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -54,6 +55,10 @@ class Settings(BaseSettings):
     # handles them in this many ordered lanes (a chat always uses the same lane; SQLite: 1).
     intake_lanes: int = 8
     intake_retry_seconds: float = 30.0  # a stored event not handled by then is tried again
+    # `serve` and `poll`'s event loop, and `serve`'s HTTP parser (bot/web/stack.py): "auto"
+    # takes uvloop and httptools (installed with the bot) and falls back to asyncio and h11.
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
+    http_parser: Literal["auto", "httptools", "h11"] = "auto"
 
     # Officer dashboard (bot/dashboard/): signs one-time sign-in links and session cookies.
     # Unset: a random key is created once and kept in the database (see docs/dashboard.md).

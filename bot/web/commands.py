@@ -15,6 +15,7 @@ from bot.channels.base import Inbound
 from bot.channels.telegram import TelegramChannel, poll
 from bot.config import Settings
 from bot.storage.migrate import upgrade_async
+from bot.web import stack
 from bot.web.runtime import Channels, deliver, process
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,29 @@ class RedactQuery(logging.Filter):
         return True
 
 
-async def serve(settings: Settings, host: str, port: int, scheduler: bool = True) -> int:
+def _log_stack(http: stack.Http | None = None) -> None:
+    """Which loop (and parser) this process runs on: the operator's check of EVENT_LOOP."""
+    loop = type(asyncio.get_running_loop())
+    parser = f", HTTP parser: {http}" if http else ""
+    log.info("event loop: %s.%s%s", loop.__module__, loop.__name__, parser)
+
+
+async def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    scheduler: bool = True,
+    http: stack.Http | None = None,
+) -> int:
+    """`http`: the parser `bot.cli` resolved from HTTP_PARSER (resolved here when not given);
+    the loop is the running one (`bot.web.stack.run`)."""
     import uvicorn
 
     from bot.web.server import create_web_app
 
     _logging()
+    http = http or stack.http_parser(settings.http_parser)
+    _log_stack(http)
     await upgrade_async(settings.database_url)
     if not (settings.line_enabled or settings.telegram_enabled):
         log.warning(
@@ -63,15 +81,14 @@ async def serve(settings: Settings, host: str, port: int, scheduler: bool = True
         )
     app = build_app(settings)
     web = create_web_app(app, scheduler=scheduler, close_app=True)
-    config = uvicorn.Config(
-        web, host=host, port=port, lifespan="on", proxy_headers=True, log_config=None
-    )
+    config = stack.uvicorn_config(web, host, port, http)
     await uvicorn.Server(config).serve()  # Ctrl-C / SIGTERM: a clean shutdown, then exit
     return 0
 
 
 async def run_poll(settings: Settings, scheduler: bool = True) -> int:
     _logging()
+    _log_stack()
     if not settings.telegram_enabled:
         sys.stderr.write("ยังไม่ได้ตั้งค่า TELEGRAM_BOT_TOKEN (TELEGRAM_BOT_TOKEN is not set)\n")
         return 2
