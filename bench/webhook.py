@@ -650,6 +650,9 @@ def per_message(before: dict[str, float], after: dict[str, float], answered: int
     )
 
 
+BURST_IDS = 990_000_001  # Telegram ids of the burst, above any the generator reaches
+
+
 async def burst(
     base: str,
     targets: list[Target],
@@ -674,7 +677,17 @@ async def burst(
                 headers = {"X-Line-Signature": signature, "Content-Type": "application/json"}
                 queue.append(Event("/webhooks/line", body, headers, token))
             else:
-                update_ = telegram.message(text, user_id=int(target.user), chat_id=int(target.user))
+                # Update and message ids of their own: a TelegramUpdates starts counting at the
+                # same numbers as the generator's, and a repeat of (update, chat, message) is,
+                # rightly, dropped by the bot as a redelivery.
+                number = BURST_IDS + round_ * len(members) + n
+                update_ = telegram.message(
+                    text,
+                    user_id=int(target.user),
+                    chat_id=int(target.user),
+                    update_id=number,
+                    message_id=number,
+                )
                 body = json.dumps(update_, ensure_ascii=False).encode()
                 headers = {TG_HEADER: TG_SECRET, "Content-Type": "application/json"}
                 queue.append(Event("/webhooks/telegram", body, headers, f"tg:{target.user}"))

@@ -298,6 +298,10 @@ class Conversation:
             return settled.rule, settled.answer, []
         try:
             rule, answer = await dispatch(ctx, self._rules)
+            # What the handler left pending is written now, inside the try: a write that
+            # fails (a constraint, a race between workers) is the handler's failure, answered
+            # as one, not an error at commit.
+            await uow.flush()
         except ServiceError as refusal:
             # The use case said no: nothing it wrote survives, and the person is told why.
             raise _Settled("refused", reply(refusal.message, *MENU_ONLY)) from None

@@ -83,6 +83,7 @@ LEASE = timedelta(seconds=60)
 # A send that offers a reply token: short, so that after a crash the row is tried again while
 # its token still lives (see above). Longer than one API call (SEND_TIMEOUT_SECONDS, 10 s).
 REPLY_LEASE = timedelta(seconds=15)
+SETTLE_MARKS_S = 5.0  # at shutdown, how long the sent marks still being written may take
 MAX_ATTEMPTS = 8
 BASE_BACKOFF_S = 2.0
 MAX_BACKOFF_S = 15 * 60.0
@@ -410,8 +411,25 @@ class Sender:
             self._marker = loop.create_task(self._mark_waiting())
         return await asyncio.shield(mark.done)
 
+    async def settle_marks(self) -> None:
+        """At shutdown, before the database closes: the marks of rows already delivered are
+        written (a row left leased would be sent again after a restart)."""
+        marker = self._marker
+        if marker is not None and not marker.done():
+            await asyncio.wait({marker}, timeout=SETTLE_MARKS_S)
+
     async def _mark_waiting(self) -> None:
         """The marker: marks what is waiting, again and again while more arrives."""
+        try:
+            await self._mark_all()
+        except BaseException:
+            # Cancelled (shutdown) or worse: nobody may wait for a mark that will not come.
+            for mark in self._marks:
+                mark.done.cancel()
+            self._marks = []
+            raise
+
+    async def _mark_all(self) -> None:
         while self._marks:
             # One pass of the event loop first: lanes finishing their sends now join in.
             await asyncio.sleep(0)
@@ -423,6 +441,10 @@ class Sender:
                     if not mark.done.done():
                         mark.done.set_exception(error)
                 continue
+            except BaseException:
+                for mark in batch:
+                    mark.done.cancel()
+                raise
             for mark in batch:
                 if not mark.done.done():
                     mark.done.set_result(mark.outbox_id in more)

@@ -138,11 +138,19 @@ async def truncate_wal(engine: Any, attempts: int = 5) -> bool:
         return True
     for attempt in range(attempts):
         try:
-            async with engine.connect() as connection:
-                raw = await connection.get_raw_connection()
-                driver = raw.driver_connection
-                async with driver.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-                    row = await cursor.fetchone()
+            # In aiosqlite's thread, with the full busy timeout: the checkpoint waits there
+            # for readers (a dashboard page, an export) to let go of older pages, and the
+            # event loop goes on meanwhile.
+            with sqlite_inline.off_the_loop():
+                async with engine.connect() as connection:
+                    raw = await connection.get_raw_connection()
+                    driver = raw.driver_connection
+                    await driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                    try:
+                        async with driver.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                            row = await cursor.fetchone()
+                    finally:
+                        await driver.execute(f"PRAGMA busy_timeout={INLINE_BUSY_MS}")
             if row is not None and row[0] == 0:
                 return True
         except sqlite3.OperationalError:

@@ -23,10 +23,11 @@ the same 5 s budget as before (bot/storage/database.py `_sqlite_begin_immediate`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
 from typing import Any, TypeVar
 
@@ -50,6 +51,17 @@ def on_the_loop() -> None:
     """From now on, this task's SQLite calls run inline (call at the top of a task: a task
     has its own copy of the context, so nothing else is affected)."""
     _inline.set(True)
+
+
+@contextlib.contextmanager
+def off_the_loop() -> Iterator[None]:
+    """Within: this task's SQLite calls go to aiosqlite's thread again (a checkpoint that may
+    wait for readers, a long read)."""
+    token = _inline.set(False)
+    try:
+        yield
+    finally:
+        _inline.reset(token)
 
 
 class InlineConnection(aiosqlite.Connection):

@@ -334,7 +334,6 @@ class Intake:
         chains: dict[tuple[str, str], asyncio.Task[None]] = {}
         while True:
             chat, reply = await lane.replies.get()
-            await self._sending.acquire()
             task = asyncio.create_task(self._send_one(reply, chains.get(chat)))
             chains[chat] = task
             self._in_flight.add(task)
@@ -343,7 +342,6 @@ class Intake:
                 if chains.get(chat) is task:
                     del chains[chat]
                 self._in_flight.discard(task)
-                self._sending.release()
                 lane.replies.task_done()
 
             task.add_done_callback(done)
@@ -354,17 +352,20 @@ class Intake:
         if after is not None:
             await asyncio.wait({after})
         outbox_id = reply if isinstance(reply, int) else reply.outbox_id
-        try:
-            # Webhooks first at the start only: the rest is waiting for the platform, which
-            # holds up nobody.
-            async with self._webhooks_first():
-                pass
-            if isinstance(reply, int):
-                await self._app.sender.drain(only=reply)
-            else:  # written leased in the message's transaction: no lease needed
-                await self._app.sender.send_ready(reply)
-        except Exception:
-            log.exception("outbox %s: immediate send failed; the drain retries it", outbox_id)
+        # A place among the replies being sent only once it is this chat's turn: a busy chat
+        # waiting on itself (a Telegram group's per-chat limit) holds up no other chat.
+        async with self._sending:
+            try:
+                # Webhooks first at the start only: the rest is waiting for the platform,
+                # which holds up nobody.
+                async with self._webhooks_first():
+                    pass
+                if isinstance(reply, int):
+                    await self._app.sender.drain(only=reply)
+                else:  # written leased in the message's transaction: no lease needed
+                    await self._app.sender.send_ready(reply)
+            except Exception:
+                log.exception("outbox %s: immediate send failed; the drain retries it", outbox_id)
 
     # --- recovery ------------------------------------------------------------------------
 
@@ -431,6 +432,7 @@ class Intake:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self._app.sender.settle_marks()
 
 
 def _recovered(pending: PendingEvent) -> _Job:

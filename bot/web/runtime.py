@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # built by the composition root; only its type is needed here
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+INDICATOR_WAIT_S = 0.5  # how long an answer waits for its loading indicator's request
 
 
 def file_loader(app: App) -> FileLoader:
@@ -148,10 +149,12 @@ async def while_busy(
     try:
         return await work
     finally:
-        # Not asked for yet: never. Already asked for: that request finishes first, so the
-        # platform has it before the answer, which ends the animation (one cut off halfway,
-        # or arriving after the answer, would leave it spinning on its own).
-        if not showing and not timer.done():
+        # Not asked for yet: never. Already asked for: that request finishes first (for a
+        # moment at most: a slow platform does not hold up the lane), so the platform has it
+        # before the answer, which ends the animation.
+        if showing and not timer.done():
+            await asyncio.wait({timer}, timeout=INDICATOR_WAIT_S)
+        if not timer.done():
             timer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await timer

@@ -237,7 +237,10 @@ async def test_a_reply_does_not_overtake_an_earlier_unsent_one_of_its_chat(
         # Several workers: written due, not leased; the lease holds it behind the older row.
         assert handled.ready is None and written.attempts == 0
         assert (await sender.drain(only=handled.outbox_id)).sent == 0
-    else:  # one process, whose lanes keep the order (as the lease's `due` on SQLite)
+    else:
+        # One process: its lanes keep the order of replies being sent, but a reply already
+        # waiting for a retry is not waited for (as before issue 18: `due` on SQLite does not
+        # hold a chat's rows behind its older ones). A known gap, not a goal.
         assert handled.ready is not None
 
 

@@ -5,6 +5,7 @@ budget applies, and everything else keeps aiosqlite's thread."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 import time
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.database import create_engine
+from bot.storage.database import create_engine, truncate_wal
 from bot.storage.sqlite_inline import on_the_loop
 
 
@@ -181,3 +182,38 @@ async def test_a_long_run_of_inline_statements_still_gives_the_loop_turns(
     gaps = [b - a for a, b in zip([started, *during], [*during, ended], strict=True)]
     assert len(during) >= 5
     assert max(gaps) < 0.1
+
+
+async def test_an_erasure_empties_the_wal_even_while_a_reader_holds_old_pages(
+    sqlite_url: str,
+) -> None:
+    """The checkpoint after an erasure waits for a reader (a dashboard page, an export) with
+    the full busy timeout, in aiosqlite's thread, not SQLite's short inline wait: the erased
+    name must not stay in the -wal file."""
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (x TEXT)")
+            await connection.exec_driver_sql("INSERT INTO t VALUES ('สมชาย ใจดี')")
+        reading, done = threading.Event(), threading.Event()
+
+        def reader() -> None:
+            connection = sqlite3.connect(path)
+            connection.execute("BEGIN")
+            connection.execute("SELECT * FROM t").fetchall()
+            reading.set()
+            time.sleep(1.5)
+            connection.execute("COMMIT")
+            connection.close()
+            done.set()
+
+        threading.Thread(target=reader, daemon=True).start()
+        assert await asyncio.to_thread(reading.wait, 5)
+        on_the_loop()  # as in the intake's handle task, where an erasure runs
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("UPDATE t SET x = 'erased'")
+        assert await truncate_wal(engine)
+        assert os.path.getsize(path + "-wal") == 0  # noqa: ASYNC240 (a test's one stat)
+    finally:
+        await engine.dispose()

@@ -22,7 +22,7 @@ class _Repository:
 
     async def _core(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
-    ) -> CursorResult[Any]:
+    ) -> CursorResult[*tuple[Any, ...]]:
         """A Core statement on the unit of work's connection, past the ORM: for the message
         path's statements, prebuilt once with bind parameters. The ORM's per-statement work
         (entity loading, bulk-update synchronisation, autoflush) costs 3–4× the statement

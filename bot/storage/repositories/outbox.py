@@ -186,9 +186,8 @@ class OutboxRepository(_Repository):
         and seen, before this INSERT runs. SQLite has one process, whose lanes keep the order
         (as in `due`)."""
         statement = _INSERT_LEASED_ORDERED if self._on_postgres else _INSERT_LEASED
-        connection = await self.session.connection()  # Core, cached: no ORM bulk-insert path
         row = (
-            await connection.execute(
+            await self._core(  # Core, cached: no ORM bulk-insert path
                 statement,
                 {
                     "o_channel": channel,
@@ -352,14 +351,12 @@ class OutboxRepository(_Repository):
     async def held_reminders(self, chat_account_id: int) -> Sequence[Row[tuple[int, Any]]]:
         """Reminders waiting because the LINE push quota ran out (status "held"): (id,
         payload). Asked on every private message, so a cached Core statement (no ORM rows)."""
-        connection = await self.session.connection()
-        found = await connection.execute(_HELD, {"o_account": chat_account_id})
+        found = await self._core(_HELD, {"o_account": chat_account_id})
         return found.all()
 
     async def deliver_held(self, outbox_ids: Sequence[int], at: datetime) -> None:
         """Held reminders that rode along with a reply: done."""
-        connection = await self.session.connection()
-        await connection.execute(_DELIVER_HELD, {"o_ids": list(outbox_ids), "o_at": at})
+        await self._core(_DELIVER_HELD, {"o_ids": list(outbox_ids), "o_at": at})
 
     async def mark_sent(self, outbox_id: int, at: datetime) -> None:
         await self.mark_all_sent([outbox_id], at)
@@ -368,12 +365,11 @@ class OutboxRepository(_Repository):
         """Marks delivered rows sent, in one statement (the sender's group commit). Returns,
         where a chat's rows wait for its older ones (PostgreSQL), the ids of rows whose chat
         has a newer row pending: the sender leases that one at once. Elsewhere: empty."""
-        connection = await self.session.connection()
         params = {"o_ids": list(outbox_ids), "o_at": at}
         if not self._on_postgres:
-            await connection.execute(_MARK_SENT, params)
+            await self._core(_MARK_SENT, params)
             return set()
-        found = await connection.execute(_MARK_SENT_ORDERED, params)
+        found = await self._core(_MARK_SENT_ORDERED, params)
         return {int(outbox_id) for outbox_id, more in found if more}
 
     def _waiting_reminders(self, chat_account_id: int) -> ColumnElement[bool]:
