@@ -78,18 +78,23 @@ def _leased_insert(ordered: bool) -> Any:
     )
 
 
-def _mark_sent(ordered: bool) -> Any:
-    """UPDATE of delivered rows (`mark_all_sent`); `ordered`: also says, per row, whether a
-    newer row of its chat is pending (PostgreSQL, where it waited for this one)."""
-    statement = (
+def _sent_now(**values: Any) -> Any:
+    """UPDATE rows `o_ids` to sent at `o_at`, with `values` besides."""
+    return (
         update(Outbox)
         .where(Outbox.id.in_(_IDS))
         .values(
             status=DeliveryStatus.SENT,
             sent_at=bindparam("o_at", type_=_TABLE.c.sent_at.type),
-            reply_token=None,
+            **values,
         )
     )
+
+
+def _mark_sent(ordered: bool) -> Any:
+    """UPDATE of delivered rows (`mark_all_sent`); `ordered`: also says, per row, whether a
+    newer row of its chat is pending (PostgreSQL, where it waited for this one)."""
+    statement = _sent_now(reply_token=None)
     if not ordered:
         return statement
     newer = aliased(Outbox)
@@ -120,15 +125,7 @@ _HELD = (
     .order_by(Outbox.id)
     .limit(5)
 )
-_DELIVER_HELD = (
-    update(Outbox)
-    .where(Outbox.id.in_(_IDS))
-    .values(
-        status=DeliveryStatus.SENT,
-        sent_at=bindparam("o_at", type_=_TABLE.c.sent_at.type),
-        last_error="delivered with a reply",
-    )
-)
+_DELIVER_HELD = _sent_now(last_error="delivered with a reply")
 
 
 class OutboxRepository(_Repository):
