@@ -152,10 +152,14 @@ class Intake:
             yield
             return
         async with self._one_at_a_time:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(MAX_DEFER_S):
-                    await self._quiet.wait()
+            await self._quiet_moment()
             yield
+
+    async def _quiet_moment(self) -> None:
+        """Until no webhook is being taken, for MAX_DEFER_S at most."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(MAX_DEFER_S):
+                await self._quiet.wait()
 
     async def accept(self, messages: Sequence[InboundMessage]) -> Accepted:
         """Stores the events of one webhook (durably, with every other request waiting now)
@@ -356,10 +360,11 @@ class Intake:
         # waiting on itself (a Telegram group's per-chat limit) holds up no other chat.
         async with self._sending:
             try:
-                # Webhooks first at the start only: the rest is waiting for the platform,
-                # which holds up nobody.
-                async with self._webhooks_first():
-                    pass
+                # Webhooks first at the start only (one step at a time, as `_webhooks_first`):
+                # the rest is waiting for the platform, which holds up nobody.
+                if self._arriving:
+                    async with self._one_at_a_time:
+                        await self._quiet_moment()
                 if isinstance(reply, int):
                     await self._app.sender.drain(only=reply)
                 else:  # written leased in the message's transaction: no lease needed

@@ -128,6 +128,15 @@ _HELD = (
 _DELIVER_HELD = _sent_now(last_error="delivered with a reply")
 
 
+def _still_leased_by(outbox_id: int, attempts: int) -> ColumnElement[bool]:
+    """The row is still unsent and leased by the attempt that counted `attempts`."""
+    return and_(
+        Outbox.id == outbox_id,
+        Outbox.status == DeliveryStatus.PENDING,
+        Outbox.attempts == attempts,
+    )
+
+
 class OutboxRepository(_Repository):
     async def add(
         self,
@@ -206,11 +215,7 @@ class OutboxRepository(_Repository):
         in this process's queue for most of its lease); False if it is no longer ours."""
         changed = await self.session.execute(
             update(Outbox)
-            .where(
-                Outbox.id == outbox_id,
-                Outbox.status == DeliveryStatus.PENDING,
-                Outbox.attempts == attempts,
-            )
+            .where(_still_leased_by(outbox_id, attempts))
             .values(next_attempt_at=lease_until)
         )
         return bool(getattr(changed, "rowcount", 0))
@@ -306,12 +311,7 @@ class OutboxRepository(_Repository):
         sender took the row meanwhile."""
         changed = await self.session.execute(
             update(Outbox)
-            .where(
-                Outbox.id == outbox_id,
-                Outbox.status == DeliveryStatus.PENDING,
-                Outbox.attempts == attempts,
-                Outbox.reply_token.is_not(None),
-            )
+            .where(_still_leased_by(outbox_id, attempts), Outbox.reply_token.is_not(None))
             .values(reply_token=None, last_error=error, next_attempt_at=lease_until)
         )
         return bool(getattr(changed, "rowcount", 0))
