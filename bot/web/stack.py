@@ -31,26 +31,27 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+def _choose(setting: str, choice: str, fast: str, standard: str) -> str:
+    """`standard` if asked for; else `fast` if installed; else an error if `fast` was asked
+    for by name, `standard` for "auto"."""
+    if choice == standard:
+        return standard
+    if _installed(fast):
+        return fast
+    if choice == fast:
+        raise StackUnavailable(f"{setting}={fast} but {fast} is not installed")
+    return standard
+
+
 def event_loop(choice: str) -> Loop:
     """The loop that `choice` ("auto", "uvloop", "asyncio") comes to on this machine."""
-    if choice == "asyncio":
-        return "asyncio"
-    if _installed("uvloop"):
-        return "uvloop"
-    if choice == "uvloop":
-        raise StackUnavailable("EVENT_LOOP=uvloop but uvloop is not installed")
-    return "asyncio"
+    return "uvloop" if _choose("EVENT_LOOP", choice, "uvloop", "asyncio") == "uvloop" else "asyncio"
 
 
 def http_parser(choice: str) -> Http:
     """The parser that `choice` ("auto", "httptools", "h11") comes to on this machine."""
-    if choice == "h11":
-        return "h11"
-    if _installed("httptools"):
-        return "httptools"
-    if choice == "httptools":
-        raise StackUnavailable("HTTP_PARSER=httptools but httptools is not installed")
-    return "h11"
+    chosen = _choose("HTTP_PARSER", choice, "httptools", "h11")
+    return "httptools" if chosen == "httptools" else "h11"
 
 
 def loop_factory(loop: Loop) -> Callable[[], asyncio.AbstractEventLoop] | None:
