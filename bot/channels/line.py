@@ -47,6 +47,7 @@ from bot.channels.base import (
     SendError,
     Throttled,
 )
+from bot.channels.http_env import env_proxy
 from bot.channels.line_inbound import CHANNEL, SIGNATURE_HEADER, LineAdapter
 from bot.channels.line_menus import LineMenus
 from bot.channels.line_render import LIMITS, label, render
@@ -244,10 +245,10 @@ class LineChannel:
         channel_secret: str | None = None,
     ) -> LineChannel:
         configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
-        client = AsyncApiClient(configuration)
+        client = _client(configuration)
         data_client = None
         if data_base_url:
-            data_client = AsyncApiClient(
+            data_client = _client(
                 Configuration(host=data_base_url.rstrip("/"), access_token=access_token)
             )
         api = AsyncMessagingApi(client)
@@ -320,6 +321,24 @@ class LineChannel:
         await self.client.close()
         if self.data_client is not None:
             await self.data_client.close()
+
+
+def _client(configuration: Configuration) -> AsyncApiClient:
+    """line-bot-sdk's client, with its aiohttp session reopened without `trust_env` (which
+    looks up ~/.netrc and the proxy variables in a thread before every request) and the
+    environment's proxy resolved once instead (bot/channels/http_env.py). The session keeps
+    the SDK's own connector: its pool size and TLS settings."""
+    proxy = env_proxy(configuration.host)
+    if proxy is not None and configuration.proxy is None:
+        configuration.proxy = proxy.url  # line-bot-sdk's own setting, passed on every request
+        configuration.proxy_headers = proxy.headers or None
+    client = AsyncApiClient(configuration)
+    sdk_session = client.rest_client.pool_manager
+    client.rest_client.pool_manager = aiohttp.ClientSession(
+        connector=sdk_session.connector, trust_env=False
+    )
+    sdk_session.detach()  # the connector now belongs to the new session, which closes it
+    return client
 
 
 def _header(headers: Any, name: str) -> str | None:
