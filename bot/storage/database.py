@@ -37,6 +37,7 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
                 url,
                 echo=echo,
                 async_creator=sqlite_inline.creator(url.database, INLINE_BUSY_MS / 1000),
+                module=sqlite_inline.dbapi(),
             )
         else:
             engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})

@@ -23,15 +23,23 @@ the same 5 s budget as before (bot/storage/database.py `_sqlite_begin_immediate`
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
 
 T = TypeVar("T")
 
@@ -96,3 +104,121 @@ def creator(path: str, timeout: float) -> Callable[[], Awaitable[InlineConnectio
         return connection
 
     return connect
+
+
+# --- SQLAlchemy's side: a statement on the loop without a coroutine per driver call ----------
+#
+# SQLAlchemy's asyncio adapter turns each driver call of a statement (open a cursor, execute,
+# fetch, close) into a coroutine that its greenlet hands to the loop and waits for: four
+# greenlet switches and four aiosqlite coroutines per statement, ~100 a message, even when the
+# call then runs inline and never waits. On the loop, a statement is instead run straight on
+# the sqlite3 cursor, in SQLAlchemy's greenlet; only COMMIT and ROLLBACK (which give the loop
+# its turn) and the rare statement due to give a turn (TURN_EVERY_S) still take the coroutine
+# path. Off the loop nothing changes. The errors are sqlite3's own either way (aiosqlite
+# re-exports them), so SQLAlchemy wraps them the same.
+
+
+class _Now:
+    """An awaitable that is done at once. SQLAlchemy's AsyncConnection.execute insists that its
+    greenlet awaited something (AwaitRequired: its guard against a synchronous driver), so a
+    plain statement still makes this one cheap switch instead of the four of the coroutine
+    path."""
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        return
+        yield  # a generator that ends at once: the await completes without suspending
+
+
+_NOW: Awaitable[None] = _Now()
+
+
+class InlineCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor adapter, over a plain sqlite3 cursor when the calling task
+    runs its statements on the loop and the loop had its turn within TURN_EVERY_S (otherwise
+    the coroutine path, which gives it one)."""
+
+    __slots__ = ("_plain",)
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+        connection = adapt_connection._connection
+        raw: sqlite3.Connection | None = getattr(connection, "_connection", None)
+        self._plain = (
+            _inline.get()
+            and raw is not None
+            and isinstance(connection, InlineConnection)
+            and connection._running
+            and time.monotonic() - connection._turn <= TURN_EVERY_S
+        )
+        if not self._plain or raw is None:
+            super().__init__(adapt_connection)
+            return
+        self._adapt_connection = adapt_connection
+        self._connection = connection
+        # sqlite3's cursor has what SQLAlchemy reads of aiosqlite's (description, rowcount,
+        # lastrowid, arraysize), synchronously.
+        self._cursor = cast(Any, raw.cursor())
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+
+    @property
+    def _sqlite3(self) -> sqlite3.Cursor:
+        return cast(sqlite3.Cursor, self._cursor)
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        if not self._plain:
+            return super().execute(operation, parameters)
+        await_(_NOW)
+        try:
+            cursor = self._sqlite3
+            result = cursor.execute(operation, () if parameters is None else parameters)
+            if cursor.description:
+                self._rows = collections.deque(cursor.fetchall())
+            return result
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        if not self._plain:
+            return super().executemany(operation, seq_of_parameters)
+        await_(_NOW)
+        try:
+            return self._sqlite3.executemany(operation, seq_of_parameters)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    async def _async_soft_close(self) -> None:
+        if not self._plain:
+            await super()._async_soft_close()
+            return
+        self._soft_closed_memoized = self._soft_closed_memoized.union(
+            {"description": self._sqlite3.description}
+        )
+        self._sqlite3.close()
+
+    def close(self) -> None:
+        if not self._plain:
+            super().close()
+            return
+        self._rows.clear()
+        if not self._soft_closed_memoized:
+            self._sqlite3.close()
+
+
+class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = InlineCursor  # type: ignore[assignment]  # a subclass of the declared type
+
+
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """The DBAPI module SQLAlchemy's aiosqlite dialect is given (`create_async_engine(module=…)`,
+    its documented hook for an alternate DBAPI module), so that its connections use InlineCursor."""
+
+    def connect(self, *arg: Any, **kw: Any) -> InlineAdaptedConnection:
+        # The dialect's own connect (the async creator, aiosqlite's thread set up as it likes),
+        # re-wrapped: the adapter holds nothing but the connection and a lock.
+        adapted = super().connect(*arg, **kw)
+        return InlineAdaptedConnection(self, adapted._connection)
+
+
+def dbapi() -> InlineDBAPI:
+    return InlineDBAPI(aiosqlite, sqlite3)

@@ -9,10 +9,12 @@ import os
 import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.database import create_engine, truncate_wal
@@ -217,3 +219,57 @@ async def test_an_erasure_empties_the_wal_even_while_a_reader_holds_old_pages(
         assert os.path.getsize(path + "-wal") == 0  # noqa: ASYNC240 (a test's one stat)
     finally:
         await engine.dispose()
+
+
+async def _the_same_work(engine: AsyncEngine, inline: bool) -> list[object]:
+    """Statements of every kind the message path sends, and what SQLAlchemy makes of them."""
+    if inline:
+        on_the_loop()
+    seen: list[object] = []
+    table = Table(
+        "sale_like",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("item", String, unique=True),
+        Column("amount", Integer),
+    )
+    async with engine.begin() as connection:
+        await connection.run_sync(table.metadata.create_all)
+    async with engine.connect() as connection:
+        added = await connection.execute(insert(table).values(item="ไข่เค็ม", amount=250))
+        seen.append(added.inserted_primary_key)
+        many = await connection.execute(
+            insert(table).returning(table.c.id, table.c.item),
+            [{"item": "ผ้าทอ", "amount": 900}, {"item": "น้ำพริก", "amount": 60}],
+        )
+        seen.append(sorted(many.all()))
+        changed = await connection.execute(
+            update(table).where(table.c.amount < 500).values(amount=table.c.amount + 1)
+        )
+        seen.append(changed.rowcount)
+        seen.append((await connection.execute(select(table).order_by(table.c.id))).all())
+        seen.append(await connection.scalar(select(table.c.amount).where(table.c.id == 99)))
+        await connection.commit()
+        with pytest.raises(IntegrityError):
+            await connection.execute(insert(table).values(item="ไข่เค็ม", amount=1))
+        await connection.rollback()
+        seen.append(await connection.scalar(select(func.count()).select_from(table)))
+    return seen
+
+
+async def test_a_statement_on_the_loop_gives_what_it_gives_in_the_thread(
+    tmp_path: Path,
+) -> None:
+    """On the loop, statements run straight on sqlite3's cursor (no coroutine per driver call):
+    ids, RETURNING rows, row counts, results, empty results and a broken unique key come back
+    exactly as through aiosqlite's thread, and the connection is usable after the error."""
+    results = []
+    for inline in (True, False):
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / f'{inline}.db'}")
+        try:
+            results.append(await asyncio.create_task(_the_same_work(engine, inline)))
+        finally:
+            await engine.dispose()
+    on_loop, in_thread = results
+    assert on_loop == in_thread
+    assert on_loop[0] == (1,) and on_loop[2] == 2 and on_loop[4] is None and on_loop[5] == 3
