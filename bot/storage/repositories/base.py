@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import CursorResult, Executable
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 class _Repository:
@@ -21,17 +24,26 @@ class _Repository:
         return bind is not None and bind.dialect.name == "postgresql"
 
     async def _core(
-        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+        self, statement: Executable, parameters: Parameters = None
     ) -> CursorResult[*tuple[Any, ...]]:
         """A Core statement on the unit of work's connection, past the ORM: for the message
         path's statements, prebuilt once with bind parameters. The ORM's per-statement work
         (entity loading, bulk-update synchronisation, autoflush) costs 3–4× the statement
         itself there (bench/trace_message.py). Pending ORM changes are flushed first, so the
-        statement sees them as an ORM query would."""
-        await self.session.flush()
-        connection = await self.session.connection()
-        return await connection.execute(statement, parameters)
+        statement sees them as an ORM query would. (A list of parameter sets is an
+        executemany: an INSERT … RETURNING is then sent as one multi-row VALUES.)
+
+        Flush, connection and statement run in one `run_sync` call: each awaited AsyncSession
+        method starts a greenlet of its own, and three of them cost more than the statement."""
+        return await self.session.run_sync(_flush_and_execute, statement, parameters)
 
     def _insert(self) -> Any:
         """The dialect's INSERT, for ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
         return pg_insert if self._on_postgres else sqlite_insert
+
+
+def _flush_and_execute(
+    session: Session, statement: Executable, parameters: Parameters
+) -> CursorResult[*tuple[Any, ...]]:
+    session.flush()
+    return session.connection().execute(statement, parameters)

@@ -66,7 +66,7 @@ class InboxRepository(_Repository):
         )
         lease_until = now + lease
         rows = (
-            await self.session.execute(
+            await self._core(
                 statement,
                 [
                     {
