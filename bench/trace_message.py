@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import cProfile
 import io
+import os
 import pstats
 import shutil
 import sys
@@ -125,6 +126,8 @@ async def run(url: str, args: argparse.Namespace) -> None:
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
         stats.print_stats(45)
+        if os.environ.get("TRACE_CALLERS"):
+            stats.print_callers(os.environ["TRACE_CALLERS"])
         print(out.getvalue())
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(25)

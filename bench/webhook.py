@@ -33,7 +33,7 @@ Events: signed LINE text events and Telegram updates built by tests/support (`Li
 meets the per-person flood gate (10 burst, then 1/s). The platform send limits of the sender are
 raised for the run (the fakes do not limit; a real LINE/Telegram would).
 
-With `--profile [end-to-end|ingest]`, py-spy samples the serve process during that phase and the
+With `--profile [end-to-end|ingest|burst]`, py-spy samples the serve process during that phase and the
 heaviest frames are printed (raw stacks kept under bench/profiles/). Loopback only; every phase is
 bounded in time and the whole run stops by itself. Prints a Markdown report.
 """
@@ -782,7 +782,12 @@ async def run_database(
         if args.burst_members:
             print(f"[{database}] bot: burst of {args.burst_members} × {args.burst_sales} …",
                   file=sys.stderr)  # fmt: skip
+            if args.profile == "burst":  # the burst lasts ~15-25 s; sample its first 15
+                spy = start_profile(serve.process.pid, 15, f"serve-{database}-burst")
             bursted = await burst(serve.url, targets, texts, args, fakes)
+            if spy is not None and args.profile == "burst":
+                spy[0].wait(timeout=60)
+                profile = summarise_profile(spy[1])
         # The ceiling right before the ingest phase (the machine's load drifts over a run):
         # the same generator against a bare Starlette route under the same uvicorn settings.
         print(f"[{database}] ceiling: bare Starlette, closed loop …", file=sys.stderr)
@@ -940,7 +945,7 @@ def main(argv: list[str] | None = None) -> int:
         "--profile",
         nargs="?",
         const="end-to-end",
-        choices=("end-to-end", "ingest"),
+        choices=("end-to-end", "ingest", "burst"),
         help="py-spy the serve process during that phase (default: end-to-end)",
     )
     parser.add_argument(
