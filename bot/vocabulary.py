@@ -8,6 +8,7 @@ prefix matchers in the router.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -115,8 +116,11 @@ _TABLE: Final[dict[str, Command]] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def command_of(text: str) -> Command | None:
-    """The command a message is, typed or pressed, or None when it is not one."""
+    """The command a message is, typed or pressed, or None when it is not one. (Cached: the
+    router asks it of the same message once per rule, ~20 times; the answer depends on the
+    text alone, and Command is frozen.)"""
     if len(text) > 60:
         return None
     return _TABLE.get(spoken(text))
