@@ -15,6 +15,8 @@ import zlib
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.repositories.base import core
+
 # The first key of the two-key form: one namespace per use. The two-key and the one-key
 # (bigint, used by the sweep) spaces do not overlap in PostgreSQL.
 CHAT_NAMESPACE = 0x53_41_4D_01  # "SAM" + 1: one chat's webhook events
@@ -38,8 +40,8 @@ async def lock_chat(session: AsyncSession, channel: str, chat_id: str) -> None:
     bind = session.bind
     if bind is None or bind.dialect.name != "postgresql":
         return
-    await session.execute(
-        _LOCK_CHAT, {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)}
+    await core(
+        session, _LOCK_CHAT, {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)}
     )
 
 

@@ -35,11 +35,18 @@ class _Repository:
 
         Flush, connection and statement run in one `run_sync` call: each awaited AsyncSession
         method starts a greenlet of its own, and three of them cost more than the statement."""
-        return await self.session.run_sync(_flush_and_execute, statement, parameters)
+        return await core(self.session, statement, parameters)
 
     def _insert(self) -> Any:
         """The dialect's INSERT, for ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
         return pg_insert if self._on_postgres else sqlite_insert
+
+
+async def core(
+    session: AsyncSession, statement: Executable, parameters: Parameters = None
+) -> CursorResult[*tuple[Any, ...]]:
+    """`_Repository._core` for code that holds a session but no repository (bot/storage/locks.py)."""
+    return await session.run_sync(_flush_and_execute, statement, parameters)
 
 
 def _flush_and_execute(
