@@ -1,7 +1,9 @@
 """Reading a generated file for the platforms and the web: a chart (or an export asked for in
 chat, bot/services/exports.py) stored as a spec is drawn here, on first fetch, outside any
 transaction (so drawing never holds the database, nor SQLite's one writer, while other people's
-messages wait); the picture is then kept for the next fetch. A requested export is built once per link however many fetches arrive together;
+messages wait); the picture is then kept for the next fetch. A requested export is built once
+per link however many fetches arrive together, also on different workers (PostgreSQL: the build
+holds the link's advisory lock, and one connection, while it renders);
 one that fails is NotReady (a Thai "not ready, tap again" page, a retried Telegram send) and is
 not tried again for RETRY_AFTER, so a broken build is not repeated on every cheap GET.
 
@@ -21,9 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.services import exports
+from bot.storage.locks import lock_file
 from bot.storage.models import StoredFile
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -78,13 +81,17 @@ async def load(uow_factory: Callable[[], UnitOfWork], key: str, now: datetime) -
 async def _keep(uow_factory: Callable[[], UnitOfWork], key: str, body: bytes) -> bytes:
     """Stores what was drawn or built under `key`, for the next fetch."""
     async with uow_factory() as uow:
-        await uow.session.execute(
-            update(StoredFile)
-            .where(StoredFile.key == key, StoredFile.spec.is_not(None))
-            .values(data=body, spec=None)
-        )
+        await _store(uow, key, body)
         await uow.commit()
     return body
+
+
+async def _store(uow: UnitOfWork, key: str, body: bytes) -> None:
+    await uow.session.execute(
+        update(StoredFile)
+        .where(StoredFile.key == key, StoredFile.spec.is_not(None))
+        .values(data=body, spec=None)
+    )
 
 
 async def _build_once(
@@ -114,7 +121,22 @@ async def _build_once(
 
 
 async def _build(uow_factory: Callable[[], UnitOfWork], key: str, spec: dict[str, Any]) -> bytes:
-    # Built and stored inside the one shared build: a fetch after it finds the file.
+    """Built and stored inside the one shared build: a fetch after it finds the file. With
+    several workers (PostgreSQL) the first fetches of one link may reach different workers:
+    the build then holds the link's advisory lock until its result is committed, and a build
+    that waited for it finds the workbook there instead of building it again. (The read and the
+    rendering use their own unit of work; the lock's transaction only waits and stores.)"""
+    async with uow_factory() as guard:
+        if await lock_file(guard.session, key):
+            # A request is stored empty (bot/services/exports.py `request`): bytes mean built.
+            built = await guard.session.scalar(select(StoredFile.data).where(StoredFile.key == key))
+            if built:
+                return built
+            body = await exports.render_request(uow_factory, spec)
+            await _store(guard, key, body)
+            await guard.commit()
+            return body
+    # SQLite: one process, whose fetches already share one build (_build_once).
     return await _keep(uow_factory, key, await exports.render_request(uow_factory, spec))
 
 

@@ -21,16 +21,21 @@ from bot.storage.repositories.base import core
 # (bigint, used by the sweep) spaces do not overlap in PostgreSQL.
 CHAT_NAMESPACE = 0x53_41_4D_01  # "SAM" + 1: one chat's webhook events
 MIGRATE_NAMESPACE = 0x53_41_4D_02  # "SAM" + 2: schema upgrades (key 0)
+FILE_NAMESPACE = 0x53_41_4D_03  # "SAM" + 3: building one requested file (bot/reports/files.py)
 
 
 # Built once: taken on every message with several workers.
-_LOCK_CHAT = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
+_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
 
 
 def chat_key(channel: str, chat_id: str) -> int:
     """A chat's lock key: CRC-32 as a signed int4. Two chats sharing a key only wait for
     each other now and then; correctness never depends on the key being unique."""
-    value = zlib.crc32(f"{channel}:{chat_id}".encode())
+    return _int4(f"{channel}:{chat_id}")
+
+
+def _int4(name: str) -> int:
+    value = zlib.crc32(name.encode())
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
@@ -41,8 +46,19 @@ async def lock_chat(session: AsyncSession, channel: str, chat_id: str) -> None:
     if bind is None or bind.dialect.name != "postgresql":
         return
     await core(
-        session, _LOCK_CHAT, {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)}
+        session, _LOCK, {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)}
     )
+
+
+async def lock_file(session: AsyncSession, key: str) -> bool:
+    """PostgreSQL: until this transaction ends, no other worker builds the file under `key`
+    (True). SQLite: nothing to lock, one process (False). The key's CRC, not the key itself, is
+    what PostgreSQL sees (the key is the download's credential)."""
+    bind = session.bind
+    if bind is None or bind.dialect.name != "postgresql":
+        return False
+    await core(session, _LOCK, {"namespace": FILE_NAMESPACE, "key": _int4(key)})
+    return True
 
 
 def lock_migrations(connection: Connection) -> None:

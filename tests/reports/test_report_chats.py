@@ -185,6 +185,44 @@ async def test_concurrent_first_fetches_build_the_workbook_once(
     assert all(f is not None and f.data.startswith(b"PK") for f in fetched)
 
 
+class _EachFetchOnItsOwnWorker(dict[str, Any]):
+    """`files._building` as several workers have it: none sees another's build in progress."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return default
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        pass
+
+
+@pytest.mark.both_databases
+async def test_first_fetches_on_several_workers_build_the_workbook_once(
+    chat: Chat, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With several workers (PostgreSQL), the first fetches of one link can reach different
+    workers at once: the link's advisory lock makes the later ones wait and take the built
+    workbook. On SQLite (one process) the fetches share the process's one build."""
+    answer = await chat.say("ส่งออก", "officer")
+    assert answer is not None and answer.document is not None
+    real = exports.render_request
+    calls = 0
+
+    async def slow(*args: Any) -> bytes:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.2)
+        return await real(*args)
+
+    monkeypatch.setattr(exports, "render_request", slow)
+    if database_url.startswith("postgresql"):
+        monkeypatch.setattr(files, "_building", _EachFetchOnItsOwnWorker())
+    key = answer.document.key
+    fetched = await asyncio.gather(*(load(chat.app.uow, key, NOW) for _ in range(3)))
+    assert calls == 1
+    bodies = {f.data for f in fetched if f is not None}
+    assert len(bodies) == 1 and next(iter(bodies)).startswith(b"PK")
+
+
 async def test_a_link_whose_workbook_is_not_built_yet_says_so_in_thai(
     chat: Chat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
