@@ -5,15 +5,16 @@
 The bot's own reply to a sale (taken from a real run of the intake on a throwaway SQLite, as
 bench/trace_message.py does) is sent `--runs` times, one after another, through
 `LineTransport.send` (line-bot-sdk `AsyncMessagingApi.reply_message`, aiohttp) and
-`TelegramTransport.send` (python-telegram-bot `Bot.send_message`, httpx) to the fake LINE and
+`TelegramTransport.send` (python-telegram-bot `Bot.send_message` on aiohttp,
+bot/channels/telegram_http.py; httpx before) to the fake LINE and
 Telegram APIs, which run in a child process (bench/webhook.py `start_fakes`) so that their CPU is
 not counted. Each row is split into its parts, measured the same way:
 
 - render: the channel-free Reply → the SDK's objects (LINE: pydantic models,
   `line_render.render`; Telegram: `plan` + `keyboard`); for LINE also the request's JSON dict,
   by the SDK's generated `to_dict` and by the one pass `LineTransport` uses (`_Reply`);
-- floor: the same JSON body POSTed with the same HTTP client (aiohttp / httpx), keep-alive,
-  no SDK: what any client would spend on the wire.
+- floor: the same JSON body / form POSTed with a bare HTTP client, keep-alive, no SDK: what
+  any client would spend on the wire (aiohttp; for Telegram also httpx, PTB's default client).
 
 The TCP connections each client opened during the runs are counted (keep-alive: 1, or the pool
 size when sends overlap). Loopback only, bounded by `--runs`.
@@ -230,11 +231,16 @@ async def run(args: argparse.Namespace) -> list[Row]:
             **({"parse_mode": "HTML"} if parts[0][0] == "html" else {}),
             **({"reply_markup": json.dumps(markup.to_dict())} if markup else {}),
         }  # fmt: skip
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient() as client, aiohttp.ClientSession() as session:
 
             async def tg_floor(i: int) -> None:
                 r = await client.post(f"{telegram_url}{TOKEN}/sendMessage", data=form)
                 r.raise_for_status()
+
+            async def tg_floor_aiohttp(i: int) -> None:
+                async with session.post(f"{telegram_url}{TOKEN}/sendMessage", data=form) as r:
+                    r.raise_for_status()
+                    await r.read()
 
             try:
                 if profile:
@@ -249,6 +255,11 @@ async def run(args: argparse.Namespace) -> list[Row]:
                 rows.append(await measure("  render (plan + keyboard)", args.runs, tg_render))
                 rows.append(
                     await measure("  floor: same form, bare httpx", args.runs, tg_floor, conns)
+                )
+                rows.append(
+                    await measure(
+                        "  floor: same form, bare aiohttp", args.runs, tg_floor_aiohttp, conns
+                    )
                 )
             finally:
                 await telegram.close()

@@ -17,6 +17,7 @@ from telegram.ext import Application
 
 from bot.channels.base import AudioTooLarge, AudioUnavailable, FileLoader, Inbound
 from bot.channels.registry import ChannelSpec
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_inbound import CHANNEL, SECRET_HEADER, TelegramAdapter
 from bot.channels.telegram_menus import TelegramMenus
 from bot.channels.telegram_polling import ALLOWED_UPDATES, poll
@@ -41,7 +42,8 @@ __all__ = [
 
 
 class TelegramChannel:
-    """The PTB Application (its Bot and HTTP pools) for one process: `open` calls getMe."""
+    """The PTB Application (its Bot and its two aiohttp pools, telegram_http.py) for one
+    process: `open` calls getMe."""
 
     channel = CHANNEL
 
@@ -68,6 +70,13 @@ class TelegramChannel:
         chat_messages_per_second: float = 1.0,
         group_messages_per_minute: float = 20.0,
     ) -> TelegramChannel:
+        # PTB's own pool sizes and timeouts, on aiohttp instead of httpx (telegram_http.py).
+        # getUpdates: one connection; PTB adds the long poll's wait to its read timeout.
+        sends = AiohttpRequest(
+            base_url, connection_pool_size=256, connect_timeout=request_timeout,
+            read_timeout=request_timeout, write_timeout=request_timeout,
+        )  # fmt: skip
+        updates = AiohttpRequest(base_url, connection_pool_size=1, read_timeout=request_timeout)
         application = (
             Application.builder()
             .token(token)
@@ -75,10 +84,8 @@ class TelegramChannel:
             .base_file_url(file_url(base_url))
             .updater(None)
             .job_queue(None)
-            .connect_timeout(request_timeout)
-            .read_timeout(request_timeout)
-            .write_timeout(request_timeout)
-            .get_updates_read_timeout(request_timeout)
+            .request(sends)
+            .get_updates_request(updates)
             .build()
         )
         try:

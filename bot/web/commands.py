@@ -25,7 +25,8 @@ def _logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    # httpx logs every request URL at INFO: a Bot API URL contains the bot token (Telegram
+    # now goes through aiohttp, which does not; httpx still carries speech-to-text calls).
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # uvicorn's access log prints each path with its query: the dashboard's one-time sign-in
     # link carries its token there.

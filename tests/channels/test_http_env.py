@@ -1,5 +1,5 @@
 """A district office behind a web proxy: the proxy named in the environment (HTTP_PROXY /
-HTTPS_PROXY, NO_PROXY, credentials in the URL) carries the bot's LINE calls, although the
+HTTPS_PROXY, NO_PROXY, credentials in the URL) carries the bot's LINE and Telegram calls, although the
 platform client no longer looks the environment up before every request (bot/channels/http_env.py:
 it is resolved once, when the channel opens)."""
 
@@ -16,8 +16,10 @@ import pytest
 from bot.channels.base import Outgoing
 from bot.channels.http_env import env_proxy
 from bot.channels.line import LineChannel
+from bot.channels.telegram import TelegramChannel
 from bot.messages import Reply
 from tests.support.fake_line import FakeLine, user_id
+from tests.support.fake_telegram import FakeTelegram
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
 
@@ -131,6 +133,39 @@ async def test_no_proxy_names_the_platform_host(
         await line.close()
     assert proxy.seen == []
     assert [call.endpoint for call in fake.delivered] == ["push"]
+
+
+async def test_telegram_calls_go_through_the_offices_proxy(
+    proxy: ForwardProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telegram_api = FakeTelegram().start()
+    monkeypatch.setenv("HTTP_PROXY", f"http://office:s3cret@127.0.0.1:{proxy.port}")
+
+    async def no_files(_key: str) -> None:
+        return None
+
+    try:
+        channel = await TelegramChannel.open(
+            token=telegram_api.token, base_url=telegram_api.base_url, webhook_secret=None,
+            files=no_files, request_timeout=2.0,
+        )  # fmt: skip
+        monkeypatch.delenv("HTTP_PROXY")  # read once, at open (both the bot's and getUpdates')
+        try:
+            await channel.transport.send(
+                Outgoing(1, "telegram", "501", Reply("บันทึกแล้วค่ะ"), None, "k1", 1)
+            )
+            await channel.bot.get_updates(timeout=0)
+        finally:
+            await channel.close()
+    finally:
+        telegram_api.stop()
+    api = f"{telegram_api.base_url}{telegram_api.token}"
+    assert [line for line, _ in proxy.seen] == [
+        f"POST {api}/getMe",
+        f"POST {api}/sendMessage",
+        f"POST {api}/getUpdates",
+    ]
+    assert telegram_api.texts(501) == ["บันทึกแล้วค่ะ"]
 
 
 def test_the_lookup_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,8 @@ class LocalServer:
     def __init__(self) -> None:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.connections = 0  # TCP connections accepted (keep-alive: one for many calls)
+        self._counting = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -38,6 +40,11 @@ class LocalServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
+
+            def setup(self) -> None:
+                super().setup()
+                with fake._counting:  # once per connection, each in its own thread
+                    fake.connections += 1
 
             def handle(self) -> None:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):

@@ -54,6 +54,18 @@ class Planned:
 
 
 @dataclass
+class Received:
+    """One Bot API call as it came over the wire: how its body was encoded, who sent it, and
+    each uploaded file's part (filename, Content-Type, bytes)."""
+
+    method: str
+    content_type: str  # without parameters (no multipart boundary)
+    user_agent: str
+    params: dict[str, Any]
+    uploads: dict[str, tuple[str, str, bytes]]
+
+
+@dataclass
 class Sent:
     method: str
     chat_id: str
@@ -75,6 +87,7 @@ class FakeTelegram(LocalServer):
         self._script: dict[str, deque[Planned]] = {}
         self._updates: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every request (method, params)
+        self.received: list[Received] = []  # the same requests, as encoded on the wire
         self.sent: list[Sent] = []  # messages that reached a chat, once each
         self.answered: list[str] = []  # callback query ids answered
         self.blocked: set[str] = set()
@@ -171,10 +184,11 @@ class FakeTelegram(LocalServer):
 
     def _params(
         self, request: BaseHTTPRequestHandler, raw: bytes
-    ) -> tuple[dict[str, Any], dict[str, bytes]]:
+    ) -> tuple[dict[str, Any], dict[str, bytes], dict[str, tuple[str, str, bytes]]]:
         kind = request.headers.get("Content-Type", "")
         params: dict[str, Any] = {}
         files: dict[str, bytes] = {}
+        uploads: dict[str, tuple[str, str, bytes]] = {}
         if kind.startswith("multipart/form-data"):
             message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
                 f"Content-Type: {kind}\r\n\r\n".encode() + raw
@@ -183,15 +197,17 @@ class FakeTelegram(LocalServer):
                 name = part.get_param("name", header="content-disposition")
                 decoded = part.get_payload(decode=True)  # bytes for a leaf part, or None
                 payload = decoded if isinstance(decoded, bytes) else b""
-                if part.get_filename():
+                filename = part.get_filename()
+                if filename:
                     files[str(name)] = payload
+                    uploads[str(name)] = (filename, part.get_content_type(), payload)
                 else:
                     params[str(name)] = payload.decode()
         elif kind.startswith("application/json"):
             params = json.loads(raw or b"{}")
         else:
             params = dict(parse_qsl(raw.decode()))
-        return params, files
+        return params, files, uploads
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length") or 0)
@@ -208,9 +224,12 @@ class FakeTelegram(LocalServer):
             self._error(request, 401, "Unauthorized")
             return
         method = path[len(prefix) :]
-        params, files = self._params(request, raw)
+        params, files, uploads = self._params(request, raw)
+        kind = request.headers.get("Content-Type", "").split(";")[0]
+        agent = request.headers.get("User-Agent", "")
         with self._lock:
             self.calls.append((method, params))
+            self.received.append(Received(method, kind, agent, dict(params), uploads))
             queue = self._script.get(method)
             planned = queue.popleft() if queue else None
         if planned is None and self.latency and method.startswith("send"):
