@@ -45,9 +45,7 @@ async def lock_chat(session: AsyncSession, channel: str, chat_id: str) -> None:
     bind = session.bind
     if bind is None or bind.dialect.name != "postgresql":
         return
-    await core(
-        session, _LOCK, {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)}
-    )
+    await core(session, _LOCK, {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)})
 
 
 async def lock_file(session: AsyncSession, key: str) -> bool:
