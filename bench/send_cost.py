@@ -10,9 +10,11 @@ bot/channels/telegram_http.py; httpx before) to the fake LINE and
 Telegram APIs, which run in a child process (bench/webhook.py `start_fakes`) so that their CPU is
 not counted. Each row is split into its parts, measured the same way:
 
-- render: the channel-free Reply → the SDK's objects (LINE: pydantic models,
-  `line_render.render`; Telegram: `plan` + `keyboard`); for LINE also the request's JSON dict,
-  by the SDK's generated `to_dict` and by the one pass `LineTransport` uses (`_Reply`);
+- render: the channel-free Reply → what the SDK is given (LINE: the messages as LINE's JSON,
+  `line_render.render`; Telegram: `plan` + `keyboard`); for LINE also the request's JSON dict
+  `LineTransport` hands line-bot-sdk (`_Reply.of(...).to_dict()`), and for comparison what the
+  same messages cost as line-bot-sdk's pydantic models (tests/channels/line_sdk.py, the render
+  before) serialised by the SDK's generated `to_dict`;
 - floor: the same JSON body / form POSTed with a bare HTTP client, keep-alive, no SDK: what
   any client would spend on the wire (aiohttp; for Telegram also httpx, PTB's default client).
 
@@ -54,6 +56,7 @@ from bot.channels.telegram_send import keyboard, plan  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.messages import InboundMessage  # noqa: E402
 from bot.web.intake import Intake  # noqa: E402
+from tests.channels.line_sdk import sdk_render  # noqa: E402
 from tests.support.fake_telegram import TOKEN  # noqa: E402
 
 SALE = "ขายผ้าไหม 3 ผืน ผืนละ 1,200 บาท"
@@ -168,13 +171,18 @@ async def run(args: argparse.Namespace) -> list[Row]:
 
         batch = render(outgoing.reply, None)
 
+        async def line_request(i: int) -> None:
+            _Reply.of("x", batch).to_dict()
+
+        async def line_sdk_models(i: int) -> None:
+            sdk_render(outgoing.reply, None)
+
+        models = sdk_render(outgoing.reply, None)
+
         async def line_sdk_dict(i: int) -> None:
-            ReplyMessageRequest(reply_token="x", messages=batch).to_dict()
+            ReplyMessageRequest(reply_token="x", messages=models).to_dict()
 
-        async def line_one_pass(i: int) -> None:
-            _Reply(reply_token="x", messages=batch).to_dict()
-
-        body = ReplyMessageRequest(reply_token="x", messages=render(outgoing.reply, None)).to_dict()
+        body = _Reply.of("x", render(outgoing.reply, None)).to_dict()
         headers = {"Authorization": f"Bearer {LINE_TOKEN}", "Content-Type": "application/json"}
         async with aiohttp.ClientSession() as session:
 
@@ -194,9 +202,10 @@ async def run(args: argparse.Namespace) -> list[Row]:
                 if profile:
                     profile.disable()
                 for label, step in (
-                    ("  render: Reply → pydantic models", line_render),
-                    ("  JSON dict: the SDK's own to_dict (re-walks per level)", line_sdk_dict),
-                    ("  JSON dict: one pass (`_Reply`, what is sent)", line_one_pass),
+                    ("  render: Reply → LINE's JSON (what is sent)", line_render),
+                    ("  request dict: `_Reply.of(...).to_dict()`", line_request),
+                    ("  for comparison: Reply → line-bot-sdk's pydantic models", line_sdk_models),
+                    ("  for comparison: the models' JSON by the SDK's to_dict", line_sdk_dict),
                 ):
                     rows.append(await measure(label, args.runs, step))
                 rows.append(

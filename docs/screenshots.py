@@ -94,7 +94,7 @@ def receipt() -> None:
               CardField("ของ", "สมศรี ดวนใหญ่")]  # fmt: skip
     answer = saved("บันทึกการขายแล้วค่ะ", ["ของ สมศรี ดวนใหญ่", "ไข่เค็มสมุนไพร 30 ฟอง", "รวม 300 บาท"],
                    date(2025, 10, 20), "กลุ่มไข่เค็มสมุนไพรลูกหม่อน", fields=fields)  # fmt: skip
-    [message] = [m.to_dict() for m in render(answer, "https://bot.example.go.th")]
+    [message] = render(answer, "https://bot.example.go.th")
     bubble = message["contents"]
     blocks = "".join(
         f'<div style="padding:{"0" if name == "header" else "14px"}">{flex_html(bubble[name])}</div>'

@@ -1,7 +1,8 @@
 """Cards (`bot.messages.Card`) as each platform shows them.
 
-LINE: a Flex Message bubble, built as LINE's JSON and read back through line-bot-sdk's own
-models (`FlexMessage.from_dict`), so what is sent is what the SDK accepts. The card stays
+LINE: a Flex Message bubble, built as LINE's JSON and sent as built (no SDK models on the send
+path); it is exactly what line-bot-sdk's own models give (`FlexMessage.from_dict(m).to_dict()
+== m`, tests/channels/test_cards.py and test_line_wire.py), defaults included. The card stays
 within LINE's documented limits (Messaging API reference, "Flex Message"): altText at most
 1,500 characters, a bubble's JSON at most 30 KB, action labels at most 20 characters (the
 strictest of LINE's label limits: quick replies and rich menus; Flex buttons allow 40), postback
@@ -139,6 +140,7 @@ def bubble(
             "size": "full",
             "aspectRatio": "20:13",
             "aspectMode": "fit",
+            "animated": False,  # LINE's default, which line-bot-sdk's FlexImage spells out
         }
     footer = _footer(card, quick)
     if footer is not None:

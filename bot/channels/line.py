@@ -18,7 +18,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from linebot.v3.messaging import (
@@ -50,7 +50,7 @@ from bot.channels.base import (
 from bot.channels.http_env import env_proxy
 from bot.channels.line_inbound import CHANNEL, SIGNATURE_HEADER, LineAdapter
 from bot.channels.line_menus import LineMenus
-from bot.channels.line_render import LIMITS, label, render
+from bot.channels.line_render import LIMITS, LineMessage, label, render
 from bot.channels.registry import ChannelSpec
 from bot.config import Settings
 from bot.messages import Audio
@@ -119,22 +119,39 @@ def classify(failure: _Failure, what: str) -> SendError:
 
 
 class _Reply(ReplyMessageRequest):  # type: ignore[misc]  # linebot is untyped
-    """ReplyMessageRequest serialised in one pass. The SDK's generated `to_dict` calls pydantic's
-    `dict()` and then each nested model's `to_dict()` again, so a Flex card (boxes in boxes) is
-    walked once per level of nesting: 1.5 ms of CPU for a receipt card, more than the HTTP call.
-    Every message model's `to_dict` is `dict(by_alias=True, exclude_none=True)` plus that
-    re-walk, so one `dict()` gives the same JSON (tests/channels/test_line_wire.py holds it to
-    that for every kind of reply the bot sends)."""
+    """A reply request whose messages are already LINE's JSON (`line_render.render`), sent
+    through line-bot-sdk's own `reply_message` (its argument check, headers, auth, aiohttp
+    session). It is made with pydantic's `construct`, which skips validation: the SDK's
+    `validate_arguments` takes an instance as it is (a shallow copy), and its ApiClient
+    serialises the body with `to_dict()`, which here is the JSON as rendered, exactly what
+    `ReplyMessageRequest.to_dict()` gives for the SDK's own message models
+    (tests/channels/test_line_wire.py holds every kind of reply the bot sends to that)."""
+
+    @classmethod
+    def of(cls, reply_token: str, messages: list[LineMessage]) -> _Reply:
+        return cast(_Reply, cls.construct(reply_token=reply_token, messages=messages))
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.dict(by_alias=True, exclude_none=True))
+        return {
+            "replyToken": self.reply_token,
+            "messages": self.messages,
+            "notificationDisabled": self.notification_disabled,
+        }
 
 
 class _Push(PushMessageRequest):  # type: ignore[misc]
-    """PushMessageRequest serialised in one pass (see `_Reply`)."""
+    """A push request whose messages are already LINE's JSON (see `_Reply`)."""
+
+    @classmethod
+    def of(cls, to: str, messages: list[LineMessage]) -> _Push:
+        return cast(_Push, cls.construct(to=to, messages=messages))
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.dict(by_alias=True, exclude_none=True))
+        return {
+            "to": self.to,
+            "messages": self.messages,
+            "notificationDisabled": self.notification_disabled,
+        }
 
 
 class LineTransport:
@@ -168,7 +185,7 @@ class LineTransport:
             token = message.reply_token
             failure = await self._attempt(
                 lambda: self._api.reply_message(
-                    _Reply(reply_token=token, messages=batch),
+                    _Reply.of(token, batch),
                     _request_timeout=self._timeout,
                 ),
                 "reply",
@@ -184,7 +201,7 @@ class LineTransport:
         retry_key = message.retry_key or str(uuid.uuid4())
         failure = await self._attempt(
             lambda: self._api.push_message(
-                _Push(to=message.recipient, messages=batch),
+                _Push.of(message.recipient, batch),
                 x_line_retry_key=retry_key,
                 _request_timeout=self._timeout,
             ),

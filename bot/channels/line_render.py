@@ -1,19 +1,16 @@
 """A channel-free `Reply` → LINE message objects: a card becomes a Flex Message, long text is
-split at LINE's limit, quick replies go on the last message (at most 13, captions ≤ 20)."""
+split at LINE's limit, quick replies go on the last message (at most 13, captions ≤ 20).
+
+The messages are LINE's JSON itself (camelCase keys, no nulls), built as plain dicts: what
+line-bot-sdk's models (`TextMessage`, `FlexMessage`, `QuickReply` …) would give from their
+`to_dict()`, without validating a tree of pydantic models on every send only to turn it back
+into the same dict (half of a LINE send's CPU). tests/channels/test_line_wire.py holds every
+kind of reply to the SDK models' own JSON."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
-
-from linebot.v3.messaging import (
-    FlexMessage,
-    ImageMessage,
-    MessageAction,
-    QuickReplyItem,
-    TextMessage,
-)
-from linebot.v3.messaging import QuickReply as LineQuickReply
 
 from bot.channels import cards
 from bot.channels.base import split_text
@@ -25,8 +22,12 @@ LIMITS = ReplyLimits(quick_replies=13, label=cards.MAX_LABEL, text=5000)
 MAX_MESSAGES = 5  # per reply or push call
 MAX_ACTION_TEXT = 300
 
+# One message object of LINE's JSON, as the Messaging API reference spells it (and as
+# line-bot-sdk's `Message.to_dict()` gives it): "type", camelCase keys, no null values.
+LineMessage = dict[str, Any]
 
-def render(reply: Reply, public_base_url: str | None) -> list[Any]:
+
+def render(reply: Reply, public_base_url: str | None) -> list[LineMessage]:
     """A channel-free Reply → at most five LINE message objects, quick replies on the last.
     A card becomes a Flex Message (its text is then not sent again); an answer that quotes a
     message in a group chat stays text, the only kind LINE lets quote. A document becomes a
@@ -63,16 +64,20 @@ def render(reply: Reply, public_base_url: str | None) -> list[Any]:
         tail = "\n".join(texts[room - 1 :])
         texts = [*texts[: room - 1], tail[: LIMITS.text - len(note)] + note]
     quick = _quick_reply(reply)
-    messages: list[Any] = []
+    messages: list[LineMessage] = []
     if flex is not None:
-        messages.append(FlexMessage.from_dict(flex))
+        messages.append(flex)  # a fresh dict per call: adding quickReply below is safe
     for i, chunk in enumerate(texts):
-        quote = reply.quote if i == 0 and flex is None else None
-        messages.append(TextMessage(text=chunk, quote_token=quote))
+        text: LineMessage = {"type": "text", "text": chunk}
+        if i == 0 and flex is None and reply.quote is not None:
+            text["quoteToken"] = reply.quote
+        messages.append(text)
     if image_url is not None:
-        messages.append(ImageMessage(original_content_url=image_url, preview_image_url=image_url))
+        messages.append(
+            {"type": "image", "originalContentUrl": image_url, "previewImageUrl": image_url}
+        )
     if messages and quick is not None:
-        messages[-1].quick_reply = quick
+        messages[-1]["quickReply"] = quick
     return messages
 
 
@@ -90,11 +95,19 @@ def label(text: str, limit: int = LIMITS.label) -> str:
     return cards.label(text, limit)
 
 
-def _quick_reply(reply: Reply) -> LineQuickReply | None:
+def _quick_reply(reply: Reply) -> dict[str, Any] | None:
+    """The quick reply bar: each button a message action that types its vocabulary word."""
     if not reply.quick_replies:
         return None
     items = [
-        QuickReplyItem(action=MessageAction(label=label(q.label), text=q.message[:MAX_ACTION_TEXT]))
+        {
+            "type": "action",
+            "action": {
+                "type": "message",
+                "label": label(q.label),
+                "text": q.message[:MAX_ACTION_TEXT],
+            },
+        }
         for q in reply.quick_replies[: LIMITS.quick_replies]
     ]
-    return LineQuickReply(items=items)
+    return {"items": items}

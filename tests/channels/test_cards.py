@@ -72,7 +72,7 @@ def _actions(node: Any) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("answer", every_card(), ids=lambda r: r.card.kind if r.card else "?")
 def test_every_card_is_a_flex_message_line_accepts(answer: Reply) -> None:
-    [message, *rest] = [m.to_dict() for m in render(answer, PUBLIC)]
+    [message, *rest] = render(answer, PUBLIC)
     assert message["type"] == "flex"
     check_flex(message)
     assert all(m["type"] == "text" for m in rest)  # a download link, nothing else
@@ -92,7 +92,7 @@ def test_every_card_is_telegram_html_that_parses(answer: Reply) -> None:
 
 
 def test_the_receipt_says_what_how_many_how_much_when_where_who() -> None:
-    message = render(receipt(), PUBLIC)[0].to_dict()
+    message = render(receipt(), PUBLIC)[0]
     seen = flex_text(message["contents"])
     for part in ("บันทึกการขายแล้ว", "สินค้า ไข่เค็ม", "จำนวน 30 ฟอง", "ยอดเงิน 300 บาท",
                  "20 ต.ค. 2568", "กลุ่มไข่เค็มสมุนไพรลูกหม่อน", "ของ สมศรี ใจดี"):  # fmt: skip
@@ -122,7 +122,7 @@ def test_the_console_shows_the_text() -> None:
 def test_a_quoted_answer_in_a_group_is_text_with_the_quote_token() -> None:
     from dataclasses import replace
 
-    messages = [m.to_dict() for m in render(replace(receipt(), quote="q-token-1"), PUBLIC)]
+    messages = render(replace(receipt(), quote="q-token-1"), PUBLIC)
     assert [m["type"] for m in messages] == ["text"]
     assert messages[0]["quoteToken"] == "q-token-1" and "บันทึกการขายแล้ว" in messages[0]["text"]
     assert _invalid(messages) is None
@@ -131,17 +131,17 @@ def test_a_quoted_answer_in_a_group_is_text_with_the_quote_token() -> None:
 def test_a_card_too_large_for_line_is_sent_as_text() -> None:
     lines = tuple(f"• กลุ่มที่ {n} ขาย {n * 1000:,} บาท · ประชุม 1 ครั้ง" * 3 for n in range(400))
     big = Reply("\n".join(lines), card=Card("summary", "สรุป", sections=(CardSection(lines=lines),)))
-    messages = [m.to_dict() for m in render(big, PUBLIC)]
+    messages = render(big, PUBLIC)
     assert all(m["type"] == "text" for m in messages) and _invalid(messages) is None
 
 
 def test_the_chart_is_the_summary_cards_picture_when_line_can_fetch_it() -> None:
     chart = Image("k" * 32, "ยอดขายรายเดือน")
     answer = Reply("สรุป", image=chart, card=Card("summary", "สรุป", hero=chart))
-    [message] = [m.to_dict() for m in render(answer, PUBLIC)]
+    [message] = render(answer, PUBLIC)
     assert message["contents"]["hero"]["url"] == f"{PUBLIC}/files/{'k' * 32}"
     check_flex(message)
-    [plain] = [m.to_dict() for m in render(answer, "http://localhost:8000")]
+    [plain] = render(answer, "http://localhost:8000")
     assert "hero" not in plain["contents"]  # LINE fetches only https
 
 
