@@ -17,8 +17,9 @@ import asyncio
 import logging
 import multiprocessing
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -69,10 +70,12 @@ async def load(uow_factory: Callable[[], UnitOfWork], key: str, now: datetime) -
             stored.used_at is not None,
         )  # fmt: skip
         spec = dict(stored.spec) if stored.spec and not stored.data else None
+        bind = uow.session.bind
+        postgres = bind is not None and bind.dialect.name == "postgresql"
     if spec is None:
         return found
     if exports.is_request(spec):
-        body = await _build_once(uow_factory, key, spec, now)
+        body = await _build_once(uow_factory, key, spec, now, postgres)
     else:
         body = await _keep(uow_factory, key, await draw(spec))
     return Loaded(body, found.content_type, found.filename, found.single_use, found.used)
@@ -95,7 +98,11 @@ async def _store(uow: UnitOfWork, key: str, body: bytes) -> None:
 
 
 async def _build_once(
-    uow_factory: Callable[[], UnitOfWork], key: str, spec: dict[str, Any], now: datetime
+    uow_factory: Callable[[], UnitOfWork],
+    key: str,
+    spec: dict[str, Any],
+    now: datetime,
+    postgres: bool,
 ) -> bytes:
     """The export a chat request names, built once however many fetches arrive together;
     NotReady if it fails (and for RETRY_AFTER after a failure, without building again)."""
@@ -104,7 +111,7 @@ async def _build_once(
         raise NotReady("the requested export failed a moment ago")
     running = _building.get(key)
     if running is None:
-        running = asyncio.ensure_future(_build(uow_factory, key, spec))
+        running = asyncio.ensure_future(_build(uow_factory, key, spec, postgres))
         _building[key] = running
         running.add_done_callback(lambda _: _building.pop(key, None))
     try:
@@ -120,24 +127,37 @@ async def _build_once(
     return body
 
 
-async def _build(uow_factory: Callable[[], UnitOfWork], key: str, spec: dict[str, Any]) -> bytes:
-    """Built and stored inside the one shared build: a fetch after it finds the file. With
-    several workers (PostgreSQL) the first fetches of one link may reach different workers:
-    the build then holds the link's advisory lock until its result is committed, and a build
-    that waited for it finds the workbook there instead of building it again. (The read and the
-    rendering use their own unit of work; the lock's transaction only waits and stores.)"""
-    async with uow_factory() as guard:
-        if await lock_file(guard.session, key):
+async def _build(
+    uow_factory: Callable[[], UnitOfWork], key: str, spec: dict[str, Any], postgres: bool
+) -> bytes:
+    """Built and stored inside the one shared build: a fetch after it finds the file.
+
+    With several workers (PostgreSQL) the first fetches of one link may reach different
+    workers: the build then holds the link's advisory lock until its result is committed, and
+    a build that waited for it finds the workbook there instead of building it again. The
+    request is read in that same unit of work (lent to `render_request`): a build that took a
+    second connection while holding the first would deadlock once as many builds ran as the
+    pool has connections. SQLite (one process, whose fetches already share one build in
+    `_build_once`) opens no unit of work for a lock, so a fetch never queues at the writer
+    gate for nothing."""
+    if postgres:
+        async with uow_factory() as guard:
+            await lock_file(guard.session, key)
             # A request is stored empty (bot/services/exports.py `request`): bytes mean built.
             built = await guard.session.scalar(select(StoredFile.data).where(StoredFile.key == key))
             if built:
                 return built
-            body = await exports.render_request(uow_factory, spec)
+            body = await exports.render_request(lambda: _lent(guard), spec)
             await _store(guard, key, body)
             await guard.commit()
             return body
-    # SQLite: one process, whose fetches already share one build (_build_once).
     return await _keep(uow_factory, key, await exports.render_request(uow_factory, spec))
+
+
+@asynccontextmanager
+async def _lent(uow: UnitOfWork) -> AsyncIterator[UnitOfWork]:
+    """A unit of work lent to a reader: leaving does not end it (its owner commits)."""
+    yield uow
 
 
 _pool: ProcessPoolExecutor | None = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -208,9 +209,13 @@ def is_request(spec: dict[str, Any] | None) -> bool:
     return bool(spec) and SPEC_KEY in (spec or {})
 
 
-async def render_request(uow_factory: Callable[[], UnitOfWork], spec: dict[str, Any]) -> bytes:
-    """The workbook a stored request names: read in its own unit of work, rendered in a thread
-    after it (never holding the database while openpyxl works)."""
+async def render_request(
+    uow_factory: Callable[[], AbstractAsyncContextManager[UnitOfWork]], spec: dict[str, Any]
+) -> bytes:
+    """The workbook a stored request names: read in a unit of work from `uow_factory`, rendered
+    in a thread after it (on SQLite never holding the database while openpyxl works; on
+    PostgreSQL bot/reports/files.py lends the unit of work that holds the link's lock, so a
+    build never takes a second connection while it holds one)."""
     options = Options(int(spec["due_day"]), ZoneInfo(str(spec["tz"])),
                       int(spec["fiscal_start_month"]))  # fmt: skip
     month = date.fromisoformat(str(spec["month"]))

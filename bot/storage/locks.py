@@ -48,15 +48,11 @@ async def lock_chat(session: AsyncSession, channel: str, chat_id: str) -> None:
     await core(session, _LOCK, {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)})
 
 
-async def lock_file(session: AsyncSession, key: str) -> bool:
-    """PostgreSQL: until this transaction ends, no other worker builds the file under `key`
-    (True). SQLite: nothing to lock, one process (False). The key's CRC, not the key itself, is
-    what PostgreSQL sees (the key is the download's credential)."""
-    bind = session.bind
-    if bind is None or bind.dialect.name != "postgresql":
-        return False
+async def lock_file(session: AsyncSession, key: str) -> None:
+    """PostgreSQL only: until this transaction ends, no other worker builds the file under
+    `key`. The key's CRC, not the key itself, is what PostgreSQL sees (the key is the
+    download's credential)."""
     await core(session, _LOCK, {"namespace": FILE_NAMESPACE, "key": _int4(key)})
-    return True
 
 
 def lock_migrations(connection: Connection) -> None:
