@@ -201,6 +201,7 @@ class AiohttpRequest(BaseRequest):
         try:
             async with session.request(
                 method, url, data=body, headers=headers, timeout=timeout,
+                allow_redirects=False,  # as PTB's httpx request: a Bot API answer is final
                 proxy=proxy.url if proxy else None,
                 proxy_headers=proxy.headers if proxy else None,
             ) as response:  # fmt: skip

@@ -184,3 +184,17 @@ def test_the_lookup_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     )
     monkeypatch.setenv("NO_PROXY", "api.line.me")
     assert env_proxy("https://api.line.me") is None
+
+
+def test_the_forms_an_office_writes_its_proxy_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a scheme it is an HTTP proxy (as curl and httpx read it); ALL_PROXY when no
+    variable names the scheme; a SOCKS proxy is not taken from the environment."""
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.office.go.th:3128")
+    found = env_proxy("https://api.telegram.org")
+    assert found is not None and found.url == "http://proxy.office.go.th:3128"
+    monkeypatch.delenv("HTTPS_PROXY")
+    monkeypatch.setenv("ALL_PROXY", "http://all.office.go.th:8080")
+    found = env_proxy("https://api.telegram.org")
+    assert found is not None and found.url == "http://all.office.go.th:8080"
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
+    assert env_proxy("https://api.telegram.org") is None
