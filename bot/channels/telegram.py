@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.channels.base import AudioTooLarge, AudioUnavailable, FileLoader, Inbound
@@ -90,6 +90,12 @@ class TelegramChannel:
         )
         try:
             await application.initialize()  # getMe: fails fast on a wrong token
+        except InvalidToken:
+            await application.bot.shutdown()
+            # PTB's message quotes the token itself, and start-up errors end up in logs.
+            raise InvalidToken(
+                "Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather"
+            ) from None
         except BaseException:
             await application.bot.shutdown()  # its HTTP pools, opened before getMe failed
             raise

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from telegram import Bot
-from telegram.error import NetworkError, TimedOut
+from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import FileData, Outgoing, Retryable
@@ -215,3 +215,14 @@ async def test_long_polling_waits_longer_than_the_read_timeout(
     fake.plan("getUpdates", 200, delay=1.5)
     with pytest.raises(TimedOut):
         await telegram.bot.get_updates(timeout=0)
+
+
+async def test_a_wrong_token_is_refused_without_printing_it(fake: FakeTelegram) -> None:
+    """Start-up errors end up in logs: the refusal names the setting to check, not the token
+    (python-telegram-bot's own message quotes the token in full)."""
+    wrong = "123456:" + "W" * 35
+    with pytest.raises(InvalidToken) as refused:
+        await open_channel(fake.base_url, wrong)
+    assert "TELEGRAM_BOT_TOKEN" in str(refused.value)
+    assert wrong not in str(refused.value) and "W" * 35 not in repr(refused.value)
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
