@@ -15,7 +15,7 @@ import zlib
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.repositories.base import core
+from bot.storage.statements import core
 
 # The first key of the two-key form: one namespace per use. The two-key and the one-key
 # (bigint, used by the sweep) spaces do not overlap in PostgreSQL.

@@ -207,3 +207,23 @@ def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
     handlers, services = _layer("bot.handlers.sale"), _layer("bot.services.records")
     assert services is not None
     assert handlers is not None and handlers < services
+
+
+def test_the_storage_modules_import_on_their_own() -> None:
+    """Each storage module imports first in a fresh interpreter, as Alembic's env.py does when
+    `sammachip migrate` starts (an import cycle through the repositories package once broke it
+    while every test, which imports the app first, passed)."""
+    import subprocess
+    import sys
+
+    storage = sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for path in (ROOT / "bot" / "storage").glob("*.py")
+        if path.name != "__init__.py"
+    )
+    code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+    for name in storage:
+        done = subprocess.run(
+            [sys.executable, "-c", code, name], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, f"{name}: {done.stderr.strip().splitlines()[-1:]}"

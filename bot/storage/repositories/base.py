@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import CursorResult, Executable
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
-Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+from bot.storage.statements import Parameters, core
 
 
 class _Repository:
@@ -40,17 +38,3 @@ class _Repository:
     def _insert(self) -> Any:
         """The dialect's INSERT, for ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
         return pg_insert if self._on_postgres else sqlite_insert
-
-
-async def core(
-    session: AsyncSession, statement: Executable, parameters: Parameters = None
-) -> CursorResult[*tuple[Any, ...]]:
-    """`_Repository._core` for code that holds a session but no repository (bot/storage/locks.py)."""
-    return await session.run_sync(_flush_and_execute, statement, parameters)
-
-
-def _flush_and_execute(
-    session: Session, statement: Executable, parameters: Parameters
-) -> CursorResult[*tuple[Any, ...]]:
-    session.flush()
-    return session.connection().execute(statement, parameters)
