@@ -77,17 +77,24 @@ def wire(calls: list[Received]) -> list[tuple[str, str, str, dict[str, object], 
     return [(c.method, c.content_type, c.user_agent, c.params, c.uploads) for c in calls]
 
 
+async def sent_both_ways(
+    fake: FakeTelegram, telegram: TelegramChannel, through_httpx: TelegramTransport, reply: Reply
+) -> tuple[list[Received], list[Received]]:
+    """The calls `reply` makes through PTB's own httpx request, then through ours."""
+    start = len(fake.received)
+    await through_httpx.send(outgoing(reply))
+    middle = len(fake.received)
+    await telegram.transport.send(outgoing(reply))
+    return fake.received[start:middle], fake.received[middle:]
+
+
 async def test_a_reply_with_a_keyboard_is_the_same_form_that_httpx_sent(
     fake: FakeTelegram, telegram: TelegramChannel, through_httpx: TelegramTransport
 ) -> None:
     reply = Reply(
         "บันทึกแล้วค่ะ <b>ผ้าไหม</b> & 3 ผืน", (QuickReply("ยกเลิก"), QuickReply("เดือนก่อน", "ส่งออก ก.ย."))
     )
-    start = len(fake.received)
-    await through_httpx.send(outgoing(reply))
-    middle = len(fake.received)
-    await telegram.transport.send(outgoing(reply))
-    by_httpx, by_aiohttp = fake.received[start:middle], fake.received[middle:]
+    by_httpx, by_aiohttp = await sent_both_ways(fake, telegram, through_httpx, reply)
     assert wire(by_aiohttp) == wire(by_httpx)
     [call] = by_aiohttp
     assert call.content_type == "application/x-www-form-urlencoded"
@@ -108,11 +115,7 @@ async def test_a_picture_and_a_workbook_arrive_with_their_bytes_names_and_types(
         image=Image("chart-key", "กราฟยอดขาย"),
         document=Document("xlsx-key", 'รายงาน "ต.ค." 2569.xlsx'),
     )
-    start = len(fake.received)
-    await through_httpx.send(outgoing(reply))
-    middle = len(fake.received)
-    await telegram.transport.send(outgoing(reply))
-    by_httpx, by_aiohttp = fake.received[start:middle], fake.received[middle:]
+    by_httpx, by_aiohttp = await sent_both_ways(fake, telegram, through_httpx, reply)
     assert wire(by_aiohttp) == wire(by_httpx)
     photo, document = by_aiohttp[1], by_aiohttp[2]
     assert (photo.method, photo.content_type) == ("sendPhoto", "multipart/form-data")

@@ -162,6 +162,21 @@ async def test_a_workbook_that_cannot_be_built_is_retried_on_the_next_fetch(
     assert fetched is not None and fetched.data.startswith(b"PK")
 
 
+def counted_builds(monkeypatch: pytest.MonkeyPatch, *, taking: float) -> list[float]:
+    """Each workbook build noted (when it started) and made to take `taking` seconds, so that
+    fetches arriving together overlap it."""
+    real = exports.render_request
+    builds: list[float] = []
+
+    async def slow(*args: Any) -> bytes:
+        builds.append(asyncio.get_running_loop().time())
+        await asyncio.sleep(taking)
+        return await real(*args)
+
+    monkeypatch.setattr(exports, "render_request", slow)
+    return builds
+
+
 async def test_concurrent_first_fetches_build_the_workbook_once(
     chat: Chat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,19 +184,10 @@ async def test_concurrent_first_fetches_build_the_workbook_once(
     replaying the GET) wait for one build instead of each building the workbook."""
     answer = await chat.say("ส่งออก", "officer")
     assert answer is not None and answer.document is not None
-    real = exports.render_request
-    calls = 0
-
-    async def slow(*args: Any) -> bytes:
-        nonlocal calls
-        calls += 1
-        await asyncio.sleep(0.05)
-        return await real(*args)
-
-    monkeypatch.setattr(exports, "render_request", slow)
+    builds = counted_builds(monkeypatch, taking=0.05)
     key = answer.document.key
     fetched = await asyncio.gather(*(load(chat.app.uow, key, NOW) for _ in range(6)))
-    assert calls == 1
+    assert len(builds) == 1
     assert all(f is not None and f.data.startswith(b"PK") for f in fetched)
 
 
@@ -204,21 +210,12 @@ async def test_first_fetches_on_several_workers_build_the_workbook_once(
     workbook. On SQLite (one process) the fetches share the process's one build."""
     answer = await chat.say("ส่งออก", "officer")
     assert answer is not None and answer.document is not None
-    real = exports.render_request
-    calls = 0
-
-    async def slow(*args: Any) -> bytes:
-        nonlocal calls
-        calls += 1
-        await asyncio.sleep(0.2)
-        return await real(*args)
-
-    monkeypatch.setattr(exports, "render_request", slow)
+    builds = counted_builds(monkeypatch, taking=0.2)
     if database_url.startswith("postgresql"):
         monkeypatch.setattr(files, "_building", _EachFetchOnItsOwnWorker())
     key = answer.document.key
     fetched = await asyncio.gather(*(load(chat.app.uow, key, NOW) for _ in range(3)))
-    assert calls == 1
+    assert len(builds) == 1
     bodies = {f.data for f in fetched if f is not None}
     assert len(bodies) == 1 and next(iter(bodies)).startswith(b"PK")
 
