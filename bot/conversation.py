@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.flood import FloodGate
 from bot.handlers.context import MENU_ONLY, Context, reply
 from bot.handlers.pending import with_pending
-from bot.messages import Heard, InboundMessage, LeaseTerms, ReadyReply, Reply
+from bot.messages import Heard, InboundMessage, LeaseTerms, ReadyReply, Reply, live_reply_token
 from bot.router import RULES, Rule, dispatch
 from bot.services import limits
 from bot.services.actors import load_sender
@@ -387,7 +387,7 @@ async def _enqueue_leased(
     born = now
     if message.reply_token and leasing.received_at is not None:
         born = min(leasing.received_at, now)
-    token = message.reply_token if now - born < terms.token_ttl else None
+    token = live_reply_token(message.reply_token, born, now, terms.token_ttl)
     if token is None and message.channel in terms.quota_channels:
         return await _enqueue(uow, message, answer, now, account.id), None
     leased_until = now + (terms.reply_lease if token else terms.push_lease)

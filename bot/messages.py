@@ -277,6 +277,18 @@ class Reply:
         )
 
 
+def live_reply_token(
+    token: str | None, born: datetime | None, now: datetime, ttl: timedelta
+) -> str | None:
+    """`token` while it may still be offered: younger than `ttl`, counted from when the webhook
+    that carried it was stored (`born`; unknown counts as now). Offered on every attempt while
+    young: single-use, it cannot deliver twice; an old one would only be refused. The one rule
+    for the conversation writing a reply, a lease taking a row, and a ready reply's send."""
+    if not token or (born is not None and now - born >= ttl):
+        return None
+    return token
+
+
 @dataclass(frozen=True, slots=True)
 class LeaseTerms:
     """How the sender of this process leases a reply written in the message's transaction

@@ -70,7 +70,7 @@ from bot.channels.base import (
     Transport,
 )
 from bot.clock import Clock
-from bot.messages import LeaseTerms, ReadyReply, Reply
+from bot.messages import LeaseTerms, ReadyReply, Reply, live_reply_token
 from bot.storage.models import DeliveryStatus, Outbox
 from bot.storage.unit_of_work import UnitOfWork
 from scheduler.rate_limits import RateLimiter, TokenBucket
@@ -133,7 +133,7 @@ class Sender:
         self._clock = clock
         self._rng = rng or random.Random()
         self._tz = tz
-        self._reply_token_ttl = reply_token_ttl
+        self._token_ttl = timedelta(seconds=reply_token_ttl)
         self._limiter = limiter or RateLimiter()
         self._sleep = sleep
         self._max_inline_wait = max_inline_wait
@@ -164,7 +164,7 @@ class Sender:
             self._terms = LeaseTerms(
                 reply_lease=REPLY_LEASE,
                 push_lease=LEASE,
-                token_ttl=timedelta(seconds=self._reply_token_ttl),
+                token_ttl=self._token_ttl,
                 quota_channels=frozenset(
                     channel
                     for channel, transport in self._transports.items()
@@ -224,10 +224,7 @@ class Sender:
     def _usable_token(self, row: Outbox, now: datetime) -> str | None:
         """A reply token is offered while the row is young, on every attempt: single-use, it
         cannot deliver twice. A token known to be spent was taken off the row."""
-        if not row.reply_token:
-            return None
-        age = (now - row.created_at).total_seconds() if row.created_at else 0.0
-        return row.reply_token if age < self._reply_token_ttl else None
+        return live_reply_token(row.reply_token, row.created_at, now, self._token_ttl)
 
     async def drain(self, limit: int = 100, only: int | None = None) -> DrainResult:
         result = DrainResult()
@@ -252,13 +249,12 @@ class Sender:
                 await uow.commit()
             if not ours:
                 return result
-        age = (now - ready.created_at).total_seconds()
         message = Outgoing(
             outbox_id=ready.outbox_id,
             channel=ready.channel,
             recipient=ready.recipient,
             reply=ready.reply,
-            reply_token=ready.reply_token if age < self._reply_token_ttl else None,
+            reply_token=live_reply_token(ready.reply_token, ready.created_at, now, self._token_ttl),
             retry_key=ready.retry_key,
             attempts=1,
             # Written leased only where the quota need not be asked (a reply token, or a
