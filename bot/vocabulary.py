@@ -8,7 +8,6 @@ prefix matchers in the router.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -119,14 +118,7 @@ _TABLE: Final[dict[str, Command]] = {
 def command_of(text: str) -> Command | None:
     """The command a message is, typed or pressed, or None when it is not one."""
     if len(text) > 60:
-        return None  # never a command; and a person's longer message is not kept by the cache
-    return _command_of(text)
-
-
-@functools.lru_cache(maxsize=4096)
-def _command_of(text: str) -> Command | None:
-    # Cached: the router asks it of the same message once per rule (~20 times); the answer
-    # depends on the text alone, Command is frozen, and at most 60 characters are kept per entry.
+        return None
     return _TABLE.get(spoken(text))
 
 

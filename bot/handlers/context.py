@@ -15,6 +15,7 @@ from bot.nlu.result import Parsed
 from bot.services.actors import Actor
 from bot.storage.models import ChatAccount, ConversationState
 from bot.storage.unit_of_work import UnitOfWork
+from bot.vocabulary import Command, command_of
 
 AFTER_RECORD = (
     QuickReply("ยกเลิก"),
@@ -50,6 +51,7 @@ class Context:
     state: ConversationState | None = None
     room_group_id: int | None = None  # the occupation group a group chat is linked to
     parse_cache: dict[str, Parsed] = field(default_factory=dict)
+    command_cache: dict[str, Command | None] = field(default_factory=dict)
     account_erased: bool = False  # set when the person erased their data in this message
     flow_saved: bool = False  # a flow was started or moved on in this message
     resuming: bool = False  # this message answers the open question
@@ -84,6 +86,15 @@ class Context:
         if key not in self.parse_cache:
             self.parse_cache[key] = parse(key, self.today, self.roles)
         return self.parse_cache[key]
+
+    def command(self) -> Command | None:
+        """The vocabulary command this message is (`command_of`), computed once per message:
+        every rule's matcher asks it (~20 times). Kept with the message only, so no text a
+        person typed outlives its handling."""
+        key = self.text
+        if key not in self.command_cache:
+            self.command_cache[key] = command_of(key)
+        return self.command_cache[key]
 
     @property
     def open_flow(self) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from bot.handlers import start, undo
 from bot.handlers.context import Context
 from bot.handlers.open_question import is_answer
 from bot.routing.specs import SPECS, spec_for
-from bot.vocabulary import Command, command_of
+from bot.vocabulary import Command
 
 Matcher = Callable[[Context], Any]
 
@@ -85,7 +85,7 @@ def said(*names: str, waiting: bool | None = None) -> Matcher:
     no question waits (then "ยืนยัน" is its answer, not a command)."""
 
     def matches(ctx: Context) -> Command | None:
-        said = command_of(ctx.text)
+        said = ctx.command()
         if said is None or said.name not in names:
             return None
         if waiting is False and ctx.state is not None:
