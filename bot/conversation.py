@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -149,30 +149,126 @@ class Conversation:
                 return Handled("duplicate", None, None, duplicate=True)
             if heard is not None and heard.outcome == "heard":
                 message = replace(message, text=heard.transcript)
-            # The flood gate looks at when messages arrived, not when they are handled: a
-            # backlog worked off after a restart is not a flood.
             leasing = _Leasing(lease, received_at) if lease is not None else None
-            if self._flood is None:
-                return await self._handle(uow, message, now, heard, leasing, settled)
-            arrived = min(received_at, now) if received_at is not None else now
-            sender = (message.channel, message.sender_id)
-            if uow.flood.shared:
-                # Several workers: the bucket is a row, counted in this transaction (a failure
-                # below rolls its token back with the rest).
-                accepted, tell = await uow.flood.admit(
-                    sender, arrived, self._flood.burst, self._flood.per_second
-                )
-                if not accepted:
-                    return await self._slow_down(uow, message, now, tell)
-                return await self._handle(uow, message, now, heard, leasing, settled)
-            accepted, tell = self._flood.admit(sender, arrived)
-            if not accepted:
-                return await self._slow_down(uow, message, now, tell)
+            admitted: list[tuple[str, str]] = []
             try:
-                return await self._handle(uow, message, now, heard, leasing, settled)
+                answered = await self._admitted(
+                    uow, message, now, received_at, heard, leasing, settled, admitted
+                )
+                await uow.commit()
             except BaseException:
-                self._flood.refund(sender)
+                self._refund(admitted)
                 raise
+            await self._after_commit(uow, [answered])
+            return answered.handled
+
+    async def handle_together(
+        self, events: Sequence[StoredEvent], *, lease: LeaseTerms | None = None
+    ) -> list[Handled | None] | None:
+        """Several stored webhook events of different chats in one transaction: one BEGIN,
+        one statement that takes them all, one COMMIT, instead of one of each per message
+        (the intake's lane, when it has a backlog). Each message is handled exactly as by
+        `handle` (its own context, records, reply), in the order given.
+
+        Returns each event's outcome in that order; None for an event this transaction did
+        not take (already handled, or, with several workers, an older event of its chat
+        still pending): the caller handles that one alone. Returns None altogether when
+        anything in the batch failed or was refused: the transaction was rolled back whole
+        (no message's records, replies or dedupe survive) and the caller handles each one
+        alone with `handle`, which answers a refusal or a failure for that message only.
+        The chats must be distinct: a chat's messages go in order, one transaction each."""
+        if len({(e.message.channel, e.message.chat_id) for e in events}) != len(events):
+            raise ValueError("handle_together: one event per chat")
+        leasing_terms = lease
+        admitted: list[tuple[str, str]] = []
+        try:
+            async with self._uow_factory() as uow:
+                taken = await uow.inbox.take_many(
+                    [(e.inbox_id, (e.message.channel, e.message.chat_id)) for e in events]
+                )
+                outcomes: list[_Answered | None] = []
+                for event in events:
+                    if event.inbox_id not in taken:
+                        outcomes.append(None)
+                        continue
+                    leasing = (
+                        _Leasing(leasing_terms, event.received_at)
+                        if leasing_terms is not None
+                        else None
+                    )
+                    outcomes.append(
+                        await self._admitted(
+                            uow,
+                            event.message,
+                            self._clock.now(),
+                            event.received_at,
+                            None,
+                            leasing,
+                            None,
+                            admitted,
+                            together=True,
+                        )
+                    )
+                await uow.commit()
+        except _Settled:
+            self._refund(admitted)
+            return None  # a refusal or a handler failure: each alone, see above
+        except Exception as error:
+            self._refund(admitted)
+            if not database_unavailable(error):
+                log.exception("handling %s messages together failed", len(events))
+            return None
+        await self._after_commit(uow, [o for o in outcomes if o is not None])
+        return [o.handled if o is not None else None for o in outcomes]
+
+    async def _admitted(
+        self,
+        uow: UnitOfWork,
+        message: InboundMessage,
+        now: datetime,
+        received_at: datetime | None,
+        heard: Heard | None,
+        leasing: _Leasing | None,
+        settled: _Settled | None,
+        admitted: list[tuple[str, str]],
+        *,
+        together: bool = False,
+    ) -> _Answered:
+        """The flood gate, then the answer, inside the caller's unit of work (not committed).
+        A sender let through the in-memory gate is added to `admitted`, so that a failure
+        before the commit gives their token back (`_refund`)."""
+        # The flood gate looks at when messages arrived, not when they are handled: a
+        # backlog worked off after a restart is not a flood.
+        if self._flood is None:
+            return await self._answer(uow, message, now, heard, leasing, settled, together)
+        arrived = min(received_at, now) if received_at is not None else now
+        sender = (message.channel, message.sender_id)
+        if uow.flood.shared:
+            # Several workers: the bucket is a row, counted in this transaction (a failure
+            # rolls its token back with the rest).
+            accepted, tell = await uow.flood.admit(
+                sender, arrived, self._flood.burst, self._flood.per_second
+            )
+        else:
+            accepted, tell = self._flood.admit(sender, arrived)
+            if accepted:
+                admitted.append(sender)
+        if not accepted:
+            return await self._slow_down(uow, message, now, tell)
+        return await self._answer(uow, message, now, heard, leasing, settled, together)
+
+    def _refund(self, admitted: list[tuple[str, str]]) -> None:
+        if self._flood is not None:
+            for sender in admitted:
+                self._flood.refund(sender)
+        admitted.clear()
+
+    async def _after_commit(self, uow: UnitOfWork, answered: list[_Answered]) -> None:
+        if any(a.erased for a in answered):
+            # SQLite keeps old page images in the WAL: fold it in, so the name is gone.
+            await truncate_wal(uow.session.bind)
+        if uow.menus.queued and self._menus_queued is not None:
+            self._menus_queued()
 
     def listen_with(self, fetcher: AudioFetcher) -> None:
         """A platform client that opened can fetch its voice notes (bot/web/runtime.py)."""
@@ -213,22 +309,25 @@ class Conversation:
             return Heard("too_often", seconds=message.media_seconds, wait_until=wait)
         return await self.listener.hear(message)
 
-    async def _handle(
+    async def _answer(
         self,
         uow: UnitOfWork,
         message: InboundMessage,
         now: datetime,
-        heard: Heard | None = None,
-        leasing: _Leasing | None = None,
-        settled: _Settled | None = None,
-    ) -> Handled:
-        """The message of an admitted sender, inside the caller's unit of work."""
+        heard: Heard | None,
+        leasing: _Leasing | None,
+        settled: _Settled | None,
+        together: bool = False,
+    ) -> _Answered:
+        """The message of an admitted sender, inside the caller's unit of work, which the
+        caller commits."""
+        uow.records.created.clear()  # this message's records only (`handle_together`)
         ctx = await self._context(uow, message, now, heard)
         account = ctx.account
         expired = ctx.state is not None and ctx.state.expires_at <= now
         if expired:
             await ctx.drop_flow()
-        rule, answer, made = await self._route(uow, ctx, message, settled)
+        rule, answer, made = await self._route(uow, ctx, message, settled, quiet=together)
 
         _remember_records(ctx, made, now)
         if made and answer is not None and message.is_group and message.quote_ref:
@@ -250,13 +349,7 @@ class Conversation:
                 uow, message, answer, now, None if ctx.account_erased else account.id,
                 kind="erased" if ctx.account_erased else "reply",
             )  # fmt: skip
-        await uow.commit()
-        if ctx.account_erased:
-            # SQLite keeps old page images in the WAL: fold it in, so the name is gone.
-            await truncate_wal(uow.session.bind)
-        if uow.menus.queued and self._menus_queued is not None:
-            self._menus_queued()
-        return Handled(rule, answer, outbox_id, ready=ready)
+        return _Answered(Handled(rule, answer, outbox_id, ready=ready), ctx.account_erased)
 
     async def _context(
         self, uow: UnitOfWork, message: InboundMessage, now: datetime, heard: Heard | None
@@ -289,7 +382,13 @@ class Conversation:
         )
 
     async def _route(
-        self, uow: UnitOfWork, ctx: Context, message: InboundMessage, settled: _Settled | None
+        self,
+        uow: UnitOfWork,
+        ctx: Context,
+        message: InboundMessage,
+        settled: _Settled | None,
+        *,
+        quiet: bool = False,
     ) -> tuple[str, Reply | None, list[list[object]]]:
         """The rule that handles the message and its answer, and the records it made, as
         [entity, id]. A refusal or a failing handler raises `_Settled`: nothing it wrote may
@@ -311,19 +410,36 @@ class Conversation:
                 # kept (not even the dedupe row), so the webhook answers 5xx and the
                 # platform's redelivery stores it once the database is back.
                 raise
-            log.exception("handler failed for %s message", message.channel)
+            if not quiet:  # together: handled again alone, which logs it (`handle_together`)
+                log.exception("handler failed for %s message", message.channel)
             raise _Settled("error", reply(SORRY, *MENU_ONLY)) from None
         return rule, answer, [[entity_name(r), r.id] for r in uow.records.created]
 
     async def _slow_down(
         self, uow: UnitOfWork, message: InboundMessage, now: datetime, tell: bool
-    ) -> Handled:
+    ) -> _Answered:
         """A flooding sender: the delivery is acknowledged (so it is not redelivered), nothing
         is processed, and the person is told once to wait and resend."""
         answer = Reply(SLOW_DOWN) if tell else None
         outbox_id = await _enqueue(uow, message, answer, now, None)
-        await uow.commit()
-        return Handled("flood", answer, outbox_id)
+        return _Answered(Handled("flood", answer, outbox_id), erased=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """A webhook event stored in the inbox, to be handled (`Conversation.handle_together`)."""
+
+    message: InboundMessage
+    inbox_id: int
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    """A message answered inside a transaction not yet committed."""
+
+    handled: Handled
+    erased: bool  # the person erased their data: the WAL is folded in after the commit
 
 
 async def _enqueue(

@@ -15,7 +15,9 @@ one thing that must happen before the 2xx — make the events durable — and th
    record and the reply, so an event is handled once even if two workers pick it up. With
    several workers on PostgreSQL that transaction first locks the chat (an advisory lock) and
    takes the event only if no older event of the chat is pending; otherwise the older one is
-   handled first, here (`_process`), so the order holds across workers too.
+   handled first, here (`_process`), so the order holds across workers too. With a backlog,
+   the lane handles queued events of different chats several per transaction
+   (`_process_queued`, `Conversation.handle_together`), and each alone if that fails.
 3. **Send**: each lane hands its committed replies to its own sender task, which sends each
    chat's in order and different chats' side by side (a send is mostly a platform round trip). A
    reply is written already leased in the message's transaction (`Handled.ready`), so it is
@@ -46,7 +48,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.conversation import database_unavailable
+from bot.conversation import Handled, StoredEvent, database_unavailable
 from bot.messages import Heard, InboundMessage, ReadyReply
 from bot.storage.repositories import PendingEvent
 from bot.storage.sqlite_inline import on_the_loop
@@ -64,6 +66,9 @@ MAX_SENDING = 32  # replies being sent at once (different chats; a chat's go one
 MAX_ROWS_PER_COMMIT = 500
 DEADLOCK_RETRIES = 3  # one INSERT's rows (7 values each; SQLite allows 32,766)
 MAX_FAILURES = 5  # handling attempts (not counting database outages) before `failed`
+# A backlog's messages of different chats handled in one transaction, at most this many: the
+# first of them waits for the others' handling before its reply goes out (a few ms each).
+MAX_TOGETHER = 16
 MAX_QUEUED = 10_000  # events held in memory; more wait in the database for the recovery loop
 RECOVER_BATCH = 500
 RECOVER_EVERY_S = 5.0
@@ -253,12 +258,59 @@ class Intake:
     async def _work(self, lane: _Lane) -> None:
         on_the_loop()
         while True:
-            job = await lane.jobs.get()
+            jobs = [await lane.jobs.get()]
+            # A backlog (a market-day burst): what is queued already is handled in rounds of
+            # different chats, each round one transaction (`_process_queued`).
+            while len(jobs) < MAX_TOGETHER and not lane.jobs.empty():
+                jobs.append(lane.jobs.get_nowait())
             try:
-                await self._process(job, lane)
+                await self._process_queued(jobs, lane)
             finally:
-                self._held.discard(job.event_id)
-                lane.jobs.task_done()
+                for job in jobs:
+                    self._held.discard(job.event_id)
+                    lane.jobs.task_done()
+
+    async def _process_queued(self, jobs: list[_Job], lane: _Lane) -> None:
+        """Jobs taken off the lane, in the order they came. Consecutive jobs of different
+        chats are handled together, in one transaction (`Conversation.handle_together`); a
+        chat's second job, or a voice note (heard first, outside any transaction), ends the
+        round, so each chat's messages keep their order."""
+        together: list[_Job] = []
+        chats: set[tuple[str, str]] = set()
+        for job in jobs:
+            chat = (job.message.channel, job.message.chat_id)
+            if job.message.kind == "audio" or chat in chats:
+                await self._round(together, lane)
+                together, chats = [], set()
+            if job.message.kind == "audio":
+                await self._process(job, lane)
+                continue
+            together.append(job)
+            chats.add(chat)
+        await self._round(together, lane)
+
+    async def _round(self, jobs: list[_Job], lane: _Lane) -> None:
+        """Jobs of different chats: one alone as always; several in one transaction, and
+        each alone after all if that fails or leaves one of them untaken."""
+        if len(jobs) < 2:
+            for job in jobs:
+                await self._process(job, lane)
+            return
+        outcomes: list[Handled | None] | None = None
+        try:
+            async with self._webhooks_first():
+                outcomes = await self._app.conversation.handle_together(
+                    [StoredEvent(job.message, job.event_id, job.received_at) for job in jobs],
+                    lease=self._app.sender.lease_terms(),
+                )
+        except Exception:  # what was committed is found taken; the rest is handled alone
+            log.exception("%s events handled together: after the commit", len(jobs))
+        for n, job in enumerate(jobs):
+            handled = outcomes[n] if outcomes is not None else None
+            if handled is None:
+                await self._process(job, lane)
+            else:
+                self._reply(job, lane, handled)
 
     async def _process(self, job: _Job, lane: _Lane, depth: int = 0) -> None:
         """One event; first, on PostgreSQL, any older event of its chat another worker has
@@ -307,12 +359,16 @@ class Intake:
         except Exception as error:
             await self._failed(job, error)
             return None
+        self._reply(job, lane, handled)
+        return handled.earlier
+
+    def _reply(self, job: _Job, lane: _Lane, handled: Handled) -> None:
+        """The committed reply, to the lane's sender."""
         chat = (job.message.channel, job.message.chat_id)
         if handled.ready is not None:
             lane.replies.put_nowait((chat, handled.ready))
         elif handled.outbox_id is not None:
             lane.replies.put_nowait((chat, handled.outbox_id))
-        return handled.earlier
 
     async def _failed(self, job: _Job, error: Exception) -> None:
         if database_unavailable(error):

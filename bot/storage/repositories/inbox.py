@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, exists, select, update
 
-from bot.storage.locks import lock_chat
+from bot.storage.locks import lock_chat, lock_chats
 from bot.storage.models import (
     InboundEvent,
     InboxStatus,
@@ -40,6 +40,25 @@ _TAKE_IN_ORDER = _TAKE.where(
         _older.c.channel == bindparam("chat_channel"),
         _older.c.chat_id == bindparam("chat_key"),
         _older.c.id < bindparam("event_id"),
+    )
+)
+
+# Several events of different chats at once (`take_many`): which were taken comes back.
+_TAKE_MANY = (
+    update(_events)
+    .where(
+        _events.c.id.in_(bindparam("event_ids", expanding=True)),
+        _events.c.status == InboxStatus.PENDING,
+    )
+    .values(status=InboxStatus.DONE, message=None, next_attempt_at=None, chat_id=None)
+    .returning(_events.c.id)
+)
+_TAKE_MANY_IN_ORDER = _TAKE_MANY.where(
+    ~exists().where(
+        _older.c.status == InboxStatus.PENDING,
+        _older.c.channel == _events.c.channel,
+        _older.c.chat_id == _events.c.chat_id,
+        _older.c.id < _events.c.id,
     )
 )
 
@@ -101,6 +120,21 @@ class InboxRepository(_Repository):
         else:
             result = await self._core(_TAKE, {"event_id": event_id})
         return bool(getattr(result, "rowcount", 0))
+
+    async def take_many(self, events: Sequence[tuple[int, tuple[str, str]]]) -> set[int]:
+        """`take` for several events of different chats (event id, (channel, chat id)) in
+        one statement; returns the ids taken. On PostgreSQL the chats are locked first, and
+        an event with an older event of its chat still pending is not taken (as `take`)."""
+        if not events:
+            return set()
+        ids = [event_id for event_id, _ in events]
+        if self._on_postgres:
+            await lock_chats(self.session, [chat for _, chat in events])
+            statement = _TAKE_MANY_IN_ORDER
+        else:
+            statement = _TAKE_MANY
+        rows = await self._core(statement, {"event_ids": ids})
+        return {int(row[0]) for row in rows}
 
     async def earlier(self, event_id: int, chat: tuple[str, str]) -> PendingEvent | None:
         """The chat's oldest event still pending before `event_id`, when `take` refused it

@@ -1,0 +1,111 @@
+"""A backlog in the intake (a market-day burst): messages of different chats are handled
+together, several per transaction (bot/web/intake.py `_process_queued`,
+`Conversation.handle_together`), and every person still gets exactly what they would get one
+message at a time: each report saved once, their own echo, in the order they wrote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.handlers import sale as sale_handler
+from bot.services.errors import InvalidInput
+from bot.services.records import SaleInput
+from bot.storage.models import Sale
+from tests.support.channel_stack import Stack
+
+
+def _together_sizes(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many events each `handle_together` call was given (so the test knows the backlog
+    really was handled together, not one by one)."""
+    sizes: list[int] = []
+    real = stack.app.conversation.handle_together
+
+    async def spy(events: Any, **kwargs: Any) -> Any:
+        sizes.append(len(events))
+        return await real(events, **kwargs)
+
+    monkeypatch.setattr(stack.app.conversation, "handle_together", spy)
+    return sizes
+
+
+async def _quantities(stack: Stack, user: str) -> list[int]:
+    person = await stack.person_of("line", user)
+    async with stack.app.uow() as uow:
+        saved = await uow.session.scalars(
+            select(Sale.quantity).where(Sale.recorded_by == person).order_by(Sale.id)
+        )
+        return [int(q) for q in saved if q is not None]
+
+
+@pytest.mark.both_databases
+async def test_a_backlog_of_many_people_is_saved_once_each_with_each_persons_own_echo(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve people report in one webhook (LINE batches events), three of them twice: every
+    report is saved once, in each person's order, and each echo names that person's own
+    quantity and amount."""
+    sizes = _together_sizes(stack, monkeypatch)
+    users = [await stack.line_member() for _ in range(12)]
+    sent: dict[str, list[int]] = {user: [] for user in users}
+    events = []
+    for n, user in enumerate(users + users[:3]):
+        quantity = 10 + n
+        sent[user].append(quantity)
+        events.append(
+            stack.events.text(
+                f"ขายไข่เค็ม{quantity}ฟอง{quantity * 5}บ.ค่ะ",
+                user=user,
+                reply_token=stack.line.issue_token(user),
+            )
+        )
+    assert (await stack.post_line(*events)).status_code == 200
+    assert max(sizes, default=0) >= 2  # handled together, several per transaction
+    for user in users:
+        assert await _quantities(stack, user) == sent[user]
+        echoes = stack.line.texts(user)[-len(sent[user]) :]
+        for quantity, echo in zip(sent[user], echoes, strict=True):
+            assert f"{quantity} ฟอง" in echo and f"{quantity * 5}" in echo
+
+
+@pytest.mark.both_databases
+async def test_one_refused_report_in_a_backlog_keeps_nothing_of_it_and_spoils_no_other(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the middle of a backlog one person's report is refused by the use case (here: a
+    sale of 99 eggs, which this test's rule refuses after the sale was written): they are
+    told why and nothing of it is saved; everyone else's report is saved once and echoed
+    once, although the transaction they shared had to be undone and done again."""
+    sizes = _together_sizes(stack, monkeypatch)
+    real = sale_handler.record_sale
+
+    async def refuses_land(uow: Any, actor: Any, sale: SaleInput, **kwargs: Any) -> Any:
+        row = await real(uow, actor, sale, **kwargs)  # written (flushed), then refused
+        if sale.quantity == 99:
+            raise InvalidInput("ยอดนี้บันทึกไม่ได้ค่ะ")
+        return row
+
+    monkeypatch.setattr(sale_handler, "record_sale", refuses_land)
+    users = [await stack.line_member() for _ in range(6)]
+    wrong = users[3]
+    events = [
+        stack.events.text(
+            "ขายไข่เค็ม 99 ฟอง 990 บาท" if user == wrong else f"ขายไข่เค็ม {n + 1} ฟอง {5 * (n + 1)} บาท",
+            user=user,
+            reply_token=stack.line.issue_token(user),
+        )
+        for n, user in enumerate(users)
+    ]
+    assert (await stack.post_line(*events)).status_code == 200
+    assert max(sizes, default=0) >= 2
+    assert await _quantities(stack, wrong) == []
+    assert await stack.count(Sale, Sale.quantity == 99) == 0
+    assert "ยอดนี้บันทึกไม่ได้ค่ะ" in stack.line.texts(wrong)[-1]
+    for n, user in enumerate(users):
+        if user != wrong:
+            assert await _quantities(stack, user) == [n + 1]
+            echoes = [t for t in stack.line.texts(user) if "ยอดเงิน" in t]
+            assert len(echoes) == 1  # one echo each, not one per attempt
+            assert f"{n + 1} ฟอง" in echoes[0] and f"{5 * (n + 1)} บาท" in echoes[0]
