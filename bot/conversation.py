@@ -214,10 +214,15 @@ class Conversation:
             self._refund(admitted)
             return None  # a refusal or a handler failure: each alone, see above
         except Exception as error:
+            # A database error too (on PostgreSQL, two workers' rounds can wait for each
+            # other's flood or account rows; one is aborted): each alone, see above.
             self._refund(admitted)
             if not database_unavailable(error):
                 log.exception("handling %s messages together failed", len(events))
             return None
+        except BaseException:  # cancelled: nothing was committed
+            self._refund(admitted)
+            raise
         await self._after_commit(uow, [o for o in outcomes if o is not None])
         return [o.handled if o is not None else None for o in outcomes]
 
