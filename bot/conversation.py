@@ -28,6 +28,7 @@ from bot.services.records import entity_name
 from bot.storage.database import truncate_wal
 from bot.storage.models import ChatAccount
 from bot.storage.repositories import PendingEvent
+from bot.storage.statements import writes
 from bot.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:  # built by the composition root and the edges; the core only calls them
@@ -58,12 +59,15 @@ class Handled:
 
 
 class _Settled(Exception):
-    """A message's answer decided without its handler's writes: a refusal or a handler bug."""
+    """A message's answer decided without its handler's writes: a refusal or a handler bug.
+    `clean`: a refusal raised before the handler sent anything that may write, with nothing
+    pending in the session (only asked for in `handle_together`)."""
 
-    def __init__(self, rule: str, answer: Reply) -> None:
+    def __init__(self, rule: str, answer: Reply, *, clean: bool = False) -> None:
         super().__init__(rule)
         self.rule = rule
         self.answer = answer
+        self.clean = clean
 
 
 class Conversation:
@@ -332,7 +336,16 @@ class Conversation:
         expired = ctx.state is not None and ctx.state.expires_at <= now
         if expired:
             await ctx.drop_flow()
-        rule, answer, made = await self._route(uow, ctx, message, settled, quiet=together)
+        try:
+            rule, answer, made = await self._route(uow, ctx, message, settled, quiet=together)
+        except _Settled as refused:
+            if not refused.clean:
+                raise
+            # Together with other chats' messages, a refusal that wrote nothing is answered in
+            # this transaction, as `handle` would answer it in a new one: from a fresh
+            # context, so nothing the handler set on this one before refusing counts.
+            ctx = await self._context(uow, message, now, heard)
+            rule, answer, made = refused.rule, refused.answer, []
 
         _remember_records(ctx, made, now)
         if made and answer is not None and message.is_group and message.quote_ref:
@@ -400,6 +413,7 @@ class Conversation:
         be kept (`handle` rolls the transaction back and answers in a new one)."""
         if settled is not None:
             return settled.rule, settled.answer, []
+        before = writes(uow.session) if quiet else 0
         try:
             rule, answer = await dispatch(ctx, self._rules)
             # What the handler left pending is written now, inside the try: a write that
@@ -408,7 +422,13 @@ class Conversation:
             await uow.flush()
         except ServiceError as refusal:
             # The use case said no: nothing it wrote survives, and the person is told why.
-            raise _Settled("refused", reply(refusal.message, *MENU_ONLY)) from None
+            session = uow.session
+            clean = (
+                quiet
+                and writes(session) == before
+                and not (session.new or session.dirty or session.deleted)
+            )
+            raise _Settled("refused", reply(refusal.message, *MENU_ONLY), clean=clean) from None
         except Exception as error:
             if database_unavailable(error):
                 # Not the handler's fault: the whole message fails and nothing of it is

@@ -23,6 +23,7 @@ from sqlalchemy.util.concurrency import await_
 
 from bot.storage import sqlite_inline
 from bot.storage.sqlite_inline import INLINE_BUSY_MS
+from bot.storage.statements import CountingSession
 
 SQLITE_BUSY_TIMEOUT_MS = 5000  # how long a transaction waits for another writer in all
 
@@ -64,7 +65,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: objects stay readable after commit without lazy loads (async-safe).
-    return async_sessionmaker(engine, expire_on_commit=False)
+    # CountingSession: a refusal before any write is answered without a rollback (statements.py).
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=CountingSession)
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:

@@ -8,11 +8,41 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import CursorResult, Executable, event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+_WRITES = "sammachip.writes"  # the key in Session.info
+
+
+class CountingSession(Session):
+    """The units of work's session: it counts what it sends that may write (a flush, an ORM
+    statement that is not a SELECT, a Core statement through `core` that is not a SELECT),
+    so that a message refused before it wrote anything can be answered in the transaction it
+    is in instead of rolled back (`Conversation.handle_together`). Counted before sending:
+    a write that failed counts too."""
+
+
+def writes(session: AsyncSession | Session) -> int:
+    """How many possibly-writing sends this session has made (see `CountingSession`)."""
+    return int(session.info.get(_WRITES, 0))
+
+
+def _count(session: Session) -> None:
+    session.info[_WRITES] = session.info.get(_WRITES, 0) + 1
+
+
+@event.listens_for(CountingSession, "before_flush")
+def _flushing(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    _count(session)
+
+
+@event.listens_for(CountingSession, "do_orm_execute")
+def _executing(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        _count(state.session)
 
 
 async def core(
@@ -29,4 +59,6 @@ def _flush_and_execute(
     session: Session, statement: Executable, parameters: Parameters
 ) -> CursorResult[*tuple[Any, ...]]:
     session.flush()
+    if not getattr(statement, "is_select", False):
+        _count(session)
     return session.connection().execute(statement, parameters)

@@ -17,17 +17,27 @@ from bot.storage.models import Sale
 from tests.support.channel_stack import Stack
 
 
-def _together_sizes(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def _together_sizes(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, undone: list[int] | None = None
+) -> list[int]:
     """How many events each `handle_together` call was given (so the test knows the backlog
-    really was handled together, not one by one)."""
+    really was handled together, not one by one); into `undone`, the sizes of the rounds
+    that were rolled back and handled one by one instead."""
     sizes: list[int] = []
     real = stack.app.conversation.handle_together
 
     async def spy(events: Any, **kwargs: Any) -> Any:
         sizes.append(len(events))
-        return await real(events, **kwargs)
+        outcome = await real(events, **kwargs)
+        if outcome is None and undone is not None:
+            undone.append(len(events))
+        return outcome
 
     monkeypatch.setattr(stack.app.conversation, "handle_together", spy)
+    # PostgreSQL spreads chats over several lanes (`INTAKE_LANES`): here all go through one,
+    # as on SQLite, so the backlog is one lane's and the rounds are as big as it.
+    intake = stack.web.state.web.intake
+    monkeypatch.setattr(intake, "_lane", lambda message: intake._lanes[0])
     return sizes
 
 
@@ -78,7 +88,8 @@ async def test_one_refused_report_in_a_backlog_keeps_nothing_of_it_and_spoils_no
     sale of 99 eggs, which this test's rule refuses after the sale was written): they are
     told why and nothing of it is saved; everyone else's report is saved once and echoed
     once, although the transaction they shared had to be undone and done again."""
-    sizes = _together_sizes(stack, monkeypatch)
+    undone: list[int] = []
+    sizes = _together_sizes(stack, monkeypatch, undone)
     real = sale_handler.record_sale
 
     async def refuses_land(uow: Any, actor: Any, sale: SaleInput, **kwargs: Any) -> Any:
@@ -92,14 +103,16 @@ async def test_one_refused_report_in_a_backlog_keeps_nothing_of_it_and_spoils_no
     wrong = users[3]
     events = [
         stack.events.text(
-            "ขายไข่เค็ม 99 ฟอง 990 บาท" if user == wrong else f"ขายไข่เค็ม {n + 1} ฟอง {5 * (n + 1)} บาท",
+            "ขายไข่เค็ม 99 ฟอง 990 บาท"
+            if user == wrong
+            else f"ขายไข่เค็ม {n + 1} ฟอง {5 * (n + 1)} บาท",
             user=user,
             reply_token=stack.line.issue_token(user),
         )
         for n, user in enumerate(users)
     ]
     assert (await stack.post_line(*events)).status_code == 200
-    assert max(sizes, default=0) >= 2
+    assert max(sizes, default=0) >= 2 and undone  # written, then refused: the round undone
     assert await _quantities(stack, wrong) == []
     assert await stack.count(Sale, Sale.quantity == 99) == 0
     assert "ยอดนี้บันทึกไม่ได้ค่ะ" in stack.line.texts(wrong)[-1]
@@ -108,4 +121,38 @@ async def test_one_refused_report_in_a_backlog_keeps_nothing_of_it_and_spoils_no
             assert await _quantities(stack, user) == [n + 1]
             echoes = [t for t in stack.line.texts(user) if "ยอดเงิน" in t]
             assert len(echoes) == 1  # one echo each, not one per attempt
+            assert f"{n + 1} ฟอง" in echoes[0] and f"{5 * (n + 1)} บาท" in echoes[0]
+
+
+@pytest.mark.both_databases
+async def test_a_report_refused_before_anything_was_written_is_answered_in_the_same_round(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sale dated more than a year back is refused before anything is written: its writer
+    is told why, nothing of it is saved, the others' reports are saved and echoed once, and
+    the round is not undone for it (no one's message is handled twice)."""
+    undone: list[int] = []
+    sizes = _together_sizes(stack, monkeypatch, undone)
+    users = [await stack.line_member() for _ in range(6)]
+    late = users[2]
+    events = [
+        stack.events.text(
+            "ขายผัก 1 ม.ค. 2024 200 บาท"
+            if user == late
+            else f"ขายไข่เค็ม {n + 1} ฟอง {5 * (n + 1)} บาท",
+            user=user,
+            reply_token=stack.line.issue_token(user),
+        )
+        for n, user in enumerate(users)
+    ]
+    assert (await stack.post_line(*events)).status_code == 200
+    assert max(sizes, default=0) >= 2 and undone == []
+    assert await _quantities(stack, late) == []
+    assert await stack.count(Sale, Sale.item == "ผัก") == 0
+    assert "เก่าเกินหนึ่งปี" in stack.line.texts(late)[-1]
+    for n, user in enumerate(users):
+        if user != late:
+            assert await _quantities(stack, user) == [n + 1]
+            echoes = [t for t in stack.line.texts(user) if "ยอดเงิน" in t]
+            assert len(echoes) == 1
             assert f"{n + 1} ฟอง" in echoes[0] and f"{5 * (n + 1)} บาท" in echoes[0]
