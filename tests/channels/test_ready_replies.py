@@ -233,15 +233,15 @@ async def test_a_reply_does_not_overtake_an_earlier_unsent_one_of_its_chat(
         await uow.commit()
     handled = await say(app, sender, "U1", token=line.issue(clock.now()))
     written = await row(app, handled.outbox_id)
-    if app.engine.dialect.name == "postgresql":
-        # Several workers: written due, not leased; the lease holds it behind the older row.
-        assert handled.ready is None and written.attempts == 0
-        assert (await sender.drain(only=handled.outbox_id)).sent == 0
-    else:
-        # One process: its lanes keep the order of replies being sent, but a reply already
-        # waiting for a retry is not waited for (as before issue 18: `due` on SQLite does not
-        # hold a chat's rows behind its older ones). A known gap, not a goal.
-        assert handled.ready is not None
+    # Written due, not leased; the lease holds it behind the older row (on SQLite too: a row
+    # waiting for a retry is in no lane, so the lanes alone would let this one overtake it).
+    assert handled.ready is None and written.attempts == 0
+    assert (await sender.drain(only=handled.outbox_id)).sent == 0
+    assert line.delivered == []
+    # The retry pushes the older one (it has no token), then replies with this one at once.
+    later(clock, 30)
+    assert (await sender.drain()).sent == 2
+    assert line.delivered == [("push", "U1"), ("reply", "U1")]
 
 
 @pytest.mark.both_databases
