@@ -236,34 +236,44 @@ class Sender:
         its commit: no lease transaction. The lease was committed with the row, so this is
         its first attempt (`attempts` 1); a reply token is offered only while young, as in a
         lease. If the reply waited in this process's queue for most of its lease, the lease
-        is renewed first (or, if another sender took the row meanwhile, left to it)."""
+        is renewed first (or, if another sender took the row meanwhile, left to it).
+
+        A reply is written leased on a channel with a push quota only while its token is
+        young, so the write did not ask the quota. If the token aged out while the reply
+        waited its turn, it is pushed, and the quota is asked here, as a lease asks it: used
+        up, the push is held without calling the platform. A token refused by the platform
+        asks it in `_forget_token`."""
         result = DrainResult()
         if ready.channel not in self._transports:
             return result  # no transport now: the lease runs out and a drain sends it
         now = self._clock.now()
-        if now + SEND_SPAN > ready.leased_until:
-            if now >= ready.leased_until:  # anyone's now: lease it the ordinary way
-                return await self.drain(only=ready.outbox_id)
+        renew = now + SEND_SPAN > ready.leased_until
+        if renew and now >= ready.leased_until:  # anyone's now: lease it the ordinary way
+            return await self.drain(only=ready.outbox_id)
+        token = live_reply_token(ready.reply_token, ready.created_at, now, self._token_ttl)
+        ask_quota = token is None and ready.channel in self.lease_terms().quota_channels
+        push_allowed = True
+        if renew or ask_quota:
             async with self._uow_factory() as uow:
-                ours = await uow.outbox.renew(ready.outbox_id, 1, now + LEASE)
+                if renew and not await uow.outbox.renew(ready.outbox_id, 1, now + LEASE):
+                    return result  # another sender took the row meanwhile
+                if ask_quota:
+                    exhausted = await uow.outbox.exhausted({ready.channel}, self._month())
+                    push_allowed = not exhausted
                 await uow.commit()
-            if not ours:
-                return result
         message = Outgoing(
             outbox_id=ready.outbox_id,
             channel=ready.channel,
             recipient=ready.recipient,
             reply=ready.reply,
-            reply_token=live_reply_token(ready.reply_token, ready.created_at, now, self._token_ttl),
+            reply_token=token,
             retry_key=ready.retry_key,
             attempts=1,
-            # Written leased only where the quota need not be asked (a reply token, or a
-            # channel without a quota); a token found dead asks it (`_forget_token`).
-            push_allowed=True,
+            push_allowed=push_allowed,
             created_at=ready.created_at,
             on_part=self._part_sent(ready.outbox_id),
         )
-        await self._work(deque([message]), result, quota_unknown=True)
+        await self._work(deque([message]), result, quota_unknown=not ask_quota)
         return result
 
     async def _work(

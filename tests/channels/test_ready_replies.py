@@ -211,6 +211,37 @@ async def test_a_token_dead_on_its_first_offer_is_pushed_unless_the_quota_is_gon
 
 
 @pytest.mark.both_databases
+@pytest.mark.parametrize("quota_left", [False, True], ids=["quota-used-up", "quota-left"])
+async def test_a_token_that_aged_out_while_the_reply_waited_asks_the_push_quota(
+    app: App, sender: Sender, line: TokenLine, clock: FixedClock, quota_left: bool
+) -> None:
+    """A backlog: the event is handled 40 s after its webhook came, so its token is still
+    young and the reply is written leased; then the reply waits 11 s in the lane behind
+    others, and by its send the token is past its TTL. The push that replaces it asks the
+    month's quota as a lease would: used up, the reply is held and LINE is not called."""
+    month = clock.now().astimezone(app.settings.tz).strftime("%Y-%m")
+    async with app.uow() as uow:
+        uow.session.add(PushUsage(channel="line", month=month, count=500, exhausted=not quota_left))
+        await uow.commit()
+    received = clock.now()
+    token = line.issue(received)
+    later(clock, 40)
+    handled = await say(app, sender, "U1", token=token, received_at=received)
+    assert handled.ready is not None and handled.ready.reply_token == token
+    later(clock, 11)  # the lease has not run out yet; the token has
+    assert clock.now() - received > timedelta(seconds=REPLY_TOKEN_TTL_S)
+    result = await sender.send_ready(handled.ready)
+    if quota_left:
+        assert (result.sent, result.pushed, result.held) == (1, 1, 0)
+        assert line.delivered == [("push", "U1")]
+        assert (await row(app, handled.outbox_id)).status == "sent"
+    else:
+        assert (result.sent, result.held) == (0, 1)
+        assert line.delivered == []
+        assert (await row(app, handled.outbox_id)).status == "held"
+
+
+@pytest.mark.both_databases
 async def test_a_reply_that_must_be_pushed_on_a_quota_channel_is_leased_the_ordinary_way(
     app: App, sender: Sender, line: TokenLine
 ) -> None:
