@@ -36,10 +36,11 @@ What the sender decides, from the typed errors of `bot.channels.base` alone:
 Flood limits are token buckets per channel, per chat and per group chat, in this process
 (scheduler/rate_limits.py).
 
-Several workers on PostgreSQL drain one outbox: each row goes to one sender (`SKIP LOCKED`),
-and a chat's row is not leased while an older row of that chat is due, in flight or waiting
-for a retry (`OutboxRepository.due`). A sender that delivered a row leases the chat's next one
-at once, so the order holds without waiting for the next drain.
+A chat's row is not leased while an older row of that chat is due, in flight or waiting for a
+retry (`OutboxRepository.due`), on SQLite as on PostgreSQL: a row waiting for a retry is in no
+lane of the intake, so the lanes alone do not keep a chat's order. A sender that delivered a
+row leases the chat's next one at once, so the order holds without waiting for the next drain.
+Several workers on PostgreSQL drain one outbox: each row goes to one sender (`SKIP LOCKED`).
 """
 
 from __future__ import annotations
@@ -301,7 +302,7 @@ class Sender:
         quota_unknown: bool = False,
     ) -> bool:
         """One row: send, then mark it sent (or failed, or due again) at once. True if it was
-        sent and its chat has a newer row waiting for it (PostgreSQL: lease that one now)."""
+        sent and its chat has a newer row waiting for it (lease that one now)."""
         while True:
             try:
                 delivery = await transport.send(message)
@@ -405,7 +406,7 @@ class Sender:
 
     async def _sent(self, message: Outgoing, pushed: int) -> bool:
         """Marks a delivered row sent; returns whether its chat has a newer row waiting for
-        it (PostgreSQL). Rows delivered at about the same moment, by any lane or drain, are
+        it. Rows delivered at about the same moment, by any lane or drain, are
         marked in one UPDATE and one COMMIT (group commit) by one marker task; each sender
         waits for its row's mark, so a row is marked only after its send and a drain ends
         with its rows marked. The marker runs on if a waiting sender is cancelled."""

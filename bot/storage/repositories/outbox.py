@@ -10,6 +10,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Row,
+    String,
     and_,
     bindparam,
     case,
@@ -41,10 +42,11 @@ from bot.storage.repositories.base import _Repository
 _TABLE = Outbox.__table__
 _IDS: BindParameter[int] = bindparam("o_ids", expanding=True)
 # "pending" written into the SQL, not bound: a chat's rows are found through the partial index
-# ix_outbox_chat_pending (WHERE status = 'pending'), which SQLite (and a generic PostgreSQL
-# plan) can use only when the statement names that value itself; with a bound status SQLite
-# scans every pending row of every chat (ix_outbox_due), a reminder backlog included.
-_PENDING = literal_column(f"'{DeliveryStatus.PENDING.value}'")
+# ix_outbox_chat_pending (WHERE status = 'pending'), which a plan can use only when it knows
+# the value (SQLite re-prepares a statement for its bound values; a generic PostgreSQL plan for
+# a prepared statement does not know them). Without that index a chat's check reads every
+# pending row through ix_outbox_due, a night's reminders included.
+_PENDING: ColumnElement[str] = literal_column(f"'{DeliveryStatus.PENDING.value}'", String)
 
 
 def _leased_insert() -> Any:
