@@ -36,10 +36,11 @@ What the sender decides, from the typed errors of `bot.channels.base` alone:
 Flood limits are token buckets per channel, per chat and per group chat, in this process
 (scheduler/rate_limits.py).
 
-Several workers on PostgreSQL drain one outbox: each row goes to one sender (`SKIP LOCKED`),
-and a chat's row is not leased while an older row of that chat is due, in flight or waiting
-for a retry (`OutboxRepository.due`). A sender that delivered a row leases the chat's next one
-at once, so the order holds without waiting for the next drain.
+A chat's row is not leased while an older row of that chat is due, in flight or waiting for a
+retry (`OutboxRepository.due`), on SQLite as on PostgreSQL: a row waiting for a retry is in no
+lane of the intake, so the lanes alone do not keep a chat's order. A sender that delivered a
+row leases the chat's next one at once, so the order holds without waiting for the next drain.
+Several workers on PostgreSQL drain one outbox: each row goes to one sender (`SKIP LOCKED`).
 """
 
 from __future__ import annotations
@@ -236,34 +237,44 @@ class Sender:
         its commit: no lease transaction. The lease was committed with the row, so this is
         its first attempt (`attempts` 1); a reply token is offered only while young, as in a
         lease. If the reply waited in this process's queue for most of its lease, the lease
-        is renewed first (or, if another sender took the row meanwhile, left to it)."""
+        is renewed first (or, if another sender took the row meanwhile, left to it).
+
+        A reply is written leased on a channel with a push quota only while its token is
+        young, so the write did not ask the quota. If the token aged out while the reply
+        waited its turn, it is pushed, and the quota is asked here, as a lease asks it: used
+        up, the push is held without calling the platform. A token refused by the platform
+        asks it in `_forget_token`."""
         result = DrainResult()
         if ready.channel not in self._transports:
             return result  # no transport now: the lease runs out and a drain sends it
         now = self._clock.now()
-        if now + SEND_SPAN > ready.leased_until:
-            if now >= ready.leased_until:  # anyone's now: lease it the ordinary way
-                return await self.drain(only=ready.outbox_id)
+        renew = now + SEND_SPAN > ready.leased_until
+        if renew and now >= ready.leased_until:  # anyone's now: lease it the ordinary way
+            return await self.drain(only=ready.outbox_id)
+        token = live_reply_token(ready.reply_token, ready.created_at, now, self._token_ttl)
+        ask_quota = token is None and ready.channel in self.lease_terms().quota_channels
+        push_allowed = True
+        if renew or ask_quota:
             async with self._uow_factory() as uow:
-                ours = await uow.outbox.renew(ready.outbox_id, 1, now + LEASE)
+                if renew and not await uow.outbox.renew(ready.outbox_id, 1, now + LEASE):
+                    return result  # another sender took the row meanwhile
+                if ask_quota:
+                    exhausted = await uow.outbox.exhausted({ready.channel}, self._month())
+                    push_allowed = not exhausted
                 await uow.commit()
-            if not ours:
-                return result
         message = Outgoing(
             outbox_id=ready.outbox_id,
             channel=ready.channel,
             recipient=ready.recipient,
             reply=ready.reply,
-            reply_token=live_reply_token(ready.reply_token, ready.created_at, now, self._token_ttl),
+            reply_token=token,
             retry_key=ready.retry_key,
             attempts=1,
-            # Written leased only where the quota need not be asked (a reply token, or a
-            # channel without a quota); a token found dead asks it (`_forget_token`).
-            push_allowed=True,
+            push_allowed=push_allowed,
             created_at=ready.created_at,
             on_part=self._part_sent(ready.outbox_id),
         )
-        await self._work(deque([message]), result, quota_unknown=True)
+        await self._work(deque([message]), result, quota_unknown=not ask_quota)
         return result
 
     async def _work(
@@ -291,7 +302,7 @@ class Sender:
         quota_unknown: bool = False,
     ) -> bool:
         """One row: send, then mark it sent (or failed, or due again) at once. True if it was
-        sent and its chat has a newer row waiting for it (PostgreSQL: lease that one now)."""
+        sent and its chat has a newer row waiting for it (lease that one now)."""
         while True:
             try:
                 delivery = await transport.send(message)
@@ -395,7 +406,7 @@ class Sender:
 
     async def _sent(self, message: Outgoing, pushed: int) -> bool:
         """Marks a delivered row sent; returns whether its chat has a newer row waiting for
-        it (PostgreSQL). Rows delivered at about the same moment, by any lane or drain, are
+        it. Rows delivered at about the same moment, by any lane or drain, are
         marked in one UPDATE and one COMMIT (group commit) by one marker task; each sender
         waits for its row's mark, so a row is marked only after its send and a drain ends
         with its rows marked. The marker runs on if a waiting sender is cancelled."""

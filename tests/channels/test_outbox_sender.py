@@ -151,14 +151,17 @@ async def test_retry_after_is_waited_exactly_and_uses_no_attempt(
     transport = Scripted(script=[Throttled("telegram: RetryAfter", 7.0)])
     sender = sender_for(app, transport, time_)
     outbox_id, next_one = await add(app), await add(app, text="อีกข้อความ")
-    assert (await sender.drain()).deferred == 1  # the same chat waits too, untried
-    assert len(transport.tried) == 1
+    assert (await sender.drain()).retried == 1
+    assert len(transport.tried) == 1  # the same chat waits too, untried
     throttled = await row(app, outbox_id)
     assert throttled.next_attempt_at == clock.instant + timedelta(seconds=7)
     assert throttled.attempts == 0
-    assert (await row(app, next_one)).next_attempt_at == clock.instant + timedelta(seconds=7)
-    later(clock, 7)
+    assert (await row(app, next_one)).attempts == 0
+    later(clock, 6)
+    assert (await sender.drain()).sent == 0  # nothing to that chat before the wait is over
+    later(clock, 1)
     assert (await sender.drain()).sent == 2
+    assert [m.outbox_id for m in transport.sent] == [outbox_id, next_one]
 
 
 async def test_a_permanent_failure_is_recorded_and_not_retried(
@@ -399,7 +402,11 @@ async def test_one_chat_gets_about_one_message_a_second(app: App, time_: FakeTim
     result = await sender.drain()
     assert result.sent == 4
     assert time_.slept == [1.0, 1.0]  # another chat is not held up by 501's limit
-    assert [m.recipient for m in transport.sent] == ["501", "501", "501", "502"]
+    # 501's next message is leased once its previous one is sent, so 502 goes in between.
+    assert [m.recipient for m in transport.sent] == ["501", "502", "501", "501"]
+    assert [m.reply.text for m in transport.sent if m.recipient == "501"] == [
+        f"ข้อความ {n}" for n in range(3)
+    ]
 
 
 async def test_a_group_gets_at_most_twenty_a_minute_and_the_rest_waits_its_turn(
@@ -409,10 +416,18 @@ async def test_a_group_gets_at_most_twenty_a_minute_and_the_rest_waits_its_turn(
     sender = sender_for(app, transport, time_, max_inline_wait=1.0)
     ids = [await add(app, "-100777", text=f"ข้อความ {n}") for n in range(23)]
     result = await sender.drain()
-    assert (result.sent, result.deferred) == (20, 3)
+    # The 21st is given back for the 3 s a token takes; the two after it wait behind it.
+    assert (result.sent, result.deferred) == (20, 1)
+    deferred = await row(app, ids[20])
+    assert deferred.status == "pending" and deferred.attempts == 0
+    assert deferred.next_attempt_at == clock.instant + timedelta(seconds=3)
     waiting = await row(app, ids[-1])
     assert waiting.status == "pending" and waiting.attempts == 0
-    assert waiting.next_attempt_at == clock.instant + timedelta(seconds=3)
+    assert (await sender.drain()).sent == 0  # nothing overtakes the 21st meanwhile
+    later(clock, 3)
+    time_.now += 3
+    assert (await sender.drain()).sent == 1
+    assert [m.reply.text for m in transport.sent] == [f"ข้อความ {n}" for n in range(21)]
 
 
 async def test_rows_no_transport_can_send_do_not_block_the_others(

@@ -211,6 +211,37 @@ async def test_a_token_dead_on_its_first_offer_is_pushed_unless_the_quota_is_gon
 
 
 @pytest.mark.both_databases
+@pytest.mark.parametrize("quota_left", [False, True], ids=["quota-used-up", "quota-left"])
+async def test_a_token_that_aged_out_while_the_reply_waited_asks_the_push_quota(
+    app: App, sender: Sender, line: TokenLine, clock: FixedClock, quota_left: bool
+) -> None:
+    """A backlog: the event is handled 40 s after its webhook came, so its token is still
+    young and the reply is written leased; then the reply waits 11 s in the lane behind
+    others, and by its send the token is past its TTL. The push that replaces it asks the
+    month's quota as a lease would: used up, the reply is held and LINE is not called."""
+    month = clock.now().astimezone(app.settings.tz).strftime("%Y-%m")
+    async with app.uow() as uow:
+        uow.session.add(PushUsage(channel="line", month=month, count=500, exhausted=not quota_left))
+        await uow.commit()
+    received = clock.now()
+    token = line.issue(received)
+    later(clock, 40)
+    handled = await say(app, sender, "U1", token=token, received_at=received)
+    assert handled.ready is not None and handled.ready.reply_token == token
+    later(clock, 11)  # the lease has not run out yet; the token has
+    assert clock.now() - received > timedelta(seconds=REPLY_TOKEN_TTL_S)
+    result = await sender.send_ready(handled.ready)
+    if quota_left:
+        assert (result.sent, result.pushed, result.held) == (1, 1, 0)
+        assert line.delivered == [("push", "U1")]
+        assert (await row(app, handled.outbox_id)).status == "sent"
+    else:
+        assert (result.sent, result.held) == (0, 1)
+        assert line.delivered == []
+        assert (await row(app, handled.outbox_id)).status == "held"
+
+
+@pytest.mark.both_databases
 async def test_a_reply_that_must_be_pushed_on_a_quota_channel_is_leased_the_ordinary_way(
     app: App, sender: Sender, line: TokenLine
 ) -> None:
@@ -233,15 +264,15 @@ async def test_a_reply_does_not_overtake_an_earlier_unsent_one_of_its_chat(
         await uow.commit()
     handled = await say(app, sender, "U1", token=line.issue(clock.now()))
     written = await row(app, handled.outbox_id)
-    if app.engine.dialect.name == "postgresql":
-        # Several workers: written due, not leased; the lease holds it behind the older row.
-        assert handled.ready is None and written.attempts == 0
-        assert (await sender.drain(only=handled.outbox_id)).sent == 0
-    else:
-        # One process: its lanes keep the order of replies being sent, but a reply already
-        # waiting for a retry is not waited for (as before issue 18: `due` on SQLite does not
-        # hold a chat's rows behind its older ones). A known gap, not a goal.
-        assert handled.ready is not None
+    # Written due, not leased; the lease holds it behind the older row (on SQLite too: a row
+    # waiting for a retry is in no lane, so the lanes alone would let this one overtake it).
+    assert handled.ready is None and written.attempts == 0
+    assert (await sender.drain(only=handled.outbox_id)).sent == 0
+    assert line.delivered == []
+    # The retry pushes the older one (it has no token), then replies with this one at once.
+    later(clock, 30)
+    assert (await sender.drain()).sent == 2
+    assert line.delivered == [("push", "U1"), ("reply", "U1")]
 
 
 @pytest.mark.both_databases

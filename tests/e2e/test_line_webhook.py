@@ -95,6 +95,35 @@ async def test_an_api_500_is_retried_and_the_reply_arrives_exactly_once(stack: S
     assert stack.line.delivered[-1].reply_token == token
 
 
+@pytest.mark.both_databases
+async def test_a_reply_waiting_for_a_retry_is_not_overtaken_by_the_next_answer(
+    stack: Stack,
+) -> None:
+    """LINE answers the echo of a first sale with a 500; the person's next sale is answered
+    while that echo waits for its retry. They receive the two echoes in the order of their
+    messages, not the second sale's first."""
+    user = await stack.line_member()
+    stack.line.plan("reply", 500, {"message": "Internal server error"})
+    first = stack.line.issue_token(user)
+    await stack.post_line(stack.events.text(SALE, user=user, reply_token=first))
+    row = await stack.settled_or_failed_once()
+    assert row.status == "pending" and row.attempts == 1  # waiting for the drain's retry
+    second = stack.line.issue_token(user)
+    await stack.post_line(
+        stack.events.text("ขายไข่เค็ม 12 ฟอง 120 บาท", user=user, reply_token=second)
+    )
+    echoes = [t for t in stack.line.texts(user) if "บันทึกการขาย" in t]
+    assert echoes == []  # the second echo waits behind the first
+    stack.clock.instant += timedelta(seconds=5)
+    assert (await stack.app.sender.drain()).sent == 2
+    await stack.settled()
+    echoes = [t for t in stack.line.texts(user) if "บันทึกการขาย" in t]
+    assert len(echoes) == 2
+    assert "30 ฟอง" in echoes[0] and "12 ฟอง" in echoes[1]
+    # Both still answered with their reply tokens (young enough): no push quota spent.
+    assert [c.reply_token for c in stack.line.delivered[-2:]] == [first, second]
+
+
 async def test_a_reply_line_took_but_answered_500_is_not_sent_again(stack: Stack) -> None:
     user = await stack.line_member()
     token = stack.line.issue_token(user)

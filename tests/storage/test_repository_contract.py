@@ -553,6 +553,38 @@ async def test_an_outbox_row_leased_by_one_sender_is_not_given_to_another(app: A
     assert (sent.status, sent.sent_at, sent.reply_token) == (DeliveryStatus.SENT, NOW, None)
 
 
+async def test_a_chats_rows_go_out_one_after_the_other(app: App) -> None:
+    """A reply is written leased only while no older row of its chat is unsent; otherwise it
+    is written due, and `due` keeps it behind that row, also while that row waits for a
+    retry. Marking the older one sent says that its chat has a newer row waiting."""
+
+    async def waiting_for_a_retry(uow: UnitOfWork) -> int:
+        row = await _reply(uow, "U1")
+        row.attempts, row.next_attempt_at = 1, NOW + LEASE
+        return row.id
+
+    def leased(recipient: str) -> Callable[[UnitOfWork], Awaitable[tuple[int, bool]]]:
+        return lambda uow: uow.outbox.add_leased(
+            "line", recipient, {"text": "ตอบค่ะ"}, "token", now=NOW, created_at=NOW,
+            leased_until=NOW + 2 * LEASE, retry_key=f"key-{recipient}", chat_account_id=None,
+        )  # fmt: skip
+
+    first = await in_uow(app, waiting_for_a_retry)
+    behind, behind_leased = await in_uow(app, leased("U1"))
+    elsewhere, elsewhere_leased = await in_uow(app, leased("U2"))
+    assert (behind_leased, elsewhere_leased) == (False, True)
+    written = await in_uow(app, lambda uow: uow.outbox.get(behind))
+    assert written is not None and (written.attempts, written.retry_key) == (0, None)
+    assert await in_uow(app, lambda uow: uow.outbox.due(NOW, 10)) == []
+    assert await in_uow(app, lambda uow: uow.outbox.due(NOW, 10, only=behind)) == []
+    retry = NOW + LEASE
+    assert [r.id for r in await in_uow(app, lambda uow: uow.outbox.due(retry, 10))] == [first]
+    more = await in_uow(app, lambda uow: uow.outbox.mark_all_sent([first, elsewhere], retry))
+    assert more == {first}
+    due = await in_uow(app, lambda uow: uow.outbox.due(retry, 10, chat=("line", "U1")))
+    assert [r.id for r in due] == [behind]
+
+
 async def _two_replies(uow: UnitOfWork) -> tuple[int, int]:
     one = await _reply(uow, "U1", reply_token="token-1")
     two = await _reply(uow, "U2")

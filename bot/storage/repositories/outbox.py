@@ -10,12 +10,14 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Row,
+    String,
     and_,
     bindparam,
     case,
     delete,
     exists,
     insert,
+    literal_column,
     null,
     or_,
     select,
@@ -39,28 +41,36 @@ from bot.storage.repositories.base import _Repository
 # and 1.1 ms built per call; see the commit message). Bind names are not column names.
 _TABLE = Outbox.__table__
 _IDS: BindParameter[int] = bindparam("o_ids", expanding=True)
+# "pending" written into the SQL, not bound: a chat's rows are found through the partial index
+# ix_outbox_chat_pending (WHERE status = 'pending'), which a plan can use only when it knows
+# the value (SQLite re-prepares a statement for its bound values; a generic PostgreSQL plan for
+# a prepared statement does not know them). Without that index a chat's check reads every
+# pending row through ix_outbox_due, a night's reminders included.
+_PENDING: ColumnElement[str] = literal_column(f"'{DeliveryStatus.PENDING.value}'", String)
 
 
-def _leased_insert(ordered: bool) -> Any:
-    """INSERT of a reply written leased (`add_leased`); `ordered`: written due instead while
-    an older row of its chat is unsent (PostgreSQL)."""
+def _leased_insert() -> Any:
+    """INSERT of a reply written leased (`add_leased`), or written due instead while an older
+    row of its chat is unsent."""
     now = bindparam("o_now", type_=_TABLE.c.next_attempt_at.type)
     until = bindparam("o_until", type_=_TABLE.c.next_attempt_at.type)
     key = bindparam("o_key", type_=_TABLE.c.retry_key.type)
-    values: dict[str, Any] = {"attempts": 1, "next_attempt_at": until, "retry_key": key}
-    if ordered:
-        older = aliased(Outbox)
-        behind = exists().where(
-            older.channel == bindparam("o_channel", type_=_TABLE.c.channel.type),
-            older.recipient == bindparam("o_recipient", type_=_TABLE.c.recipient.type),
-            older.status == DeliveryStatus.PENDING,
-            or_(older.next_attempt_at <= now, older.attempts > 0, older.kind != "reminder"),
-        )
-        values = {
-            "attempts": case((behind, 0), else_=1),
-            "next_attempt_at": case((behind, now), else_=until),
-            "retry_key": case((behind, null()), else_=key),
-        }
+    older = aliased(Outbox)
+    behind = exists().where(
+        older.channel == bindparam("o_channel", type_=_TABLE.c.channel.type),
+        older.recipient == bindparam("o_recipient", type_=_TABLE.c.recipient.type),
+        older.status == _PENDING,
+        # Always true (every row is older than the one written); with it SQLite's planner,
+        # which has no statistics, ranks the chat's index above ix_outbox_due every time
+        # instead of by the order the two indexes were created in.
+        older.id > 0,
+        or_(older.next_attempt_at <= now, older.attempts > 0, older.kind != "reminder"),
+    )
+    values = {
+        "attempts": case((behind, 0), else_=1),
+        "next_attempt_at": case((behind, now), else_=until),
+        "retry_key": case((behind, null()), else_=key),
+    }
     return (
         insert(Outbox)
         .values(
@@ -91,30 +101,28 @@ def _sent_now(**values: Any) -> Any:
     )
 
 
-def _mark_sent(ordered: bool) -> Any:
-    """UPDATE of delivered rows (`mark_all_sent`); `ordered`: also says, per row, whether a
-    newer row of its chat is pending (PostgreSQL, where it waited for this one)."""
-    statement = _sent_now(reply_token=None)
-    if not ordered:
-        return statement
+def _newer_in_chat() -> ColumnElement[bool]:
+    """A newer pending row of the `outbox` row's chat (it waited for that one)."""
     newer = aliased(Outbox)
-    waiting = (
+    return (
         exists()
         .where(
             newer.channel == Outbox.channel,
             newer.recipient == Outbox.recipient,
-            newer.status == DeliveryStatus.PENDING,
+            newer.status == _PENDING,
             newer.id > Outbox.id,
         )
         .correlate(Outbox)
     )
-    return statement.returning(Outbox.id, waiting)
 
 
-_INSERT_LEASED = _leased_insert(ordered=False)
-_INSERT_LEASED_ORDERED = _leased_insert(ordered=True)
-_MARK_SENT = _mark_sent(ordered=False)
-_MARK_SENT_ORDERED = _mark_sent(ordered=True)
+_INSERT_LEASED = _leased_insert()
+_MARK_SENT = _sent_now(reply_token=None)
+# PostgreSQL: the mark says, per row, whether its chat has a newer row waiting.
+_MARK_SENT_RETURNING_NEWER = _MARK_SENT.returning(Outbox.id, _newer_in_chat())
+# SQLite asks that in a SELECT after the mark instead: in a RETURNING clause it cannot look
+# the updated row's chat up in an index and would read every pending row, per row marked.
+_WITH_NEWER = select(Outbox.id).where(Outbox.id.in_(_IDS), _newer_in_chat())
 _HELD = (
     select(Outbox.id, Outbox.payload)
     .where(
@@ -185,16 +193,16 @@ class OutboxRepository(_Repository):
         counted, its retry key set, its next attempt pushed past the lease), so that it is
         sent right after the commit with no lease transaction. Returns (id, leased).
 
-        On PostgreSQL the row is written due instead (not leased: the caller sends it the
-        ordinary way) while an older row of the same chat is still unsent, so that it cannot
-        overtake that one; one INSERT decides it (CASE over EXISTS). The chat's handling holds
-        the chat's advisory lock, so an older reply written by another worker is committed,
-        and seen, before this INSERT runs. SQLite has one process, whose lanes keep the order
-        (as in `due`)."""
-        statement = _INSERT_LEASED_ORDERED if self._on_postgres else _INSERT_LEASED
+        The row is written due instead (not leased: the caller sends it the ordinary way, and
+        `due` keeps it behind) while an older row of the same chat is still unsent, so that it
+        cannot overtake that one; one INSERT decides it (CASE over EXISTS). That older row may
+        be in flight or waiting for a retry: one that waits for a retry is in no lane, so the
+        lanes alone would let this one overtake it, on SQLite as well. On PostgreSQL the chat's
+        handling holds the chat's advisory lock, so an older reply written by another worker is
+        committed, and seen, before this INSERT runs."""
         row = (
             await self._core(  # Core, cached: no ORM bulk-insert path
-                statement,
+                _INSERT_LEASED,
                 {
                     "o_channel": channel,
                     "o_recipient": recipient,
@@ -230,10 +238,10 @@ class OutboxRepository(_Repository):
         chat: tuple[str, str] | None = None,
     ) -> Sequence[Outbox]:
         """Rows due now, oldest first (`only`: that row if due; `chat`: that chat's next).
-        On PostgreSQL any number of senders drain the outbox: each row goes to one of them
-        (SKIP LOCKED), and a chat's row waits while an older row of that chat is still due,
-        being sent or being retried, so a chat's messages arrive in order whichever worker
-        sends them. SQLite has one process, whose lanes keep the order."""
+        A chat's row waits while an older row of that chat is still due, being sent or being
+        retried, so a chat's messages arrive in order whichever lane, drain or worker sends
+        them. On PostgreSQL any number of senders drain the outbox: each row goes to one of
+        them (SKIP LOCKED)."""
         query = (
             select(Outbox)
             .where(Outbox.status == DeliveryStatus.PENDING, Outbox.next_attempt_at <= now)
@@ -246,10 +254,9 @@ class OutboxRepository(_Repository):
             query = query.where(Outbox.id == only)
         if chat is not None:
             query = query.where(Outbox.channel == chat[0], Outbox.recipient == chat[1])
+        query = query.where(~self._older_in_chat(now))
         if self._on_postgres:
-            query = query.where(~self._older_in_chat(now)).with_for_update(
-                skip_locked=True, of=Outbox
-            )
+            query = query.with_for_update(skip_locked=True, of=Outbox)
         return (await self.session.scalars(query)).all()
 
     @staticmethod
@@ -261,15 +268,10 @@ class OutboxRepository(_Repository):
         return exists().where(
             older.channel == Outbox.channel,
             older.recipient == Outbox.recipient,
-            older.status == DeliveryStatus.PENDING,
+            older.status == _PENDING,
             older.id < Outbox.id,
             or_(older.next_attempt_at <= now, older.attempts > 0, older.kind != "reminder"),
         )
-
-    @property
-    def ordered_across_workers(self) -> bool:
-        """True where `due` holds a chat's rows back behind its older ones (PostgreSQL)."""
-        return self._on_postgres
 
     async def exhausted(self, channels: set[str], month: str) -> set[str]:
         """Channels whose monthly push quota ran out this month."""
@@ -359,14 +361,15 @@ class OutboxRepository(_Repository):
         await self.mark_all_sent([outbox_id], at)
 
     async def mark_all_sent(self, outbox_ids: Sequence[int], at: datetime) -> set[int]:
-        """Marks delivered rows sent, in one statement (the sender's group commit). Returns,
-        where a chat's rows wait for its older ones (PostgreSQL), the ids of rows whose chat
-        has a newer row pending: the sender leases that one at once. Elsewhere: empty."""
+        """Marks delivered rows sent, in one statement (the sender's group commit). Returns the
+        ids of rows whose chat has a newer row pending (it waited for this one, `due`): the
+        sender leases that one at once. SQLite asks that in a second statement."""
         params = {"o_ids": list(outbox_ids), "o_at": at}
         if not self._on_postgres:
             await self._core(_MARK_SENT, params)
-            return set()
-        found = await self._core(_MARK_SENT_ORDERED, params)
+            found = await self._core(_WITH_NEWER, {"o_ids": params["o_ids"]})
+            return {int(outbox_id) for (outbox_id,) in found}
+        found = await self._core(_MARK_SENT_RETURNING_NEWER, params)
         return {int(outbox_id) for outbox_id, more in found if more}
 
     def _waiting_reminders(self, chat_account_id: int) -> ColumnElement[bool]:
