@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.handlers import sale as sale_handler
 from bot.services.errors import InvalidInput
-from bot.services.records import SaleInput
+from bot.services.records import SaleInput, record_sale
 from bot.storage.models import Sale
 from tests.support.channel_stack import Stack
 
@@ -90,7 +90,7 @@ async def test_one_refused_report_in_a_backlog_keeps_nothing_of_it_and_spoils_no
     once, although the transaction they shared had to be undone and done again."""
     undone: list[int] = []
     sizes = _together_sizes(stack, monkeypatch, undone)
-    real = sale_handler.record_sale
+    real = record_sale
 
     async def refuses_land(uow: Any, actor: Any, sale: SaleInput, **kwargs: Any) -> Any:
         row = await real(uow, actor, sale, **kwargs)  # written (flushed), then refused
