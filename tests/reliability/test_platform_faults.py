@@ -116,10 +116,10 @@ async def test_platform_down_then_back_delivers_every_reply_and_reminder_once(
         stack, Outbox.kind == "reminder", Outbox.channel.in_(("line", "telegram"))
     )
     assert reminders, f"the sweep wrote no reminder for the linked officer: {summary}"
-    # Every immediate send failed: nothing reached anyone, everything is queued.
-    await until(
-        lambda: len(stack.line.calls) >= LINE_USERS * PER_USER, what="the failed LINE replies"
-    )
+    # Every immediate send failed: nothing reached anyone, everything is queued. Each
+    # person's first reply was tried; their later ones wait behind it, so that they arrive
+    # in the order they were written (OutboxRepository.due).
+    await until(lambda: len(stack.line.calls) >= LINE_USERS, what="the failed LINE replies")
     await stack.app.sender.drain(limit=500)
     failed_calls = len(stack.line.calls) + stack.telegram.count("sendMessage")
     assert stack.line.delivered == [] and stack.telegram.sent == []
