@@ -59,6 +59,29 @@ async def test_a_chats_newer_event_waits_for_its_older_one(app: App) -> None:
         await worker_b.commit()
 
 
+async def test_a_round_of_several_chats_takes_only_events_with_no_older_one_pending(
+    app: App,
+) -> None:
+    """A backlog's round (`take_many`, one statement for several chats): an event whose chat
+    has an older event still pending is left for the single way; the others are taken once,
+    and a second worker's round finds them taken."""
+    first, second, other, third = await _store(app, ("U5", 1), ("U5", 2), ("U6", 1), ("U7", 1))
+    chats = {second: ("line", "U5"), other: ("line", "U6"), third: ("line", "U7")}
+    async with app.uow() as worker_b:
+        taken = await worker_b.inbox.take_many(list(chats.items()))
+        await worker_b.commit()
+    if _on_postgres(app):
+        assert taken == {other, third}
+    else:  # one process: its lane already keeps the order
+        assert taken == {second, other, third}
+    async with app.uow() as worker_c:  # the older one of U5 handled, then a round again
+        assert await worker_c.inbox.take(first, ("line", "U5"))
+        await worker_c.commit()
+    async with app.uow() as worker_c:
+        again = await worker_c.inbox.take_many(list(chats.items()))
+    assert again == ({second} if _on_postgres(app) else set())
+
+
 async def test_a_chat_is_handled_by_one_worker_at_a_time(app: App) -> None:
     if not _on_postgres(app):
         return  # SQLite has one writer at a time anyway
