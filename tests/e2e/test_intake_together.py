@@ -50,6 +50,30 @@ async def _quantities(stack: Stack, user: str) -> list[int]:
         return [int(q) for q in saved if q is not None]
 
 
+async def _backlog_with_one_odd_report(
+    stack: Stack, users: list[str], odd: str, odd_text: str
+) -> None:
+    """One webhook: each person's sale of n + 1 salted eggs at 5 baht each, but `odd`'s."""
+    events = [
+        stack.events.text(
+            odd_text if user == odd else f"ขายไข่เค็ม {n + 1} ฟอง {5 * (n + 1)} บาท",
+            user=user,
+            reply_token=stack.line.issue_token(user),
+        )
+        for n, user in enumerate(users)
+    ]
+    assert (await stack.post_line(*events)).status_code == 200
+
+
+async def _the_others_saved_and_echoed_once(stack: Stack, users: list[str], odd: str) -> None:
+    for n, user in enumerate(users):
+        if user != odd:
+            assert await _quantities(stack, user) == [n + 1]
+            echoes = [t for t in stack.line.texts(user) if "ยอดเงิน" in t]
+            assert len(echoes) == 1  # one echo each, not one per attempt
+            assert f"{n + 1} ฟอง" in echoes[0] and f"{5 * (n + 1)} บาท" in echoes[0]
+
+
 @pytest.mark.both_databases
 async def test_a_backlog_of_many_people_is_saved_once_each_with_each_persons_own_echo(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
@@ -92,36 +116,21 @@ async def test_one_refused_report_in_a_backlog_keeps_nothing_of_it_and_spoils_no
     sizes = _together_sizes(stack, monkeypatch, undone)
     real = record_sale
 
-    async def refuses_land(uow: Any, actor: Any, sale: SaleInput, **kwargs: Any) -> Any:
+    async def refuses_99(uow: Any, actor: Any, sale: SaleInput, **kwargs: Any) -> Any:
         row = await real(uow, actor, sale, **kwargs)  # written (flushed), then refused
         if sale.quantity == 99:
             raise InvalidInput("ยอดนี้บันทึกไม่ได้ค่ะ")
         return row
 
-    monkeypatch.setattr(sale_handler, "record_sale", refuses_land)
+    monkeypatch.setattr(sale_handler, "record_sale", refuses_99)
     users = [await stack.line_member() for _ in range(6)]
     wrong = users[3]
-    events = [
-        stack.events.text(
-            "ขายไข่เค็ม 99 ฟอง 990 บาท"
-            if user == wrong
-            else f"ขายไข่เค็ม {n + 1} ฟอง {5 * (n + 1)} บาท",
-            user=user,
-            reply_token=stack.line.issue_token(user),
-        )
-        for n, user in enumerate(users)
-    ]
-    assert (await stack.post_line(*events)).status_code == 200
+    await _backlog_with_one_odd_report(stack, users, wrong, "ขายไข่เค็ม 99 ฟอง 990 บาท")
     assert max(sizes, default=0) >= 2 and undone  # written, then refused: the round undone
     assert await _quantities(stack, wrong) == []
     assert await stack.count(Sale, Sale.quantity == 99) == 0
     assert "ยอดนี้บันทึกไม่ได้ค่ะ" in stack.line.texts(wrong)[-1]
-    for n, user in enumerate(users):
-        if user != wrong:
-            assert await _quantities(stack, user) == [n + 1]
-            echoes = [t for t in stack.line.texts(user) if "ยอดเงิน" in t]
-            assert len(echoes) == 1  # one echo each, not one per attempt
-            assert f"{n + 1} ฟอง" in echoes[0] and f"{5 * (n + 1)} บาท" in echoes[0]
+    await _the_others_saved_and_echoed_once(stack, users, wrong)
 
 
 @pytest.mark.both_databases
@@ -135,24 +144,9 @@ async def test_a_report_refused_before_anything_was_written_is_answered_in_the_s
     sizes = _together_sizes(stack, monkeypatch, undone)
     users = [await stack.line_member() for _ in range(6)]
     late = users[2]
-    events = [
-        stack.events.text(
-            "ขายผัก 1 ม.ค. 2024 200 บาท"
-            if user == late
-            else f"ขายไข่เค็ม {n + 1} ฟอง {5 * (n + 1)} บาท",
-            user=user,
-            reply_token=stack.line.issue_token(user),
-        )
-        for n, user in enumerate(users)
-    ]
-    assert (await stack.post_line(*events)).status_code == 200
+    await _backlog_with_one_odd_report(stack, users, late, "ขายผัก 1 ม.ค. 2024 200 บาท")
     assert max(sizes, default=0) >= 2 and undone == []
     assert await _quantities(stack, late) == []
     assert await stack.count(Sale, Sale.item == "ผัก") == 0
     assert "เก่าเกินหนึ่งปี" in stack.line.texts(late)[-1]
-    for n, user in enumerate(users):
-        if user != late:
-            assert await _quantities(stack, user) == [n + 1]
-            echoes = [t for t in stack.line.texts(user) if "ยอดเงิน" in t]
-            assert len(echoes) == 1
-            assert f"{n + 1} ฟอง" in echoes[0] and f"{5 * (n + 1)} บาท" in echoes[0]
+    await _the_others_saved_and_echoed_once(stack, users, late)
