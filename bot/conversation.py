@@ -585,11 +585,20 @@ def _remember_records(ctx: Context, made: list[list[object]], now: datetime) -> 
         ctx.account.last_record_at = None
 
 
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction was chosen as
+# the victim, through no fault of the message. asyncpg's errors reach SQLAlchemy as plain
+# DBAPIErrors, so they are told apart by their SQLSTATE.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
 def database_unavailable(error: BaseException) -> bool:
-    """A lost connection, a locked SQLite file or a driver in a broken state: transient, so
-    the message must be retried rather than answered with "ระบบขัดข้อง" and marked as seen."""
+    """A lost connection, a locked SQLite file, a driver in a broken state or a transaction
+    PostgreSQL aborted as a deadlock's victim: transient, so the message must be retried
+    rather than answered with "ระบบขัดข้อง" and marked as seen."""
     if not isinstance(error, DBAPIError):
         return False
+    if getattr(error.orig, "pgcode", None) in _TRANSIENT_SQLSTATES:
+        return True
     return error.connection_invalidated or isinstance(
         error, (OperationalError, InterfaceError, InternalError)
     )

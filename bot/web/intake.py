@@ -15,8 +15,8 @@ one thing that must happen before the 2xx — make the events durable — and th
    record and the reply, so an event is handled once even if two workers pick it up. With
    several workers on PostgreSQL that transaction first locks the chat (an advisory lock) and
    takes the event only if no older event of the chat is pending; otherwise the older one is
-   handled first, here (`_process`), so the order holds across workers too. With a backlog,
-   the lane handles queued events of different chats several per transaction
+   handled first, here (`_process`), so the order holds across workers too. With a backlog on
+   SQLite, the lane handles queued events of different chats several per transaction
    (`_process_queued`, `Conversation.handle_together`), and each alone if that fails.
 3. **Send**: each lane hands its committed replies to its own sender task, which sends each
    chat's in order and different chats' side by side (a send is mostly a platform round trip). A
@@ -120,6 +120,11 @@ class Intake:
         # SQLite has one writer at a time: more lanes would only queue on its lock.
         count = 1 if sqlite else max(1, lanes or settings.intake_lanes)
         self._lanes = [_Lane() for _ in range(count)]
+        # Several chats per transaction on SQLite only (one process, one writer). With several
+        # workers on PostgreSQL, two rounds (or a round and a single message) can wait for
+        # each other's rows in a circle, and the benches showed no gain there (BENCHMARKS.md
+        # "third pass"): each message keeps its own transaction.
+        self._together = MAX_TOGETHER if sqlite else 1
         self._retry = timedelta(seconds=settings.intake_retry_seconds)
         self._waiting: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
@@ -261,7 +266,7 @@ class Intake:
             jobs = [await lane.jobs.get()]
             # A backlog (a market-day burst): what is queued already is handled in rounds of
             # different chats, each round one transaction (`_process_queued`).
-            while len(jobs) < MAX_TOGETHER and not lane.jobs.empty():
+            while len(jobs) < self._together and not lane.jobs.empty():
                 jobs.append(lane.jobs.get_nowait())
             try:
                 await self._process_queued(jobs, lane)
