@@ -175,8 +175,8 @@ class Conversation:
         `handle` (its own context, records, reply), in the order given.
 
         Returns each event's outcome in that order; None for an event this transaction did
-        not take (already handled, or, with several workers, an older event of its chat
-        still pending): the caller handles that one alone. Returns None altogether when
+        not take (already handled): the caller handles that one alone. SQLite only (one
+        process; the intake keeps one transaction per message on PostgreSQL). Returns None altogether when
         anything in the batch failed or was refused: the transaction was rolled back whole
         (no message's records, replies or dedupe survive) and the caller handles each one
         alone with `handle`, which answers a refusal or a failure for that message only.

@@ -48,23 +48,6 @@ async def lock_chat(session: AsyncSession, channel: str, chat_id: str) -> None:
     await core(session, _LOCK, {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)})
 
 
-# Several chats in one statement, in the order given (`lock_chats` sorts the keys).
-_LOCK_MANY = text(
-    "SELECT pg_advisory_xact_lock(:namespace, k) FROM unnest(CAST(:keys AS integer[])) AS k"
-)
-
-
-async def lock_chats(session: AsyncSession, chats: list[tuple[str, str]]) -> None:
-    """`lock_chat` for several chats at once (messages of different chats handled in one
-    transaction). The keys are taken in ascending order, so two workers locking overlapping
-    sets never wait for each other in a circle; a worker locking one chat holds no other."""
-    bind = session.bind
-    if bind is None or bind.dialect.name != "postgresql" or not chats:
-        return
-    keys = sorted({chat_key(channel, chat_id) for channel, chat_id in chats})
-    await core(session, _LOCK_MANY, {"namespace": CHAT_NAMESPACE, "keys": keys})
-
-
 async def lock_file(session: AsyncSession, key: str) -> None:
     """PostgreSQL only: until this transaction ends, no other worker builds the file under
     `key`. The key's CRC, not the key itself, is what PostgreSQL sees (the key is the

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, exists, select, update
 
-from bot.storage.locks import lock_chat, lock_chats
+from bot.storage.locks import lock_chat
 from bot.storage.models import (
     InboundEvent,
     InboxStatus,
@@ -43,7 +43,7 @@ _TAKE_IN_ORDER = _TAKE.where(
     )
 )
 
-# Several events of different chats at once (`take_many`): which were taken comes back.
+# Several events of different chats at once (`take_many`, SQLite): which were taken comes back.
 _TAKE_MANY = (
     update(_events)
     .where(
@@ -52,14 +52,6 @@ _TAKE_MANY = (
     )
     .values(status=InboxStatus.DONE, message=None, next_attempt_at=None, chat_id=None)
     .returning(_events.c.id)
-)
-_TAKE_MANY_IN_ORDER = _TAKE_MANY.where(
-    ~exists().where(
-        _older.c.status == InboxStatus.PENDING,
-        _older.c.channel == _events.c.channel,
-        _older.c.chat_id == _events.c.chat_id,
-        _older.c.id < _events.c.id,
-    )
 )
 
 
@@ -123,17 +115,15 @@ class InboxRepository(_Repository):
 
     async def take_many(self, events: Sequence[tuple[int, tuple[str, str]]]) -> set[int]:
         """`take` for several events of different chats (event id, (channel, chat id)) in
-        one statement; returns the ids taken. On PostgreSQL the chats are locked first, and
-        an event with an older event of its chat still pending is not taken (as `take`)."""
+        one statement; returns the ids taken. SQLite only, where one process's lane keeps
+        each chat's order: with several workers on PostgreSQL a round would need the chats'
+        locks and an order check, and the intake keeps one transaction per message there
+        (docs/architecture.md, "Several chats per transaction")."""
+        if self._on_postgres:
+            raise NotImplementedError("take_many: one event per transaction on PostgreSQL")
         if not events:
             return set()
-        ids = [event_id for event_id, _ in events]
-        if self._on_postgres:
-            await lock_chats(self.session, [chat for _, chat in events])
-            statement = _TAKE_MANY_IN_ORDER
-        else:
-            statement = _TAKE_MANY
-        rows = await self._core(statement, {"event_ids": ids})
+        rows = await self._core(_TAKE_MANY, {"event_ids": [event_id for event_id, _ in events]})
         return {int(row[0]) for row in rows}
 
     async def earlier(self, event_id: int, chat: tuple[str, str]) -> PendingEvent | None:
