@@ -175,15 +175,14 @@ class Conversation:
         `handle` (its own context, records, reply), in the order given.
 
         Returns each event's outcome in that order; None for an event this transaction did
-        not take (already handled): the caller handles that one alone. SQLite only (one
-        process; the intake keeps one transaction per message on PostgreSQL). Returns None altogether when
-        anything in the batch failed or was refused: the transaction was rolled back whole
-        (no message's records, replies or dedupe survive) and the caller handles each one
-        alone with `handle`, which answers a refusal or a failure for that message only.
-        The chats must be distinct: a chat's messages go in order, one transaction each."""
+        not take (already handled): the caller handles that one alone. Returns None
+        altogether when anything in the batch failed or was refused after a write: the
+        transaction was rolled back whole (no message's records, replies or dedupe survive)
+        and the caller handles each one alone with `handle`, which answers a refusal or a
+        failure for that message only. The chats must be distinct: a chat's messages go in
+        order, one transaction each. SQLite only (`InboxRepository.take_many`)."""
         if len({(e.message.channel, e.message.chat_id) for e in events}) != len(events):
             raise ValueError("handle_together: one event per chat")
-        leasing_terms = lease
         admitted: list[tuple[str, str]] = []
         try:
             async with self._uow_factory() as uow:
@@ -195,11 +194,7 @@ class Conversation:
                     if event.inbox_id not in taken:
                         outcomes.append(None)
                         continue
-                    leasing = (
-                        _Leasing(leasing_terms, event.received_at)
-                        if leasing_terms is not None
-                        else None
-                    )
+                    leasing = _Leasing(lease, event.received_at) if lease is not None else None
                     outcomes.append(
                         await self._admitted(
                             uow,
@@ -217,9 +212,7 @@ class Conversation:
         except _Settled:
             self._refund(admitted)
             return None  # a refusal or a handler failure: each alone, see above
-        except Exception as error:
-            # A database error too (on PostgreSQL, two workers' rounds can wait for each
-            # other's flood or account rows; one is aborted): each alone, see above.
+        except Exception as error:  # a database error too (a locked file): each alone
             self._refund(admitted)
             if not database_unavailable(error):
                 log.exception("handling %s messages together failed", len(events))
