@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import cProfile
 import io
 import os
@@ -49,9 +50,11 @@ class Accepting:
     def __init__(self, channel: str) -> None:
         self.channel = channel
         self.sent = 0
+        self.first_lines: collections.Counter[str] = collections.Counter()
 
     async def send(self, message: Outgoing) -> Delivery:
         self.sent += 1
+        self.first_lines[message.reply.text.split("\n", 1)[0]] += 1
         return Delivery(pushed=0)
 
 
@@ -72,7 +75,8 @@ def message(target: Target, text: str, n: int) -> InboundMessage:
 async def run(url: str, args: argparse.Namespace) -> None:
     targets = await seed(url, 100)
     settings = Settings(database_url=url, _env_file=None)
-    app = build_app(settings, transports={c: Accepting(c) for c in ("line", "telegram")})
+    transports = {c: Accepting(c) for c in ("line", "telegram")}
+    app = build_app(settings, transports=transports)
     intake = Intake(app)
     intake.start()
     statements: list[str] = []
@@ -124,6 +128,7 @@ async def run(url: str, args: argparse.Namespace) -> None:
         f"{cpu / args.runs * 1000:.2f} ms CPU, {len(statements) / args.runs:.1f} statements each"
     )
     await backlog(intake, targets, statements, rounds=max(1, args.runs // 16), n=n + 1)
+    await burst(intake, app.sender, transports, targets, statements, sales=8, n=n + 100_000)
     if profile:
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
@@ -131,6 +136,8 @@ async def run(url: str, args: argparse.Namespace) -> None:
         if os.environ.get("TRACE_CALLERS"):
             stats.print_callers(os.environ["TRACE_CALLERS"])
         print(out.getvalue())
+        if os.environ.get("TRACE_DUMP"):
+            profile.dump_stats(os.environ["TRACE_DUMP"])  # for pstats/snakeviz afterwards
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(25)
         print(out.getvalue())
@@ -173,6 +180,58 @@ async def backlog(
         f"{cpu / count * 1000:.2f} ms CPU, {len(statements) / count:.1f} statements each "
         f"({sales} of {count} sales saved)"
     )
+
+
+async def burst(
+    intake: Intake,
+    sender: Any,
+    transports: dict[str, Accepting],
+    targets: list[Target],
+    statements: list[str],
+    sales: int,
+    n: int,
+) -> None:
+    """bench/webhook.py's market day in process: every member of a private chat sends `sales`
+    sales, one webhook each, in the generator's order (everyone's first, then everyone's
+    second…), all stored before the first is handled. A member's replies go out one after the
+    other (a chat's order), so most of them wait behind the previous one and are leased when
+    it is marked sent: the sender's lease transactions are counted apart."""
+    members = [t for t in targets if t.chat is None]
+    leases = 0
+    original = sender._lease
+    for transport in transports.values():
+        transport.first_lines.clear()
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal leases
+        leases += 1
+        return await original(*args, **kwargs)
+
+    sender._lease = counted
+    statements.clear()
+    started, cpu = time.perf_counter(), time.process_time()
+    webhooks = []
+    for round_ in range(sales):
+        for target in members:
+            text = f"ขายไข่เค็ม {round_ + 1} ฟอง {5 * round_ + 5} บาท"
+            webhooks.append(intake.accept([message(target, text, n)]))
+            n += 1
+    await asyncio.gather(*webhooks)  # arriving together: the lane finds a backlog
+    await intake.idle()
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    sender._lease = original
+    count = sales * len(members)
+    saved = sum(1 for s in statements if s.startswith("INSERT INTO sale "))
+    print(
+        f"a burst of {len(members)} members x {sales} sales: {wall:.2f} s wall, "
+        f"{cpu / count * 1000:.2f} ms CPU and {len(statements) / count:.1f} statements per "
+        f"message, {leases} lease transactions ({saved} of {count} sales saved)"
+    )
+    answers: collections.Counter[str] = collections.Counter()
+    for transport in transports.values():
+        answers.update(transport.first_lines)
+    for line, times in answers.most_common(4):
+        print(f"  answered {times} times: {line}")
 
 
 def main() -> None:

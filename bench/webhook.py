@@ -284,6 +284,11 @@ class Server:
     startup_s: float
     log: Path
 
+    def cpu_s(self) -> float:
+        """User + system CPU seconds the process has used (/proc/PID/stat fields 14 and 15)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self) -> tuple[float, float]:
         """(VmRSS, VmHWM) in MiB."""
         fields = {}
@@ -626,6 +631,7 @@ class Burst:
     answered_s: float
     replies: int
     errors: int
+    cpu_s: float = 0.0  # serve's CPU time (user + system) from the first send to the last reply
 
 
 def read_stats(process: subprocess.Popen[bytes], path: Path) -> dict[str, float]:
@@ -784,7 +790,9 @@ async def run_database(
                   file=sys.stderr)  # fmt: skip
             if args.profile == "burst":  # the burst lasts ~15-25 s; sample its first 15
                 spy = start_profile(serve.process.pid, 15, f"serve-{database}-burst")
+            cpu_before = serve.cpu_s()
             bursted = await burst(serve.url, targets, texts, args, fakes)
+            bursted.cpu_s = serve.cpu_s() - cpu_before
             if spy is not None and args.profile == "burst":
                 spy[0].wait(timeout=60)
                 profile = summarise_profile(spy[1])
@@ -875,16 +883,17 @@ def markdown(results: list[DbResult], args: argparse.Namespace, command: str) ->
         "Per answered message in the end-to-end phase (bench/counted_serve.py), and the burst:",
         "",
         "| database | SQL statements | commits | serve CPU (ms) | burst events | all 2xx (s) | "
-        "last reply (s) | replies | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "last reply (s) | serve CPU in the burst (s) | replies | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         st, b = r.stats, r.burst
         cells = f"{st.statements:.1f} | {st.transactions:.1f} | {st.cpu_ms:.1f}" if st else "| |"
         bcells = (
-            f"{b.events:,} | {b.acked_s:.1f} | {b.answered_s:.1f} | {b.replies:,} | {b.errors}"
+            f"{b.events:,} | {b.acked_s:.1f} | {b.answered_s:.1f} | {b.cpu_s:.1f} | "
+            f"{b.replies:,} | {b.errors}"
             if b
-            else "| | | |"
+            else "| | | | |"
         )
         lines.append(f"| {r.database} | {cells} | {bcells} |")
     lines += ["", "Closed loops, for reference (queueing included):", ""]

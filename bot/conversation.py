@@ -340,7 +340,7 @@ class Conversation:
             ctx = await self._context(uow, message, now, heard)
             rule, answer, made = refused.rule, refused.answer, []
 
-        _remember_records(ctx, made, now)
+        await _remember_records(uow, ctx, made, now)
         if made and answer is not None and message.is_group and message.quote_ref:
             answer = replace(answer, quote=message.quote_ref)  # the room sees which report
         if not ctx.account_erased:
@@ -565,17 +565,17 @@ async def _with_held_reminders(
     return replace(answer, text="\n\n".join([answer.text, *(f"🔔 {note}" for note in notes)]))
 
 
-def _remember_records(ctx: Context, made: list[list[object]], now: datetime) -> None:
+async def _remember_records(
+    uow: UnitOfWork, ctx: Context, made: list[list[object]], now: datetime
+) -> None:
     """`ยกเลิก` right after a record means exactly the records of the message before it; any
     other message in between clears that (only a change is written)."""
     if ctx.account_erased or ctx.keep_last_records:
         return
     if made:
-        ctx.account.last_records = made
-        ctx.account.last_record_at = now
+        await uow.speakers.remember_records(ctx.account, made, now)
     elif ctx.account.last_records is not None:
-        ctx.account.last_records = None
-        ctx.account.last_record_at = None
+        await uow.speakers.remember_records(ctx.account, None, None)
 
 
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction was chosen as

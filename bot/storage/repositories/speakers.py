@@ -12,9 +12,11 @@ per dialect."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, and_, bindparam, literal, select
+from sqlalchemy import Select, Table, and_, bindparam, literal, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.storage.models import (
     Administrator,
@@ -111,6 +113,16 @@ def _statement(in_room: bool) -> Select[Any]:
 _IN_ROOM = _statement(in_room=True)
 _ONE_TO_ONE = _statement(in_room=False)
 
+_ACCOUNTS = cast(Table, ChatAccount.__table__)
+_REMEMBER = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("a_id"))
+    .values(
+        last_records=bindparam("a_records", type_=_ACCOUNTS.c.last_records.type),
+        last_record_at=bindparam("a_at", type_=_ACCOUNTS.c.last_record_at.type),
+    )
+)
+
 
 class SpeakerRepository(_Repository):
     async def speaker(
@@ -138,3 +150,17 @@ class SpeakerRepository(_Repository):
             groups=groups,
             room_group_id=first[12],
         )
+
+    async def remember_records(
+        self, account: ChatAccount, records: list[list[object]] | None, at: datetime | None
+    ) -> None:
+        """What `ยกเลิก` right after would undo: the records of the account's last message
+        ([entity, id] pairs; None: nothing). One prebuilt Core UPDATE rather than a change to
+        the ORM object: the message path writes this on most messages, and the ORM's flush of
+        one changed attribute cost more than the rest of the reply's INSERT it rode along
+        with (bench/trace_message.py). The unit of work's own object is given the same values
+        as already written, so a later read in this transaction sees them and no flush
+        writes them again."""
+        await self._core(_REMEMBER, {"a_id": account.id, "a_records": records, "a_at": at})
+        set_committed_value(account, "last_records", records)
+        set_committed_value(account, "last_record_at", at)
