@@ -373,6 +373,62 @@ async def test_the_usual_sale_and_recent_prices_come_from_standing_sales(
     assert prices == [Decimal("4.50"), Decimal(4)]  # newest first; no unit price: amount/qty
 
 
+async def test_a_new_record_comes_back_whole_and_a_later_change_to_it_is_kept(
+    app: App, place: District
+) -> None:
+    """`RecordRepository.add` writes with one INSERT … RETURNING, not a flush: the record it
+    hands back must still be what a flush gave — its id, its default `created_at`, Decimal
+    money — and stay the unit of work's own object, so an undo in the same transaction is
+    written, and None stays NULL."""
+    somsri = await member(app, place.group, "สมศรี")
+    day = date(2025, 10, 4)
+
+    async def add_then_withdraw(uow: UnitOfWork) -> tuple[int, int]:
+        kept = sale(place.group, somsri, day, "1234.50", quantity=Decimal(30), unit="ฟอง")
+        undone = sale(place.group, somsri, day, "99")
+        await uow.records.add(kept)
+        await uow.records.add(undone)
+        assert kept.id and undone.id and kept.id != undone.id
+        assert kept.created_at is not None and kept.created_at.utcoffset() == timedelta(0)
+        assert kept.amount == Decimal("1234.50") and kept.quantity == Decimal(30)
+        assert kept.unit_price is None and kept.withdrawn_at is None
+        assert uow.records.created == [kept, undone]
+        undone.withdrawn_at = NOW  # written at commit, as for any loaded object
+        return kept.id, undone.id
+
+    kept_id, undone_id = await in_uow(app, add_then_withdraw)
+    kept = await in_uow(app, lambda uow: uow.records.get("sale", kept_id))
+    undone = await in_uow(app, lambda uow: uow.records.get("sale", undone_id))
+    assert kept is not None and undone is not None
+    assert (kept.item, kept.amount, kept.unit, kept.unit_price) == (
+        "ไข่ไก่", Decimal("1234.50"), "ฟอง", None,
+    )  # fmt: skip
+    assert kept.withdrawn_at is None and undone.withdrawn_at is not None
+    assert kept.created_at is not None
+
+
+async def test_the_records_to_undo_are_remembered_on_the_account_and_forgotten(app: App) -> None:
+    """`ยกเลิก`'s memory: one UPDATE, and the unit of work's account sees it at once."""
+    account_id = (await in_uow(app, lambda uow: uow.people.ensure_account("line", "U1", None))).id
+
+    async def remember(records: list[list[object]] | None) -> None:
+        async with app.uow() as uow:
+            account = await uow.people.account("line", "U1")
+            assert account is not None
+            await uow.speakers.remember_records(account, records, NOW if records else None)
+            assert account.last_records == records  # this transaction's object has it
+            await uow.commit()
+
+    await remember([["sale", 7], ["work_log", 8]])
+    found = await in_uow(app, lambda uow: uow.people.account("line", "U1"))
+    assert found is not None and found.id == account_id
+    assert found.last_records == [["sale", 7], ["work_log", 8]]
+    assert found.last_record_at == NOW
+    await remember(None)
+    found = await in_uow(app, lambda uow: uow.people.account("line", "U1"))
+    assert found is not None and found.last_records is None and found.last_record_at is None
+
+
 async def test_records_of_one_chat_message_are_found_by_its_reference(
     app: App, place: District
 ) -> None:
