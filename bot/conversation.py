@@ -584,13 +584,22 @@ async def _remember_records(
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
 
+def chosen_as_victim(error: BaseException) -> bool:
+    """PostgreSQL aborted the transaction to break a deadlock or a serialization conflict with
+    another one: nothing of it was kept, and the same work in a new transaction waits for the
+    other one and then, most likely, goes through."""
+    return isinstance(error, DBAPIError) and (
+        getattr(error.orig, "pgcode", None) in _TRANSIENT_SQLSTATES
+    )
+
+
 def database_unavailable(error: BaseException) -> bool:
     """A lost connection, a locked SQLite file, a driver in a broken state or a transaction
     PostgreSQL aborted as a deadlock's victim: transient, so the message must be retried
     rather than answered with "ระบบขัดข้อง" and marked as seen."""
     if not isinstance(error, DBAPIError):
         return False
-    if getattr(error.orig, "pgcode", None) in _TRANSIENT_SQLSTATES:
+    if chosen_as_victim(error):
         return True
     return error.connection_invalidated or isinstance(
         error, (OperationalError, InterfaceError, InternalError)

@@ -113,8 +113,12 @@ class UnitOfWork:
 
     async def flush(self) -> None:
         """Writes the changes made so far (ids assigned, constraints checked) without ending
-        the transaction: a later step of the same use case reads them."""
-        await self.session.flush()
+        the transaction: a later step of the same use case reads them. With nothing changed
+        (most messages: their writes are Core statements) it returns at once, without the
+        greenlet an AsyncSession call starts."""
+        session = self.session
+        if session.new or session.deleted or session.dirty:
+            await session.flush()
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.conversation import Handled, StoredEvent, database_unavailable
+from bot.conversation import Handled, StoredEvent, chosen_as_victim, database_unavailable
 from bot.messages import Heard, InboundMessage, ReadyReply
 from bot.storage.repositories import PendingEvent
 from bot.storage.sqlite_inline import on_the_loop
@@ -63,8 +63,10 @@ log = logging.getLogger(__name__)
 # a platform waits for its 2xx, a reply can wait a moment, and handling never stops entirely.
 MAX_DEFER_S = 0.1
 MAX_SENDING = 32  # replies being sent at once (different chats; a chat's go one by one)
-MAX_ROWS_PER_COMMIT = 500
-DEADLOCK_RETRIES = 3  # one INSERT's rows (7 values each; SQLite allows 32,766)
+MAX_ROWS_PER_COMMIT = 500  # one INSERT's rows (7 values each; SQLite allows 32,766)
+# A deadlock's victim (PostgreSQL) is tried again at once, this many times: storing a batch,
+# and handling one message.
+DEADLOCK_RETRIES = 3
 MAX_FAILURES = 5  # handling attempts (not counting database outages) before `failed`
 # A backlog's messages of different chats handled in one transaction, at most this many: the
 # first of them waits for the others' handling before its reply goes out (a few ms each).
@@ -347,25 +349,34 @@ class Intake:
     async def _handle(
         self, job: _Job, lane: _Lane, heard: Heard | None = None
     ) -> PendingEvent | None:
-        """Handles the event; returns the chat's older pending event if that must go first."""
-        try:
-            handled = await while_busy(
-                self._app,
-                self._channels,
-                job.message,
-                self._app.conversation.handle(
+        """Handles the event; returns the chat's older pending event if that must go first.
+
+        A transaction PostgreSQL chose as a deadlock's victim kept nothing, and the other one
+        goes on: tried again at once (up to DEADLOCK_RETRIES times), this one waits for it
+        and goes through, instead of waiting for the recovery loop's INTAKE_RETRY_SECONDS."""
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                handled = await while_busy(
+                    self._app,
+                    self._channels,
                     job.message,
-                    inbox_id=job.event_id,
-                    received_at=job.received_at,
-                    heard=heard,
-                    lease=self._app.sender.lease_terms(),
-                ),
-            )
-        except Exception as error:
-            await self._failed(job, error)
-            return None
-        self._reply(job, lane, handled)
-        return handled.earlier
+                    self._app.conversation.handle(
+                        job.message,
+                        inbox_id=job.event_id,
+                        received_at=job.received_at,
+                        heard=heard,
+                        lease=self._app.sender.lease_terms(),
+                    ),
+                )
+            except Exception as error:
+                if attempt < DEADLOCK_RETRIES and chosen_as_victim(error):
+                    log.info("event %s: a deadlock's victim, tried again", job.event_id)
+                    continue
+                await self._failed(job, error)
+                return None
+            self._reply(job, lane, handled)
+            return handled.earlier
+        return None  # not reached: the last attempt returns or fails above
 
     def _reply(self, job: _Job, lane: _Lane, handled: Handled) -> None:
         """The committed reply, to the lane's sender."""
