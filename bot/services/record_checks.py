@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from bot.services.actors import Actor, GroupRole
 from bot.services.errors import InvalidInput, NeedsChoice, NotAllowed
@@ -21,6 +21,7 @@ MAX_HOURS = Decimal("24")
 MAX_ATTENDEES = 10000
 OLDEST_DAYS = 400  # records may be back-filled for about a year, not further
 CENT = Decimal("0.01")
+THOUSANDTH = Decimal("0.001")  # quantities and hours: Numeric(14, 3)
 
 NOT_MEMBER = (
     "ขออภัยค่ะ คุณยังไม่ได้เป็นสมาชิกกลุ่มนี้ จึงบันทึกให้กลุ่มนี้ไม่ได้ค่ะ พิมพ์ เข้ากลุ่ม ตามด้วยรหัสกลุ่ม เพื่อสมัครก่อนนะคะ"
@@ -39,12 +40,22 @@ def money(value: Decimal | None, what: str = "จำนวนเงิน", *, a
     return value.quantize(CENT)
 
 
+def stored_quantity(value: Decimal) -> Decimal:
+    """A finite quantity or number of hours rounded as its column keeps it."""
+    return value.quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
+
+
 def quantity(value: Decimal | None) -> Decimal | None:
+    """A quantity (or hours) as it is stored: to the column's three decimals, so the echo says
+    what was recorded; one that rounds to nothing is refused, not recorded as 0."""
     if value is None:
         return None
     if not value.is_finite() or value <= 0 or value > MAX_QUANTITY:
         raise InvalidInput("จำนวนดูไม่ถูกต้องค่ะ ต้องมากกว่า 0 และไม่เกิน 1,000,000")
-    return value
+    stored = stored_quantity(value)
+    if stored == 0:
+        raise InvalidInput("จำนวนดูไม่ถูกต้องค่ะ ต้องมากกว่า 0 และไม่เกิน 1,000,000")
+    return stored
 
 
 def day(value: date | None, today: date) -> date:

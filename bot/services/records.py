@@ -48,6 +48,7 @@ from bot.services.record_checks import (
     save,
     signed_money,
     snapshot,
+    stored_quantity,
     text,
     within_day_cap,
 )
@@ -166,8 +167,11 @@ async def record_work(
             raise NotAllowed(f"ขออภัยค่ะ คนที่ระบุไม่ได้เป็นสมาชิกของ{group.group_name}ค่ะ")
     if hours is None and amount_done is None:
         raise InvalidInput("กรุณาบอกว่าทำงานกี่ชั่วโมง หรือทำได้เท่าไร เช่น ทำงาน 3 ชั่วโมง ค่ะ")
-    if hours is not None and not (0 < hours <= MAX_HOURS):
-        raise InvalidInput("ชั่วโมงทำงานต่อครั้งต้องมากกว่า 0 และไม่เกิน 24 ชั่วโมงค่ะ")
+    if hours is not None:
+        if hours.is_finite():
+            hours = stored_quantity(hours)  # as stored: a sliver of an hour is refused, not 0
+        if not (0 < hours <= MAX_HOURS):
+            raise InvalidInput("ชั่วโมงทำงานต่อครั้งต้องมากกว่า 0 และไม่เกิน 24 ชั่วโมงค่ะ")
     worked_on = day(on_date, today)
     if hours is not None:
         await within_day_cap(uow, worker, worked_on, hours, day_cap)

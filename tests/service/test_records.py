@@ -77,6 +77,34 @@ async def test_bad_amounts_and_dates_are_refused(chat: Chat) -> None:
                 await records.record_sale(uow, member, sale, today=TODAY)
 
 
+async def test_a_quantity_is_kept_and_echoed_as_stored_and_a_sliver_is_refused(
+    chat: Chat,
+) -> None:
+    """Quantities and hours are stored to three decimals: the record (and so its echo) holds
+    the stored value, and one that would be stored as 0 is refused, not recorded as 0."""
+    member = await actor_named(chat.app, "บุญมี")
+    async with chat.app.uow() as uow:
+        sale = await records.record_sale(
+            uow, member, records.SaleInput("ไข่เค็ม", Decimal(50), Decimal("2.0005"), "กก."),
+            today=TODAY,
+        )  # fmt: skip
+        await uow.commit()
+    assert sale.quantity == Decimal("2.001")  # half up, as PostgreSQL's numeric(14, 3) keeps it
+    async with chat.app.uow() as uow:
+        stored = await uow.records.get("sale", sale.id)
+        assert isinstance(stored, Sale) and stored.quantity == Decimal("2.001")
+        with pytest.raises(InvalidInput, match="จำนวน"):
+            await records.record_sale(
+                uow, member, records.SaleInput("ไข่เค็ม", Decimal(50), Decimal("0.0004"), "กก."),
+                today=TODAY,
+            )  # fmt: skip
+        with pytest.raises(InvalidInput, match="ชั่วโมง"):
+            await records.record_work(
+                uow, member, today=TODAY, hours=Decimal("0.0001"), amount_done=None, unit=None,
+                note=None, on_date=None,
+            )  # fmt: skip
+
+
 async def test_resubmitted_figures_are_a_new_revision_and_the_old_one_is_kept(chat: Chat) -> None:
     treasurer = await actor_named(chat.app, "มาลี")
     for income in (Decimal(5000), Decimal(5200)):

@@ -26,6 +26,7 @@ from bot.storage.models import (
     Membership,
     Outbox,
     Role,
+    Sale,
     StoredFile,
     Trainer,
 )
@@ -399,12 +400,35 @@ async def test_a_new_record_comes_back_whole_and_a_later_change_to_it_is_kept(
     kept_id, undone_id = await in_uow(app, add_then_withdraw)
     kept = await in_uow(app, lambda uow: uow.records.get("sale", kept_id))
     undone = await in_uow(app, lambda uow: uow.records.get("sale", undone_id))
-    assert kept is not None and undone is not None
+    assert isinstance(kept, Sale) and isinstance(undone, Sale)
     assert (kept.item, kept.amount, kept.unit, kept.unit_price) == (
         "ไข่ไก่", Decimal("1234.50"), "ฟอง", None,
     )  # fmt: skip
     assert kept.withdrawn_at is None and undone.withdrawn_at is not None
     assert kept.created_at is not None
+
+
+async def test_a_record_added_in_a_savepoint_that_is_undone_leaves_nothing_behind(
+    app: App, place: District
+) -> None:
+    """The savepoint's rollback forgets the record; the unit of work goes on and its next
+    record is written and kept."""
+    somsri = await member(app, place.group, "สมศรี")
+    day = date(2025, 10, 4)
+
+    async def undone_then_kept(uow: UnitOfWork) -> int:
+        with pytest.raises(RuntimeError):
+            async with uow.savepoint():
+                await uow.records.add(sale(place.group, somsri, day, "11"))
+                raise RuntimeError("the step inside the savepoint fails")
+        kept = sale(place.group, somsri, day, "22")
+        await uow.records.add(kept)
+        return kept.id
+
+    kept_id = await in_uow(app, undone_then_kept)
+    month = await in_uow(app, lambda uow: uow.records.group_month(place.group, OCTOBER, NOVEMBER))
+    assert (month.sales_count, month.sales_total) == (1, Decimal(22))
+    assert await in_uow(app, lambda uow: uow.records.get("sale", kept_id)) is not None
 
 
 async def test_the_records_to_undo_are_remembered_on_the_account_and_forgotten(app: App) -> None:

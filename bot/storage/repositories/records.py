@@ -106,7 +106,17 @@ class RecordRepository(_Repository):
         attributes that were set, except those set to None (the ORM leaves those out too, so
         a column's default applies), through the same column types. The returned row is set
         on the object, which is then attached as if loaded (`make_transient_to_detached`),
-        so nothing on it is left to load lazily, which an async session cannot do."""
+        so nothing on it is left to load lazily, which an async session cannot do.
+
+        Inside a savepoint the ORM's own way is kept: a savepoint rolled back forgets the
+        objects its flushes made, and an object attached as loaded would stay behind, holding
+        the id of a row that is gone. (After the whole transaction is rolled back, the unit
+        of work is over: `UnitOfWork.__aexit__` closes the session either way.)"""
+        if self.session.in_nested_transaction():
+            self.session.add(record)
+            await self.session.flush()
+            self.created.append(record)
+            return
         mapper = inspect(type(record))
         table = mapper.local_table
         assert isinstance(table, Table)
