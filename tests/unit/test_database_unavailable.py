@@ -3,29 +3,18 @@ answered "ระบบขัดข้อง" and marked handled: a PostgreSQL de
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from bot.conversation import database_unavailable
-
-
-class _DriverError(Exception):
-    """What SQLAlchemy's asyncpg adapter raises: the SQLSTATE as `pgcode`."""
-
-    def __init__(self, pgcode: str) -> None:
-        super().__init__(pgcode)
-        self.pgcode = pgcode
-
-
-def _error(pgcode: str) -> DBAPIError:
-    return DBAPIError("UPDATE chat_account …", {}, _DriverError(pgcode))
+from tests.support.db_errors import DriverError, postgres_error
 
 
 def test_a_deadlock_victim_or_a_serialization_failure_is_tried_again() -> None:
-    assert database_unavailable(_error("40P01"))  # deadlock detected
-    assert database_unavailable(_error("40001"))  # could not serialize access
+    assert database_unavailable(postgres_error("40P01"))  # deadlock detected
+    assert database_unavailable(postgres_error("40001"))  # could not serialize access
 
 
 def test_a_broken_rule_is_the_messages_own_failure() -> None:
-    assert not database_unavailable(_error("23505"))  # unique violation
-    assert not database_unavailable(IntegrityError("INSERT …", {}, _DriverError("23505")))
+    assert not database_unavailable(postgres_error("23505"))  # unique violation
+    assert not database_unavailable(IntegrityError("INSERT …", {}, DriverError("23505")))
     assert not database_unavailable(ValueError("not a database error"))

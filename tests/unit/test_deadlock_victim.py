@@ -7,22 +7,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-
 from bot.conversation import Handled
 from bot.messages import InboundMessage
 from bot.web.intake import DEADLOCK_RETRIES, Intake, _Job
 from tests.conftest import NOW
-
-
-class _DriverError(Exception):
-    def __init__(self, pgcode: str) -> None:
-        super().__init__(pgcode)
-        self.pgcode = pgcode
-
-
-def _error(pgcode: str) -> DBAPIError:
-    return DBAPIError("UPDATE chat_account …", {}, _DriverError(pgcode))
+from tests.support.db_errors import postgres_error
 
 
 class _Conversation:
@@ -65,7 +54,7 @@ def _job() -> _Job:
 
 
 async def test_a_deadlock_victim_is_handled_again_at_once_and_answered_once() -> None:
-    conversation = _Conversation(_error("40P01"), _error("40001"))
+    conversation = _Conversation(postgres_error("40P01"), postgres_error("40001"))
     intake, counted = _intake(conversation)
     lane = intake._lanes[0]
     await intake._handle(_job(), lane)
@@ -75,7 +64,7 @@ async def test_a_deadlock_victim_is_handled_again_at_once_and_answered_once() ->
 
 
 async def test_a_victim_again_and_again_is_left_pending_for_later() -> None:
-    conversation = _Conversation(*[_error("40P01")] * (DEADLOCK_RETRIES + 1))
+    conversation = _Conversation(*[postgres_error("40P01")] * (DEADLOCK_RETRIES + 1))
     intake, counted = _intake(conversation)
     lane = intake._lanes[0]
     await intake._handle(_job(), lane)
@@ -85,7 +74,7 @@ async def test_a_victim_again_and_again_is_left_pending_for_later() -> None:
 
 
 async def test_any_other_failure_is_not_retried_here() -> None:
-    conversation = _Conversation(_error("23505"))
+    conversation = _Conversation(postgres_error("23505"))
     intake, counted = _intake(conversation)
     lane = intake._lanes[0]
     await intake._handle(_job(), lane)
