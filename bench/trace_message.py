@@ -1,14 +1,18 @@
 """One message through the whole path, in process: every SQL statement it costs, and a profile.
 
-    .venv/bin/python bench/trace_message.py [--db sqlite|postgres] [--profile] [--runs 200]
+    .venv/bin/python bench/trace_message.py [--db sqlite|postgres] [--profile cprofile]
+        [--runs 200]
 
 A migrated database with a small synthetic district (the seeding of bench/webhook.py), the
 intake of `serve` with a recording transport (no network: a transport that accepts every
 send), then: one warm-up message per sender, the statements of one private sale and of one
 group sale listed (SQL text, first line), and `--runs` sales handled one after another with
-cProfile on (`--profile`) to show where the time goes; last, a backlog (16 chats' sales stored
-at once, handled together, `--runs`/16 times), the market-day case. It answers "which
-statements, and what costs" for bench/webhook.py's per-message figures.
+cProfile on (`--profile cprofile`) to show where the time goes, and how many Python function
+calls a message costs (a count: comparable between commits on a noisy machine;
+TRACE_DUMP=file.prof keeps the profile); then a backlog (16 chats' sales stored at once,
+handled together, `--runs`/16 times); last, the market day of bench/webhook.py's burst in
+process (every member's 8 sales stored at once, replies in each chat's order). It answers
+"which statements, and what costs" for bench/webhook.py's per-message figures.
 """
 
 from __future__ import annotations
@@ -119,6 +123,10 @@ async def run(url: str, args: argparse.Namespace) -> None:
         await one(private[i % len(private)] if i % 10 >= 3 else groups[i % len(groups)])
     if profile:
         profile.disable()
+        # A count, not a time: it does not swing with the machine's neighbours, so two commits
+        # can be compared by it on a noisy VM where a 5 % change in CPU time is invisible.
+        calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+        print(f"\nPython function calls per message, one at a time: {calls / args.runs:,.0f}")
     if instrument:
         instrument.stop()
         print(instrument.output_text(unicode=True, show_all=False, short_mode=False))
@@ -137,7 +145,7 @@ async def run(url: str, args: argparse.Namespace) -> None:
             stats.print_callers(os.environ["TRACE_CALLERS"])
         print(out.getvalue())
         if os.environ.get("TRACE_DUMP"):
-            profile.dump_stats(os.environ["TRACE_DUMP"])  # for pstats/snakeviz afterwards
+            profile.dump_stats(os.environ["TRACE_DUMP"])  # for pstats or snakeviz afterwards
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(25)
         print(out.getvalue())
