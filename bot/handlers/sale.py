@@ -122,8 +122,10 @@ async def unusual_price(ctx: Context, slots: Slots) -> str | None:
     if price is None or not item:
         return None
     group_id = slots.get("group_id")
+    unit = slots.get("unit")
     history = await ctx.uow.records.recent_unit_prices(
         str(item),
+        unit=str(unit) if unit else None,
         group_id=group_id if isinstance(group_id, int) else None,
         household_id=ctx.actor.household_id if ctx.actor else None,
     )
@@ -133,7 +135,7 @@ async def unusual_price(ctx: Context, slots: Slots) -> str | None:
     factor = ctx.settings.price_check_factor
     if usual * factor >= price >= usual / factor:
         return None
-    unit = slots.get("unit") or "หน่วย"
+    unit = unit or "หน่วย"
     return (
         f"ขาย{item} {unit}ละ {baht(price.quantize(Decimal('0.01')))} "
         f"ซึ่งต่างจากราคาที่เคยขาย ({unit}ละประมาณ {baht(usual.quantize(Decimal('0.01')))}) มากค่ะ\n"

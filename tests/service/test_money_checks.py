@@ -72,6 +72,15 @@ async def test_a_usual_price_is_saved_at_once(chat: Chat) -> None:
     assert await chat.count(Sale) == before + 1
 
 
+async def test_a_price_in_another_unit_is_not_compared_with_the_usual_one(chat: Chat) -> None:
+    """Salted eggs are usually sold by the egg (about 5 baht); the same eggs sold by the kilo at
+    25 baht a kilo are not an unusual price, and the bot must not claim "about 5 baht a kilo"."""
+    before = await chat.count(Sale)
+    answer = await chat.text("ขายไข่เค็ม 2 กก. 50 บาท")
+    assert "บันทึกการขายแล้ว" in answer and "ต่างจากราคาที่เคยขาย" not in answer
+    assert await chat.count(Sale) == before + 1
+
+
 async def test_the_annual_summary_adds_up_the_year(chat: Chat) -> None:
     for month, income in (("ก.ค.", "10,000"), ("ส.ค.", "12,000")):
         await chat.say(f"รายรับ {income} รายจ่าย 2,000 เดือน {month}", "treasurer")

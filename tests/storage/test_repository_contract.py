@@ -369,9 +369,18 @@ async def test_the_usual_sale_and_recent_prices_come_from_standing_sales(
     assert await in_uow(app, lambda uow: uow.records.usual_sale(place.group)) == ("ไข่ไก่", "ฟอง")
     prices = await in_uow(
         app,
-        lambda uow: uow.records.recent_unit_prices("ไข่ไก่", group_id=place.group, household_id=None),
+        lambda uow: uow.records.recent_unit_prices(
+            "ไข่ไก่", unit="ฟอง", group_id=place.group, household_id=None
+        ),
     )
     assert prices == [Decimal("4.50"), Decimal(4)]  # newest first; no unit price: amount/qty
+    by_the_kilo = await in_uow(
+        app,
+        lambda uow: uow.records.recent_unit_prices(
+            "ไข่ไก่", unit="กิโลกรัม", group_id=place.group, household_id=None
+        ),
+    )
+    assert by_the_kilo == []  # a price is per unit: the eggs sold by the piece say nothing
 
 
 async def test_a_new_record_comes_back_whole_and_a_later_change_to_it_is_kept(

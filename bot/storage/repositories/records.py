@@ -61,6 +61,9 @@ def _recent_prices(owner: Any) -> Select[Decimal | None, Decimal, Decimal | None
         .where(
             owner == bindparam("owner"),
             Sale.item == bindparam("item"),
+            # A price is per unit: eggs by the piece say nothing about eggs by the kilo. (NULL
+            # matches NULL: sales given without a unit are compared with each other.)
+            Sale.unit.is_not_distinct_from(bindparam("unit", type_=Sale.unit.type)),
             Sale.not_withdrawn(),
             Sale.quantity > 0,
         )
@@ -364,13 +367,22 @@ class RecordRepository(_Repository):
         return None if row is None else (str(row[0]), row[1])
 
     async def recent_unit_prices(
-        self, item: str, *, group_id: int | None, household_id: int | None, limit: int = 20
+        self,
+        item: str,
+        *,
+        unit: str | None,
+        group_id: int | None,
+        household_id: int | None,
+        limit: int = 20,
     ) -> list[Decimal]:
-        """Unit prices of the latest sales of this item by the same group or household."""
+        """Unit prices of the latest sales of this item in this unit by the same group or
+        household."""
         statement, owner = (
             (_GROUP_PRICES, group_id) if group_id is not None else (_HOUSEHOLD_PRICES, household_id)
         )
-        rows = await self._core(statement, {"owner": owner, "item": item, "limit": limit})
+        rows = await self._core(
+            statement, {"owner": owner, "item": item, "unit": unit, "limit": limit}
+        )
         return [
             Decimal(row.unit_price)
             if row.unit_price is not None
