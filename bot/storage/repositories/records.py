@@ -104,8 +104,9 @@ class RecordRepository(_Repository):
         object part of this unit of work from then on (a later change to it is an UPDATE).
 
         A Core INSERT … RETURNING instead of `session.add` and a flush: a sale is written on
-        most messages, and the ORM's flush machinery for one new object cost about twice
-        the INSERT itself (bench/trace_message.py). It writes what a flush would: the
+        most messages, and the ORM's flush machinery for one new object costs more calls than
+        the INSERT itself (with `remember_records`, 4–5 % fewer Python calls per message:
+        bench/trace_message.py, BENCHMARKS.md "fourth pass"). It writes what a flush would: the
         attributes that were set, except those set to None (the ORM leaves those out too, so
         a column's default applies), through the same column types. The returned row is set
         on the object, which is then attached as if loaded (`make_transient_to_detached`),

@@ -156,9 +156,9 @@ class SpeakerRepository(_Repository):
     ) -> None:
         """What `ยกเลิก` right after would undo: the records of the account's last message
         ([entity, id] pairs; None: nothing). One prebuilt Core UPDATE rather than a change to
-        the ORM object: the message path writes this on most messages, and the ORM's flush of
-        one changed attribute cost more than the rest of the reply's INSERT it rode along
-        with (bench/trace_message.py). The unit of work's own object is given the same values
+        the ORM object: the message path writes this on most messages, and a flush pays the
+        ORM's unit-of-work machinery for one changed attribute (see `RecordRepository.add`
+        for what the two together saved). The unit of work's own object is given the same values
         as already written, so a later read in this transaction sees them and no flush
         writes them again."""
         await self._core(_REMEMBER, {"a_id": account.id, "a_records": records, "a_at": at})
