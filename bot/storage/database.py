@@ -74,18 +74,36 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     can fail with "database is locked" at once, ignoring the busy timeout; IMMEDIATE waits its
     turn. While another process holds the lock, the tries are spaced with `asyncio.sleep`
     (this runs in SQLAlchemy's greenlet, so `await_` yields to the loop), up to the busy
-    budget; then the same "database is locked" error as SQLite's own busy handler."""
+    budget; then the same "database is locked" error as SQLite's own busy handler, wrapped as
+    SQLAlchemy wraps a driver's error.
+
+    Sent on the driver's cursor, not through `exec_driver_sql`: every transaction begins so,
+    and SQLAlchemy's execution context cost more than the BEGIN (bot/storage/driver.py). The
+    statement listeners are still told (the benchmarks count statements so)."""
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
     pause = 0.002
+    for listener in connection.dispatch.before_cursor_execute:
+        listener(connection, None, _BEGIN, (), None, False)
     while True:
+        cursor = None
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            cursor = connection.connection.cursor()
+            cursor.execute(_BEGIN)
             return
-        except OperationalError as error:
-            if "locked" not in str(error.orig) or time.monotonic() >= deadline:
+        except sqlite3.Error as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                # Wrapped as SQLAlchemy wraps it, and a lost connection invalidated so that
+                # the pool does not hand it out again.
+                connection._handle_dbapi_exception(error, _BEGIN, (), cursor, None)
                 raise
+        finally:
+            if cursor is not None:
+                cursor.close()
         await_(asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic()))))
         pause = min(pause * 2, 0.05)
+
+
+_BEGIN = "BEGIN IMMEDIATE"
 
 
 class WriterGate:

@@ -15,6 +15,7 @@ import zlib
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.driver import prebuilt
 from bot.storage.statements import core
 
 # The first key of the two-key form: one namespace per use. The two-key and the one-key
@@ -25,7 +26,7 @@ FILE_NAMESPACE = 0x53_41_4D_03  # "SAM" + 3: building one requested file (bot/re
 
 
 # Built once: taken on every message with several workers.
-_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
+_LOCK = prebuilt(text("SELECT pg_advisory_xact_lock(:namespace, :key)"))
 
 
 def chat_key(channel: str, chat_id: str) -> int:

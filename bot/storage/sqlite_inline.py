@@ -222,3 +222,21 @@ class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
 
 def dbapi() -> InlineDBAPI:
     return InlineDBAPI(aiosqlite, sqlite3)
+
+
+def inline_now() -> bool:
+    """Whether the calling task asked for its statements to run on the loop."""
+    return _inline.get()
+
+
+def runs_inline(adapter: Any) -> bool:
+    """Whether a statement on this SQLAlchemy adapter connection may run on the loop now: the
+    calling task asked for it and the connection is an open InlineConnection
+    (bot/storage/driver.py sends the message path's statements straight to sqlite3 then)."""
+    connection = getattr(adapter, "_connection", None)
+    return (
+        _inline.get()
+        and isinstance(connection, InlineConnection)
+        and connection._running
+        and getattr(connection, "_connection", None) is not None
+    )

@@ -8,9 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable, event
+from sqlalchemy import Executable, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+from bot.storage import driver
+from bot.storage.driver import Fetched
 
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
@@ -47,18 +50,28 @@ def _executing(state: ORMExecuteState) -> None:
 
 async def core(
     session: AsyncSession, statement: Executable, parameters: Parameters = None
-) -> CursorResult[*tuple[Any, ...]]:
+) -> Fetched:
     """Pending ORM changes flushed, then `statement` on the session's connection (a list of
-    parameter sets is an executemany). Flush, connection and statement run in one `run_sync`
-    call: each awaited AsyncSession method starts a greenlet of its own, and three of them cost
-    more than the statement (bench/trace_message.py). `_Repository._core` is this."""
+    parameter sets is an executemany), its rows read whole.
+
+    A statement marked `prebuilt` goes straight to the driver when the transaction already
+    holds its connection and nothing waits to be flushed (bot/storage/driver.py). Otherwise
+    flush, connection and statement run in one `run_sync` call: each awaited AsyncSession
+    method starts a greenlet of its own, and three of them cost more than the statement
+    (bench/trace_message.py). `_Repository._core` is this."""
+    sync = session.sync_session
+    writing = not getattr(statement, "is_select", False)
+    fetched = await driver.execute(
+        session, statement, parameters, (lambda: _count(sync)) if writing else None
+    )
+    if fetched is not None:
+        return fetched
     return await session.run_sync(_flush_and_execute, statement, parameters)
 
 
-def _flush_and_execute(
-    session: Session, statement: Executable, parameters: Parameters
-) -> CursorResult[*tuple[Any, ...]]:
+def _flush_and_execute(session: Session, statement: Executable, parameters: Parameters) -> Fetched:
     session.flush()
     if not getattr(statement, "is_select", False):
         _count(session)
-    return session.connection().execute(statement, parameters)
+    result = session.connection().execute(statement, parameters)
+    return Fetched(list(result.all()) if result.returns_rows else [], result.rowcount)

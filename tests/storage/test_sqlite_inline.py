@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.database import create_engine, truncate_wal
@@ -273,3 +273,31 @@ async def test_a_statement_on_the_loop_gives_what_it_gives_in_the_thread(
     on_loop, in_thread = results
     assert on_loop == in_thread
     assert on_loop[0] == (1,) and on_loop[2] == 2 and on_loop[4] is None and on_loop[5] == 3
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["on the loop", "in the thread"])
+async def test_a_connection_lost_at_begin_is_not_handed_out_again(
+    sqlite_url: str, inline: bool
+) -> None:
+    """BEGIN IMMEDIATE goes to the driver's cursor: a connection that died in the pool fails
+    there as SQLAlchemy reports it (wrapped, marked invalidated) and the pool replaces it."""
+    engine = create_engine(sqlite_url)
+
+    async def begin_and_read() -> int:
+        if inline:
+            on_the_loop()
+        async with engine.begin() as connection:
+            return int((await connection.exec_driver_sql("SELECT 1")).scalar_one())
+
+    try:
+        assert await asyncio.create_task(begin_and_read()) == 1
+        async with engine.connect() as connection:  # the pool's one connection, closed under it
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.close()
+        with pytest.raises(DBAPIError) as lost:
+            await asyncio.create_task(begin_and_read())
+        assert lost.value.connection_invalidated
+        assert await asyncio.create_task(begin_and_read()) == 1
+    finally:
+        await engine.dispose()

@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from bot.storage.driver import prebuilt
 from bot.storage.models import (
     AuditLog,
 )
 from bot.storage.repositories.base import _Repository
 
-_ADD = insert(AuditLog)
+_ADD = prebuilt(insert(AuditLog))
 
 
 class AuditRepository(_Repository):

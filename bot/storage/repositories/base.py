@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.driver import Fetched
 from bot.storage.statements import Parameters, core
 
 
@@ -21,9 +22,7 @@ class _Repository:
         bind = self.session.bind
         return bind is not None and bind.dialect.name == "postgresql"
 
-    async def _core(
-        self, statement: Executable, parameters: Parameters = None
-    ) -> CursorResult[*tuple[Any, ...]]:
+    async def _core(self, statement: Executable, parameters: Parameters = None) -> Fetched:
         """A Core statement on the unit of work's connection, past the ORM: for the message
         path's statements, prebuilt once with bind parameters. The ORM's per-statement work
         (entity loading, bulk-update synchronisation, autoflush) costs 3–4× the statement

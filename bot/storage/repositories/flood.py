@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Float, Table, bindparam, case, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from bot.storage.driver import prebuilt
 from bot.storage.models import FloodBucket
 from bot.storage.repositories.base import _Repository
 
@@ -43,7 +44,7 @@ def _admit() -> Any:
     ).returning(table.c.refused)
 
 
-_ADMIT = _admit()
+_ADMIT = prebuilt(_admit())
 
 
 class FloodRepository(_Repository):

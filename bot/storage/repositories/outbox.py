@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from bot.storage.driver import prebuilt
 from bot.storage.models import (
     ChatAccount,
     DeliveryStatus,
@@ -116,14 +117,14 @@ def _newer_in_chat() -> ColumnElement[bool]:
     )
 
 
-_INSERT_LEASED = _leased_insert()
-_MARK_SENT = _sent_now(reply_token=None)
+_INSERT_LEASED = prebuilt(_leased_insert())
+_MARK_SENT = prebuilt(_sent_now(reply_token=None))
 # PostgreSQL: the mark says, per row, whether its chat has a newer row waiting.
-_MARK_SENT_RETURNING_NEWER = _MARK_SENT.returning(Outbox.id, _newer_in_chat())
+_MARK_SENT_RETURNING_NEWER = prebuilt(_MARK_SENT.returning(Outbox.id, _newer_in_chat()))
 # SQLite asks that in a SELECT after the mark instead: in a RETURNING clause it cannot look
 # the updated row's chat up in an index and would read every pending row, per row marked.
-_WITH_NEWER = select(Outbox.id).where(Outbox.id.in_(_IDS), _newer_in_chat())
-_HELD = (
+_WITH_NEWER = prebuilt(select(Outbox.id).where(Outbox.id.in_(_IDS), _newer_in_chat()))
+_HELD = prebuilt(
     select(Outbox.id, Outbox.payload)
     .where(
         Outbox.chat_account_id == bindparam("o_account", type_=_TABLE.c.chat_account_id.type),
@@ -133,7 +134,7 @@ _HELD = (
     .order_by(Outbox.id)
     .limit(5)
 )
-_DELIVER_HELD = _sent_now(last_error="delivered with a reply")
+_DELIVER_HELD = prebuilt(_sent_now(last_error="delivered with a reply"))
 
 
 def _still_leased_by(outbox_id: int, attempts: int) -> ColumnElement[bool]:

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
+from bot.storage.driver import prebuilt
 from bot.storage.models import (
     RECORD_MODELS,
     RECORD_TABLES,
@@ -50,7 +51,7 @@ _INSERTS: dict[Table, Insert] = {}
 def _insert_returning(table: Table) -> Insert:
     statement = _INSERTS.get(table)
     if statement is None:
-        statement = _INSERTS[table] = insert(table).returning(*table.c)
+        statement = _INSERTS[table] = prebuilt(insert(table).returning(*table.c))
     return statement
 
 
@@ -72,8 +73,8 @@ def _recent_prices(owner: Any) -> Select[Decimal | None, Decimal, Decimal | None
     )
 
 
-_GROUP_PRICES = _recent_prices(Sale.group_id)
-_HOUSEHOLD_PRICES = _recent_prices(Sale.household_id)
+_GROUP_PRICES = prebuilt(_recent_prices(Sale.group_id))
+_HOUSEHOLD_PRICES = prebuilt(_recent_prices(Sale.household_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Select, Table, and_, bindparam, literal, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.storage.driver import prebuilt
 from bot.storage.models import (
     Administrator,
     ChatAccount,
@@ -114,7 +115,7 @@ _IN_ROOM = _statement(in_room=True)
 _ONE_TO_ONE = _statement(in_room=False)
 
 _ACCOUNTS = cast(Table, ChatAccount.__table__)
-_REMEMBER = (
+_REMEMBER = prebuilt(
     update(_ACCOUNTS)
     .where(_ACCOUNTS.c.id == bindparam("a_id"))
     .values(

@@ -1,0 +1,318 @@
+"""The message path's prebuilt statements sent straight to the driver, past SQLAlchemy's
+execution machinery.
+
+A prebuilt Core statement executed through `Connection.execute` costs ~0.10 ms of CPU here,
+of which the driver's own work is a twentieth: the rest is the statement's cache key and its
+lookup, an execution context, a greenlet switch per driver call and a result object
+(bench/trace_message.py, BENCHMARKS.md "fifth pass"). A message sends about nine such
+statements. So a statement marked `prebuilt` is compiled once per dialect and set of parameter
+names, and then each execution does only what SQLAlchemy's would do to the values and rows —
+with SQLAlchemy's own pieces, so the two cannot drift apart:
+
+- Python-side column defaults filled in (`compiled.insert_prefetch`, the same description
+  tuples the execution context reads);
+- bind processors applied in the compiled positional order (`compiled._bind_processors`,
+  `positiontup`; "expanding" IN lists through `_process_parameters_for_postcompile`);
+- result processors of the statement's columns (`TypeEngine._cached_result_processor`);
+- `before_cursor_execute` listeners called (the benchmarks and tests count statements so);
+- a driver error wrapped exactly as SQLAlchemy wraps it (`Connection._handle_dbapi_exception`,
+  which also invalidates a connection that was lost).
+
+It runs only where that is safe, and otherwise returns None so the caller takes SQLAlchemy's
+path: inside a transaction that already holds its connection (it never begins one: SQLite's
+BEGIN IMMEDIATE and PostgreSQL's lazy BEGIN stay SQLAlchemy's), with no ORM change waiting to
+be flushed, one parameter set, and a connection this module knows how to drive — a SQLite
+connection of a task running its statements on the loop (bot/storage/sqlite_inline.py), or an
+asyncpg one. tests/storage/test_driver_path.py compares both paths, statement by statement, on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias, TypeVar, cast
+
+from sqlalchemy import Executable
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util.concurrency import greenlet_spawn
+
+from bot.storage import sqlite_inline
+
+# The statements marked by `prebuilt`, each with its compiled forms by (dialect, parameter
+# names). Only module-level statements are marked: a statement built per call would be
+# compiled per call here and kept forever.
+_PREBUILT: dict[Executable, dict[tuple[str, tuple[str, ...]], _Compiled | None]] = {}
+
+
+E = TypeVar("E", bound=Executable)
+
+
+def prebuilt(statement: E) -> E:
+    """Marks a statement built once at import as one the driver path may run."""
+    _PREBUILT.setdefault(statement, {})
+    return statement
+
+
+class Fetched:
+    """What a statement returned, read whole: its rows and its row count. The message path's
+    statements return a row or a few, so nothing is streamed; the methods are the ones of
+    SQLAlchemy's `Result` that the repositories use."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self.rows = rows
+        self.rowcount = rowcount
+
+    def __iter__(self) -> Any:
+        return iter(self.rows)
+
+    def all(self) -> list[Any]:
+        return self.rows
+
+    def first(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    def one(self) -> Any:
+        if not self.rows:
+            raise NoResultFound("No row was found when one was required")
+        if len(self.rows) > 1:
+            raise MultipleResultsFound("Multiple rows were found when exactly one was required")
+        return self.rows[0]
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+
+_Processor: TypeAlias = Callable[[Any], Any] | None
+
+
+@dataclass(slots=True)
+class _Compiled:
+    """One statement compiled for one dialect and one set of parameter names."""
+
+    compiled: SQLCompiler
+    expanding: bool  # has IN lists whose placeholders depend on the values
+    # PostgreSQL's INSERT returns the new id unasked (implicit RETURNING): SQLAlchemy keeps it
+    # as the inserted primary key, not as rows, and so does this
+    rows_hidden: bool
+    # (parameter key, scalar default or None, callable default or None) per prefetched column
+    defaults: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
+    # filled by the first execution: the result columns' processors and the row type
+    results: tuple[tuple[_Processor, ...], type] | None = field(default=None)
+
+
+def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled | None:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
+    if not isinstance(compiled, SQLCompiler) or not compiled.positional:
+        return None
+    if compiled.update_prefetch or compiled.schema_translate_map or compiled.literal_execute_params:
+        return None
+    defaults = []
+    for column in compiled.insert_prefetch:
+        arg, is_scalar, is_callable, is_sentinel = column._default_description_tuple
+        if is_sentinel or not (is_scalar or is_callable):
+            return None  # a sequence or a SQL default: SQLAlchemy's path knows how
+        key = compiled._within_exec_param_key_getter(column)
+        defaults.append((key, arg if is_scalar else None, arg if is_callable else None))
+    explicit = bool(getattr(compiled.statement, "_returning", ()))
+    hidden = bool(compiled.implicit_returning) and not explicit
+    return _Compiled(compiled, bool(compiled.post_compile_params), hidden, tuple(defaults))
+
+
+def _prepared(
+    statement: Executable, dialect: Dialect, parameters: Mapping[str, Any]
+) -> _Compiled | None:
+    forms = _PREBUILT.get(statement)
+    if forms is None:
+        return None
+    # parameter names sorted as Connection._execute_clauseelement sorts them
+    key = (f"{dialect.name}+{dialect.driver}", tuple(sorted(parameters)))
+    try:
+        return forms[key]
+    except KeyError:
+        made = forms[key] = _compile(statement, dialect, key[1])
+        return made
+
+
+async def _connection(session: AsyncSession, dialect: Dialect) -> Connection | None:
+    """The connection of the session's transaction, begun through SQLAlchemy first when it
+    has none yet; None when something waits to be flushed or the driver cannot be driven
+    here (SQLAlchemy's path then flushes and runs the statement)."""
+    sync = session.sync_session
+    if not sync._is_clean() or not _drivable(dialect):
+        return None
+    if sync.in_nested_transaction():
+        # A savepoint sends its SAVEPOINT when it first asks for the connection: a statement
+        # sent past it would not be rolled back with it.
+        return None
+    transaction = sync.get_transaction()
+    if transaction is None or not transaction.connections:
+        # BEGIN (SQLite's IMMEDIATE with its waits, PostgreSQL's lazy one) stays SQLAlchemy's.
+        await session.connection()
+        transaction = sync.get_transaction()
+        if transaction is None:
+            return None
+    if not transaction.is_active:
+        return None
+    connections = transaction.connections  # reading it never acquires one (SQLAlchemy 2.1.7)
+    if len(connections) != 1:
+        return None
+    (connection,) = connections
+    if connection.invalidated or connection.closed or connection._echo:
+        return None
+    return connection
+
+
+def _values(
+    prepared: _Compiled, dialect: Dialect, parameters: Mapping[str, Any]
+) -> tuple[str, Any]:
+    """The SQL and its positional values, as `DefaultExecutionContext._init_compiled` makes them."""
+    compiled = prepared.compiled
+    values = compiled.construct_params(parameters, escape_names=False)
+    for key, scalar, make in prepared.defaults:
+        values[key] = scalar if make is None else make(None)  # our defaults take no context
+    processors = cast(Mapping[str, Callable[[Any], Any]], compiled._bind_processors)
+    sql: str = compiled.string
+    order: Sequence[str] | None = compiled.positiontup
+    if prepared.expanding:
+        expanded = compiled._process_parameters_for_postcompile(values)
+        sql, order = expanded.statement, expanded.positiontup
+        processors = {**processors, **expanded.processors}
+    assert order is not None
+    positional = [
+        processors[key](values[key]) if key in processors else values[key] for key in order
+    ]
+    return sql, dialect.execute_sequence_format(positional)
+
+
+async def execute(
+    session: AsyncSession,
+    statement: Executable,
+    parameters: Any,
+    sending: Callable[[], None] | None = None,
+) -> Fetched | None:
+    """Runs a `prebuilt` statement on the driver, or returns None when SQLAlchemy's path must
+    (see the module's docstring); `sending` is called just before it is sent. Raises what
+    SQLAlchemy's path would raise."""
+    if statement not in _PREBUILT:
+        return None
+    if isinstance(parameters, list):
+        if len(parameters) != 1:
+            return None
+        parameters = parameters[0]
+    bind = session.bind
+    if bind is None:
+        return None
+    dialect = bind.dialect
+    prepared = _prepared(statement, dialect, parameters or {})
+    if prepared is None:
+        return None
+    connection = await _connection(session, dialect)
+    if connection is None:
+        return None
+    adapter = connection.connection.dbapi_connection
+    run = _runner(dialect, adapter)
+    if run is None:
+        return None
+    sql, values = _values(prepared, dialect, parameters or {})
+    if sending is not None:
+        sending()
+    for listener in connection.dispatch.before_cursor_execute:
+        listener(connection, None, sql, values, None, False)
+    try:
+        rows, rowcount, description = await run(adapter, sql, values)
+    except dialect.loaded_dbapi.Error as error:
+        # Wrapped, and a lost connection invalidated, as SQLAlchemy does (in a greenlet: an
+        # invalidation closes the connection through the async adapter). Anything else (a
+        # value the driver cannot take, a cancellation) goes up unwrapped, as on its path.
+        await greenlet_spawn(_wrapped, connection, error, sql, values)
+        raise  # not reached: _wrapped raises
+    if description is None or prepared.rows_hidden:
+        return Fetched([], rowcount)
+    results = prepared.results
+    if results is None:
+        results = prepared.results = _results(prepared.compiled, dialect, description)
+    processors, row = results
+    if any(processors):
+        return Fetched(
+            [
+                row(*[p(v) if p else v for p, v in zip(processors, raw, strict=True)])
+                for raw in rows
+            ],
+            rowcount,
+        )
+    return Fetched([row(*raw) for raw in rows], rowcount)
+
+
+def _wrapped(connection: Connection, error: BaseException, sql: str, values: Any) -> None:
+    try:
+        raise error  # sys.exc_info() is what SQLAlchemy's handler reads: set it here
+    except BaseException:
+        connection._handle_dbapi_exception(error, sql, values, None, None)
+        raise
+
+
+def _results(
+    compiled: SQLCompiler, dialect: Dialect, description: Sequence[Sequence[Any]]
+) -> tuple[tuple[_Processor, ...], type]:
+    columns = compiled._result_columns
+    if len(columns) == len(description):
+        names = [column.keyname for column in columns]
+        processors = tuple(
+            column.type._cached_result_processor(dialect, described[1])
+            for column, described in zip(columns, description, strict=True)
+        )
+    else:  # a textual statement: the driver's names, its values as they are
+        names = [str(described[0]) for described in description]
+        processors = tuple(None for _ in description)
+    return processors, namedtuple("Row", names, rename=True)
+
+
+_Run: TypeAlias = Callable[[Any, str, Any], Any]
+
+
+def _drivable(dialect: Dialect) -> bool:
+    if dialect.name == "sqlite":
+        return sqlite_inline.inline_now()
+    return dialect.driver == "asyncpg"
+
+
+def _runner(dialect: Dialect, adapter: Any) -> _Run | None:
+    if dialect.name == "sqlite":
+        return _on_sqlite if sqlite_inline.runs_inline(adapter) else None
+    if dialect.driver == "asyncpg":
+        return _on_asyncpg
+    return None
+
+
+async def _on_sqlite(adapter: Any, sql: str, values: Any) -> tuple[list[Any], int, Any]:
+    connection = adapter._connection  # the InlineConnection
+    if time.monotonic() - connection._turn > sqlite_inline.TURN_EVERY_S:
+        await asyncio.sleep(0)  # the loop's turn, as an inline statement gives it
+        connection._turn = time.monotonic()
+    cursor = connection._connection.cursor()  # sqlite3's own
+    try:
+        cursor.execute(sql, values)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return rows, cursor.rowcount, description
+    finally:
+        cursor.close()
+
+
+async def _on_asyncpg(adapter: Any, sql: str, values: Any) -> tuple[list[Any], int, Any]:
+    # SQLAlchemy's own adapter cursor, awaited directly instead of from a greenlet: the same
+    # prepared-statement cache, transaction start and error translation.
+    cursor = adapter.cursor()
+    await cursor._prepare_and_execute(sql, values)
+    return list(cursor._rows), cursor.rowcount, cursor.description
