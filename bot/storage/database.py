@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -45,7 +45,26 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    if url.get_driver_name() != "asyncpg":
+        return create_async_engine(
+            url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10
+        )
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    event.listen(engine.sync_engine.pool, "checkout", _ping_asyncpg)
+    return engine
+
+
+def _ping_asyncpg(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A connection taken from the pool is checked first, as `pool_pre_ping` would, so one that
+    PostgreSQL dropped (a restart, an idle timeout) is replaced before a message uses it.
+    SQLAlchemy's own asyncpg ping is three round trips (BEGIN, a prepared `;`, ROLLBACK: for
+    pgbouncer's transaction mode) on every transaction; this is one, `SELECT 1` in the
+    simple protocol, which no pooler keeps state for. A failed ping invalidates the pool, as
+    pre-ping's does, and the pool connects afresh."""
+    try:
+        await_(record.driver_connection.execute("SELECT 1"))
+    except Exception as error:
+        raise InvalidatePoolError() from error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
