@@ -38,7 +38,7 @@ from bot.storage.repositories.outbox import (
     _WITH_NEWER,
 )
 from bot.storage.repositories.records import _GROUP_PRICES, _insert_returning
-from bot.storage.repositories.speakers import _REMEMBER
+from bot.storage.repositories.speakers import _IN_ROOM, _ONE_TO_ONE, _REMEMBER
 from bot.storage.statements import _flush_and_execute, writes
 from tests.conftest import NOW
 from tests.support import builders
@@ -334,3 +334,34 @@ async def test_a_value_the_driver_refuses_raises_the_same_error_both_ways(app: A
                     await uow.session.run_sync(_flush_and_execute, _TAKE, {"event_id": 2**70})
             raised.append(type(error.value))
     assert raised[0] is raised[1]
+
+
+async def test_the_speaker_read(app: App, place: District) -> None:
+    async with app.uow() as uow:
+        account = await uow.people.ensure_account("line", "U1", "สมชาย")
+        await uow.commit()
+    for statement in (_IN_ROOM, _ONE_TO_ONE):
+        parameters = {"channel": "line", "external_id": "U1", "chat_id": "U1"}
+        rows = await assert_same(app, statement, parameters)
+        assert rows[0][0] == account.id
+
+
+async def test_the_speaker_is_the_unit_of_works_own_object(app: App) -> None:
+    """Made from columns as the ORM loads it: read twice, the same object; changed, written
+    at commit; a change made before the second read is kept, as the ORM keeps it."""
+    async with app.uow() as uow:
+        await uow.people.ensure_account("line", "U1", "สมชาย")
+        await uow.commit()
+    async with app.uow() as uow:
+        first = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
+        assert first is not None and first.state is None
+        assert first.account.display_name == "สมชาย" and first.account.blocked is False
+        first.account.blocked = True
+        again = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
+        assert again is not None and again.account is first.account
+        assert again.account.blocked is True  # not overwritten by the row read again
+        await uow.commit()
+    async with app.uow() as uow:
+        kept = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
+        assert kept is not None and kept.account.blocked is True
+        assert not uow.session.dirty

@@ -7,8 +7,10 @@ ORM's fixed cost per statement; that cost, not the database, was most of the tim
 
 Memberships come as rows (LEFT JOIN: one row per current membership, at least one row), folded
 here in Python: no JSON aggregation, so the statement reads the same on SQLite and PostgreSQL.
-The statement is built once at import; SQLAlchemy memoises its cache key and compiles it once
-per dialect."""
+The statement is built once at import and goes straight to the driver (bot/storage/driver.py);
+the account and the open question are made from their columns as the ORM loads objects
+(`_Repository._loaded`): this read is on every message, and the ORM's statement and loading
+machinery cost it more than the read itself."""
 
 from __future__ import annotations
 
@@ -54,6 +56,15 @@ class Speaker(NamedTuple):
     room_group_id: int | None  # the occupation group an active group chat is linked to
 
 
+_ACCOUNTS = cast(Table, ChatAccount.__table__)
+_STATES = cast(Table, ConversationState.__table__)
+# Columns, not entities: the statement goes to the driver (bot/storage/driver.py), and the two
+# objects are made from their columns as the ORM would load them (`_Repository._loaded`).
+_ACCOUNT_COLUMNS = tuple(_ACCOUNTS.c)
+_STATE_COLUMNS = tuple(_STATES.c)
+_A, _S = len(_ACCOUNT_COLUMNS), len(_ACCOUNT_COLUMNS) + len(_STATE_COLUMNS)
+
+
 def _statement(in_room: bool) -> Select[Any]:
     household = (
         select(Household.id)
@@ -73,10 +84,10 @@ def _statement(in_room: bool) -> Select[Any]:
         if in_room
         else literal(None)
     )
-    return (
+    return prebuilt(
         select(
-            ChatAccount,
-            ConversationState,
+            *_ACCOUNT_COLUMNS,
+            *_STATE_COLUMNS,
             Person.id,
             Person.name,
             # officer, trainer and administrator are unique per person: a join adds no rows
@@ -114,7 +125,6 @@ def _statement(in_room: bool) -> Select[Any]:
 _IN_ROOM = _statement(in_room=True)
 _ONE_TO_ONE = _statement(in_room=False)
 
-_ACCOUNTS = cast(Table, ChatAccount.__table__)
 _REMEMBER = prebuilt(
     update(_ACCOUNTS)
     .where(_ACCOUNTS.c.id == bindparam("a_id"))
@@ -132,7 +142,7 @@ class SpeakerRepository(_Repository):
         """The account `external_id` on `channel` writing in `chat_id` (a group chat when
         `in_room`), with everything above; None when the account does not exist yet."""
         rows = (
-            await self.session.execute(
+            await self._core(
                 _IN_ROOM if in_room else _ONE_TO_ONE,
                 {"channel": channel, "external_id": external_id, "chat_id": chat_id},
             )
@@ -140,16 +150,24 @@ class SpeakerRepository(_Repository):
         if not rows:
             return None
         first = rows[0]
-        account, state, person_id = first[0], first[1], first[2]
+        account = self._loaded(ChatAccount, _ACCOUNT_COLUMNS, first[:_A])
+        state = (
+            None
+            if first[_A] is None
+            else self._loaded(ConversationState, _STATE_COLUMNS, first[_A:_S])
+        )
+        person_id = first[_S]
         # No person row for a linked account: the caller says so (as load_actor did).
-        roles = None if person_id is None else RoleIds(first[3], *first[4:9])
-        groups = tuple(GroupSeat(r[9], r[10], r[11]) for r in rows if r[9] is not None)
+        roles = None if person_id is None else RoleIds(first[_S + 1], *first[_S + 2 : _S + 7])
+        groups = tuple(
+            GroupSeat(r[_S + 7], r[_S + 8], r[_S + 9]) for r in rows if r[_S + 7] is not None
+        )
         return Speaker(
             account=account,
             state=state,
             roles=roles,
             groups=groups,
-            room_group_id=first[12],
+            room_group_id=first[_S + 10],
         )
 
     async def remember_records(

@@ -1,0 +1,138 @@
+"""What one statement of the message path costs, straight on the driver (bot/storage/driver.py)
+and through SQLAlchemy's execution, in the same run and the same transaction: CPU microseconds
+per statement, and their ratio (issue 18).
+
+    .venv/bin/python bench/statement_cost.py --db sqlite|postgres [--runs 2000]
+
+Each statement runs `--runs` times in one unit of work that is rolled back, alternating the two
+ways five times; the figure is the median of the five. SQLite runs on the loop, as the intake's
+tasks run it. PostgreSQL is a throwaway server (tests/support/postgres.py)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import Table  # noqa: E402
+
+from bot.app import App, build_app  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.storage import driver, sqlite_inline  # noqa: E402
+from bot.storage.migrate import upgrade  # noqa: E402
+from bot.storage.models import Sale  # noqa: E402
+from bot.storage.repositories.inbox import _TAKE  # noqa: E402
+from bot.storage.repositories.records import _GROUP_PRICES, _insert_returning  # noqa: E402
+from bot.storage.repositories.speakers import _ONE_TO_ONE  # noqa: E402
+from bot.storage.statements import _flush_and_execute  # noqa: E402
+from bot.storage.unit_of_work import UnitOfWork  # noqa: E402
+from tests.support import postgres  # noqa: E402
+
+NOW = datetime(2026, 12, 4, 11, 0, tzinfo=UTC)
+
+
+async def cost(app: App, runs: int, work: Callable[[UnitOfWork], Awaitable[Any]]) -> float:
+    async with app.uow() as uow:
+        await uow.session.connection()
+        await work(uow)  # compiled and cached before the clock starts
+        started = time.process_time()
+        for _ in range(runs):
+            await work(uow)
+        spent = time.process_time() - started
+        await uow.rollback()
+    return spent / runs * 1e6
+
+
+async def measure(url: str, runs: int) -> None:
+    app = build_app(Settings(database_url=url, _env_file=None))
+    sqlite_inline.on_the_loop()
+    async with app.uow() as uow:
+        account = await uow.people.ensure_account("line", "U1", "สมชาย")
+        person = await uow.people.add_person("สมชาย")
+        await uow.commit()
+    sale = {
+        "item": "ไข่เค็ม", "quantity": Decimal(50), "unit": "ฟอง", "amount": Decimal(250),
+        "on_date": date(2026, 12, 4), "recorded_by": person.id, "source": "chat",
+    }  # fmt: skip
+    table = cast(Table, Sale.__table__)
+    cases: list[tuple[str, Any, dict[str, Any]]] = [
+        ("UPDATE: take an inbox event", _TAKE, {"event_id": 0}),
+        ("SELECT: a speaker (13 joins and subqueries)", _ONE_TO_ONE,
+         {"channel": "line", "external_id": "U1", "chat_id": "U1"}),
+        ("SELECT: recent prices of an item", _GROUP_PRICES,
+         {"owner": 1, "item": "ไข่เค็ม", "unit": "ฟอง", "limit": 20}),
+        ("INSERT … RETURNING: a sale", _insert_returning(table), sale),
+    ]  # fmt: skip
+    print(f"\n{app.engine.dialect.name}, {runs} runs each, median of 5 alternations (µs CPU):\n")
+    print("| statement | SQLAlchemy's execution | straight to the driver | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, statement, parameters in cases:
+        slow, fast = [], []
+
+        async def through_sqlalchemy(
+            uow: UnitOfWork, s: Any = statement, p: Any = parameters
+        ) -> Any:
+            return await uow.session.run_sync(_flush_and_execute, s, p)
+
+        async def direct(uow: UnitOfWork, s: Any = statement, p: Any = parameters) -> Any:
+            fetched = await driver.execute(uow.session, s, p)
+            assert fetched is not None, "the driver path did not take it"
+            return fetched
+
+        for _ in range(5):
+            slow.append(await cost(app, runs, through_sqlalchemy))
+            fast.append(await cost(app, runs, direct))
+        s, f = statistics.median(slow), statistics.median(fast)
+        print(f"| {name} | {s:.0f} | {f:.0f} | {f / s:.2f} |")
+    object_made: list[float] = []
+    for _ in range(5):
+
+        async def speaker(uow: UnitOfWork) -> Any:
+            return await uow.speakers.speaker("line", "U1", "U1", in_room=False)
+
+        object_made.append(await cost(app, runs, speaker))
+    print(
+        f"\n`SpeakerRepository.speaker` whole (statement, rows folded, account object): "
+        f"{statistics.median(object_made):.0f} µs (account {account.id})"
+    )
+    await app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--runs", type=int, default=2000)
+    args = parser.parse_args()
+    if args.db == "sqlite":
+        folder = tempfile.mkdtemp()
+        url = f"sqlite+aiosqlite:///{folder}/bench.db"
+        try:
+            upgrade(url)
+            asyncio.run(measure(url, args.runs))
+        finally:
+            shutil.rmtree(folder)
+        return
+    server = postgres.start()
+    try:
+        asyncio.run(server.create_database("bench"))
+        url = server.url("bench")
+        upgrade(url)
+        asyncio.run(measure(url, args.runs))
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
