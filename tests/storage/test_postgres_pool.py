@@ -1,13 +1,15 @@
 """PostgreSQL's connection pool: a connection the server dropped while it sat in the pool (a
 restart, an idle timeout, an administrator's pg_terminate_backend) is found by the check at
-checkout (bot/storage/database.py `_ping_asyncpg`) and replaced, so the next message does not
+checkout (bot/storage/database.py `_asyncpg_ping`) and replaced, so the next message does not
 fail on it; and the check is one round trip."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bot.storage.database import create_engine
 
@@ -54,5 +56,27 @@ async def test_the_check_at_checkout_is_one_statement(postgres_url: str) -> None
         async with engine.connect() as connection:  # the same pooled connection, checked
             assert connection is not None
         assert seen == ["SELECT 1"]  # no BEGIN, no prepared statement, no ROLLBACK
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_just_opened_is_not_checked(postgres_url: str) -> None:
+    # As pre-ping: a connection made for this checkout has just answered the login.
+    engine = create_engine(postgres_url)
+    seen: list[str] = []
+
+    def log_queries(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(
+            lambda record: seen.append(record.query)
+        )
+
+    event.listen(engine.sync_engine.pool, "connect", log_queries)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 2"))
+        assert "SELECT 1" not in seen
+        async with engine.connect():
+            pass
+        assert seen.count("SELECT 1") == 1
     finally:
         await engine.dispose()

@@ -72,7 +72,7 @@ class _Repository:
             return cast(T, existing)
         made = mapper.class_manager.new_instance()
         for key, value in zip(keys.names, values, strict=True):
-            setattr(made, key, value)
+            set_committed_value(made, key, value)  # as loaded: no set events, no validators
         make_transient_to_detached(made)
         session.add(made)
         return cast(T, made)

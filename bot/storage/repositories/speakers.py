@@ -63,6 +63,7 @@ _STATES = cast(Table, ConversationState.__table__)
 _ACCOUNT_COLUMNS = tuple(_ACCOUNTS.c)
 _STATE_COLUMNS = tuple(_STATES.c)
 _A, _S = len(_ACCOUNT_COLUMNS), len(_ACCOUNT_COLUMNS) + len(_STATE_COLUMNS)
+_STATE_ID = _A + _STATE_COLUMNS.index(_STATES.c.id)  # NULL: no open question in this chat
 
 
 def _statement(in_room: bool) -> Select[Any]:
