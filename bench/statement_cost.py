@@ -69,7 +69,7 @@ async def measure(url: str, runs: int) -> None:
     table = cast(Table, Sale.__table__)
     cases: list[tuple[str, Any, dict[str, Any]]] = [
         ("UPDATE: take an inbox event", _TAKE, {"event_id": 0}),
-        ("SELECT: a speaker (13 joins and subqueries)", _ONE_TO_ONE,
+        ("SELECT: the speaker (7 joins, 2 subqueries)", _ONE_TO_ONE,
          {"channel": "line", "external_id": "U1", "chat_id": "U1"}),
         ("SELECT: recent prices of an item", _GROUP_PRICES,
          {"owner": 1, "item": "ไข่เค็ม", "unit": "ฟอง", "limit": 20}),
