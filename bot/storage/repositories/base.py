@@ -48,8 +48,10 @@ class _Repository:
         statement sees them as an ORM query would. (A list of parameter sets is an
         executemany: an INSERT … RETURNING is then sent as one multi-row VALUES.)
 
-        Flush, connection and statement run in one `run_sync` call: each awaited AsyncSession
-        method starts a greenlet of its own, and three of them cost more than the statement."""
+        A statement marked `prebuilt` goes straight to the driver when nothing waits to be
+        flushed (bot/storage/driver.py); otherwise flush, connection and statement run in one
+        `run_sync` call: each awaited AsyncSession method starts a greenlet of its own, and
+        three of them cost more than the statement."""
         return await core(self.session, statement, parameters)
 
     def _loaded(self, entity: type[T], columns: Sequence[Column[Any]], values: Sequence[Any]) -> T:
