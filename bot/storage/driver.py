@@ -21,10 +21,9 @@ with SQLAlchemy's own pieces, so the two cannot drift apart:
 It runs only where that is safe, and otherwise returns None so the caller takes SQLAlchemy's
 path: inside a transaction that already holds its connection (it never begins one: SQLite's
 BEGIN IMMEDIATE and PostgreSQL's lazy BEGIN stay SQLAlchemy's), with no ORM change waiting to
-be flushed, one parameter set, and a connection this module knows how to drive — a SQLite
-connection of a task running its statements on the loop (bot/storage/sqlite_inline.py), or an
-asyncpg one. tests/storage/test_driver_path.py compares both paths, statement by statement, on
-SQLite and PostgreSQL."""
+be flushed, one parameter set, and a SQLite connection of a task running its statements on the
+loop (bot/storage/sqlite_inline.py). PostgreSQL keeps SQLAlchemy's path for now (see
+`_drivable`). tests/storage/test_driver_path.py compares both paths, statement by statement."""
 
 from __future__ import annotations
 
@@ -282,16 +281,16 @@ _Run: TypeAlias = Callable[[Any, str, Any], Any]
 
 
 def _drivable(dialect: Dialect) -> bool:
-    if dialect.name == "sqlite":
-        return sqlite_inline.inline_now()
-    return dialect.driver == "asyncpg"
+    # SQLite only. On PostgreSQL the asyncpg adapter's cursor was driven the same way, and the
+    # reliability suite's SIGKILL topology test (Caddy, two workers) then failed 3 times in 13
+    # under load, against 0 in 8 without it; until that is understood, PostgreSQL keeps
+    # SQLAlchemy's path (BENCHMARKS.md "fifth pass").
+    return dialect.name == "sqlite" and sqlite_inline.inline_now()
 
 
 def _runner(dialect: Dialect, adapter: Any) -> _Run | None:
     if dialect.name == "sqlite":
         return _on_sqlite if sqlite_inline.runs_inline(adapter) else None
-    if dialect.driver == "asyncpg":
-        return _on_asyncpg
     return None
 
 
@@ -308,11 +307,3 @@ async def _on_sqlite(adapter: Any, sql: str, values: Any) -> tuple[list[Any], in
         return rows, cursor.rowcount, description
     finally:
         cursor.close()
-
-
-async def _on_asyncpg(adapter: Any, sql: str, values: Any) -> tuple[list[Any], int, Any]:
-    # SQLAlchemy's own adapter cursor, awaited directly instead of from a greenlet: the same
-    # prepared-statement cache, transaction start and error translation.
-    cursor = adapter.cursor()
-    await cursor._prepare_and_execute(sql, values)
-    return list(cursor._rows), cursor.rowcount, cursor.description
