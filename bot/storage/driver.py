@@ -281,10 +281,10 @@ _Run: TypeAlias = Callable[[Any, str, Any], Any]
 
 
 def _drivable(dialect: Dialect) -> bool:
-    # SQLite only. On PostgreSQL the asyncpg adapter's cursor was driven the same way, and the
-    # reliability suite's SIGKILL topology test (Caddy, two workers) then failed 3 times in 13
-    # under load, against 0 in 8 without it; until that is understood, PostgreSQL keeps
-    # SQLAlchemy's path (BENCHMARKS.md "fifth pass").
+    # SQLite only. On PostgreSQL the asyncpg adapter's cursor was driven the same way; the
+    # SIGKILL topology test (Caddy, two workers) then lost an acknowledged sale under load, as
+    # the code before it also did (BENCHMARKS.md "fifth pass"). Until that loss is understood,
+    # PostgreSQL keeps SQLAlchemy's path, so that this adds no variable to its diagnosis.
     return dialect.name == "sqlite" and sqlite_inline.inline_now()
 
 
