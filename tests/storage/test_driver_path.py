@@ -18,12 +18,10 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.app import App, build_app
 from bot.storage import driver, sqlite_inline
-from bot.storage.locks import _LOCK, lock_chat
+from bot.storage.locks import lock_chat
 from bot.storage.models import Person, Sale
 from bot.storage.repositories.audit import _ADD
-from bot.storage.repositories.flood import _ADMIT
 from bot.storage.repositories.inbox import (
-    _ACCEPT_PG,
     _ACCEPT_SQLITE,
     _TAKE,
     _TAKE_IN_ORDER,
@@ -34,7 +32,6 @@ from bot.storage.repositories.outbox import (
     _HELD,
     _INSERT_LEASED,
     _MARK_SENT,
-    _MARK_SENT_RETURNING_NEWER,
     _WITH_NEWER,
 )
 from bot.storage.repositories.records import _GROUP_PRICES, _insert_returning
@@ -129,10 +126,6 @@ async def assert_same(
     return returned
 
 
-def postgres(app: App) -> bool:
-    return app.engine.dialect.name == "postgresql"
-
-
 @pytest.fixture
 async def place(app: App) -> District:
     return await builders.district(app)
@@ -148,7 +141,7 @@ async def pending_event(app: App, key: str = "e1", chat: str = "U1") -> int:
 
 
 async def test_storing_a_webhook_event(app: App) -> None:
-    statement = _ACCEPT_PG if postgres(app) else _ACCEPT_SQLITE
+    statement = _ACCEPT_SQLITE
     message = {"text": "ขายไข่เค็ม50ฟอง250บ.ค่ะ", "chat_id": "C1", "nested": {"a": [1, None]}}
     parameters = [
         {
@@ -238,26 +231,17 @@ async def test_replies_leased_marked_and_held(app: App) -> None:
     await assert_same(app, _INSERT_LEASED, leased, new_id=True)
     marked = {"o_ids": [first.id, held.id], "o_at": NOW}
     await assert_same(app, _MARK_SENT, marked)
-    if postgres(app):
-        await assert_same(app, _MARK_SENT_RETURNING_NEWER, marked)
     await assert_same(app, _WITH_NEWER, {"o_ids": [first.id]})
     await assert_same(app, _HELD, {"o_account": account.id})
     await assert_same(app, _DELIVER_HELD, {"o_ids": [held.id], "o_at": NOW})
 
 
-async def test_the_shared_flood_bucket_and_the_chat_lock(app: App) -> None:
-    if postgres(app):
-        bucket = {
-            "b_channel": "line", "b_sender": "U1", "b_full": 7.0, "b_arrived": NOW,
-            "b_burst": 8.0, "b_rate": 0.5,
-        }  # fmt: skip
-        await assert_same(app, _ADMIT, bucket)
-        await assert_same(app, _LOCK, {"namespace": 1, "key": 42})
-    else:  # one process, one writer: no lock statement at all
-        async with app.uow() as uow:
-            with sent(app) as seen:
-                await lock_chat(uow.session, "line", "U1")
-        assert seen == []
+async def test_no_chat_lock_statement_on_sqlite(app: App) -> None:
+    # One process, one writer: the chat lock is PostgreSQL's, and SQLite sends nothing for it.
+    async with app.uow() as uow:
+        with sent(app) as seen:
+            await lock_chat(uow.session, "line", "U1")
+    assert seen == []
 
 
 async def raised_both_ways(app: App, statement: Executable, parameters: Any) -> list[Exception]:
@@ -296,11 +280,10 @@ async def test_the_driver_path_steps_aside_where_it_must(app: App) -> None:
         assert await driver.execute(uow.session, _TAKE, {"event_id": 1}) is None
         await uow.flush()
         assert await driver.execute(uow.session, _TAKE, {"event_id": 1}) is not None
-    if not postgres(app):
-        # A task that keeps SQLite off the loop (dashboard pages, workbooks): SQLAlchemy's.
-        with sqlite_inline.off_the_loop():
-            async with app.uow() as uow:
-                assert await driver.execute(uow.session, _TAKE, {"event_id": 1}) is None
+    # A task that keeps SQLite off the loop (dashboard pages, workbooks): SQLAlchemy's.
+    with sqlite_inline.off_the_loop():
+        async with app.uow() as uow:
+            assert await driver.execute(uow.session, _TAKE, {"event_id": 1}) is None
 
 
 async def test_a_write_in_a_savepoint_rolled_back_is_gone(app: App) -> None:
