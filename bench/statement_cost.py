@@ -112,7 +112,6 @@ async def measure(url: str, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite"], default="sqlite")
     parser.add_argument("--runs", type=int, default=2000)
     args = parser.parse_args()
     folder = tempfile.mkdtemp()

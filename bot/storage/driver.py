@@ -101,9 +101,6 @@ class _Compiled:
 
     compiled: SQLCompiler
     expanding: bool  # has IN lists whose placeholders depend on the values
-    # PostgreSQL's INSERT returns the new id unasked (implicit RETURNING): SQLAlchemy keeps it
-    # as the inserted primary key, not as rows, and so does this
-    rows_hidden: bool
     # (parameter key, scalar default or None, callable default or None) per prefetched column
     defaults: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
     # filled by the first execution: the result columns' processors and the row type
@@ -123,9 +120,11 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
             return None  # a sequence or a SQL default: SQLAlchemy's path knows how
         key = compiled._within_exec_param_key_getter(column)
         defaults.append((key, arg if is_scalar else None, arg if is_callable else None))
-    explicit = bool(getattr(compiled.statement, "_returning", ()))
-    hidden = bool(compiled.implicit_returning) and not explicit
-    return _Compiled(compiled, bool(compiled.post_compile_params), hidden, tuple(defaults))
+    if compiled.implicit_returning:
+        # An id returned unasked (PostgreSQL's INSERT): SQLAlchemy keeps it out of the rows.
+        # SQLite's statements here have none; were one to, SQLAlchemy's path keeps the rule.
+        return None
+    return _Compiled(compiled, bool(compiled.post_compile_params), tuple(defaults))
 
 
 def _prepared(
@@ -220,8 +219,7 @@ async def execute(
     if connection is None:
         return None
     adapter = connection.connection.dbapi_connection
-    run = _runner(dialect, adapter)
-    if run is None:
+    if not sqlite_inline.runs_inline(adapter):
         return None
     sql, values = _values(prepared, dialect, parameters or {})
     if sending is not None:
@@ -229,14 +227,14 @@ async def execute(
     for listener in connection.dispatch.before_cursor_execute:
         listener(connection, None, sql, values, None, False)
     try:
-        rows, rowcount, description = await run(adapter, sql, values)
+        rows, rowcount, description = await _on_sqlite(adapter, sql, values)
     except dialect.loaded_dbapi.Error as error:
         # Wrapped, and a lost connection invalidated, as SQLAlchemy does (in a greenlet: an
         # invalidation closes the connection through the async adapter). Anything else (a
         # value the driver cannot take, a cancellation) goes up unwrapped, as on its path.
         await greenlet_spawn(_wrapped, connection, error, sql, values)
         raise  # not reached: _wrapped raises
-    if description is None or prepared.rows_hidden:
+    if description is None:
         return Fetched([], rowcount)
     results = prepared.results
     if results is None:
@@ -277,21 +275,12 @@ def _results(
     return processors, namedtuple("Row", names, rename=True)
 
 
-_Run: TypeAlias = Callable[[Any, str, Any], Any]
-
-
 def _drivable(dialect: Dialect) -> bool:
     # SQLite only. On PostgreSQL the asyncpg adapter's cursor was driven the same way; the
     # SIGKILL topology test (Caddy, two workers) then lost an acknowledged sale under load, as
     # the code before it also did (BENCHMARKS.md "fifth pass"). Until that loss is understood,
     # PostgreSQL keeps SQLAlchemy's path, so that this adds no variable to its diagnosis.
     return dialect.name == "sqlite" and sqlite_inline.inline_now()
-
-
-def _runner(dialect: Dialect, adapter: Any) -> _Run | None:
-    if dialect.name == "sqlite":
-        return _on_sqlite if sqlite_inline.runs_inline(adapter) else None
-    return None
 
 
 async def _on_sqlite(adapter: Any, sql: str, values: Any) -> tuple[list[Any], int, Any]:
