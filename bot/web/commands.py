@@ -31,6 +31,9 @@ def _logging() -> None:
     # uvicorn's access log prints each path with its query: the dashboard's one-time sign-in
     # link carries its token there.
     logging.getLogger("uvicorn.access").addFilter(RedactQuery())
+    # Caddy checks every worker's /healthz each second (deploy/caddy): 86,400 lines a day
+    # that say nothing. A failed check is still logged.
+    logging.getLogger("uvicorn.access").addFilter(QuietHealthChecks())
 
 
 _SECRET_QUERY = re.compile(r"((?:^|[?&;])(?:token|secret|key|code)=)[^&;\s\"]*", re.IGNORECASE)
@@ -53,6 +56,16 @@ class RedactQuery(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+class QuietHealthChecks(logging.Filter):
+    """Drops the access line of a passed health check (GET /healthz answered 200)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:  # client, method, path, version, status
+            return not (args[2] == "/healthz" and args[4] == 200)
         return True
 
 

@@ -27,7 +27,7 @@ from urllib.parse import quote
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
@@ -146,6 +146,11 @@ async def _take(
         body = await read_body(request, app.settings.max_webhook_body_bytes)
     except BodyTooLarge:
         return PlainTextResponse("request body too large", status_code=413)
+    except ClientDisconnect:
+        # The caller gave up mid-body (Caddy retrying a request elsewhere when a worker
+        # died): nothing was read whole, nothing is stored, and nobody reads this answer.
+        log.info("%s: the caller hung up before the body was complete", request.url.path)
+        return PlainTextResponse("client closed request", status_code=400)
     try:
         inbound = parse(body)
     except WebhookRejected as rejected:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.storage.models import Meeting, Sale
+from bot.storage.models import InboundEvent, Meeting, Sale
 from tests.reliability.harness import link_many
 from tests.support.channel_stack import (
     LINE_SECRET,
@@ -243,6 +245,35 @@ def test_a_huge_body_is_refused_with_413_on_both(http: httpx.Client) -> None:
     body = json.dumps({"events": [], "pad": "x" * 200_000}).encode()
     assert post_line(http, body).status_code == 413
     assert post_telegram(http, body).status_code == 413
+
+
+def test_a_body_cut_off_by_the_caller_leaves_no_traceback_and_nothing_stored(
+    served: ThreadedStack, http: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A proxy in front (Caddy) gives up on a request mid-body, as when a worker died and it
+    retries elsewhere: nothing was read whole, so nothing is stored, and the log says so in
+    one line instead of an "Exception in ASGI application" traceback."""
+    host, port = served.base.removeprefix("http://").split(":")
+    assert served.stack is not None
+    before = served.run(served.stack.count(InboundEvent))
+    user = user_id()
+    event = events.text("ขายไข่เค็ม 3 ฟอง 15 บาท", user=user, reply_token="cut-off")
+    body = json.dumps({"destination": "Ubot", "events": [event]}).encode()
+    for path in ("/webhooks/line", "/webhooks/telegram"):
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                f"X-Line-Signature: {sign(body, LINE_SECRET)}\r\n"
+                f"X-Telegram-Bot-Api-Secret-Token: {TELEGRAM_SECRET}\r\n"
+                f"Content-Length: {len(body) + 100}\r\n\r\n".encode()
+                + body
+            )
+            time.sleep(0.3)  # the server is reading, waiting for the rest
+    assert http.get("/healthz").status_code == 200
+    served.run(asyncio.sleep(0.3))
+    tracebacks = [r for r in caplog.records if r.exc_info or "Exception in ASGI" in r.getMessage()]
+    assert tracebacks == []
+    assert served.run(served.stack.count(InboundEvent)) == before
 
 
 def test_the_server_keeps_serving_after_the_fuzzing(

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -18,8 +19,11 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -299,3 +303,99 @@ def test_the_env_template_names_only_real_settings() -> None:
     assert all(not line.split("=", 1)[1] or "CHANGE-ME" in line or "example" in line
                or line.startswith("BOT_TIMEZONE") for line in lines
                if "=" in line and not line.startswith("#"))  # fmt: skip
+
+
+class _Recorder(ThreadingHTTPServer):
+    """An upstream that answers every POST 200 with the id its body carries, and keeps what
+    a body did not match: empty, cut off, or another request's (the id in the header)."""
+
+    daemon_threads = True
+    request_queue_size = 128  # 5 by default: 40 connections at once were reset, unlike uvicorn
+
+    def __init__(self) -> None:
+        self.broken: list[tuple[str, bytes]] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                sent = self.headers.get("X-Request", "")
+                try:
+                    carried = str(json.loads(body)["request"])
+                except (ValueError, KeyError, TypeError):
+                    carried = ""
+                if carried != sent:
+                    recorder.broken.append((sent, body[:80]))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(carried.encode())
+
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+@needs_caddy
+def test_caddy_never_sends_a_webhook_on_with_another_requests_body(tmp_path: Path) -> None:
+    """Two workers, one of them down (a port nobody listens on). Caddy 2.6 retried a request
+    whose connection failed with an empty body or another request's body, so a worker could
+    answer 200 for an update it never received. Every 200 must be for the request's own body;
+    a request that reached the dead worker may get a 502 (the platform delivers it again);
+    and once Caddy has seen the dead worker fail, requests go to the live one only."""
+    assert CADDY is not None
+    live = _Recorder()
+    threading.Thread(target=live.serve_forever, daemon=True).start()
+    dead, https_port, http_port = _free_port(), _free_port(), _free_port()
+    env = dict(os.environ) | {
+        "XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+        "SAMMACHIP_UPSTREAM": f"127.0.0.1:{dead} 127.0.0.1:{live.server_address[1]}",
+        "SAMMACHIP_DOMAIN": "localhost",
+        "SAMMACHIP_HTTPS_PORT": str(https_port), "SAMMACHIP_HTTP_PORT": str(http_port),
+    }  # fmt: skip
+    with (tmp_path / "caddy.log").open("wb") as log:
+        caddy = subprocess.Popen(
+            [CADDY, "run", "--config", str(DEPLOY / "caddy" / "Caddyfile.internal"),
+             "--adapter", "caddyfile"],
+            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+    try:
+        root = tmp_path / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+        _wait(root.exists)
+        time.sleep(0.5)  # the file is written a moment after it is created
+        url = f"https://localhost:{https_port}/webhooks/telegram"
+        context = ssl.create_default_context(cafile=root)
+
+        def wave(first: int, count: int) -> list[tuple[int, int, str]]:
+            """`count` webhooks at once, each (request, status, the id the 200 was for)."""
+
+            def post(n: int) -> tuple[int, int, str]:
+                body = json.dumps({"request": str(n), "pad": "x" * 400}).encode()
+                with httpx.Client(verify=context, timeout=30) as client:
+                    answer = client.post(url, content=body, headers={"X-Request": str(n)})
+                return n, answer.status_code, answer.text
+
+            with ThreadPoolExecutor(max_workers=count) as pool:
+                return list(pool.map(post, range(first, first + count)))
+
+        _wait(lambda: httpx.get(f"http://127.0.0.1:{http_port}/", timeout=5) is not None)
+        answers = wave(0, 40) + wave(40, 40)
+        time.sleep(2.5)  # the dead worker has failed a request and a health check by now
+        later = wave(100, 40)
+    finally:
+        caddy.send_signal(signal.SIGTERM)
+        try:
+            caddy.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            caddy.kill()
+        live.shutdown()
+        live.server_close()
+    assert live.broken == []
+    assert [a for a in answers + later if a[1] == 200 and a[2] != str(a[0])] == []
+    assert {status for _, status, _ in answers} <= {200, 502, 503}
+    assert [a for a in later if a[1] != 200] == [], (tmp_path / "caddy.log").read_text()[-3000:]

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.web.commands import RedactQuery, redact
+from bot.web.commands import QuietHealthChecks, RedactQuery, redact
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,17 @@ def test_the_access_log_filter_blanks_every_string_argument() -> None:
         record.getMessage()
         == '127.0.0.1:5000 - "GET /dashboard/login?secret=[redacted] HTTP/1.1" 200'
     )
+
+
+def _access(method: str, path: str, status: int) -> logging.LogRecord:
+    return logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", method, path, "1.1", status), None,
+    )  # fmt: skip
+
+
+def test_caddys_passed_health_checks_stay_out_of_the_log_and_a_failed_one_does_not() -> None:
+    quiet = QuietHealthChecks()
+    assert quiet.filter(_access("GET", "/healthz", 200)) is False
+    assert quiet.filter(_access("GET", "/healthz", 503)) is True
+    assert quiet.filter(_access("POST", "/webhooks/line", 200)) is True
