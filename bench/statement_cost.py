@@ -2,12 +2,11 @@
 and through SQLAlchemy's execution, in the same run and the same transaction: CPU microseconds
 per statement, and their ratio (issue 18).
 
-    .venv/bin/python bench/statement_cost.py [--runs 2000]
+    .venv/bin/python bench/statement_cost.py --db sqlite|postgres [--runs 2000]
 
 Each statement runs `--runs` times in one unit of work that is rolled back, alternating the two
 ways five times; the figure is the median of the five. SQLite runs on the loop, as the intake's
-tasks run it. SQLite only: PostgreSQL keeps SQLAlchemy's path for now (bot/storage/driver.py
-`_drivable`; its figures in BENCHMARKS.md "fifth pass" were measured before that)."""
+tasks run it. PostgreSQL is a throwaway server (tests/support/postgres.py)."""
 
 from __future__ import annotations
 
@@ -39,6 +38,7 @@ from bot.storage.repositories.records import _GROUP_PRICES, _insert_returning  #
 from bot.storage.repositories.speakers import _ONE_TO_ONE  # noqa: E402
 from bot.storage.statements import _flush_and_execute  # noqa: E402
 from bot.storage.unit_of_work import UnitOfWork  # noqa: E402
+from tests.support import postgres  # noqa: E402
 
 NOW = datetime(2026, 12, 4, 11, 0, tzinfo=UTC)
 
@@ -112,15 +112,26 @@ async def measure(url: str, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--runs", type=int, default=2000)
     args = parser.parse_args()
-    folder = tempfile.mkdtemp()
-    url = f"sqlite+aiosqlite:///{folder}/bench.db"
+    if args.db == "sqlite":
+        folder = tempfile.mkdtemp()
+        url = f"sqlite+aiosqlite:///{folder}/bench.db"
+        try:
+            upgrade(url)
+            asyncio.run(measure(url, args.runs))
+        finally:
+            shutil.rmtree(folder)
+        return
+    server = postgres.start()
     try:
+        asyncio.run(server.create_database("bench"))
+        url = server.url("bench")
         upgrade(url)
         asyncio.run(measure(url, args.runs))
     finally:
-        shutil.rmtree(folder)
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -45,9 +45,48 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    # PostgreSQL keeps SQLAlchemy's pre-ping (BENCHMARKS.md "fifth pass": a one-round-trip check
-    # was tried and withdrawn with the driver path there).
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    if url.get_driver_name() != "asyncpg":
+        return create_async_engine(
+            url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10
+        )
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    pool = engine.sync_engine.pool
+    event.listen(pool, "connect", _fresh)
+    event.listen(pool, "checkout", _asyncpg_ping(engine.dialect))
+    return engine
+
+
+_FRESH = "sammachip.fresh"  # in a pool record's info: connected, not yet checked out
+
+
+def _fresh(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_FRESH] = True
+
+
+def _asyncpg_ping(dialect: Any) -> Any:
+    """`pool_pre_ping` in one round trip. A connection taken from the pool is checked first,
+    so one that PostgreSQL dropped (a restart, an idle timeout) is replaced before a message
+    uses it. SQLAlchemy's own asyncpg ping is three round trips on every transaction (BEGIN,
+    a prepared `;`, ROLLBACK: for pgbouncer's transaction mode); this is `SELECT 1` in the
+    simple protocol, which no pooler keeps state for. Otherwise as pre-ping: a connection
+    just opened is not checked; an error is translated by the dialect's adapter; a
+    disconnect invalidates the pool (the pool then connects afresh), and any other error is
+    raised, so that it is reported as the database's (`database_unavailable`)."""
+
+    def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.pop(_FRESH, False):
+            return
+        try:
+            try:
+                await_(record.driver_connection.execute("SELECT 1"))
+            except Exception as error:
+                dbapi_connection._handle_exception(error)  # raises the DBAPI error
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise InvalidatePoolError() from error
+            raise
+
+    return ping
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

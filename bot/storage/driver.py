@@ -21,9 +21,10 @@ with SQLAlchemy's own pieces, so the two cannot drift apart:
 It runs only where that is safe, and otherwise returns None so the caller takes SQLAlchemy's
 path: inside a transaction that already holds its connection (it never begins one: SQLite's
 BEGIN IMMEDIATE and PostgreSQL's lazy BEGIN stay SQLAlchemy's), with no ORM change waiting to
-be flushed, one parameter set, and a SQLite connection of a task running its statements on the
-loop (bot/storage/sqlite_inline.py). PostgreSQL keeps SQLAlchemy's path for now (see
-`_drivable`). tests/storage/test_driver_path.py compares both paths, statement by statement."""
+be flushed, one parameter set, and a connection this module knows how to drive — a SQLite
+connection of a task running its statements on the loop (bot/storage/sqlite_inline.py), or an
+asyncpg one. tests/storage/test_driver_path.py compares both paths, statement by statement, on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -101,6 +102,9 @@ class _Compiled:
 
     compiled: SQLCompiler
     expanding: bool  # has IN lists whose placeholders depend on the values
+    # PostgreSQL's INSERT returns the new id unasked (implicit RETURNING): SQLAlchemy keeps it
+    # as the inserted primary key, not as rows, and so does this
+    rows_hidden: bool
     # (parameter key, scalar default or None, callable default or None) per prefetched column
     defaults: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
     # filled by the first execution: the result columns' processors and the row type
@@ -120,11 +124,9 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
             return None  # a sequence or a SQL default: SQLAlchemy's path knows how
         key = compiled._within_exec_param_key_getter(column)
         defaults.append((key, arg if is_scalar else None, arg if is_callable else None))
-    if compiled.implicit_returning:
-        # An id returned unasked (PostgreSQL's INSERT): SQLAlchemy keeps it out of the rows.
-        # SQLite's statements here have none; were one to, SQLAlchemy's path keeps the rule.
-        return None
-    return _Compiled(compiled, bool(compiled.post_compile_params), tuple(defaults))
+    explicit = bool(getattr(compiled.statement, "_returning", ()))
+    hidden = bool(compiled.implicit_returning) and not explicit
+    return _Compiled(compiled, bool(compiled.post_compile_params), hidden, tuple(defaults))
 
 
 def _prepared(
@@ -219,7 +221,8 @@ async def execute(
     if connection is None:
         return None
     adapter = connection.connection.dbapi_connection
-    if not sqlite_inline.runs_inline(adapter):
+    run = _runner(dialect, adapter)
+    if run is None:
         return None
     sql, values = _values(prepared, dialect, parameters or {})
     if sending is not None:
@@ -227,14 +230,14 @@ async def execute(
     for listener in connection.dispatch.before_cursor_execute:
         listener(connection, None, sql, values, None, False)
     try:
-        rows, rowcount, description = await _on_sqlite(adapter, sql, values)
+        rows, rowcount, description = await run(adapter, sql, values)
     except dialect.loaded_dbapi.Error as error:
         # Wrapped, and a lost connection invalidated, as SQLAlchemy does (in a greenlet: an
         # invalidation closes the connection through the async adapter). Anything else (a
         # value the driver cannot take, a cancellation) goes up unwrapped, as on its path.
         await greenlet_spawn(_wrapped, connection, error, sql, values)
         raise  # not reached: _wrapped raises
-    if description is None:
+    if description is None or prepared.rows_hidden:
         return Fetched([], rowcount)
     results = prepared.results
     if results is None:
@@ -275,12 +278,21 @@ def _results(
     return processors, namedtuple("Row", names, rename=True)
 
 
+_Run: TypeAlias = Callable[[Any, str, Any], Any]
+
+
 def _drivable(dialect: Dialect) -> bool:
-    # SQLite only. On PostgreSQL the asyncpg adapter's cursor was driven the same way; the
-    # SIGKILL topology test (Caddy, two workers) then lost an acknowledged sale under load, as
-    # the code before it also did (BENCHMARKS.md "fifth pass"). Until that loss is understood,
-    # PostgreSQL keeps SQLAlchemy's path, so that this adds no variable to its diagnosis.
-    return dialect.name == "sqlite" and sqlite_inline.inline_now()
+    if dialect.name == "sqlite":
+        return sqlite_inline.inline_now()
+    return dialect.driver == "asyncpg"
+
+
+def _runner(dialect: Dialect, adapter: Any) -> _Run | None:
+    if dialect.name == "sqlite":
+        return _on_sqlite if sqlite_inline.runs_inline(adapter) else None
+    if dialect.driver == "asyncpg":
+        return _on_asyncpg
+    return None
 
 
 async def _on_sqlite(adapter: Any, sql: str, values: Any) -> tuple[list[Any], int, Any]:
@@ -296,3 +308,11 @@ async def _on_sqlite(adapter: Any, sql: str, values: Any) -> tuple[list[Any], in
         return rows, cursor.rowcount, description
     finally:
         cursor.close()
+
+
+async def _on_asyncpg(adapter: Any, sql: str, values: Any) -> tuple[list[Any], int, Any]:
+    # SQLAlchemy's own adapter cursor, awaited directly instead of from a greenlet: the same
+    # prepared-statement cache, transaction start and error translation.
+    cursor = adapter.cursor()
+    await cursor._prepare_and_execute(sql, values)
+    return list(cursor._rows), cursor.rowcount, cursor.description

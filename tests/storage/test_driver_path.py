@@ -1,5 +1,5 @@
 """The message path's prebuilt statements straight on the driver (bot/storage/driver.py) against
-SQLAlchemy's own execution of the same statements: the same SQL, the
+SQLAlchemy's own execution of the same statements, on SQLite and PostgreSQL: the same SQL, the
 same values sent (Python-side defaults, JSON, datetimes, Decimals, IN lists), the same rows
 back with the same types, the same row counts and the same errors. SQLAlchemy's path is the
 oracle: the driver path only skips its machinery, so any difference here is a bug in it."""
@@ -16,12 +16,14 @@ import pytest
 from sqlalchemy import Executable, Table, event, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.storage import driver, sqlite_inline
-from bot.storage.locks import lock_chat
+from bot.storage.locks import _LOCK, lock_chat
 from bot.storage.models import Person, Sale
 from bot.storage.repositories.audit import _ADD
+from bot.storage.repositories.flood import _ADMIT
 from bot.storage.repositories.inbox import (
+    _ACCEPT_PG,
     _ACCEPT_SQLITE,
     _TAKE,
     _TAKE_IN_ORDER,
@@ -32,18 +34,17 @@ from bot.storage.repositories.outbox import (
     _HELD,
     _INSERT_LEASED,
     _MARK_SENT,
+    _MARK_SENT_RETURNING_NEWER,
     _WITH_NEWER,
 )
 from bot.storage.repositories.records import _GROUP_PRICES, _insert_returning
 from bot.storage.repositories.speakers import _IN_ROOM, _ONE_TO_ONE, _REMEMBER
 from bot.storage.statements import _flush_and_execute, writes
 from tests.conftest import NOW
-from tests.conftest import test_settings as settings_for
 from tests.support import builders
 from tests.support.builders import District, sale, save
 
-# SQLite only: on PostgreSQL the driver path steps aside for now (bot/storage/driver.py
-# `_drivable`), which the last test checks there.
+pytestmark = pytest.mark.both_databases  # the rule is in tests/conftest.py
 
 LEASE = timedelta(minutes=5)
 
@@ -126,6 +127,10 @@ async def assert_same(
     return returned
 
 
+def postgres(app: App) -> bool:
+    return app.engine.dialect.name == "postgresql"
+
+
 @pytest.fixture
 async def place(app: App) -> District:
     return await builders.district(app)
@@ -141,7 +146,7 @@ async def pending_event(app: App, key: str = "e1", chat: str = "U1") -> int:
 
 
 async def test_storing_a_webhook_event(app: App) -> None:
-    statement = _ACCEPT_SQLITE
+    statement = _ACCEPT_PG if postgres(app) else _ACCEPT_SQLITE
     message = {"text": "ขายไข่เค็ม50ฟอง250บ.ค่ะ", "chat_id": "C1", "nested": {"a": [1, None]}}
     parameters = [
         {
@@ -231,17 +236,26 @@ async def test_replies_leased_marked_and_held(app: App) -> None:
     await assert_same(app, _INSERT_LEASED, leased, new_id=True)
     marked = {"o_ids": [first.id, held.id], "o_at": NOW}
     await assert_same(app, _MARK_SENT, marked)
+    if postgres(app):
+        await assert_same(app, _MARK_SENT_RETURNING_NEWER, marked)
     await assert_same(app, _WITH_NEWER, {"o_ids": [first.id]})
     await assert_same(app, _HELD, {"o_account": account.id})
     await assert_same(app, _DELIVER_HELD, {"o_ids": [held.id], "o_at": NOW})
 
 
-async def test_no_chat_lock_statement_on_sqlite(app: App) -> None:
-    # One process, one writer: the chat lock is PostgreSQL's, and SQLite sends nothing for it.
-    async with app.uow() as uow:
-        with sent(app) as seen:
-            await lock_chat(uow.session, "line", "U1")
-    assert seen == []
+async def test_the_shared_flood_bucket_and_the_chat_lock(app: App) -> None:
+    if postgres(app):
+        bucket = {
+            "b_channel": "line", "b_sender": "U1", "b_full": 7.0, "b_arrived": NOW,
+            "b_burst": 8.0, "b_rate": 0.5,
+        }  # fmt: skip
+        await assert_same(app, _ADMIT, bucket)
+        await assert_same(app, _LOCK, {"namespace": 1, "key": 42})
+    else:  # one process, one writer: no lock statement at all
+        async with app.uow() as uow:
+            with sent(app) as seen:
+                await lock_chat(uow.session, "line", "U1")
+        assert seen == []
 
 
 async def raised_both_ways(app: App, statement: Executable, parameters: Any) -> list[Exception]:
@@ -280,10 +294,11 @@ async def test_the_driver_path_steps_aside_where_it_must(app: App) -> None:
         assert await driver.execute(uow.session, _TAKE, {"event_id": 1}) is None
         await uow.flush()
         assert await driver.execute(uow.session, _TAKE, {"event_id": 1}) is not None
-    # A task that keeps SQLite off the loop (dashboard pages, workbooks): SQLAlchemy's.
-    with sqlite_inline.off_the_loop():
-        async with app.uow() as uow:
-            assert await driver.execute(uow.session, _TAKE, {"event_id": 1}) is None
+    if not postgres(app):
+        # A task that keeps SQLite off the loop (dashboard pages, workbooks): SQLAlchemy's.
+        with sqlite_inline.off_the_loop():
+            async with app.uow() as uow:
+                assert await driver.execute(uow.session, _TAKE, {"event_id": 1}) is None
 
 
 async def test_a_write_in_a_savepoint_rolled_back_is_gone(app: App) -> None:
@@ -347,14 +362,3 @@ async def test_the_speaker_is_the_unit_of_works_own_object(app: App) -> None:
         kept = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
         assert kept is not None and kept.account.blocked is True
         assert not uow.session.dirty
-
-
-@pytest.mark.postgres
-async def test_on_postgres_the_driver_path_steps_aside(postgres_url: str) -> None:
-    app = build_app(settings_for(postgres_url))
-    try:
-        async with app.uow() as uow:
-            assert await driver.execute(uow.session, _TAKE, {"event_id": 1}) is None
-            assert (await uow.inbox.take(1)) is False  # SQLAlchemy's path answers instead
-    finally:
-        await app.close()
