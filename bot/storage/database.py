@@ -4,9 +4,11 @@ connection, because SQLite's defaults are none of those."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 import weakref
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -121,6 +124,8 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     Sent on the driver's cursor, not through `exec_driver_sql`: every transaction begins so,
     and SQLAlchemy's execution context cost more than the BEGIN (bot/storage/driver.py). The
     statement listeners are still told (the benchmarks count statements so)."""
+    if connection.get_execution_options().get(READ_ONLY):
+        return  # a read (`read_only`): SQLite's own snapshot, no write lock to wait for
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
     pause = 0.002
     for listener in connection.dispatch.before_cursor_execute:
@@ -145,6 +150,17 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 
 _BEGIN = "BEGIN IMMEDIATE"
+READ_ONLY = "sammachip_read_only"
+
+
+@contextlib.asynccontextmanager
+async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads that must not queue behind the writers (the health check):
+    outside the unit of work and its writer gate, and on SQLite without BEGIN IMMEDIATE (in
+    WAL mode a read sees the last commit while a write goes on). Nothing is written on it."""
+    async with engine.connect() as connection:
+        await connection.execution_options(**{READ_ONLY: True})
+        yield connection
 
 
 class WriterGate:

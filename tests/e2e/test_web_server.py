@@ -3,9 +3,11 @@ periodic outbox drain of `serve`, and channels that are not configured."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from bot.app import build_app
 from bot.config import Settings
@@ -21,6 +23,43 @@ async def test_healthz_says_the_database_answers_and_which_channels_are_on(stack
     response = await stack.http.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"ok": True, "database": True, "channels": ["line", "telegram"]}
+
+
+async def test_healthz_answers_while_a_write_holds_the_database(stack: Stack) -> None:
+    """Caddy checks /healthz every second with a time limit (deploy/caddy): on SQLite, where
+    writes take turns, a check that waited behind a market-day burst's writes would mark the
+    one worker down. The check reads, so it does not wait for the writer."""
+    async with stack.app.uow() as uow:  # holds the write lock until it ends
+        await uow.outbox.add("line", user_id(), {"text": "x"}, available_at=stack.clock.now())
+        response = await asyncio.wait_for(stack.http.get("/healthz"), timeout=10)
+        assert response.status_code == 200 and response.json()["database"] is True
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_healthz_answers_503_while_the_database_refuses_and_200_after(
+    stack: Stack, db_url: str
+) -> None:
+    """Caddy takes a worker out while its /healthz fails: no webhook could be stored then, and
+    the platforms deliver it again. It takes the worker back at the first 200."""
+    import asyncpg
+
+    database = db_url.rsplit("/", 1)[1]
+    port = int(db_url.split(":")[-1].split("/")[0])
+    admin = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres")
+    try:
+        await admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()",
+            database,
+        )
+        down = await stack.http.get("/healthz")
+        assert (down.status_code, down.json()) == (503, {"ok": False, "database": False})
+    finally:
+        await admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        await admin.close()
+    assert (await stack.http.get("/healthz")).status_code == 200
 
 
 async def test_generated_files_are_served_until_they_expire(stack: Stack) -> None:

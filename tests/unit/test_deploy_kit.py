@@ -21,10 +21,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -183,6 +185,23 @@ def _wait(check: Callable[[], object], seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
+def _loopback_caddy(
+    tmp_path: Path, upstreams: str, https_port: int, http_port: int, log: IO[bytes]
+) -> subprocess.Popen[bytes]:
+    """`caddy run` with the deploy kit's Caddyfile.internal in front of `upstreams`."""
+    assert CADDY is not None
+    env = dict(os.environ) | {
+        "XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+        "SAMMACHIP_UPSTREAM": upstreams, "SAMMACHIP_DOMAIN": "localhost",
+        "SAMMACHIP_HTTPS_PORT": str(https_port), "SAMMACHIP_HTTP_PORT": str(http_port),
+    }  # fmt: skip
+    return subprocess.Popen(
+        [CADDY, "run", "--config", str(DEPLOY / "caddy" / "Caddyfile.internal"),
+         "--adapter", "caddyfile"],
+        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=log,
+    )  # fmt: skip
+
+
 @needs_caddy
 def test_caddy_with_tls_internal_serves_the_bot_over_https(tmp_path: Path) -> None:
     """The production shape on loopback: `sammachip serve` behind Caddy's HTTPS."""
@@ -202,11 +221,7 @@ def test_caddy_with_tls_internal_serves_the_bot_over_https(tmp_path: Path) -> No
         [sys.executable, "-m", "bot", "serve", "--port", str(bot_port), "--no-scheduler"],
         cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=bot_log,
     )  # fmt: skip
-    caddy = subprocess.Popen(
-        [CADDY, "run", "--config", str(DEPLOY / "caddy" / "Caddyfile.internal"),
-         "--adapter", "caddyfile"],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=caddy_log,
-    )  # fmt: skip
+    caddy = _loopback_caddy(tmp_path, f"127.0.0.1:{bot_port}", https_port, http_port, caddy_log)
     try:
         _wait(lambda: httpx.get(f"http://127.0.0.1:{bot_port}/healthz").status_code == 200)
         root = tmp_path / "caddy" / "pki" / "authorities" / "local" / "root.crt"
@@ -306,14 +321,16 @@ def test_the_env_template_names_only_real_settings() -> None:
 
 
 class _Recorder(ThreadingHTTPServer):
-    """An upstream that answers every POST 200 with the id its body carries, and keeps what
-    a body did not match: empty, cut off, or another request's (the id in the header)."""
+    """A worker stand-in: answers every POST 200 with the id its body carries and keeps what a
+    body did not match (empty, cut off, or another request's: the id is also in a header);
+    answers Caddy's health checks and counts them."""
 
     daemon_threads = True
     request_queue_size = 128  # 5 by default: 40 connections at once were reset, unlike uvicorn
 
     def __init__(self) -> None:
         self.broken: list[tuple[str, bytes]] = []
+        self.checks = 0
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -331,7 +348,8 @@ class _Recorder(ThreadingHTTPServer):
                 self.end_headers()
                 self.wfile.write(carried.encode())
 
-            def do_GET(self) -> None:
+            def do_GET(self) -> None:  # Caddy's health check
+                recorder.checks += 1
                 self.send_response(200)
                 self.end_headers()
 
@@ -339,31 +357,31 @@ class _Recorder(ThreadingHTTPServer):
                 pass
 
         super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, args=(0.02,), daemon=True).start()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.server_address[1]}"
+
+    def die(self) -> None:
+        """Gone, as a SIGKILLed worker: its port refuses connections."""
+        self.shutdown()
+        self.server_close()
 
 
 @needs_caddy
 def test_caddy_never_sends_a_webhook_on_with_another_requests_body(tmp_path: Path) -> None:
-    """Two workers, one of them down (a port nobody listens on). Caddy 2.6 retried a request
-    whose connection failed with an empty body or another request's body, so a worker could
-    answer 200 for an update it never received. Every 200 must be for the request's own body;
-    a request that reached the dead worker may get a 502 (the platform delivers it again);
-    and once Caddy has seen the dead worker fail, requests go to the live one only."""
+    """Two workers; one dies just after Caddy checked it, so Caddy still sends it requests.
+    Caddy 2.6 retried such a request on the other worker with an empty body or another
+    request's body, and that worker answered 200 for an update it never received. Every 200
+    must be for the request's own body; a request that reached the dead worker gets a 502 (the
+    platform delivers it again); from the next health check on, only the live one is used."""
     assert CADDY is not None
-    live = _Recorder()
-    threading.Thread(target=live.serve_forever, daemon=True).start()
-    dead, https_port, http_port = _free_port(), _free_port(), _free_port()
-    env = dict(os.environ) | {
-        "XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
-        "SAMMACHIP_UPSTREAM": f"127.0.0.1:{dead} 127.0.0.1:{live.server_address[1]}",
-        "SAMMACHIP_DOMAIN": "localhost",
-        "SAMMACHIP_HTTPS_PORT": str(https_port), "SAMMACHIP_HTTP_PORT": str(http_port),
-    }  # fmt: skip
+    live, dying = _Recorder(), _Recorder()
+    https_port, http_port = _free_port(), _free_port()
     with (tmp_path / "caddy.log").open("wb") as log:
-        caddy = subprocess.Popen(
-            [CADDY, "run", "--config", str(DEPLOY / "caddy" / "Caddyfile.internal"),
-             "--adapter", "caddyfile"],
-            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=log,
-        )  # fmt: skip
+        upstreams = f"{dying.address} {live.address}"
+        caddy = _loopback_caddy(tmp_path, upstreams, https_port, http_port, log)
     try:
         root = tmp_path / "caddy" / "pki" / "authorities" / "local" / "root.crt"
         _wait(root.exists)
@@ -383,19 +401,23 @@ def test_caddy_never_sends_a_webhook_on_with_another_requests_body(tmp_path: Pat
             with ThreadPoolExecutor(max_workers=count) as pool:
                 return list(pool.map(post, range(first, first + count)))
 
-        _wait(lambda: httpx.get(f"http://127.0.0.1:{http_port}/", timeout=5) is not None)
-        answers = wave(0, 40) + wave(40, 40)
-        time.sleep(2.5)  # the dead worker has failed a request and a health check by now
-        later = wave(100, 40)
+        warm = wave(0, 10)  # both up
+        checked = dying.checks
+        _wait(lambda: dying.checks > checked, 10)  # checked just now: the next check is ~1 s away
+        dying.die()
+        answers = wave(100, 40)
+        time.sleep(2.5)  # a health check or two since: the dead worker is out
+        later = wave(200, 40)
     finally:
         caddy.send_signal(signal.SIGTERM)
         try:
             caddy.wait(timeout=30)
         except subprocess.TimeoutExpired:
             caddy.kill()
-        live.shutdown()
-        live.server_close()
-    assert live.broken == []
-    assert [a for a in answers + later if a[1] == 200 and a[2] != str(a[0])] == []
-    assert {status for _, status, _ in answers} <= {200, 502, 503}
+        live.die()
+    assert live.broken == [] and dying.broken == []
+    assert [a for a in warm + answers + later if a[1] == 200 and a[2] != str(a[0])] == []
+    assert [a for a in warm if a[1] != 200] == []
+    statuses = Counter(status for _, status, _ in answers)
+    assert set(statuses) <= {200, 502} and statuses[502] >= 1, statuses  # it was reached
     assert [a for a in later if a[1] != 200] == [], (tmp_path / "caddy.log").read_text()[-3000:]
