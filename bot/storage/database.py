@@ -67,23 +67,33 @@ def _fresh(_dbapi_connection: Any, record: Any) -> None:
 
 
 def _asyncpg_ping(dialect: Any) -> Any:
-    """`pool_pre_ping` in one round trip. A connection taken from the pool is checked first,
-    so one that PostgreSQL dropped (a restart, an idle timeout) is replaced before a message
-    uses it. SQLAlchemy's own asyncpg ping is three round trips on every transaction (BEGIN,
-    a prepared `;`, ROLLBACK: for pgbouncer's transaction mode); this is `SELECT 1` in the
-    simple protocol, which no pooler keeps state for. Otherwise as pre-ping: a connection
-    just opened is not checked; an error is translated by the dialect's adapter; a
-    disconnect invalidates the pool (the pool then connects afresh), and any other error is
-    raised, so that it is reported as the database's (`database_unavailable`)."""
+    """`pool_pre_ping` that costs no round trip of its own. A connection taken from the pool
+    is checked first, so one that PostgreSQL dropped (a restart, an idle timeout) is replaced
+    before a message uses it. The check is the transaction's own BEGIN, sent at checkout
+    instead of lazily before the first statement: the transaction would send it a moment
+    later anyway, and BEGIN takes no snapshot (READ COMMITTED's is taken per statement), so
+    nothing the transaction sees changes. SQLAlchemy's own asyncpg ping is three round trips
+    on every transaction (BEGIN, a prepared `;`, ROLLBACK: for pgbouncer's transaction mode);
+    the last version of this one was `SELECT 1`, one round trip on every transaction. A
+    connection in autocommit has no BEGIN to send, and is checked with `SELECT 1` in the simple
+    protocol. Otherwise as pre-ping: a connection just opened is not checked; an error is
+    translated by the dialect's adapter; a disconnect invalidates the pool (the pool then
+    connects afresh), and any other error is raised, so that it is reported as the database's
+    (`database_unavailable`)."""
 
     def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         if record.info.pop(_FRESH, False):
             return
         try:
-            try:
-                await_(record.driver_connection.execute("SELECT 1"))
-            except Exception as error:
-                dbapi_connection._handle_exception(error)  # raises the DBAPI error
+            if dbapi_connection.isolation_level == "autocommit":
+                try:
+                    await_(record.driver_connection.execute("SELECT 1"))
+                except Exception as error:
+                    dbapi_connection._handle_exception(error)  # raises the DBAPI error
+            elif dbapi_connection._transaction is None:
+                # the adapter's own start: translated errors, and its first statement then
+                # finds the transaction begun
+                await_(dbapi_connection._start_transaction())
         except dialect.loaded_dbapi.Error as error:
             if dialect.is_disconnect(error, dbapi_connection, None):
                 raise InvalidatePoolError() from error

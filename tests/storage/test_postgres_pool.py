@@ -1,7 +1,7 @@
 """PostgreSQL's connection pool: a connection the server dropped while it sat in the pool (a
 restart, an idle timeout, an administrator's pg_terminate_backend) is found by the check at
 checkout (bot/storage/database.py `_asyncpg_ping`) and replaced, so the next message does not
-fail on it; and the check is one round trip."""
+fail on it; and the check is the transaction's own BEGIN, no round trip of its own."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ async def test_a_connection_dropped_in_the_pool_is_replaced_before_use(postgres_
         await engine.dispose()
 
 
-async def test_the_check_at_checkout_is_one_statement(postgres_url: str) -> None:
+async def test_the_check_at_checkout_is_the_transactions_own_begin(postgres_url: str) -> None:
     engine = create_engine(postgres_url)
     seen: list[str] = []
     try:
@@ -53,9 +53,61 @@ async def test_the_check_at_checkout_is_one_statement(postgres_url: str) -> None
             driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
         driver.add_query_logger(lambda record: seen.append(record.query))
-        async with engine.connect() as connection:  # the same pooled connection, checked
-            assert connection is not None
-        assert seen == ["SELECT 1"]  # no BEGIN, no prepared statement, no ROLLBACK
+        async with engine.begin() as connection:  # the same pooled connection, checked
+            await connection.execute(text("SELECT 2"))
+        # asyncpg logs the simple-protocol queries (not SELECT 2, a prepared statement): one
+        # BEGIN, and no SELECT 1, no prepared `;`, no ROLLBACK of a check of its own
+        assert seen == ["BEGIN;", "COMMIT;"]
+    finally:
+        await engine.dispose()
+
+
+async def test_what_a_transaction_begun_at_checkout_wrote_is_rolled_back(
+    postgres_url: str,
+) -> None:
+    # The statements run inside the BEGIN sent at checkout, not in autocommit: a unit of
+    # work that fails half-way still leaves nothing written.
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE IF NOT EXISTS pool_probe (n int)"))
+            await connection.execute(text("DELETE FROM pool_probe"))
+        async with engine.connect() as connection:  # pooled: checked with its BEGIN
+            await connection.execute(text("INSERT INTO pool_probe VALUES (1)"))
+            await connection.rollback()
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM pool_probe"))).scalar_one() == 0
+            await connection.execute(text("DROP TABLE pool_probe"))
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_checked_out_and_returned_unused_leaves_no_open_transaction(
+    postgres_url: str,
+) -> None:
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.connect() as connection:
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with engine.connect():
+            pass  # checked (BEGIN) and given back without a statement
+        async with engine.connect() as other:
+            # the pool hands back the same connection: see what the server holds for it
+            state = (
+                await other.execute(
+                    text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+                )
+            ).scalar_one()
+            assert state == "active"  # it is this very statement's connection
+        admin = await asyncpg.connect(
+            host="127.0.0.1", port=int(postgres_url.split(":")[-1].split("/")[0]), user="postgres"
+        )
+        try:
+            state = await admin.fetchval("SELECT state FROM pg_stat_activity WHERE pid = $1", pid)
+        finally:
+            await admin.close()
+        assert state == "idle"  # not "idle in transaction": the pool rolled its BEGIN back
     finally:
         await engine.dispose()
 
@@ -72,11 +124,11 @@ async def test_a_connection_just_opened_is_not_checked(postgres_url: str) -> Non
 
     event.listen(engine.sync_engine.pool, "connect", log_queries)
     try:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 2"))
-        assert "SELECT 1" not in seen
         async with engine.connect():
             pass
-        assert seen.count("SELECT 1") == 1
+        assert seen == []  # nothing sent: no check, and no statement to begin a transaction for
+        async with engine.connect():  # now pooled: checked by its BEGIN
+            pass
+        assert seen == ["BEGIN;", "ROLLBACK;"]
     finally:
         await engine.dispose()
