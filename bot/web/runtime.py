@@ -134,30 +134,32 @@ async def while_busy(
     ):
         return await work
 
-    showing = False
-
-    async def later() -> None:
-        nonlocal showing
-        await asyncio.sleep(delay)
-        showing = True
+    async def showing_it() -> None:
         try:
             await show(message.chat_id)
         except Exception as error:
             log.info("%s: no loading indicator for %s: %s", message.channel, message.chat_id, error)
 
-    timer = asyncio.create_task(later())
+    # A timer, not a task that sleeps: most answers come before it fires, and a timer
+    # cancelled costs a fraction of a task made, scheduled and cancelled on every message.
+    shown: list[asyncio.Task[None]] = []
+    timer = asyncio.get_running_loop().call_later(
+        delay, lambda: shown.append(asyncio.create_task(showing_it()))
+    )
     try:
         return await work
     finally:
+        timer.cancel()
         # Not asked for yet: never. Already asked for: that request finishes first (for a
         # moment at most: a slow platform does not hold up the lane), so the platform has it
         # before the answer, which ends the animation.
-        if showing and not timer.done():
-            await asyncio.wait({timer}, timeout=INDICATOR_WAIT_S)
-        if not timer.done():
-            timer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await timer
+        for task in shown:
+            if not task.done():
+                await asyncio.wait({task}, timeout=INDICATOR_WAIT_S)
+            if not task.done():
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 @dataclass
