@@ -56,7 +56,23 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     pool = engine.sync_engine.pool
     event.listen(pool, "connect", _fresh)
     event.listen(pool, "checkout", _asyncpg_ping(engine.dialect))
+    # The BEGIN sent at checkout was sent read-write and not deferrable: a connection asked
+    # to be read-only or deferrable after checkout (`postgresql_readonly` and
+    # `postgresql_deferrable` are applied then) first ends it, as an isolation level change
+    # does in the adapter itself, so that its transaction is begun as asked.
+    dialect: Any = engine.dialect  # PGDialect_asyncpg: the two setters are its own
+    dialect.set_readonly = _ending_the_checkout_begin(dialect.set_readonly)
+    dialect.set_deferrable = _ending_the_checkout_begin(dialect.set_deferrable)
     return engine
+
+
+def _ending_the_checkout_begin(setter: Any) -> Any:
+    def set_characteristic(dbapi_connection: Any, value: Any) -> None:
+        if dbapi_connection._transaction is not None:
+            dbapi_connection.rollback()
+        setter(dbapi_connection, value)
+
+    return set_characteristic
 
 
 _FRESH = "sammachip.fresh"  # in a pool record's info: connected, not yet checked out
@@ -79,7 +95,13 @@ def _asyncpg_ping(dialect: Any) -> Any:
     protocol. Otherwise as pre-ping: a connection just opened is not checked; an error is
     translated by the dialect's adapter; a disconnect invalidates the pool (the pool then
     connects afresh), and any other error is raised, so that it is reported as the database's
-    (`database_unavailable`)."""
+    (`database_unavailable`).
+
+    So a connection taken from this pool is already inside a transaction. SQLAlchemy's own
+    use of it is unchanged (its first statement finds the transaction begun; giving it back
+    rolls back). Raw driver work that must run outside one (VACUUM, CREATE DATABASE, LISTEN,
+    asyncpg's own `transaction()`) takes a connection of its own (`asyncpg.connect`), as the
+    migrations, the benches and the tests do."""
 
     def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         if record.info.pop(_FRESH, False):

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 
 from bot.storage.database import create_engine
 
@@ -76,7 +77,9 @@ async def test_what_a_transaction_begun_at_checkout_wrote_is_rolled_back(
             await connection.execute(text("INSERT INTO pool_probe VALUES (1)"))
             await connection.rollback()
         async with engine.connect() as connection:
-            assert (await connection.execute(text("SELECT count(*) FROM pool_probe"))).scalar_one() == 0
+            assert (
+                await connection.execute(text("SELECT count(*) FROM pool_probe"))
+            ).scalar_one() == 0
             await connection.execute(text("DROP TABLE pool_probe"))
             await connection.commit()
     finally:
@@ -130,5 +133,34 @@ async def test_a_connection_just_opened_is_not_checked(postgres_url: str) -> Non
         async with engine.connect():  # now pooled: checked by its BEGIN
             pass
         assert seen == ["BEGIN;", "ROLLBACK;"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_read_only_connection_is_read_only_though_its_check_began_a_transaction(
+    postgres_url: str,
+) -> None:
+    # `postgresql_readonly` is applied after checkout, when the check's BEGIN was already sent
+    # read-write: that BEGIN is ended first, so the transaction is begun read-only as asked.
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE IF NOT EXISTS pool_ro (n int)"))
+        for options in ({"postgresql_readonly": True}, {"postgresql_deferrable": True}):
+            async with engine.connect() as connection:  # pooled: checked with its BEGIN
+                configured = await connection.execution_options(**options)
+                setting = (
+                    "transaction_read_only"
+                    if "postgresql_readonly" in options
+                    else ("transaction_deferrable")
+                )
+                assert (await configured.execute(text(f"SHOW {setting}"))).scalar_one() == "on"
+        async with engine.connect() as connection:
+            readonly = await connection.execution_options(postgresql_readonly=True)
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                await readonly.execute(text("INSERT INTO pool_ro VALUES (1)"))
+        async with engine.begin() as connection:  # back to read-write when given back
+            await connection.execute(text("INSERT INTO pool_ro VALUES (2)"))
+            await connection.execute(text("DROP TABLE pool_ro"))
     finally:
         await engine.dispose()
