@@ -2,7 +2,7 @@
 
 Run from the project root:
 
-    .venv/bin/python bench/webhook.py --db both --seconds 20 [--profile] [--out bench/webhook_results.md]
+    .venv/bin/python bench/webhook.py --db both --seconds 20 [--profile] [--floor] [--out bench/webhook_results.md]
 
 For each database (SQLite file, and a throwaway PostgreSQL 15 from tests/support/postgres.py):
 
@@ -32,6 +32,13 @@ Events: signed LINE text events and Telegram updates built by tests/support (`Li
 70 % in private chats and 30 % in linked group chats, round-robin over all senders so that no one
 meets the per-person flood gate (10 burst, then 1/s). The platform send limits of the sender are
 raised for the run (the fakes do not limit; a real LINE/Telegram would).
+
+With `--floor`, the end-to-end loop also runs, between the burst and the ceiling, against
+bench/floor_app.py: `echo` (200 and a fixed reply, no database) and `durable` (the events
+committed before the 2xx, one transaction per message that takes it, reads the speaker, writes
+a record, an audit entry and the leased reply, then the send and the sent mark, in plain driver
+calls, no parser): what the generator, the fakes and the database leave for any server that
+keeps the bot's guarantees.
 
 With `--profile [end-to-end|ingest|burst]`, py-spy samples the serve process during that phase and the
 heaviest frames are printed (raw stacks kept under bench/profiles/). Loopback only; every phase is
@@ -609,6 +616,8 @@ class DbResult:
     stats: Stats | None = None
     burst: Burst | None = None
     profile: str | None = None
+    # `--floor`: the end-to-end loop against bench/floor_app.py (path -> phase, CPU ms/message)
+    floors: dict[str, tuple[Phase, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -744,6 +753,33 @@ async def bare_ceiling(
         bare.stop()
 
 
+async def floor_end_to_end(
+    path: str, tmp: Path, env: dict[str, str], targets: list[Target], texts: list[str],
+    args: argparse.Namespace, fakes: Connection,
+) -> tuple[Phase, float]:  # fmt: skip
+    """The end-to-end loop against bench/floor_app.py: what the rest of the loop (generator,
+    fakes, database) leaves for any server doing the least the bot must do. Returns the phase
+    and the floor server's CPU per answered message (ms)."""
+    port = free_port()
+    env = {**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    floor = await start_server(
+        [sys.executable, str(ROOT / "bench" / "floor_app.py"), "--port", str(port),
+         "--path", path],
+        env, tmp / f"floor-{path}.log", port,
+    )  # fmt: skip
+    try:
+        events = Events(targets, texts, 5 if path == "echo" else 6)
+        await end_to_end_loop(floor.url, events, 3, args.concurrency, fakes)  # warm-up
+        await collect(fakes, Phase("drop"), wait=0)
+        cpu = floor.cpu_s()
+        phase = await end_to_end_loop(floor.url, events, args.seconds, args.concurrency, fakes)
+        cpu_ms = (floor.cpu_s() - cpu) * 1000 / max(1, phase.ok)
+        await collect(fakes, Phase("drop"), wait=0)
+        return phase, cpu_ms
+    finally:
+        floor.stop()
+
+
 async def run_database(
     database: str, url: str, args: argparse.Namespace, fakes: Connection, urls: tuple[str, str]
 ) -> DbResult:
@@ -796,6 +832,11 @@ async def run_database(
             if spy is not None and args.profile == "burst":
                 spy[0].wait(timeout=60)
                 profile = summarise_profile(spy[1])
+        floors = {}
+        if args.floor:
+            for path in ("echo", "durable"):
+                print(f"[{database}] floor: {path}, end-to-end closed loop …", file=sys.stderr)
+                floors[path] = await floor_end_to_end(path, tmp, env, targets, texts, args, fakes)
         # The ceiling right before the ingest phase (the machine's load drifts over a run):
         # the same generator against a bare Starlette route under the same uvicorn settings.
         print(f"[{database}] ceiling: bare Starlette, closed loop …", file=sys.stderr)
@@ -829,7 +870,7 @@ async def run_database(
         bare.stop()
     print(f"[{database}] server logs kept in {tmp}", file=sys.stderr)
     return DbResult(database, serve.startup_s, ceiling, bare_open, closed, opened, ingest, rss,
-                    hwm, stats, bursted, profile)  # fmt: skip
+                    hwm, stats, bursted, profile, floors)  # fmt: skip
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -896,6 +937,32 @@ def markdown(results: list[DbResult], args: argparse.Namespace, command: str) ->
             else "| | | | |"
         )
         lines.append(f"| {r.database} | {cells} | {bcells} |")
+    if any(r.floors for r in results):
+        lines += [
+            "",
+            "The floor (`--floor`, bench/floor_app.py): the same end-to-end loop against a server "
+            "that does the least — `echo`: 200 and a fixed reply, no database; `durable`: the "
+            "events committed before the 2xx, one transaction per message (take, who is speaking, "
+            "record, audit, reply leased), the reply sent and marked, in plain driver calls, no "
+            "parser. Ratios to the same run's bare ceiling:",
+            "",
+            "| database | bot end to end (ev/s) | floor `durable` (ev/s) | floor `echo` (ev/s) | "
+            "bot / durable | durable / bare | echo / bare | CPU per message: bot / durable / "
+            "echo (ms) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in results:
+            if not r.floors:
+                continue
+            (echo, echo_ms), (durable, durable_ms) = r.floors["echo"], r.floors["durable"]
+            bare = r.ceiling.rate
+            bot_ms = f"{r.stats.cpu_ms:.1f}" if r.stats else "?"
+            lines.append(
+                f"| {r.database} | {r.closed.rate:,.0f} | {durable.rate:,.0f} | "
+                f"{echo.rate:,.0f} | {r.closed.rate / durable.rate:.0%} | "
+                f"{durable.rate / bare:.1%} | {echo.rate / bare:.1%} | "
+                f"{bot_ms} / {durable_ms:.1f} / {echo_ms:.1f} |"
+            )
     lines += ["", "Closed loops, for reference (queueing included):", ""]
     lines += ["| database | phase | send→2xx p50 / p99 (ms) | send→reply p50 / p99 (ms) |",
               "|---|---|---:|---:|"]  # fmt: skip
@@ -961,6 +1028,11 @@ def main(argv: list[str] | None = None) -> int:
         "--burst-members", type=int, default=300, help="burst phase: members (0 = no burst)"
     )
     parser.add_argument("--burst-sales", type=int, default=8, help="burst phase: sales each")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run the end-to-end loop against bench/floor_app.py (echo and durable)",
+    )
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
     command = ".venv/bin/python bench/webhook.py " + " ".join(argv or sys.argv[1:])
