@@ -6,7 +6,9 @@ per statement, and their ratio (issue 18).
 
 Each statement runs `--runs` times in one unit of work that is rolled back, alternating the two
 ways five times; the figure is the median of the five. SQLite runs on the loop, as the intake's
-tasks run it. PostgreSQL is a throwaway server (tests/support/postgres.py)."""
+tasks run it. PostgreSQL is a throwaway server (tests/support/postgres.py); there the same SQL and
+values also run on a bare asyncpg connection (the driver's own cost), and an empty unit of work
+(BEGIN, COMMIT) through the session is set against the same two on that connection."""
 
 from __future__ import annotations
 
@@ -75,11 +77,20 @@ async def measure(url: str, runs: int) -> None:
          {"owner": 1, "item": "ไข่เค็ม", "unit": "ฟอง", "limit": 20}),
         ("INSERT … RETURNING: a sale", _insert_returning(table), sale),
     ]  # fmt: skip
-    print(f"\n{app.engine.dialect.name}, {runs} runs each, median of 5 alternations (µs CPU):\n")
-    print("| statement | SQLAlchemy's execution | straight to the driver | ratio |")
-    print("|---|---:|---:|---:|")
+    dialect = app.engine.dialect
+    bare = await _bare_asyncpg(url) if dialect.name == "postgresql" else None
+    print(f"\n{dialect.name}, {runs} runs each, median of 5 alternations (µs CPU):\n")
+    if bare is None:
+        print("| statement | SQLAlchemy's execution | straight to the driver | ratio |")
+        print("|---|---:|---:|---:|")
+    else:  # and the same SQL and values on a bare asyncpg connection: the driver's own cost
+        print(
+            "| statement | SQLAlchemy's execution | straight to the driver | ratio | "
+            "bare asyncpg `fetch` |"
+        )
+        print("|---|---:|---:|---:|---:|")
     for name, statement, parameters in cases:
-        slow, fast = [], []
+        slow, fast, raw = [], [], []
 
         async def through_sqlalchemy(
             uow: UnitOfWork, s: Any = statement, p: Any = parameters
@@ -94,8 +105,14 @@ async def measure(url: str, runs: int) -> None:
         for _ in range(5):
             slow.append(await cost(app, runs, through_sqlalchemy))
             fast.append(await cost(app, runs, direct))
+            if bare is not None:
+                prepared = driver._prepared(statement, dialect, parameters)
+                assert prepared is not None
+                sql, values = driver._values(prepared, dialect, parameters)
+                raw.append(await _bare_cost(bare, runs, sql, values))
         s, f = statistics.median(slow), statistics.median(fast)
-        print(f"| {name} | {s:.0f} | {f:.0f} | {f / s:.2f} |")
+        extra = f" {statistics.median(raw):.0f} |" if raw else ""
+        print(f"| {name} | {s:.0f} | {f:.0f} | {f / s:.2f} |{extra}")
     object_made: list[float] = []
     for _ in range(5):
 
@@ -107,7 +124,54 @@ async def measure(url: str, runs: int) -> None:
         f"\n`SpeakerRepository.speaker` whole (statement, rows folded, account object): "
         f"{statistics.median(object_made):.0f} µs (account {account.id})"
     )
+    if bare is not None:
+        # A unit of work's own cost: BEGIN and COMMIT through the session, against the same
+        # two on a bare asyncpg connection.
+        session_way: list[float] = []
+        bare_way: list[float] = []
+
+        async def through_session() -> None:
+            async with app.uow() as uow:
+                await uow.session.connection()
+                await uow.commit()
+
+        async def on_bare() -> None:
+            transaction = bare.transaction()
+            await transaction.start()
+            await transaction.commit()
+
+        for _ in range(5):
+            for way, spent in ((through_session, session_way), (on_bare, bare_way)):
+                started = time.process_time()
+                for _ in range(runs):
+                    await way()
+                spent.append((time.process_time() - started) / runs * 1e6)
+        print(
+            f"\nA unit of work (BEGIN, COMMIT): {statistics.median(session_way):.0f} µs through "
+            f"the session, {statistics.median(bare_way):.0f} µs on a bare asyncpg connection"
+        )
+        await bare.close()
     await app.close()
+
+
+async def _bare_asyncpg(url: str) -> Any:
+    import asyncpg
+
+    return await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+
+
+async def _bare_cost(connection: Any, runs: int, sql: str, values: Any) -> float:
+    """The statement on a bare asyncpg connection, in one transaction that is rolled back."""
+    transaction = connection.transaction()
+    await transaction.start()
+    try:
+        await connection.fetch(sql, *values)  # prepared and cached before the clock starts
+        started = time.process_time()
+        for _ in range(runs):
+            await connection.fetch(sql, *values)
+        return (time.process_time() - started) / runs * 1e6
+    finally:
+        await transaction.rollback()
 
 
 def main() -> None:
