@@ -37,6 +37,7 @@ import os
 import sqlite3
 import sys
 import zlib
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,8 +157,9 @@ class Echo:
             task.add_done_callback(self._tasks.discard)
 
 
-class Durable:
-    """Stored before the 2xx (group commit), handled one transaction per message, sent, marked."""
+class Durable(ABC):
+    """Stored before the 2xx (group commit), handled one transaction per message, sent, marked.
+    The database's part is each subclass's: PostgreSQL (asyncpg) or SQLite (sqlite3)."""
 
     def __init__(self, replies: Replies, database_url: str) -> None:
         self._replies = replies
@@ -169,8 +171,8 @@ class Durable:
         self._marker: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def start(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def start(self) -> None: ...
 
     async def accept(self, messages: list[Message]) -> None:
         done = asyncio.get_running_loop().create_future()
@@ -208,14 +210,17 @@ class Durable:
             ids, self._sent = self._sent, []
             await self._mark_sent(ids)
 
+    @abstractmethod
     async def _store(self, rows: list[Message]) -> list[tuple[int, Message]]:
-        raise NotImplementedError
+        """Commits the rows as pending events; returns the new ones with their ids."""
 
+    @abstractmethod
     async def _handle(self, event_id: int, message: Message) -> bool:
-        raise NotImplementedError
+        """One transaction: takes the event, reads the speaker, writes the record, its audit
+        entry and the leased reply. False when the event was already taken."""
 
-    async def _mark_sent(self, event_ids: list[int]) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def _mark_sent(self, event_ids: list[int]) -> None: ...
 
 
 class OnPostgres(Durable):
