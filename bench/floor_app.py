@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import contextlib
-import hashlib
 import hmac
 import json
 import logging
@@ -54,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings
 from bot.web import stack
+from tests.support.fake_line import sign
 
 REPLY = "บันทึกแล้วค่ะ ✅"
 HANDLERS = 8  # messages handled at once (PostgreSQL; SQLite has one writer)
@@ -85,8 +84,7 @@ def _now() -> datetime:
 
 
 def _line(body: bytes, headers: Any, secret: str) -> list[Message] | None:
-    expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
-    if not hmac.compare_digest(expected, headers.get("x-line-signature", "").encode()):
+    if not hmac.compare_digest(sign(body, secret), headers.get("x-line-signature", "")):
         return None
     messages = []
     for event in json.loads(body).get("events", []):
@@ -167,7 +165,7 @@ class Durable(ABC):
         self._waiting: list[tuple[list[Message], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._jobs: asyncio.Queue[tuple[int, Message]] = asyncio.Queue()
-        self._sent: list[int] = []
+        self._sent: list[int] = []  # outbox ids sent, to mark
         self._marker: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -199,9 +197,10 @@ class Durable(ABC):
     async def _work(self) -> None:
         while True:
             event_id, message = await self._jobs.get()
-            if await self._handle(event_id, message):
+            reply = await self._handle(event_id, message)
+            if reply is not None:
                 await self._replies.send(message)
-                self._sent.append(event_id)
+                self._sent.append(reply)
                 if self._marker is None or self._marker.done():
                     self._marker = asyncio.create_task(self._mark())
 
@@ -215,12 +214,13 @@ class Durable(ABC):
         """Commits the rows as pending events; returns the new ones with their ids."""
 
     @abstractmethod
-    async def _handle(self, event_id: int, message: Message) -> bool:
+    async def _handle(self, event_id: int, message: Message) -> int | None:
         """One transaction: takes the event, reads the speaker, writes the record, its audit
-        entry and the leased reply. False when the event was already taken."""
+        entry and the leased reply. Returns the reply's outbox id; None when the event was
+        already taken."""
 
     @abstractmethod
-    async def _mark_sent(self, event_ids: list[int]) -> None: ...
+    async def _mark_sent(self, outbox_ids: list[int]) -> None: ...
 
 
 class OnPostgres(Durable):
@@ -250,7 +250,7 @@ class OnPostgres(Durable):
         by_key = {(r[0], r[1]): r for r in rows}
         return [(row["id"], by_key[(row["channel"], row["external_id"])]) for row in stored]
 
-    async def _handle(self, event_id: int, message: Message) -> bool:
+    async def _handle(self, event_id: int, message: Message) -> int | None:
         channel, _, chat, sender, address = message
         async with self._pool.acquire() as connection, connection.transaction():
             await connection.execute(
@@ -262,7 +262,7 @@ class OnPostgres(Durable):
                 event_id,
             )
             if taken is None:
-                return False
+                return None
             speaker = await connection.fetchrow(_SPEAKER.format("$1", "$2"), channel, sender)
             person = speaker["person_id"] if speaker else None
             group = speaker["group_id"] if speaker else None
@@ -276,18 +276,18 @@ class OnPostgres(Durable):
                 "INSERT INTO floor_audit (at, actor, entity_id, after) VALUES ($1, $2, $3, $4)",
                 now, person, record, json.dumps({"id": record, "group": group}),
             )  # fmt: skip
-            await connection.execute(
+            reply: int = await connection.fetchval(
                 "INSERT INTO floor_outbox (channel, recipient, payload, status) "
-                "VALUES ($1, $2, $3, 'leased')",
+                "VALUES ($1, $2, $3, 'leased') RETURNING id",
                 channel, address, json.dumps({"text": REPLY}, ensure_ascii=False),
             )  # fmt: skip
-        return True
+        return reply
 
-    async def _mark_sent(self, event_ids: list[int]) -> None:
+    async def _mark_sent(self, outbox_ids: list[int]) -> None:
         async with self._pool.acquire() as connection:
             await connection.execute(
                 "UPDATE floor_outbox SET status = 'sent', sent_at = now() WHERE id = ANY($1)",
-                event_ids,
+                outbox_ids,
             )
 
 
@@ -325,7 +325,7 @@ class OnSqlite(Durable):
             raise
         return stored
 
-    async def _handle(self, event_id: int, message: Message) -> bool:
+    async def _handle(self, event_id: int, message: Message) -> int | None:
         channel, _, _, sender, address = message
         db = self._db
         db.execute("BEGIN IMMEDIATE")
@@ -336,7 +336,7 @@ class OnSqlite(Durable):
             ).rowcount
             if not taken:
                 db.execute("ROLLBACK")
-                return False
+                return None
             speaker = db.execute(_SPEAKER.format("?", "?"), (channel, sender)).fetchone()
             person, group = (speaker[1], speaker[2]) if speaker else (None, None)
             now = _now().isoformat()
@@ -349,23 +349,25 @@ class OnSqlite(Durable):
                 "INSERT INTO floor_audit (at, actor, entity_id, after) VALUES (?, ?, ?, ?)",
                 (now, person, record, json.dumps({"id": record, "group": group})),
             )
-            db.execute(
-                "INSERT INTO floor_outbox (channel, recipient, payload, status) "
-                "VALUES (?, ?, ?, 'leased')",
-                (channel, address, json.dumps({"text": REPLY}, ensure_ascii=False)),
+            reply = int(
+                db.execute(
+                    "INSERT INTO floor_outbox (channel, recipient, payload, status) "
+                    "VALUES (?, ?, ?, 'leased') RETURNING id",
+                    (channel, address, json.dumps({"text": REPLY}, ensure_ascii=False)),
+                ).fetchone()[0]
             )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         await asyncio.sleep(0)  # the loop's turn, as an inline transaction gives it
-        return True
+        return reply
 
-    async def _mark_sent(self, event_ids: list[int]) -> None:
-        marks = ",".join("?" * len(event_ids))
+    async def _mark_sent(self, outbox_ids: list[int]) -> None:
+        marks = ",".join("?" * len(outbox_ids))
         self._db.execute(
             f"UPDATE floor_outbox SET status = 'sent', sent_at = ? WHERE id IN ({marks})",
-            (_now().isoformat(), *event_ids),
+            (_now().isoformat(), *outbox_ids),
         )
 
 
