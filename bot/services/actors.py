@@ -100,7 +100,7 @@ async def load_sender(
         return Sender(account, None, None, room.group_id if room and room.active else None)
     account = speaker.account
     if display_name and account.display_name != display_name:
-        account.display_name = display_name  # as ensure_account: a missing name keeps the old
+        await uow.speakers.rename(account, display_name)  # a missing name keeps the old
     return Sender(account, _speaker_actor(speaker), speaker.state, speaker.room_group_id)
 
 

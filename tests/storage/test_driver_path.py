@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.app import App
 from bot.storage import driver, sqlite_inline
 from bot.storage.locks import _LOCK, lock_chat
-from bot.storage.models import Person, Sale
+from bot.services.actors import load_sender
+from bot.storage.models import ChatAccount, Person, Sale
 from bot.storage.repositories.audit import _ADD
 from bot.storage.repositories.flood import _ADMIT
 from bot.storage.repositories.inbox import (
@@ -38,7 +39,7 @@ from bot.storage.repositories.outbox import (
     _WITH_NEWER,
 )
 from bot.storage.repositories.records import _GROUP_PRICES, _insert_returning
-from bot.storage.repositories.speakers import _IN_ROOM, _ONE_TO_ONE, _REMEMBER
+from bot.storage.repositories.speakers import _IN_ROOM, _ONE_TO_ONE, _REMEMBER, _RENAME
 from bot.storage.statements import _flush_and_execute, writes
 from tests.conftest import NOW
 from tests.support import builders
@@ -217,6 +218,21 @@ async def test_audit_entries_and_remembered_records(app: App) -> None:
     # A list, and None (JSON null, as the ORM writes it: ยกเลิก has nothing to take back).
     for records in ([["sale", 1], ["work", 2]], None):
         await assert_same(app, _REMEMBER, {"a_id": account.id, "a_records": records, "a_at": NOW})
+    await assert_same(app, _RENAME, {"a_id": account.id, "a_name": "สมชาย ใจดี"})
+
+
+async def test_a_new_display_name_is_written_once_and_leaves_nothing_to_flush(app: App) -> None:
+    async with app.uow() as uow:
+        account = await uow.people.ensure_account("telegram", "42", None)
+        await uow.commit()
+    async with app.uow() as uow:
+        sender = await load_sender(uow, "telegram", "42", "42", in_room=False, display_name="แดง ดี")
+        assert sender is not None and sender.account.display_name == "แดง ดี"
+        assert not uow.session.dirty  # written already: the next statement needs no flush
+        await uow.commit()
+    async with app.uow() as uow:
+        stored = await uow.session.get(ChatAccount, account.id)
+        assert stored is not None and stored.display_name == "แดง ดี"
 
 
 async def test_replies_leased_marked_and_held(app: App) -> None:
