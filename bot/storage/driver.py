@@ -29,6 +29,7 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
@@ -230,7 +231,7 @@ async def execute(
     for listener in connection.dispatch.before_cursor_execute:
         listener(connection, None, sql, values, None, False)
     try:
-        rows, rowcount, description = await run(adapter, sql, values)
+        rows, rowcount, description = await run(adapter, sql, values, dialect)
     except dialect.loaded_dbapi.Error as error:
         # Wrapped, and a lost connection invalidated, as SQLAlchemy does (in a greenlet: an
         # invalidation closes the connection through the async adapter). Anything else (a
@@ -269,7 +270,10 @@ def _results(
     if len(columns) == len(description):
         names = [column.keyname for column in columns]
         processors = tuple(
-            column.type._cached_result_processor(dialect, described[1])
+            # the type code SQLAlchemy's cursor description gives: asyncpg's is the type's oid
+            column.type._cached_result_processor(
+                dialect, getattr(described[1], "oid", described[1])
+            )
             for column, described in zip(columns, description, strict=True)
         )
     else:  # a textual statement: the driver's names, its values as they are
@@ -278,7 +282,7 @@ def _results(
     return processors, namedtuple("Row", names, rename=True)
 
 
-_Run: TypeAlias = Callable[[Any, str, Any], Any]
+_Run: TypeAlias = Callable[[Any, str, Any, Dialect], Any]
 
 
 def _drivable(dialect: Dialect) -> bool:
@@ -295,7 +299,9 @@ def _runner(dialect: Dialect, adapter: Any) -> _Run | None:
     return None
 
 
-async def _on_sqlite(adapter: Any, sql: str, values: Any) -> tuple[list[Any], int, Any]:
+async def _on_sqlite(
+    adapter: Any, sql: str, values: Any, _dialect: Any
+) -> tuple[list[Any], int, Any]:
     connection = adapter._connection  # the InlineConnection
     if time.monotonic() - connection._turn > sqlite_inline.TURN_EVERY_S:
         await asyncio.sleep(0)  # the loop's turn, as an inline statement gives it
@@ -310,9 +316,28 @@ async def _on_sqlite(adapter: Any, sql: str, values: Any) -> tuple[list[Any], in
         cursor.close()
 
 
-async def _on_asyncpg(adapter: Any, sql: str, values: Any) -> tuple[list[Any], int, Any]:
-    # SQLAlchemy's own adapter cursor, awaited directly instead of from a greenlet: the same
-    # prepared-statement cache, transaction start and error translation.
-    cursor = adapter.cursor()
-    await cursor._prepare_and_execute(sql, values)
-    return list(cursor._rows), cursor.rowcount, cursor.description
+# How SQLAlchemy's asyncpg cursor reads a row count from the command's status
+_STATUS = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
+
+
+async def _on_asyncpg(adapter: Any, sql: str, values: Any, dialect: Any) -> tuple[Any, int, Any]:
+    """What SQLAlchemy's adapter cursor does in `_prepare_and_execute`, awaited directly
+    instead of from a greenlet, with the adapter's own pieces: its lock, its transaction
+    start, its prepared-statement cache (with the dialect's schema-invalidation time, as an
+    execution context gives it) and its error translation. Without the cursor object, the
+    deque and the description list that cursor makes on every execution: the description is
+    asyncpg's attributes as they are (`_results` reads the type oid from them once per
+    statement)."""
+    async with adapter._execute_mutex:
+        if adapter._transaction is None:
+            await adapter._start_transaction()
+        try:
+            prepared, attributes = await adapter._prepare(
+                sql, dialect._invalidate_schema_cache_asof
+            )
+            rows = await prepared.fetch(*values)
+            status = prepared.get_statusmsg()
+        except Exception as error:
+            adapter._handle_exception(error)
+    counted = _STATUS.match(status or "")
+    return rows, int(counted.group(1)) if counted else -1, attributes or None
