@@ -90,6 +90,13 @@ BASE_BACKOFF_S = 2.0
 MAX_BACKOFF_S = 15 * 60.0
 REPLY_TOKEN_TTL_S = 50.0  # LINE reply tokens live about a minute; leave room for the call
 MARK_ATTEMPTS = 5  # a delivered row's "sent" mark, tried this many times
+# While replies go out steadily (the last marks were written less than MARK_BUSY_S ago), the
+# marker gathers marks for up to MARK_WINDOW_S, or until MARK_BATCH are waiting, before it
+# writes them in one transaction. Nobody waits for a mark but the same chat's next reply:
+# the platform has the message already. A quiet moment's mark is written at once.
+MARK_BUSY_S = 0.1
+MARK_WINDOW_S = 0.02
+MARK_BATCH = 32
 MAX_INLINE_WAIT_S = 3.0  # a flood-limit wait longer than this reschedules the row instead
 # A reply written leased is sent at once only with this much of its lease left (one API call,
 # SEND_TIMEOUT_SECONDS, and a margin); with less, the lease is renewed first.
@@ -128,6 +135,8 @@ class Sender:
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_inline_wait: float = MAX_INLINE_WAIT_S,
+        mark_window: float = MARK_WINDOW_S,
+        mark_batch: int = MARK_BATCH,
     ) -> None:
         self._uow_factory = uow_factory
         self._transports = dict(transports)
@@ -142,6 +151,10 @@ class Sender:
         self._terms: LeaseTerms | None = None
         self._marks: list[_Mark] = []  # delivered rows waiting for their "sent" mark
         self._marker: asyncio.Task[None] | None = None
+        self._gathering: asyncio.Future[None] | None = None  # the marker, gathering marks
+        self._mark_window = mark_window
+        self._marks_at_most = mark_batch
+        self._marked_at = float("-inf")  # loop time of the last marks written
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -413,6 +426,14 @@ class Sender:
         loop = asyncio.get_running_loop()
         mark = _Mark(message.outbox_id, message.channel, pushed, loop.create_future())
         self._marks.append(mark)
+        gathering = self._gathering
+        if (
+            gathering is not None
+            and len(self._marks) >= self._marks_at_most
+            and gathering.get_loop() is loop  # not a marker left behind by a closed loop
+            and not gathering.done()
+        ):
+            gathering.set_result(None)  # enough are waiting: the marker writes them now
         marker = self._marker
         if marker is None or marker.done() or marker.get_loop() is not loop:
             self._marker = loop.create_task(self._mark_waiting())
@@ -438,8 +459,7 @@ class Sender:
 
     async def _mark_all(self) -> None:
         while self._marks:
-            # One pass of the event loop first: lanes finishing their sends now join in.
-            await asyncio.sleep(0)
+            await self._gather()
             batch, self._marks = self._marks, []
             try:
                 more = await self._mark_batch(batch)
@@ -455,6 +475,23 @@ class Sender:
             for mark in batch:
                 if not mark.done.done():
                     mark.done.set_result(mark.outbox_id in more)
+
+    async def _gather(self) -> None:
+        """Lets more marks join the next transaction (group commit). Always one pass of the
+        event loop: lanes finishing their sends now join in. While replies go out steadily,
+        up to MARK_WINDOW_S more: at a market day's rate each mark otherwise took a
+        transaction of its own, as costly as the message's (bench/webhook.py)."""
+        await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        if len(self._marks) >= self._marks_at_most or loop.time() - self._marked_at > MARK_BUSY_S:
+            return
+        gathering = self._gathering = loop.create_future()
+        timer = loop.call_later(self._mark_window, _settle, gathering)
+        try:
+            await gathering
+        finally:
+            timer.cancel()
+            self._gathering = None
 
     async def _mark_batch(self, batch: list[_Mark]) -> set[int]:
         """The platform already has these messages, so a failed mark (a dropped connection,
@@ -472,6 +509,7 @@ class Sender:
                     for channel, pushed in pushes.items():
                         await uow.outbox.count_pushes(channel, self._month(), pushed)
                     await uow.commit()
+                self._marked_at = asyncio.get_running_loop().time()
                 return more
             except DBAPIError:
                 if attempt + 1 == MARK_ATTEMPTS:
@@ -514,6 +552,11 @@ class Sender:
                 result.retried += 1
             result.errors.append(error.detail)
             await uow.commit()
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 @dataclass(slots=True)

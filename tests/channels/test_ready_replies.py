@@ -315,6 +315,44 @@ async def test_replies_delivered_together_are_marked_sent_in_one_statement(
 
 
 @pytest.mark.both_databases
+async def test_while_replies_go_out_steadily_their_marks_are_gathered_into_one_transaction(
+    app: App, line: TokenLine, clock: FixedClock
+) -> None:
+    """A quiet moment's reply is marked sent at once; the replies right after it are marked
+    together, once enough of them are waiting (here three; the window is made long so that
+    only the count can end it), in one UPDATE and one COMMIT."""
+    sender = Sender(
+        app.uow, {"line": line}, app.clock, tz=app.settings.tz, mark_window=60.0, mark_batch=3
+    )
+    ready = []
+    for user in ("U1", "U2", "U3", "U4"):
+        handled = await say(app, sender, user, token=line.issue(clock.now()))
+        assert handled.ready is not None
+        ready.append(handled.ready)
+    statements: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with asyncio.timeout(10):  # a mark that waited out the window would fail here
+            first = await sender.send_ready(ready[0])
+            marks_of_the_first = len(statements)
+            later_ones = [asyncio.create_task(sender.send_ready(r)) for r in ready[1:3]]
+            await asyncio.sleep(0.05)  # sent, and waiting for a third mark to join them
+            assert not any(task.done() for task in later_ones)
+            results = [first, *await asyncio.gather(*later_ones, sender.send_ready(ready[3]))]
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+    assert [r.sent for r in results] == [1, 1, 1, 1]
+    marks = [s for s in statements if s.lstrip().upper().startswith("UPDATE OUTBOX")]
+    assert marks_of_the_first >= 1 and len(marks) == 2  # the first alone, then three together
+    for handled_ready in ready:
+        assert (await row(app, handled_ready.outbox_id)).status == "sent"
+
+
+@pytest.mark.both_databases
 async def test_held_reminders_still_ride_along_with_a_reply_written_leased(
     app: App, sender: Sender, line: TokenLine, clock: FixedClock
 ) -> None:
