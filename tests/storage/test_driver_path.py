@@ -22,6 +22,7 @@ from bot.storage.locks import _LOCK, lock_chat
 from bot.services.actors import load_sender
 from bot.storage.models import ChatAccount, Person, Sale
 from bot.storage.repositories.audit import _ADD
+from bot.storage.repositories.conversations import _CLEAR, _SAVE
 from bot.storage.repositories.flood import _ADMIT
 from bot.storage.repositories.inbox import (
     _ACCEPT_PG,
@@ -219,6 +220,48 @@ async def test_audit_entries_and_remembered_records(app: App) -> None:
     for records in ([["sale", 1], ["work", 2]], None):
         await assert_same(app, _REMEMBER, {"a_id": account.id, "a_records": records, "a_at": NOW})
     await assert_same(app, _RENAME, {"a_id": account.id, "a_name": "สมชาย ใจดี"})
+
+
+async def test_an_open_question_saved_moved_on_and_closed(app: App) -> None:
+    async with app.uow() as uow:
+        account = await uow.people.ensure_account("line", "U1", "สมชาย")
+        await uow.commit()
+    keys = {"account_id": account.id, "chat_id": "U1"}
+    save = _SAVE[app.engine.dialect.name]
+    question = {
+        "s_flow": "sale", "s_data": {"asking": "amount", "item": "ไข่เค็ม"},
+        "s_expires_at": NOW, "s_updated_at": NOW, **keys,
+    }  # fmt: skip
+    await assert_same(app, save, question, new_id=True)  # opened: a new row
+    async with app.uow() as uow:
+        await uow.conversations.save(account.id, "U1", "meeting", {}, NOW)
+        await uow.commit()
+    await assert_same(app, save, question)  # moved on: the same row
+    await assert_same(app, _CLEAR, keys)
+
+
+async def test_a_question_opened_and_closed_is_the_unit_of_works_own_object(app: App) -> None:
+    async with app.uow() as uow:
+        account = await uow.people.ensure_account("line", "U2", "สมศรี")
+        await uow.conversations.save(account.id, "U2", "sale", {"asking": "amount"}, NOW)
+        await uow.commit()
+    async with app.uow() as uow:
+        sender = await load_sender(uow, "line", "U2", "U2", in_room=False)
+        assert sender is not None and sender.state is not None
+        assert sender.state.data == {"asking": "amount"}
+        later = NOW + timedelta(minutes=30)
+        await uow.conversations.save(account.id, "U2", "sale", {"asking": "unit"}, later)
+        # the object the message holds says what was written, and nothing is left to flush
+        assert (sender.state.data, sender.state.expires_at) == ({"asking": "unit"}, later)
+        assert not uow.session.dirty
+        again = await uow.conversations.get(account.id, "U2")
+        assert again is sender.state
+        await uow.conversations.clear(account.id, "U2")
+        assert await uow.conversations.get(account.id, "U2") is None
+        assert sender.state.flow == "sale"  # still readable, let go of
+        await uow.commit()
+    async with app.uow() as uow:
+        assert await uow.conversations.get(account.id, "U2") is None
 
 
 async def test_a_new_display_name_is_written_once_and_leaves_nothing_to_flush(app: App) -> None:
