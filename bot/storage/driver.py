@@ -236,6 +236,7 @@ async def execute(
         # Wrapped, and a lost connection invalidated, as SQLAlchemy does (in a greenlet: an
         # invalidation closes the connection through the async adapter). Anything else (a
         # value the driver cannot take, a cancellation) goes up unwrapped, as on its path.
+        _schema_changed(dialect, error)
         await greenlet_spawn(_wrapped, connection, error, sql, values)
         raise  # not reached: _wrapped raises
     if description is None or prepared.rows_hidden:
@@ -253,6 +254,18 @@ async def execute(
             rowcount,
         )
     return Fetched([row(*raw) for raw in rows], rowcount)
+
+
+def _schema_changed(dialect: Dialect, error: BaseException) -> None:
+    """What the asyncpg execution context's `handle_dbapi_exception` does (SQLAlchemy's path
+    has one; this path passes none to `_handle_dbapi_exception`): a prepared statement that a
+    schema change made stale marks every connection's statement cache for renewal, so the
+    next try prepares it again instead of failing the same way on that connection."""
+    if dialect.driver != "asyncpg":
+        return
+    dbapi = dialect.loaded_dbapi
+    if isinstance(error, dbapi.InvalidCachedStatementError | dbapi.InternalServerError):
+        dialect._invalidate_schema_cache()  # type: ignore[attr-defined]
 
 
 def _wrapped(connection: Connection, error: BaseException, sql: str, values: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import Executable, Table, event, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.app import App
 from bot.storage import driver, sqlite_inline
@@ -421,3 +421,30 @@ async def test_the_speaker_is_the_unit_of_works_own_object(app: App) -> None:
         kept = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
         assert kept is not None and kept.account.blocked is True
         assert not uow.session.dirty
+
+
+async def test_a_statement_made_stale_by_a_schema_change_is_prepared_again(app: App) -> None:
+    """Another worker's migration changes a column the speaker read returns. The prepared
+    statement each connection keeps is then stale: the first try fails, as on SQLAlchemy's
+    own path, and the next one prepares it again instead of failing the same way for as
+    long as that connection lives."""
+    if not postgres(app):
+        return  # SQLite prepares no statement across a schema change
+    async with app.uow() as uow:
+        await uow.people.ensure_account("line", "U7", "สมใจ")
+        await uow.commit()
+
+    async def speaker() -> str:
+        async with app.uow() as uow:
+            found = await uow.speakers.speaker("line", "U7", "U7", in_room=False)
+            assert found is not None
+            return found.account.display_name or ""
+
+    assert await speaker() == "สมใจ"  # prepared on this connection
+    async with app.engine.connect() as other:  # not DDL to this process's SQLAlchemy
+        await other.execute(text("ALTER TABLE chat_account ALTER COLUMN display_name TYPE text"))
+        await other.commit()
+    with pytest.raises(DBAPIError):
+        await speaker()
+    assert await speaker() == "สมใจ"
+    assert await speaker() == "สมใจ"
