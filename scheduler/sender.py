@@ -91,9 +91,11 @@ MAX_BACKOFF_S = 15 * 60.0
 REPLY_TOKEN_TTL_S = 50.0  # LINE reply tokens live about a minute; leave room for the call
 MARK_ATTEMPTS = 5  # a delivered row's "sent" mark, tried this many times
 # While replies go out steadily (the last marks were written less than MARK_BUSY_S ago), the
-# marker gathers marks for up to MARK_WINDOW_S, or until MARK_BATCH are waiting, before it
-# writes them in one transaction. Nobody waits for a mark but the same chat's next reply:
-# the platform has the message already. A quiet moment's mark is written at once.
+# marker gathers the marks of replies sent right after their message (`send_ready`, each by a
+# task of its own) for up to MARK_WINDOW_S, or until MARK_BATCH are waiting, before it writes
+# them in one transaction. Nobody waits for such a mark but the same chat's next reply: the
+# platform has the message already. A quiet moment's mark, and a drain's (which sends its next
+# row only after this one's mark), are written at once, with any others waiting.
 MARK_BUSY_S = 0.1
 MARK_WINDOW_S = 0.02
 MARK_BATCH = 32
@@ -287,11 +289,18 @@ class Sender:
             created_at=ready.created_at,
             on_part=self._part_sent(ready.outbox_id),
         )
-        await self._work(deque([message]), result, quota_unknown=not ask_quota)
+        # Sent by a task of its own, like the other chats' replies: its mark may wait for
+        # theirs (a drain's may not: it sends the next row only after this one's mark).
+        await self._work(deque([message]), result, quota_unknown=not ask_quota, gather=True)
         return result
 
     async def _work(
-        self, queue: deque[Outgoing], result: DrainResult, *, quota_unknown: bool = False
+        self,
+        queue: deque[Outgoing],
+        result: DrainResult,
+        *,
+        quota_unknown: bool = False,
+        gather: bool = False,
     ) -> None:
         while queue:
             message = queue.popleft()
@@ -300,7 +309,9 @@ class Sender:
                 continue
             if not await self._await_turn(transport, message, result):
                 continue
-            if await self._send(transport, message, result, quota_unknown=quota_unknown):
+            if await self._send(
+                transport, message, result, quota_unknown=quota_unknown, gather=gather
+            ):
                 # The chat's next row waited for this one (possibly written by another
                 # worker): send it now rather than at the next drain.
                 queue.extend(await self._lease(1, chat=(message.channel, message.recipient)))
@@ -313,6 +324,7 @@ class Sender:
         result: DrainResult,
         *,
         quota_unknown: bool = False,
+        gather: bool = False,
     ) -> bool:
         """One row: send, then mark it sent (or failed, or due again) at once. True if it was
         sent and its chat has a newer row waiting for it (lease that one now)."""
@@ -343,7 +355,7 @@ class Sender:
                 await self._failed(message, _Unexpected(f"{type(error).__name__}: {error}"), result)
                 return False
             pushed = delivery.pushed if isinstance(delivery, Delivery) else 0
-            more = await self._sent(message, pushed)
+            more = await self._sent(message, pushed, gather=gather)
             result.sent += 1
             result.pushed += pushed
             return more
@@ -417,23 +429,23 @@ class Sender:
                 row.next_attempt_at = self._clock.now() + timedelta(seconds=wait)
             await uow.commit()
 
-    async def _sent(self, message: Outgoing, pushed: int) -> bool:
+    async def _sent(self, message: Outgoing, pushed: int, *, gather: bool = False) -> bool:
         """Marks a delivered row sent; returns whether its chat has a newer row waiting for
         it. Rows delivered at about the same moment, by any lane or drain, are
         marked in one UPDATE and one COMMIT (group commit) by one marker task; each sender
         waits for its row's mark, so a row is marked only after its send and a drain ends
         with its rows marked. The marker runs on if a waiting sender is cancelled."""
         loop = asyncio.get_running_loop()
-        mark = _Mark(message.outbox_id, message.channel, pushed, loop.create_future())
+        mark = _Mark(message.outbox_id, message.channel, pushed, gather, loop.create_future())
         self._marks.append(mark)
         gathering = self._gathering
         if (
             gathering is not None
-            and len(self._marks) >= self._marks_at_most
+            and (not gather or len(self._marks) >= self._marks_at_most)
             and gathering.get_loop() is loop  # not a marker left behind by a closed loop
             and not gathering.done()
         ):
-            gathering.set_result(None)  # enough are waiting: the marker writes them now
+            gathering.set_result(None)  # enough, or a drain's mark: the marker writes them now
         marker = self._marker
         if marker is None or marker.done() or marker.get_loop() is not loop:
             self._marker = loop.create_task(self._mark_waiting())
@@ -479,11 +491,16 @@ class Sender:
     async def _gather(self) -> None:
         """Lets more marks join the next transaction (group commit). Always one pass of the
         event loop: lanes finishing their sends now join in. While replies go out steadily,
-        up to MARK_WINDOW_S more: at a market day's rate each mark otherwise took a
-        transaction of its own, as costly as the message's (bench/webhook.py)."""
+        up to MARK_WINDOW_S more, unless a drain's mark is among them: at a market day's rate
+        each mark otherwise took a transaction of its own, as costly as the message's
+        (bench/webhook.py)."""
         await asyncio.sleep(0)
         loop = asyncio.get_running_loop()
-        if len(self._marks) >= self._marks_at_most or loop.time() - self._marked_at > MARK_BUSY_S:
+        if (
+            len(self._marks) >= self._marks_at_most
+            or loop.time() - self._marked_at > MARK_BUSY_S
+            or not all(mark.gather for mark in self._marks)
+        ):
             return
         gathering = self._gathering = loop.create_future()
         timer = loop.call_later(self._mark_window, _settle, gathering)
@@ -566,6 +583,7 @@ class _Mark:
     outbox_id: int
     channel: str
     pushed: int
+    gather: bool  # may wait for others (a reply sent by a task of its own; not a drain's row)
     done: asyncio.Future[bool]
 
 

@@ -320,36 +320,54 @@ async def test_while_replies_go_out_steadily_their_marks_are_gathered_into_one_t
 ) -> None:
     """A quiet moment's reply is marked sent at once; the replies right after it are marked
     together, once enough of them are waiting (here three; the window is made long so that
-    only the count can end it), in one UPDATE and one COMMIT."""
+    only the count can end it), in one UPDATE and one COMMIT. A drain's row, whose next row
+    waits for its mark, is marked at once even then, with the others waiting."""
     sender = Sender(
         app.uow, {"line": line}, app.clock, tz=app.settings.tz, mark_window=60.0, mark_batch=3
     )
     ready = []
-    for user in ("U1", "U2", "U3", "U4"):
+    for user in ("U1", "U2", "U3", "U4", "U5"):
         handled = await say(app, sender, user, token=line.issue(clock.now()))
         assert handled.ready is not None
         ready.append(handled.ready)
+    due = [await say(app, sender, user, token=None) for user in ("U6", "U7")]  # pushed by a drain
     statements: list[str] = []
+    commits: list[int] = []
 
     def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
 
+    def committed(_c: Any) -> None:
+        commits.append(len(statements))
+
+    def marks() -> int:
+        return len([s for s in statements if s.lstrip().upper().startswith("UPDATE OUTBOX")])
+
     event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(app.engine.sync_engine, "commit", committed)
     try:
         async with asyncio.timeout(10):  # a mark that waited out the window would fail here
             first = await sender.send_ready(ready[0])
-            marks_of_the_first = len(statements)
+            assert marks() == 1  # quiet: at once
             later_ones = [asyncio.create_task(sender.send_ready(r)) for r in ready[1:3]]
             await asyncio.sleep(0.05)  # sent, and waiting for a third mark to join them
-            assert not any(task.done() for task in later_ones)
+            assert not any(task.done() for task in later_ones) and marks() == 1
+            commits.clear()
             results = [first, *await asyncio.gather(*later_ones, sender.send_ready(ready[3]))]
+            assert marks() == 2 and len(commits) == 1  # three marks, one UPDATE, one COMMIT
+            waiting = asyncio.create_task(sender.send_ready(ready[4]))
+            await asyncio.sleep(0.05)
+            assert not waiting.done()  # busy: gathering again
+            drained = await sender.drain()  # one row after the other: none waits the window
+            results.append(await waiting)
     finally:
         event.remove(app.engine.sync_engine, "before_cursor_execute", record)
-    assert [r.sent for r in results] == [1, 1, 1, 1]
-    marks = [s for s in statements if s.lstrip().upper().startswith("UPDATE OUTBOX")]
-    assert marks_of_the_first >= 1 and len(marks) == 2  # the first alone, then three together
+        event.remove(app.engine.sync_engine, "commit", committed)
+    assert [r.sent for r in results] == [1, 1, 1, 1, 1] and drained.sent == 2
     for handled_ready in ready:
         assert (await row(app, handled_ready.outbox_id)).status == "sent"
+    for handled in due:
+        assert (await row(app, handled.outbox_id)).status == "sent"
 
 
 @pytest.mark.both_databases

@@ -17,12 +17,12 @@ from sqlalchemy import Executable, Table, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.app import App
+from bot.services.actors import load_sender
 from bot.storage import driver, sqlite_inline
 from bot.storage.locks import _LOCK, lock_chat
-from bot.services.actors import load_sender
 from bot.storage.models import ChatAccount, Person, Sale
 from bot.storage.repositories.audit import _ADD
-from bot.storage.repositories.conversations import _CLEAR, _SAVE
+from bot.storage.repositories.conversations import _CLEAR, _MOVE_ON, _SAVE
 from bot.storage.repositories.flood import _ADMIT
 from bot.storage.repositories.inbox import (
     _ACCEPT_PG,
@@ -238,6 +238,13 @@ async def test_an_open_question_saved_moved_on_and_closed(app: App) -> None:
         await uow.commit()
     await assert_same(app, save, question)  # moved on: the same row
     await assert_same(app, _CLEAR, keys)
+    async with app.uow() as uow:
+        state = await uow.conversations.get(account.id, "U1")
+        assert state is not None
+        stored = (state.flow, state.data, state.expires_at)
+    assert stored == ("meeting", {}, NOW)  # the committed question, as the ORM reads it back
+    held = {"state_id": state.id, **{k: v for k, v in question.items() if k.startswith("s_")}}
+    await assert_same(app, _MOVE_ON, held)
 
 
 async def test_a_question_opened_and_closed_is_the_unit_of_works_own_object(app: App) -> None:
@@ -262,6 +269,32 @@ async def test_a_question_opened_and_closed_is_the_unit_of_works_own_object(app:
         await uow.commit()
     async with app.uow() as uow:
         assert await uow.conversations.get(account.id, "U2") is None
+
+
+async def test_a_question_moved_on_in_a_savepoint_rolled_back_is_as_before(app: App) -> None:
+    async with app.uow() as uow:
+        account = await uow.people.ensure_account("line", "U9", "สมใจ")
+        await uow.conversations.save(account.id, "U9", "sale", {"asking": "amount"}, NOW)
+        await uow.commit()
+    async with app.uow() as uow:
+        sender = await load_sender(uow, "line", "U9", "U9", in_room=False)
+        assert sender is not None
+        with pytest.raises(ZeroDivisionError):
+            async with uow.savepoint():
+                await uow.conversations.save(account.id, "U9", "meeting", {}, NOW)
+                await uow.speakers.rename(sender.account, "ชื่อใหม่")
+                1 / 0  # noqa: B018
+        again = await uow.conversations.get(account.id, "U9")
+        assert again is not None and (again.flow, again.data) == ("sale", {"asking": "amount"})
+        await uow.session.refresh(sender.account)  # expired by the rollback, as the ORM does
+        assert sender.account.display_name == "สมใจ"
+        with pytest.raises(ZeroDivisionError):
+            async with uow.savepoint():
+                await uow.conversations.clear(account.id, "U9")
+                1 / 0  # noqa: B018
+        kept = await uow.conversations.get(account.id, "U9")
+        assert kept is not None and kept.flow == "sale"
+        await uow.commit()
 
 
 async def test_a_new_display_name_is_written_once_and_leaves_nothing_to_flush(app: App) -> None:
