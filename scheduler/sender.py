@@ -247,7 +247,7 @@ class Sender:
         await self._work(deque(await self._lease(limit, only)), result)
         return result
 
-    async def send_ready(self, ready: ReadyReply) -> DrainResult:
+    async def send_ready(self, ready: ReadyReply, *, gather: bool = True) -> DrainResult:
         """Sends a reply the conversation wrote already leased (`Handled.ready`), right after
         its commit: no lease transaction. The lease was committed with the row, so this is
         its first attempt (`attempts` 1); a reply token is offered only while young, as in a
@@ -258,7 +258,10 @@ class Sender:
         young, so the write did not ask the quota. If the token aged out while the reply
         waited its turn, it is pushed, and the quota is asked here, as a lease asks it: used
         up, the push is held without calling the platform. A token refused by the platform
-        asks it in `_forget_token`."""
+        asks it in `_forget_token`.
+
+        `gather`: its sent mark may wait a moment for the marks of other chats' replies
+        (`_gather`); False when a later reply of the same chat waits for this one."""
         result = DrainResult()
         if ready.channel not in self._transports:
             return result  # no transport now: the lease runs out and a drain sends it
@@ -291,7 +294,7 @@ class Sender:
         )
         # Sent by a task of its own, like the other chats' replies: its mark may wait for
         # theirs (a drain's may not: it sends the next row only after this one's mark).
-        await self._work(deque([message]), result, quota_unknown=not ask_quota, gather=True)
+        await self._work(deque([message]), result, quota_unknown=not ask_quota, gather=gather)
         return result
 
     async def _work(

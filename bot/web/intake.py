@@ -37,11 +37,12 @@ handling keeps failing for reasons other than the database is set `failed` after
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -132,6 +133,9 @@ class Intake:
         self._writer: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._held: set[int] = set()  # ids queued or being handled in this process
+        # Chats with a message queued or being handled: its reply will wait for the previous
+        # reply's sent mark, so that mark is not kept waiting for others (`_send_one`).
+        self._busy_chats: collections.Counter[tuple[str, str]] = collections.Counter()
         self._arriving = 0  # webhook requests being read, checked and stored right now
         self._quiet = asyncio.Event()
         self._quiet.set()
@@ -260,6 +264,7 @@ class Intake:
         if job.event_id in self._held or len(self._held) >= MAX_QUEUED:
             return
         self._held.add(job.event_id)
+        self._busy_chats[(job.message.channel, job.message.chat_id)] += 1
         self._lane(job.message).jobs.put_nowait(job)
 
     async def _work(self, lane: _Lane) -> None:
@@ -275,6 +280,10 @@ class Intake:
             finally:
                 for job in jobs:
                     self._held.discard(job.event_id)
+                    chat = (job.message.channel, job.message.chat_id)
+                    self._busy_chats[chat] -= 1
+                    if self._busy_chats[chat] <= 0:
+                        del self._busy_chats[chat]
                     lane.jobs.task_done()
 
     async def _process_queued(self, jobs: list[_Job], lane: _Lane) -> None:
@@ -410,7 +419,12 @@ class Intake:
         chains: dict[tuple[str, str], asyncio.Task[None]] = {}
         while True:
             chat, reply = await lane.replies.get()
-            task = asyncio.create_task(self._send_one(reply, chains.get(chat)))
+
+            def followed(chat: tuple[str, str] = chat) -> bool:
+                """Whether a later message or reply of this chat waits for this one."""
+                return chat in self._busy_chats or chains.get(chat) is not asyncio.current_task()
+
+            task = asyncio.create_task(self._send_one(reply, chains.get(chat), followed))
             chains[chat] = task
             self._in_flight.add(task)
 
@@ -422,8 +436,16 @@ class Intake:
 
             task.add_done_callback(done)
 
-    async def _send_one(self, reply: ReadyReply | int, after: asyncio.Task[None] | None) -> None:
-        """One reply, once the chat's previous one was tried (whatever became of it)."""
+    async def _send_one(
+        self,
+        reply: ReadyReply | int,
+        after: asyncio.Task[None] | None,
+        followed: Callable[[], bool],
+    ) -> None:
+        """One reply, once the chat's previous one was tried (whatever became of it). Its
+        sent mark may wait to be written with others' (`Sender.send_ready`) unless a later
+        message or reply of the same chat waits for it (a member's sales sent one after
+        another)."""
         on_the_loop()
         if after is not None:
             await asyncio.wait({after})
@@ -440,7 +462,7 @@ class Intake:
                 if isinstance(reply, int):
                     await self._app.sender.drain(only=reply)
                 else:  # written leased in the message's transaction: no lease needed
-                    await self._app.sender.send_ready(reply)
+                    await self._app.sender.send_ready(reply, gather=not followed())
             except Exception:
                 log.exception("outbox %s: immediate send failed; the drain retries it", outbox_id)
 

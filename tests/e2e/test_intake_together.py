@@ -160,3 +160,42 @@ async def test_a_report_refused_before_anything_was_written_is_answered_in_the_s
     assert await stack.count(Sale, Sale.item == "ผัก") == 0
     assert "เก่าเกินหนึ่งปี" in stack.line.texts(late)[-1]
     await _the_others_saved_and_echoed_once(stack, users, late)
+
+
+@pytest.mark.both_databases
+async def test_a_reply_another_of_its_chat_waits_for_is_marked_sent_without_waiting_for_others(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One member's four sales in one webhook (LINE batches events), and another member's
+    one: each of the first member's first three replies is followed by the next, which may
+    not go out before it is marked sent, so their marks are not kept waiting to be written
+    with other chats' (`Sender.send_ready(gather=False)`). A chat's last reply may wait.
+    All five are saved and echoed, each chat's in order."""
+    gathered: dict[str, list[bool]] = {}
+    real = stack.app.sender.send_ready
+
+    async def spy(ready: Any, *, gather: bool = True) -> Any:
+        gathered.setdefault(ready.recipient, []).append(gather)
+        return await real(ready, gather=gather)
+
+    busy, quiet = await stack.line_member(), await stack.line_member()
+    monkeypatch.setattr(stack.app.sender, "send_ready", spy)
+    events = [
+        stack.events.text(
+            f"ขายไข่เค็ม{10 + n}ฟอง{(10 + n) * 5}บ.ค่ะ", user=busy,
+            reply_token=stack.line.issue_token(busy),
+        )
+        for n in range(4)
+    ] + [
+        stack.events.text(
+            "ขายไข่เค็ม20ฟอง100บ.ค่ะ", user=quiet, reply_token=stack.line.issue_token(quiet)
+        )
+    ]  # fmt: skip
+    assert (await stack.post_line(*events)).status_code == 200
+    await stack.settled()
+    # The first is followed by three. (A reply written while its chat's previous one is
+    # still unsent is sent by a drain, whose mark never waits.)
+    assert gathered[busy][0] is False and gathered[quiet] == [True]
+    assert await _quantities(stack, busy) == [10, 11, 12, 13]
+    echoes = stack.line.texts(busy)[-4:]
+    assert [f"{10 + n} ฟอง" in echo for n, echo in enumerate(echoes)] == [True] * 4
