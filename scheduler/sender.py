@@ -439,7 +439,14 @@ class Sender:
         waits for its row's mark, so a row is marked only after its send and a drain ends
         with its rows marked. The marker runs on if a waiting sender is cancelled."""
         loop = asyncio.get_running_loop()
-        mark = _Mark(message.outbox_id, message.channel, pushed, gather, loop.create_future())
+        mark = _Mark(
+            message.outbox_id,
+            message.channel,
+            message.recipient,
+            pushed,
+            gather,
+            loop.create_future(),
+        )
         self._marks.append(mark)
         gathering = self._gathering
         if (
@@ -453,6 +460,18 @@ class Sender:
         if marker is None or marker.done() or marker.get_loop() is not loop:
             self._marker = loop.create_task(self._mark_waiting())
         return await asyncio.shield(mark.done)
+
+    def hurry(self, channel: str, recipient: str) -> None:
+        """A new message of this chat has come: a mark of its chat that is waiting to be
+        written with others is written now, so the reply to the new message is not written
+        behind a row still unmarked (it would then need a lease transaction of its own)."""
+        gathering = self._gathering
+        if gathering is None or gathering.done():
+            return
+        if gathering.get_loop() is asyncio.get_running_loop() and any(
+            m.channel == channel and m.recipient == recipient for m in self._marks
+        ):
+            gathering.set_result(None)
 
     async def settle_marks(self) -> None:
         """At shutdown, before the database closes: the marks of rows already delivered are
@@ -585,6 +604,7 @@ class _Mark:
 
     outbox_id: int
     channel: str
+    recipient: str
     pushed: int
     gather: bool  # may wait for others (a reply sent by a task of its own; not a drain's row)
     done: asyncio.Future[bool]

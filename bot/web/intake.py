@@ -184,6 +184,8 @@ class Intake:
             return Accepted(0, 0)
         waiting = _Waiting(messages, asyncio.get_running_loop().create_future())
         self._waiting.append(waiting)
+        for message in messages:  # their chats' waiting sent marks are written now
+            self._app.sender.hurry(message.channel, message.chat_id)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
         # The commit runs in the writer task, shared by every waiting request: a client that

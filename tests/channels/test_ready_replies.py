@@ -371,6 +371,31 @@ async def test_while_replies_go_out_steadily_their_marks_are_gathered_into_one_t
 
 
 @pytest.mark.both_databases
+async def test_a_new_message_of_its_chat_has_a_gathered_mark_written_at_once(
+    app: App, line: TokenLine, clock: FixedClock
+) -> None:
+    """While marks are gathered (the window made long), a new message of another chat
+    changes nothing; a new message of the chat of a waiting mark has it written now, so the
+    reply to it is not written behind a row still unmarked."""
+    sender = Sender(app.uow, {"line": line}, app.clock, tz=app.settings.tz, mark_window=60.0)
+    ready = []
+    for user in ("U1", "U2"):
+        handled = await say(app, sender, user, token=line.issue(clock.now()))
+        assert handled.ready is not None
+        ready.append(handled.ready)
+    async with asyncio.timeout(10):
+        await sender.send_ready(ready[0])  # quiet: marked at once
+        waiting = asyncio.create_task(sender.send_ready(ready[1]))
+        await asyncio.sleep(0.05)
+        sender.hurry("line", "U9")
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        sender.hurry("line", "U2")
+        assert (await waiting).sent == 1
+    assert (await row(app, ready[1].outbox_id)).status == "sent"
+
+
+@pytest.mark.both_databases
 async def test_held_reminders_still_ride_along_with_a_reply_written_leased(
     app: App, sender: Sender, line: TokenLine, clock: FixedClock
 ) -> None:
