@@ -519,7 +519,8 @@ class Sender:
         await asyncio.sleep(0)
         loop = asyncio.get_running_loop()
         if (
-            len(self._marks) >= self._marks_at_most
+            self._mark_window <= 0
+            or len(self._marks) >= self._marks_at_most
             or loop.time() - self._marked_at > MARK_BUSY_S
             or not all(mark.gather for mark in self._marks)
         ):
