@@ -247,11 +247,17 @@ async def test_an_open_question_saved_moved_on_and_closed(app: App) -> None:
     await assert_same(app, _MOVE_ON, held)
 
 
-async def test_a_question_opened_and_closed_is_the_unit_of_works_own_object(app: App) -> None:
+async def _asked(app: App, user: str, name: str) -> ChatAccount:
+    """An account whose private chat has a question open (a sale's amount)."""
     async with app.uow() as uow:
-        account = await uow.people.ensure_account("line", "U2", "สมศรี")
-        await uow.conversations.save(account.id, "U2", "sale", {"asking": "amount"}, NOW)
+        account = await uow.people.ensure_account("line", user, name)
+        await uow.conversations.save(account.id, user, "sale", {"asking": "amount"}, NOW)
         await uow.commit()
+    return account
+
+
+async def test_a_question_opened_and_closed_is_the_unit_of_works_own_object(app: App) -> None:
+    account = await _asked(app, "U2", "สมศรี")
     async with app.uow() as uow:
         sender = await load_sender(uow, "line", "U2", "U2", in_room=False)
         assert sender is not None and sender.state is not None
@@ -272,10 +278,7 @@ async def test_a_question_opened_and_closed_is_the_unit_of_works_own_object(app:
 
 
 async def test_a_question_moved_on_in_a_savepoint_rolled_back_is_as_before(app: App) -> None:
-    async with app.uow() as uow:
-        account = await uow.people.ensure_account("line", "U9", "สมใจ")
-        await uow.conversations.save(account.id, "U9", "sale", {"asking": "amount"}, NOW)
-        await uow.commit()
+    account = await _asked(app, "U9", "สมใจ")
     async with app.uow() as uow:
         sender = await load_sender(uow, "line", "U9", "U9", in_room=False)
         assert sender is not None
