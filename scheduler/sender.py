@@ -95,7 +95,8 @@ MARK_ATTEMPTS = 5  # a delivered row's "sent" mark, tried this many times
 # task of its own) for up to MARK_WINDOW_S, or until MARK_BATCH are waiting, before it writes
 # them in one transaction. Nobody waits for such a mark but the same chat's next reply: the
 # platform has the message already. A quiet moment's mark, and a drain's (which sends its next
-# row only after this one's mark), are written at once, with any others waiting.
+# row only after this one's mark), are written at once, with any others waiting. On SQLite
+# `build_app` gives no window (`mark_window=0`): marks are written at once there.
 MARK_BUSY_S = 0.1
 MARK_WINDOW_S = 0.02
 MARK_BATCH = 32
