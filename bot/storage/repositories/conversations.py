@@ -47,12 +47,10 @@ _MOVE_ON = prebuilt(
     .values(**{name: bindparam(f"s_{name}", type_=_STATES.c[name].type) for name in _CHANGED})
 )
 _CLEAR = prebuilt(
-    delete(_STATES)
-    .where(
+    delete(_STATES).where(
         _STATES.c.chat_account_id == bindparam("account_id"),
         _STATES.c.chat_id == bindparam("chat_id"),
     )
-    .returning(_STATES.c.id)
 )
 
 
