@@ -88,7 +88,9 @@ async def run(url: str, args: argparse.Namespace) -> None:
     statements: list[str] = []
 
     def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        statements.append(statement.strip().splitlines()[0][:110])
+        statements.append(
+            statement.strip().splitlines()[0][: int(os.environ.get("TRACE_WIDTH", "110"))]
+        )
 
     event.listen(app.engine.sync_engine, "before_cursor_execute", record)
     sale = "ขายผ้าไหม 3 ผืน ผืนละ 1,200 บาท"

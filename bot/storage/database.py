@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util.concurrency import await_
 
-from bot.storage import sqlite_inline
+from bot.storage import driver, sqlite_inline
 from bot.storage.sqlite_inline import INLINE_BUSY_MS
 from bot.storage.statements import CountingSession
 
@@ -53,6 +53,7 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
             url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10
         )
     engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    driver.watch(engine.sync_engine)  # held writes sent before anything else, dropped on rollback
     pool = engine.sync_engine.pool
     event.listen(pool, "connect", _fresh)
     event.listen(pool, "checkout", _asyncpg_ping(engine.dialect))

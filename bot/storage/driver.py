@@ -31,16 +31,19 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, TypeVar, cast
 
-from sqlalchemy import Executable
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy import Executable, event
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from bot.storage import sqlite_inline
@@ -108,6 +111,8 @@ class _Compiled:
     rows_hidden: bool
     # (parameter key, scalar default or None, callable default or None) per prefetched column
     defaults: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
+    # the names of the tables it reads or writes, subqueries included (`_fusable`)
+    tables: frozenset[str]
     # filled by the first execution: the result columns' processors and the row type
     results: tuple[tuple[_Processor, ...], type] | None = field(default=None)
 
@@ -127,7 +132,12 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
         defaults.append((key, arg if is_scalar else None, arg if is_callable else None))
     explicit = bool(getattr(compiled.statement, "_returning", ()))
     hidden = bool(compiled.implicit_returning) and not explicit
-    return _Compiled(compiled, bool(compiled.post_compile_params), hidden, tuple(defaults))
+    tables = frozenset(
+        element.name
+        for element in visitors.iterate(cast(Any, statement))
+        if isinstance(element, TableClause)
+    )
+    return _Compiled(compiled, bool(compiled.post_compile_params), hidden, tuple(defaults), tables)
 
 
 def _prepared(
@@ -203,8 +213,44 @@ async def execute(
     sending: Callable[[], None] | None = None,
 ) -> Fetched | None:
     """Runs a `prebuilt` statement on the driver, or returns None when SQLAlchemy's path must
-    (see the module's docstring); `sending` is called just before it is sent. Raises what
-    SQLAlchemy's path would raise."""
+    (see the module's docstring); `sending` is called just before it is sent. Writes deferred
+    on the same connection go with it, in the same statement where they can (`defer`). Raises
+    what SQLAlchemy's path would raise."""
+    ready = await _ready(session, statement, parameters)
+    if ready is None:
+        return None
+    connection, prepared, dialect, run, (sql, values) = ready
+    deferred = _DEFERRED.pop(connection, None)
+    if deferred:
+        main = _Part(sql, values, prepared.tables)
+        if _fusable([*deferred, main]):
+            sql, values = _fused([*deferred, main])
+        else:
+            await _send_deferred(connection, dialect, run, deferred)
+    if sending is not None:
+        sending()
+    rows, rowcount, description = await _send(connection, dialect, run, sql, values)
+    if description is None or prepared.rows_hidden:
+        return Fetched([], rowcount)
+    results = prepared.results
+    if results is None:
+        results = prepared.results = _results(prepared.compiled, dialect, description)
+    processors, row = results
+    if any(processors):
+        return Fetched(
+            [
+                row(*[p(v) if p else v for p, v in zip(processors, raw, strict=True)])
+                for raw in rows
+            ],
+            rowcount,
+        )
+    return Fetched([row(*raw) for raw in rows], rowcount)
+
+
+async def _ready(
+    session: AsyncSession, statement: Executable, parameters: Any
+) -> tuple[Connection, _Compiled, Dialect, _Run, tuple[str, Any]] | None:
+    """What sending `statement` on the driver path takes, or None when it cannot go that way."""
     if statement not in _PREBUILT:
         return None
     if isinstance(parameters, list):
@@ -221,17 +267,24 @@ async def execute(
     connection = await _connection(session, dialect)
     if connection is None:
         return None
-    adapter = connection.connection.dbapi_connection
-    run = _runner(dialect, adapter)
+    run = _runner(dialect, connection.connection.dbapi_connection)
     if run is None:
         return None
-    sql, values = _values(prepared, dialect, parameters or {})
-    if sending is not None:
-        sending()
+    return connection, prepared, dialect, run, _values(prepared, dialect, parameters or {})
+
+
+async def _send(
+    connection: Connection, dialect: Dialect, run: _Run, sql: str, values: Any
+) -> tuple[Any, int, Any]:
+    """One statement to the driver, seen by `before_cursor_execute` listeners as SQLAlchemy's
+    path shows it to them (the benchmarks and tests count statements so)."""
     for listener in connection.dispatch.before_cursor_execute:
         listener(connection, None, sql, values, None, False)
     try:
-        rows, rowcount, description = await run(adapter, sql, values, dialect)
+        return cast(
+            tuple[Any, int, Any],
+            await run(connection.connection.dbapi_connection, sql, values, dialect),
+        )
     except dialect.loaded_dbapi.Error as error:
         # Wrapped, and a lost connection invalidated, as SQLAlchemy does (in a greenlet: an
         # invalidation closes the connection through the async adapter). Anything else (a
@@ -239,21 +292,167 @@ async def execute(
         _schema_changed(dialect, error)
         await greenlet_spawn(_wrapped, connection, error, sql, values)
         raise  # not reached: _wrapped raises
-    if description is None or prepared.rows_hidden:
-        return Fetched([], rowcount)
-    results = prepared.results
-    if results is None:
-        results = prepared.results = _results(prepared.compiled, dialect, description)
-    processors, row = results
-    if any(processors):
-        return Fetched(
-            [
-                row(*[p(v) if p else v for p, v in zip(processors, raw, strict=True)])
-                for raw in rows
-            ],
-            rowcount,
-        )
-    return Fetched([row(*raw) for raw in rows], rowcount)
+
+
+# --- Deferred writes -------------------------------------------------------------------------
+#
+# On PostgreSQL every statement is a round trip: the message waits for it, and both processes
+# pay a wake-up and the protocol's work. Some writes of the message path return nothing anyone
+# reads: the audit entry of a record, the account's "last records" for undo. Such a write is
+# held (`defer`) and goes with the next statement of its transaction, as a data-modifying WITH
+# in front of it ("WITH _w0 AS (INSERT …) INSERT INTO outbox … RETURNING id"): PostgreSQL runs
+# it to completion even though nothing refers to it, in the same statement, so it lands or
+# fails with that statement and the transaction.
+#
+# Only where the order cannot matter: the sub-statements of one statement share a snapshot and
+# none sees another's changes, so a held write is fused only with statements that touch none
+# of its tables (subqueries included), and with nothing that has a WITH of its own. Otherwise
+# the held writes go first, on their own. They go before any statement SQLAlchemy sends on the
+# connection too (an ORM query or flush, a SAVEPOINT: so a savepoint rolled back never takes a
+# held write with it) and before COMMIT; a ROLLBACK drops them. `watch` installs those hooks on
+# a PostgreSQL engine. On SQLite, where a statement is a call in process, nothing is held.
+
+
+@dataclass(slots=True, frozen=True)
+class _Part:
+    sql: str
+    values: Any
+    tables: frozenset[str]
+
+
+_DEFERRED: weakref.WeakKeyDictionary[Connection, list[_Part]] = weakref.WeakKeyDictionary()
+_FUSED: dict[tuple[str, ...], str | None] = {}  # fused SQL by its parts' SQL; None: cannot be
+_FUSED_MOST = 512  # forms kept: the message path makes a few dozen
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+_QUOTED = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")""")
+
+
+async def defer(
+    session: AsyncSession,
+    statement: Executable,
+    parameters: Any,
+    sending: Callable[[], None] | None = None,
+) -> bool:
+    """Holds a `prebuilt` write whose rows and row count nobody reads, to go with the next
+    statement of the transaction (see above); False when it cannot be held (SQLite, a
+    savepoint, pending ORM changes…) and the caller must send it now. Its values are taken
+    now, as if it were sent now; `sending` is called now."""
+    ready = await _ready(session, statement, parameters)
+    if ready is None:
+        return False
+    connection, prepared, dialect, _run, (sql, values) = ready
+    if dialect.driver != "asyncpg" or prepared.expanding or getattr(statement, "is_select", False):
+        return False
+    if sending is not None:
+        sending()
+    _DEFERRED.setdefault(connection, []).append(_Part(sql, values, prepared.tables))
+    return True
+
+
+async def send_deferred(session: AsyncSession) -> None:
+    """The transaction's held writes sent now, in one statement where they can be (before a
+    COMMIT: `UnitOfWork.commit`). The commit hook `watch` installs would send them too, one
+    by one through SQLAlchemy; this is the quick way."""
+    transaction = session.sync_session.get_transaction()
+    if transaction is None or session.bind is None:
+        return
+    for connection in transaction.connections:
+        deferred = _DEFERRED.pop(connection, None)
+        if deferred:
+            dialect = session.bind.dialect
+            run = _runner(dialect, connection.connection.dbapi_connection)
+            assert run is not None  # held only where the driver path runs
+            await _send_deferred(connection, dialect, run, deferred)
+
+
+async def _send_deferred(
+    connection: Connection, dialect: Dialect, run: _Run, deferred: list[_Part]
+) -> None:
+    if len(deferred) > 1 and _fusable(deferred):
+        await _send(connection, dialect, run, *_fused(deferred))
+        return
+    for part in deferred:
+        await _send(connection, dialect, run, part.sql, part.values)
+
+
+def _fusable(parts: Sequence[_Part]) -> bool:
+    """Parts that may be one statement: no two touch the same table, the form is known."""
+    seen: set[str] = set()
+    for part in parts:
+        if not seen.isdisjoint(part.tables):
+            return False
+        seen |= part.tables
+    return _fused_sql(parts) is not None
+
+
+def _fused(parts: Sequence[_Part]) -> tuple[str, Any]:
+    sql = _fused_sql(parts)
+    assert sql is not None
+    return sql, tuple(value for part in parts for value in part.values)
+
+
+def _fused_sql(parts: Sequence[_Part]) -> str | None:
+    """All but the last part as data-modifying WITH queries in front of the last, their
+    placeholders renumbered in order; None when a part is not a plain statement whose
+    placeholders (outside quoted literals and names) are exactly $1…$n of its values."""
+    key = tuple(part.sql for part in parts)
+    try:
+        return _FUSED[key]
+    except KeyError:
+        pass
+    pieces: list[str] = []
+    offset = 0
+    fused: str | None = None
+    for index, part in enumerate(parts):
+        shifted = _shifted(part.sql, offset, len(part.values))
+        if shifted is None:
+            break
+        offset += len(part.values)
+        if index < len(parts) - 1:
+            pieces.append(f"_w{index} AS ({shifted})")
+        else:
+            fused = f"WITH {', '.join(pieces)} {shifted}" if pieces else shifted
+    if len(_FUSED) < _FUSED_MOST:
+        _FUSED[key] = fused
+    return fused
+
+
+def _shifted(sql: str, offset: int, count: int) -> str | None:
+    """`sql` with $k as $(k + offset), or None when it has a WITH of its own, a backslash (an
+    escape string's quotes cannot be told apart here) or placeholders other than $1…$count."""
+    if sql.lstrip()[:4].upper() == "WITH" or "\\" in sql:
+        return None
+    pieces = _QUOTED.split(sql)  # quoted literals and names at the odd places, kept as they are
+    numbers: set[int] = set()
+    for at in range(0, len(pieces), 2):
+        numbers.update(int(found) for found in _PLACEHOLDER.findall(pieces[at]))
+        pieces[at] = _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + offset}", pieces[at])
+    if numbers != set(range(1, count + 1)):
+        return None
+    return "".join(pieces)
+
+
+def watch(engine: Engine) -> None:
+    """The hooks that keep held writes in order on a PostgreSQL engine (see above)."""
+    event.listen(engine, "before_execute", _before_execute)
+    event.listen(engine, "commit", _send_now)
+    event.listen(engine, "rollback", _drop)
+
+
+def _before_execute(connection: Connection, *_: Any) -> None:
+    _send_now(connection)
+
+
+def _send_now(connection: Connection) -> None:
+    """Held writes sent one by one through SQLAlchemy, before what it is about to send (in
+    its greenlet: a sync call)."""
+    deferred = _DEFERRED.pop(connection, None)
+    for part in deferred or ():
+        connection.exec_driver_sql(part.sql, part.values)
+
+
+def _drop(connection: Connection) -> None:
+    _DEFERRED.pop(connection, None)
 
 
 def _schema_changed(dialect: Dialect, error: BaseException) -> None:

@@ -69,6 +69,18 @@ async def core(
     return await session.run_sync(_flush_and_execute, statement, parameters)
 
 
+async def write_later(
+    session: AsyncSession, statement: Executable, parameters: Mapping[str, Any]
+) -> None:
+    """`core` for a write whose rows and row count nobody reads: on PostgreSQL it may be held
+    to go with the transaction's next statement, in the same round trip (bot/storage/driver.py,
+    "Deferred writes"); otherwise it is sent now. Either way it is in the transaction before
+    anything after it reads or commits."""
+    sync = session.sync_session
+    if not await driver.defer(session, statement, parameters, lambda: _count(sync)):
+        await core(session, statement, parameters)
+
+
 def _flush_and_execute(session: Session, statement: Executable, parameters: Parameters) -> Fetched:
     session.flush()
     if not getattr(statement, "is_select", False):

@@ -10,6 +10,7 @@ from typing import Generic, Self, TypeVar, overload
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage import driver
 from bot.storage.database import WriterGate
 from bot.storage.repositories import (
     AccessCodeRepository,
@@ -116,6 +117,9 @@ class UnitOfWork:
                 self._gate.leave()
 
     async def commit(self) -> None:
+        # Held writes in one statement before the COMMIT (SQLAlchemy's commit hook would send
+        # them one by one): bot/storage/driver.py, "Deferred writes".
+        await driver.send_deferred(self.session)
         await self.session.commit()
 
     async def rollback(self) -> None:

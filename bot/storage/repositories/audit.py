@@ -26,9 +26,9 @@ class AuditRepository(_Repository):
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
-        # Core, not a flushed ORM object: one entry per record on the message path, and
-        # nothing reads the entry back in the same unit of work.
-        await self._core(
+        # Core, not a flushed ORM object: one entry per record on the message path. Nothing
+        # reads the entry back from the statement, so on PostgreSQL it rides with the next one.
+        await self._write_later(
             _ADD,
             {
                 "actor_id": actor_id,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.storage.driver import Fetched
-from bot.storage.statements import Parameters, core
+from bot.storage.statements import Parameters, core, write_later
 
 T = TypeVar("T")
 
@@ -53,6 +53,11 @@ class _Repository:
         `run_sync` call: each awaited AsyncSession method starts a greenlet of its own, and
         three of them cost more than the statement."""
         return await core(self.session, statement, parameters)
+
+    async def _write_later(self, statement: Executable, parameters: dict[str, Any]) -> None:
+        """A prebuilt write nobody reads back from: on PostgreSQL it goes with the next
+        statement, one round trip fewer (`write_later`)."""
+        await write_later(self.session, statement, parameters)
 
     def _loaded(self, entity: type[T], columns: Sequence[Column[Any]], values: Sequence[Any]) -> T:
         """The `entity` object of a row read with Core (its table's `columns`, `values` in the

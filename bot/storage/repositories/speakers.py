@@ -186,8 +186,9 @@ class SpeakerRepository(_Repository):
         ORM's unit-of-work machinery for one changed attribute (see `RecordRepository.add`
         for what the two together saved). The unit of work's own object is given the same values
         as already written, so a later read in this transaction sees them and no flush
-        writes them again."""
-        await self._core(_REMEMBER, {"a_id": account.id, "a_records": records, "a_at": at})
+        writes them again. On PostgreSQL the UPDATE goes with the next statement (the reply's
+        INSERT into the outbox), one round trip fewer."""
+        await self._write_later(_REMEMBER, {"a_id": account.id, "a_records": records, "a_at": at})
         set_committed_value(account, "last_records", records)
         set_committed_value(account, "last_record_at", at)
 

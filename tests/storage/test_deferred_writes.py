@@ -1,0 +1,186 @@
+"""Writes held for the next statement (bot/storage/driver.py, "Deferred writes"): the audit
+entry of a record and the account's last records go with the statement after them on
+PostgreSQL, one round trip fewer each, and nothing about what is stored may change. Held
+writes are in the database before anything reads their tables, before a savepoint and before
+the COMMIT; a rollback drops them; a failing one fails its transaction. On SQLite nothing is
+held, and every test here must hold there too."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.app import App
+from bot.storage import driver
+from bot.storage.models import AuditLog, ChatAccount
+from bot.storage.repositories.speakers import _ONE_TO_ONE
+from tests.conftest import NOW
+from tests.storage.test_driver_path import on_the_loop, pending_event, postgres, sent
+
+both = pytest.mark.both_databases  # the rule is in tests/conftest.py; the last two need none
+
+__all__ = ["on_the_loop"]  # the fixture, used by every test here
+
+
+async def account_id(app: App) -> int:
+    async with app.uow() as uow:
+        account = await uow.people.ensure_account("line", "U1", "สมชาย")
+        await uow.commit()
+    return account.id
+
+
+async def entries(app: App) -> list[tuple[str, str, int | None]]:
+    async with app.uow() as uow:
+        rows = await uow.session.execute(
+            select(AuditLog.action, AuditLog.entity, AuditLog.entity_id).order_by(AuditLog.id)
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+async def last_records(app: App, account: int) -> list[list[object]] | None:
+    async with app.uow() as uow:
+        found = await uow.session.get(ChatAccount, account)
+        assert found is not None
+        return found.last_records
+
+
+@both
+async def test_two_held_writes_go_with_the_next_statement_as_one(app: App) -> None:
+    account = await account_id(app)
+    event_id = await pending_event(app)
+    async with app.uow() as uow:
+        speaker = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
+        assert speaker is not None
+        with sent(app) as seen:
+            await uow.audit.add(None, "create", "sale", 7)
+            await uow.speakers.remember_records(speaker.account, [["sale", 7]], NOW)
+            assert await uow.inbox.take(event_id)  # another table: it carries both
+        await uow.commit()
+    if postgres(app):
+        (only,) = seen
+        assert only[0].startswith("WITH _w0 AS (INSERT INTO audit_log")
+        assert "_w1 AS (UPDATE chat_account" in only[0] and "UPDATE inbound_event" in only[0]
+    else:
+        assert len(seen) == 3
+    assert await entries(app) == [("create", "sale", 7)]
+    assert await last_records(app, account) == [["sale", 7]]
+
+
+@both
+async def test_a_read_of_a_held_writes_table_sees_it(app: App) -> None:
+    account = await account_id(app)
+    async with app.uow() as uow:
+        speaker = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
+        assert speaker is not None
+        await uow.speakers.remember_records(speaker.account, [["meeting", 3]], NOW)
+        with sent(app) as seen:
+            rows = await uow.session.execute(  # Core past the repository: straight from the row
+                _ONE_TO_ONE, {"channel": "line", "external_id": "U1", "chat_id": "U1"}
+            )
+            stored = [row for row in rows if row.id == account]
+        assert stored and stored[0].last_records == [["meeting", 3]]
+        # not fused with a statement that reads its table: sent on its own first
+        assert len(seen) == 2 if postgres(app) else len(seen) == 1
+        await uow.commit()
+
+
+@both
+async def test_an_orm_query_after_a_held_write_sees_it(app: App) -> None:
+    async with app.uow() as uow:
+        await uow.session.connection()
+        await uow.audit.add(None, "update", "meeting", 4)
+        found = await uow.audit.for_entity("meeting", 4)  # SQLAlchemy's path, an ORM SELECT
+        assert [entry.action for entry in found] == ["update"]
+        await uow.commit()
+
+
+@both
+async def test_a_savepoint_rolled_back_does_not_take_a_held_write_with_it(app: App) -> None:
+    async with app.uow() as uow:
+        await uow.session.connection()
+        await uow.audit.add(None, "create", "sale", 8)
+        with pytest.raises(IntegrityError):
+            async with uow.savepoint():
+                await uow.audit.add(None, None, "sale", 9)  # type: ignore[arg-type]
+                await uow.flush()
+                await uow.session.execute(select(AuditLog.id))  # the failing one sent
+        await uow.commit()
+    assert await entries(app) == [("create", "sale", 8)]
+
+
+@both
+async def test_a_rollback_drops_held_writes(app: App) -> None:
+    event_id = await pending_event(app)
+    async with app.uow() as uow:
+        await uow.session.connection()
+        await uow.audit.add(None, "create", "sale", 10)
+        await uow.rollback()
+    # The pooled connection's next transaction sends its own statement and nothing else.
+    async with app.uow() as uow:
+        await uow.session.connection()
+        with sent(app) as seen:
+            assert await uow.inbox.take(event_id)
+        await uow.commit()
+    assert len(seen) == 1 and "audit_log" not in seen[0][0]
+    assert await entries(app) == []
+
+
+@both
+@pytest.mark.parametrize("how", ["unit of work", "session"])
+async def test_the_commit_sends_held_writes(app: App, how: str) -> None:
+    account = await account_id(app)
+    async with app.uow() as uow:
+        speaker = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
+        assert speaker is not None
+        await uow.audit.add(None, "create", "work", 11)
+        await uow.speakers.remember_records(speaker.account, [["work", 11]], NOW)
+        with sent(app) as seen:
+            if how == "unit of work":
+                await uow.commit()
+            else:  # SQLAlchemy's own commit: the hook sends them, one by one
+                await uow.session.commit()
+    if postgres(app):
+        assert len(seen) == (1 if how == "unit of work" else 2)
+    assert await entries(app) == [("create", "work", 11)]
+    assert await last_records(app, account) == [["work", 11]]
+
+
+@both
+async def test_a_held_write_that_fails_fails_its_transaction(app: App) -> None:
+    event_id = await pending_event(app)
+    async with app.uow() as uow:
+        await uow.session.connection()
+        with pytest.raises(IntegrityError):
+            await uow.audit.add(None, None, "sale", 12)  # type: ignore[arg-type]
+            await uow.inbox.take(event_id)  # on PostgreSQL the entry fails with this one
+        await uow.rollback()
+    async with app.uow() as uow:  # the event was not taken: nothing of it was kept
+        assert await uow.inbox.take(event_id)
+        await uow.rollback()
+    assert await entries(app) == []
+
+
+def test_placeholders_in_quoted_literals_and_names_are_not_renumbered() -> None:
+    assert (
+        driver._shifted("UPDATE \"t$1\" SET a = $1 WHERE b = '$2' AND c = $2", 3, 2)
+        == "UPDATE \"t$1\" SET a = $4 WHERE b = '$2' AND c = $5"
+    )
+    assert driver._shifted("WITH x AS (SELECT 1) SELECT $1", 0, 1) is None  # a WITH of its own
+    assert driver._shifted("SELECT $1, $3", 0, 3) is None  # not exactly $1…$n
+    assert driver._shifted("SELECT E'\\\\$1', $1", 0, 1) is None  # an escape string
+
+
+def test_only_statements_on_other_tables_without_a_with_are_fused() -> None:
+    parts = [
+        driver._Part("INSERT INTO a (x) VALUES ($1)", (1,), frozenset({"a"})),
+        driver._Part("WITH y AS (SELECT 1) SELECT $1", (2,), frozenset()),
+    ]
+    assert not driver._fusable(parts)
+    parts[1] = driver._Part("SELECT * FROM a WHERE x = $1", (2,), frozenset({"a"}))
+    assert not driver._fusable(parts)  # the same table: would not see the held row
+    parts[1] = driver._Part("SELECT * FROM b WHERE x = $1", (2,), frozenset({"b"}))
+    assert driver._fused(parts) == (
+        "WITH _w0 AS (INSERT INTO a (x) VALUES ($1)) SELECT * FROM b WHERE x = $2",
+        (1, 2),
+    )
