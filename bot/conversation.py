@@ -138,9 +138,20 @@ class Conversation:
     ) -> Handled:
         """`handle` in one transaction; `settled`: the answer is known (see `handle`)."""
         async with self._uow_factory() as uow:
+            counted: tuple[bool, bool] | None = None  # the flood admission, when taken with it
             if inbox_id is not None:
                 chat = (message.channel, message.chat_id)
-                if not await uow.inbox.take(inbox_id, chat):
+                if self._flood is not None and uow.flood.shared:
+                    # PostgreSQL: the take and the sender's flood admission in one statement
+                    taken, counted = await uow.inbox.take_admitting(
+                        inbox_id,
+                        chat,
+                        (message.channel, message.sender_id),
+                        (_arrived(received_at, now), self._flood.burst, self._flood.per_second),
+                    )
+                else:
+                    taken = await uow.inbox.take(inbox_id, chat)
+                if not taken:
                     # Another worker has an older message of this chat still to handle:
                     # that one first (the caller handles it, then tries this one again).
                     earlier = await uow.inbox.earlier(inbox_id, chat)
@@ -157,7 +168,7 @@ class Conversation:
             admitted: list[tuple[str, str]] = []
             try:
                 answered = await self._admitted(
-                    uow, message, now, received_at, heard, leasing, settled, admitted
+                    uow, message, now, received_at, heard, leasing, settled, admitted, counted
                 )
                 await uow.commit()
             except BaseException:
@@ -233,19 +244,21 @@ class Conversation:
         leasing: _Leasing | None,
         settled: _Settled | None,
         admitted: list[tuple[str, str]],
+        counted: tuple[bool, bool] | None = None,
         *,
         together: bool = False,
     ) -> _Answered:
         """The flood gate, then the answer, inside the caller's unit of work (not committed).
         A sender let through the in-memory gate is added to `admitted`, so that a failure
-        before the commit gives their token back (`_refund`)."""
-        # The flood gate looks at when messages arrived, not when they are handled: a
-        # backlog worked off after a restart is not a flood.
+        before the commit gives their token back (`_refund`). `counted`: the shared gate's
+        (accepted, tell), when the event was taken with the admission (`take_admitting`)."""
         if self._flood is None:
             return await self._answer(uow, message, now, heard, leasing, settled, together)
-        arrived = min(received_at, now) if received_at is not None else now
+        arrived = _arrived(received_at, now)
         sender = (message.channel, message.sender_id)
-        if uow.flood.shared:
+        if counted is not None:
+            accepted, tell = counted
+        elif uow.flood.shared:
             # Several workers: the bucket is a row, counted in this transaction (a failure
             # rolls its token back with the rest).
             accepted, tell = await uow.flood.admit(
@@ -576,6 +589,12 @@ async def _remember_records(
         await uow.speakers.remember_records(ctx.account, made, now)
     elif ctx.account.last_records is not None:
         await uow.speakers.remember_records(ctx.account, None, None)
+
+
+def _arrived(received_at: datetime | None, now: datetime) -> datetime:
+    """When the flood gate counts a message: when it arrived, not when it is handled (a
+    backlog worked off after a restart is not a flood)."""
+    return min(received_at, now) if received_at is not None else now
 
 
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction was chosen as

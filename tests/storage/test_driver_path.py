@@ -23,11 +23,12 @@ from bot.storage.locks import _LOCK, lock_chat
 from bot.storage.models import ChatAccount, Person, Sale
 from bot.storage.repositories.audit import _ADD
 from bot.storage.repositories.conversations import _CLEAR, _MOVE_ON, _SAVE
-from bot.storage.repositories.flood import _ADMIT
+from bot.storage.repositories.flood import _ADMIT, admission
 from bot.storage.repositories.inbox import (
     _ACCEPT_PG,
     _ACCEPT_SQLITE,
     _TAKE,
+    _TAKE_ADMITTING,
     _TAKE_IN_ORDER,
     _TAKE_MANY,
 )
@@ -169,6 +170,16 @@ async def test_taking_an_event(app: App) -> None:
     await assert_same(
         app, _TAKE_IN_ORDER, {"event_id": event_id, "chat_channel": "line", "chat_key": "U1"}
     )
+    if postgres(app):  # with the sender's flood admission: a row with the refusals counted
+        rows = await assert_same(
+            app,
+            _TAKE_ADMITTING,
+            {
+                "event_id": event_id, "chat_channel": "line", "chat_key": "U1",
+                **admission(("line", "U1"), NOW, 3, 1.0),
+            },
+        )  # fmt: skip
+        assert rows == [(0,)]
     second = await pending_event(app, "e2")
     rows = await assert_same(app, _TAKE_MANY, {"event_ids": [event_id, second]})  # an IN list
     assert sorted(row[0] for row in rows) == [event_id, second]

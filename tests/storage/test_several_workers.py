@@ -15,6 +15,7 @@ from bot.app import App
 from bot.flood import FloodGate
 from bot.storage.models import Outbox
 from tests.conftest import NOW
+from tests.storage.test_driver_path import sent
 
 pytestmark = pytest.mark.both_databases
 
@@ -163,3 +164,25 @@ async def test_flood_buckets_are_shared_and_count_like_the_in_memory_gate(app: A
         await uow.commit()
     async with app.uow() as uow:
         assert await uow.flood.admit(("line", "U7"), NOW, 1, 0.0) == (False, True)
+
+
+async def test_an_event_taken_with_its_senders_admission(app: App) -> None:
+    """PostgreSQL takes the event and counts the sender's flood token in one statement after
+    the chat's lock (`take_admitting`); an event not taken spends no token."""
+    if not _on_postgres(app):
+        return  # SQLite: the in-memory gate (tests/unit/test_flood.py)
+    first, second, third = await _store(app, ("U8", 1), ("U8", 2), ("U8", 3))
+    chat = sender = ("line", "U8")
+    flood = (NOW, 2, 0.0)  # two messages, then no refill
+    async with app.uow() as uow:  # the newer one first: not taken; the transaction ends
+        assert await uow.inbox.take_admitting(second, chat, sender, flood) == (False, None)
+    outcomes = []
+    for event in (first, second, third):
+        async with app.uow() as uow:
+            with sent(app) as seen:
+                outcomes.append(await uow.inbox.take_admitting(event, chat, sender, flood))
+            await uow.commit()
+        assert len(seen) == 2  # the chat's lock, then the take with the admission
+    assert outcomes == [(True, (True, False)), (True, (True, False)), (True, (False, True))]
+    async with app.uow() as uow:  # all three are done
+        assert not await uow.inbox.take(first, chat)

@@ -18,7 +18,7 @@ from bot.storage.models import FloodBucket
 from bot.storage.repositories.base import _Repository
 
 
-def _admit() -> Any:
+def admit_statement() -> Any:
     """One sender's token taken (or a refusal counted) in one upsert, built once: it runs on
     every message with several workers."""
     table = cast(Table, FloodBucket.__table__)
@@ -44,7 +44,28 @@ def _admit() -> Any:
     ).returning(table.c.refused)
 
 
-_ADMIT = prebuilt(_admit())
+_ADMIT = prebuilt(admit_statement())
+
+
+def admission(
+    key: tuple[str, str], arrived: datetime, burst: int, per_second: float
+) -> dict[str, Any]:
+    """The parameters of one admission (`admit_statement`): the sender's (channel, id), when the
+    message arrived, the bucket's size and refill rate."""
+    return {
+        "b_channel": key[0],
+        "b_sender": key[1],
+        "b_full": float(burst) - 1.0,
+        "b_arrived": arrived,
+        "b_burst": float(burst),
+        "b_rate": per_second,
+    }
+
+
+def verdict(refused: int) -> tuple[bool, bool]:
+    """(accepted, tell) from the refusals counted since the last accepted message: `tell`
+    for the first refused message of a flood only."""
+    return refused == 0, refused == 1
 
 
 class FloodRepository(_Repository):
@@ -58,13 +79,7 @@ class FloodRepository(_Repository):
     ) -> tuple[bool, bool]:
         """(accepted, tell) exactly as `FloodGate.admit`: `tell` for the first refused message
         of a flood only. `refused` counts refusals since the last accepted message."""
-        parameters = {
-            "b_channel": key[0],
-            "b_sender": key[1],
-            "b_full": float(burst) - 1.0,
-            "b_arrived": arrived,
-            "b_burst": float(burst),
-            "b_rate": per_second,
-        }
-        refused = int((await self._core(_ADMIT, parameters)).scalar_one())
-        return refused == 0, refused == 1
+        refused = (
+            await self._core(_ADMIT, admission(key, arrived, burst, per_second))
+        ).scalar_one()
+        return verdict(int(refused))

@@ -18,6 +18,7 @@ from bot.storage.models import (
     InboxStatus,
 )
 from bot.storage.repositories.base import _Repository
+from bot.storage.repositories.flood import admission, admit_statement, verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,18 @@ _TAKE_MANY = prebuilt(
 )
 
 
+# `take` in order and the sender's flood admission in one statement (PostgreSQL, several
+# workers' shared buckets): one round trip fewer on every message. The admission is a
+# data-modifying WITH query, run whether or not the event is taken; when it is not, the
+# caller ends the transaction without committing, so the token is not spent.
+_ADMITTED = admit_statement().cte("admitted")
+_TAKE_ADMITTING = prebuilt(
+    _TAKE_IN_ORDER.add_cte(_ADMITTED).returning(
+        select(_ADMITTED.c.refused).scalar_subquery().label("refused")
+    )
+)
+
+
 class InboxRepository(_Repository):
     """The webhook inbox: `inbound_event` rows with status `pending` and the message."""
 
@@ -125,6 +138,31 @@ class InboxRepository(_Repository):
         else:
             result = await self._core(_TAKE, {"event_id": event_id})
         return bool(getattr(result, "rowcount", 0))
+
+    async def take_admitting(
+        self,
+        event_id: int,
+        chat: tuple[str, str],
+        sender: tuple[str, str],
+        flood: tuple[datetime, int, float],
+    ) -> tuple[bool, tuple[bool, bool] | None]:
+        """`take` with the chat (PostgreSQL) and the sender's flood admission (`flood`: when
+        the message arrived, the bucket's size and refill rate) in one statement: whether the
+        event was taken and, if so, `FloodRepository.admit`'s (accepted, tell). Not taken:
+        end the transaction without committing, which gives the token back."""
+        if not self._on_postgres:
+            raise NotImplementedError("take_admitting: the shared flood buckets are PostgreSQL's")
+        await lock_chat(self.session, *chat)
+        parameters = {
+            "event_id": event_id,
+            "chat_channel": chat[0],
+            "chat_key": chat[1],
+            **admission(sender, *flood),
+        }
+        row = (await self._core(_TAKE_ADMITTING, parameters)).first()
+        if row is None:
+            return False, None
+        return True, verdict(int(row.refused))
 
     async def take_many(self, events: Sequence[tuple[int, tuple[str, str]]]) -> set[int]:
         """`take` for several events of different chats (event id, (channel, chat id)) in
