@@ -341,7 +341,13 @@ async def defer(
     if ready is None:
         return False
     connection, prepared, dialect, _run, (sql, values) = ready
-    if dialect.driver != "asyncpg" or prepared.expanding or getattr(statement, "is_select", False):
+    # Not on an engine without `watch`'s hooks: only its next driver statement would send it.
+    if (
+        dialect.driver != "asyncpg"
+        or prepared.expanding
+        or getattr(statement, "is_select", False)
+        or connection.engine not in _WATCHED
+    ):
         return False
     if sending is not None:
         sending()
@@ -432,8 +438,13 @@ def _shifted(sql: str, offset: int, count: int) -> str | None:
     return "".join(pieces)
 
 
+_WATCHED: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines with the hooks: `watch`
+
+
 def watch(engine: Engine) -> None:
-    """The hooks that keep held writes in order on a PostgreSQL engine (see above)."""
+    """The hooks that keep held writes in order on a PostgreSQL engine (see above). Writes
+    are held only on an engine that has them."""
+    _WATCHED.add(engine)
     event.listen(engine, "before_execute", _before_execute)
     event.listen(engine, "commit", _send_now)
     event.listen(engine, "rollback", _drop)

@@ -7,18 +7,24 @@ held, and every test here must hold there too."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.app import App
 from bot.storage import driver
+from bot.storage.database import session_factory
 from bot.storage.models import AuditLog, ChatAccount
 from bot.storage.repositories.speakers import _ONE_TO_ONE
+from bot.storage.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.storage.test_driver_path import on_the_loop, pending_event, postgres, sent
 
-both = pytest.mark.both_databases  # the rule is in tests/conftest.py; the last two need none
+both = pytest.mark.both_databases  # the rule is in tests/conftest.py; two tests need no database
 
 __all__ = ["on_the_loop"]  # the fixture, used by every test here
 
@@ -184,3 +190,34 @@ def test_only_statements_on_other_tables_without_a_with_are_fused() -> None:
         "WITH _w0 AS (INSERT INTO a (x) VALUES ($1)) SELECT * FROM b WHERE x = $2",
         (1, 2),
     )
+
+
+@both
+async def test_an_engine_without_the_hooks_holds_nothing(app: App, database_url: str) -> None:
+    """Held writes rely on `driver.watch`'s hooks to go before SQLAlchemy's own statements;
+    an engine made without them (a script's, a test's) sends every write at once."""
+    engine = create_async_engine(database_url)
+    try:
+        async with UnitOfWork(session_factory(engine)) as uow:
+            await uow.session.connection()
+            with sent(app) as seen, watching(engine) as on_it:
+                await uow.audit.add(None, "create", "sale", 13)
+            assert len(on_it) == 1 and "audit_log" in on_it[0] and seen == []
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    assert await entries(app) == [("create", "sale", 13)]
+
+
+@contextmanager
+def watching(engine: AsyncEngine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
