@@ -36,6 +36,13 @@ async def account_id(app: App) -> int:
     return account.id
 
 
+async def own_account(uow: UnitOfWork) -> ChatAccount:
+    """U1's account as the message path reads it (the unit of work's own object)."""
+    speaker = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
+    assert speaker is not None
+    return speaker.account
+
+
 async def entries(app: App) -> list[tuple[str, str, int | None]]:
     async with app.uow() as uow:
         rows = await uow.session.execute(
@@ -56,11 +63,10 @@ async def test_two_held_writes_go_with_the_next_statement_as_one(app: App) -> No
     account = await account_id(app)
     event_id = await pending_event(app)
     async with app.uow() as uow:
-        speaker = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
-        assert speaker is not None
+        mine = await own_account(uow)
         with sent(app) as seen:
             await uow.audit.add(None, "create", "sale", 7)
-            await uow.speakers.remember_records(speaker.account, [["sale", 7]], NOW)
+            await uow.speakers.remember_records(mine, [["sale", 7]], NOW)
             assert await uow.inbox.take(event_id)  # another table: it carries both
         await uow.commit()
     if postgres(app):
@@ -77,9 +83,8 @@ async def test_two_held_writes_go_with_the_next_statement_as_one(app: App) -> No
 async def test_a_read_of_a_held_writes_table_sees_it(app: App) -> None:
     account = await account_id(app)
     async with app.uow() as uow:
-        speaker = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
-        assert speaker is not None
-        await uow.speakers.remember_records(speaker.account, [["meeting", 3]], NOW)
+        mine = await own_account(uow)
+        await uow.speakers.remember_records(mine, [["meeting", 3]], NOW)
         with sent(app) as seen:
             rows = await uow.session.execute(  # Core past the repository: straight from the row
                 _ONE_TO_ONE, {"channel": "line", "external_id": "U1", "chat_id": "U1"}
@@ -137,10 +142,9 @@ async def test_a_rollback_drops_held_writes(app: App) -> None:
 async def test_the_commit_sends_held_writes(app: App, how: str) -> None:
     account = await account_id(app)
     async with app.uow() as uow:
-        speaker = await uow.speakers.speaker("line", "U1", "U1", in_room=False)
-        assert speaker is not None
+        mine = await own_account(uow)
         await uow.audit.add(None, "create", "work", 11)
-        await uow.speakers.remember_records(speaker.account, [["work", 11]], NOW)
+        await uow.speakers.remember_records(mine, [["work", 11]], NOW)
         with sent(app) as seen:
             if how == "unit of work":
                 await uow.commit()
