@@ -221,15 +221,21 @@ async def execute(
         return None
     connection, prepared, dialect, run, (sql, values) = ready
     deferred = _DEFERRED.pop(connection, None)
+    carried: list[_Part] = []
     if deferred:
         main = _Part(sql, values, prepared.tables)
         if _fusable([*deferred, main]):
             sql, values = _fused([*deferred, main])
+            carried = deferred
         else:
             await _send_deferred(connection, dialect, run, deferred)
     if sending is not None:
         sending()
-    rows, rowcount, description = await _send(connection, dialect, run, sql, values)
+    try:
+        rows, rowcount, description = await _send(connection, dialect, run, sql, values)
+    except Exception:
+        _hold_again(connection, carried)
+        raise
     if description is None or prepared.rows_hidden:
         return Fetched([], rowcount)
     results = prepared.results
@@ -307,10 +313,15 @@ async def _send(
 # Only where the order cannot matter: the sub-statements of one statement share a snapshot and
 # none sees another's changes, so a held write is fused only with statements that touch none
 # of its tables (subqueries included), and with nothing that has a WITH of its own. Otherwise
-# the held writes go first, on their own. They go before any statement SQLAlchemy sends on the
-# connection too (an ORM query or flush, a SAVEPOINT: so a savepoint rolled back never takes a
-# held write with it) and before COMMIT; a ROLLBACK drops them. `watch` installs those hooks on
-# a PostgreSQL engine. On SQLite, where a statement is a call in process, nothing is held.
+# the held writes go first, on their own. They go before any statement SQLAlchemy executes on
+# the connection too (an ORM query or flush, a SAVEPOINT: so a savepoint rolled back never takes
+# a held write with it; its `before_execute` hook), before the COMMIT, and before a unit of
+# work's `flush` (a handler's failing write is the handler's failure); a ROLLBACK drops them.
+# `watch` installs those hooks on a PostgreSQL engine; writes are held only on such an engine.
+# Not seen by the hooks: `Connection.exec_driver_sql` and work on the raw driver connection
+# (the sweep's COPY into the outbox). Nothing of the bot uses them after a held write; code
+# that does must call `send_deferred` first. On SQLite, where a statement is a call in
+# process, nothing is held.
 
 
 @dataclass(slots=True, frozen=True)
@@ -359,6 +370,8 @@ async def send_deferred(session: AsyncSession) -> None:
     """The transaction's held writes sent now, in one statement where they can be (before a
     COMMIT: `UnitOfWork.commit`). The commit hook `watch` installs would send them too, one
     by one through SQLAlchemy; this is the quick way."""
+    if not _DEFERRED:
+        return  # nothing held anywhere: most calls (every flush of SQLite's and of a reader)
     transaction = session.sync_session.get_transaction()
     if transaction is None or session.bind is None:
         return
@@ -375,17 +388,38 @@ async def _send_deferred(
     connection: Connection, dialect: Dialect, run: _Run, deferred: list[_Part]
 ) -> None:
     if len(deferred) > 1 and _fusable(deferred):
-        await _send(connection, dialect, run, *_fused(deferred))
+        try:
+            await _send(connection, dialect, run, *_fused(deferred))
+        except Exception:
+            _hold_again(connection, deferred)
+            raise
         return
-    for part in deferred:
-        await _send(connection, dialect, run, part.sql, part.values)
+    for sent, part in enumerate(deferred):
+        try:
+            await _send(connection, dialect, run, part.sql, part.values)
+        except Exception:
+            _hold_again(connection, deferred[sent:])
+            raise
+
+
+def _hold_again(connection: Connection, parts: list[_Part]) -> None:
+    """Held writes whose statement failed are held again, ahead of any held since. If the
+    database saw the statement, its transaction is aborted and the ROLLBACK drops them; but
+    a value the driver refused before sending anything leaves the transaction usable, and
+    the writes must not vanish from it. (A cancellation is not caught: the transaction is
+    then in an unknown state and is rolled back.)"""
+    if parts:
+        _DEFERRED[connection] = [*parts, *_DEFERRED.get(connection, [])]
 
 
 def _fusable(parts: Sequence[_Part]) -> bool:
-    """Parts that may be one statement: no two touch the same table, the form is known."""
+    """Parts that may be one statement: no two touch the same table, the form is known. A
+    part with no tables found (a `text()` statement: its tables are not known; a lock,
+    which could then be taken before a held write's row lock instead of after it) is never
+    fused."""
     seen: set[str] = set()
     for part in parts:
-        if not seen.isdisjoint(part.tables):
+        if not part.tables or not seen.isdisjoint(part.tables):
             return False
         seen |= part.tables
     return _fused_sql(parts) is not None

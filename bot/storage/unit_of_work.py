@@ -127,10 +127,13 @@ class UnitOfWork:
 
     async def flush(self) -> None:
         """Writes the changes made so far (ids assigned, constraints checked) without ending
-        the transaction: a later step of the same use case reads them. With nothing changed
-        (most messages: their writes are Core statements) it returns at once, without the
-        greenlet an AsyncSession call starts."""
+        the transaction: a later step of the same use case reads them, or a failure shows
+        here and not later (`Conversation._route`: a handler's failing write is the
+        handler's failure). Held writes go too (bot/storage/driver.py, "Deferred writes").
+        With nothing changed (most messages: their writes are Core statements) it returns at
+        once, without the greenlet an AsyncSession call starts."""
         session = self.session
+        await driver.send_deferred(session)
         if session.new or session.deleted or session.dirty:
             await session.flush()
 

@@ -12,12 +12,13 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.app import App
 from bot.storage import driver
 from bot.storage.database import session_factory
+from bot.storage.locks import lock_file
 from bot.storage.models import AuditLog, ChatAccount
 from bot.storage.repositories.speakers import _ONE_TO_ONE
 from bot.storage.unit_of_work import UnitOfWork
@@ -225,3 +226,51 @@ def watching(engine: AsyncEngine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+@both
+async def test_a_flush_sends_held_writes_so_a_handlers_failure_shows_there(app: App) -> None:
+    """`Conversation._route` flushes inside its try: a handler's failing write must fail
+    there, to be answered as the handler's failure, not later with the reply's INSERT."""
+    async with app.uow() as uow:
+        await uow.session.connection()
+        if not postgres(app):  # sent at once: it fails at once
+            with pytest.raises(IntegrityError):
+                await uow.audit.add(None, None, "sale", 14)  # type: ignore[arg-type]
+            return
+        await uow.audit.add(None, None, "sale", 14)  # type: ignore[arg-type]
+        with pytest.raises(IntegrityError):
+            await uow.flush()
+
+
+@both
+async def test_held_writes_outlive_a_value_the_driver_refused(app: App) -> None:
+    """The driver refuses a value before sending anything: the transaction goes on, and the
+    writes held for that statement are still in it."""
+    if not postgres(app):
+        return  # nothing is held on SQLite
+    event_id = await pending_event(app)
+    async with app.uow() as uow:
+        await uow.session.connection()
+        await uow.audit.add(None, "create", "sale", 15)
+        with pytest.raises(DBAPIError):
+            await uow.inbox.take(2**40)  # out of int4's range: refused before sending
+        assert await uow.inbox.take(event_id)  # the transaction goes on
+        await uow.commit()
+    assert await entries(app) == [("create", "sale", 15)]
+
+
+@both
+async def test_a_held_write_is_not_fused_with_a_lock(app: App) -> None:
+    """A `text()` statement's tables are unknown, and a lock fused in front of a held row
+    update would be taken before that row's lock instead of after it."""
+    if not postgres(app):
+        return  # advisory locks are PostgreSQL's
+    async with app.uow() as uow:
+        await uow.session.connection()
+        await uow.audit.add(None, "create", "sale", 16)
+        with sent(app) as seen:
+            await lock_file(uow.session, "k")
+        await uow.commit()
+    assert [sql.split(" ")[0] for sql, _ in seen] == ["INSERT", "SELECT"]
+    assert await entries(app) == [("create", "sale", 16)]
