@@ -348,17 +348,22 @@ async def defer(
     statement of the transaction (see above); False when it cannot be held (SQLite, a
     savepoint, pending ORM changes…) and the caller must send it now. Its values are taken
     now, as if it were sent now; `sending` is called now."""
+    # Told apart before `_ready`'s work, which the caller's `core` would do again: SQLite, a
+    # read, and an engine without `watch`'s hooks (only its next driver statement would send
+    # a write held there).
+    bind = session.bind
+    if (
+        bind is None
+        or bind.dialect.driver != "asyncpg"
+        or getattr(statement, "is_select", False)
+        or bind.sync_engine not in _WATCHED
+    ):
+        return False
     ready = await _ready(session, statement, parameters)
     if ready is None:
         return False
-    connection, prepared, dialect, _run, (sql, values) = ready
-    # Not on an engine without `watch`'s hooks: only its next driver statement would send it.
-    if (
-        dialect.driver != "asyncpg"
-        or prepared.expanding
-        or getattr(statement, "is_select", False)
-        or connection.engine not in _WATCHED
-    ):
+    connection, prepared, _dialect, _run, (sql, values) = ready
+    if prepared.expanding:
         return False
     if sending is not None:
         sending()

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.app import App
 from bot.storage import driver
@@ -21,6 +21,7 @@ from bot.storage.database import session_factory
 from bot.storage.locks import lock_file
 from bot.storage.models import AuditLog, ChatAccount
 from bot.storage.repositories.speakers import _ONE_TO_ONE
+from bot.storage.statements import CountingSession
 from bot.storage.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 from tests.storage.test_driver_path import on_the_loop, pending_event, postgres, sent
@@ -123,17 +124,23 @@ async def test_a_savepoint_rolled_back_does_not_take_a_held_write_with_it(app: A
 
 @both
 async def test_a_rollback_drops_held_writes(app: App) -> None:
+    """Units of work on one connection (a session bound to it, as a script or a test binds
+    one): after a rollback the same connection carries the next transaction, which must
+    send its own statement and nothing held in the one rolled back."""
     event_id = await pending_event(app)
-    async with app.uow() as uow:
-        await uow.session.connection()
-        await uow.audit.add(None, "create", "sale", 10)
-        await uow.rollback()
-    # The pooled connection's next transaction sends its own statement and nothing else.
-    async with app.uow() as uow:
-        await uow.session.connection()
-        with sent(app) as seen:
-            assert await uow.inbox.take(event_id)
-        await uow.commit()
+    async with app.engine.connect() as connection:
+        sessions = async_sessionmaker(
+            bind=connection, expire_on_commit=False, sync_session_class=CountingSession
+        )
+        async with UnitOfWork(sessions) as uow:
+            await uow.session.connection()
+            await uow.audit.add(None, "create", "sale", 10)
+            await uow.rollback()
+        async with UnitOfWork(sessions) as uow:
+            await uow.session.connection()
+            with sent(app) as seen:
+                assert await uow.inbox.take(event_id)
+            await uow.commit()
     assert len(seen) == 1 and "audit_log" not in seen[0][0]
     assert await entries(app) == []
 
