@@ -142,12 +142,14 @@ class Conversation:
             if inbox_id is not None:
                 chat = (message.channel, message.chat_id)
                 if self._flood is not None and uow.flood.shared:
-                    # PostgreSQL: the take and the sender's flood admission in one statement
+                    # PostgreSQL: the take, the sender's flood admission and who is speaking
+                    # (`_context` asks next) in one statement
                     taken, counted = await uow.inbox.take_admitting(
                         inbox_id,
                         chat,
                         (message.channel, message.sender_id),
                         (_arrived(received_at, now), self._flood.burst, self._flood.per_second),
+                        (message.channel, message.sender_id, message.chat_id, message.is_group),
                     )
                 else:
                     taken = await uow.inbox.take(inbox_id, chat)

@@ -89,7 +89,7 @@ async def test_a_read_of_a_held_writes_table_sees_it(app: App) -> None:
         await uow.speakers.remember_records(mine, [["meeting", 3]], NOW)
         with sent(app) as seen:
             rows = await uow.session.execute(  # Core past the repository: straight from the row
-                _ONE_TO_ONE, {"channel": "line", "external_id": "U1", "chat_id": "U1"}
+                _ONE_TO_ONE, {"s_channel": "line", "s_external_id": "U1", "s_chat_id": "U1"}
             )
             stored = [row for row in rows if row.id == account]
         assert stored and stored[0].last_records == [["meeting", 3]]

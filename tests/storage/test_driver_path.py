@@ -29,6 +29,7 @@ from bot.storage.repositories.inbox import (
     _ACCEPT_SQLITE,
     _TAKE,
     _TAKE_ADMITTING,
+    _TAKE_ADMITTING_SPEAKING,
     _TAKE_IN_ORDER,
     _TAKE_MANY,
 )
@@ -446,9 +447,21 @@ async def test_the_speaker_read(app: App, place: District) -> None:
         account = await uow.people.ensure_account("line", "U1", "สมชาย")
         await uow.commit()
     for statement in (_IN_ROOM, _ONE_TO_ONE):
-        parameters = {"channel": "line", "external_id": "U1", "chat_id": "U1"}
+        parameters = {"s_channel": "line", "s_external_id": "U1", "s_chat_id": "U1"}
         rows = await assert_same(app, statement, parameters)
         assert rows[0][0] == account.id
+    if postgres(app):  # read with the take of the message's event (`take_admitting`)
+        event_id = await pending_event(app)
+        for in_room in (False, True):
+            taking = {
+                "event_id": event_id, "chat_channel": "line", "chat_key": "U1",
+                **admission(("line", "U1"), NOW, 3, 1.0), **parameters,
+            }  # fmt: skip
+            rows = await assert_same(app, _TAKE_ADMITTING_SPEAKING[in_room], taking)
+            assert [row[:2] for row in rows] == [(0, account.id)]
+            taking["s_external_id"] = "U2"  # nobody yet: one row of NULLs after the refusals
+            rows = await assert_same(app, _TAKE_ADMITTING_SPEAKING[in_room], taking)
+            assert len(rows) == 1 and rows[0][0] == 0 and set(rows[0][1:]) == {None}
 
 
 async def test_the_speaker_is_the_unit_of_works_own_object(app: App) -> None:

@@ -13,9 +13,10 @@ import pytest
 
 from bot.app import App
 from bot.flood import FloodGate
-from bot.storage.models import Outbox
+from bot.storage.models import Membership, Outbox, Role
 from tests.conftest import NOW
 from tests.storage.test_driver_path import sent
+from tests.support import builders
 
 pytestmark = pytest.mark.both_databases
 
@@ -186,3 +187,54 @@ async def test_an_event_taken_with_its_senders_admission(app: App) -> None:
     assert outcomes == [(True, (True, False)), (True, (True, False)), (True, (False, True))]
     async with app.uow() as uow:  # all three are done
         assert not await uow.inbox.take(first, chat)
+
+
+async def test_who_is_speaking_is_read_with_the_take(app: App) -> None:
+    """PostgreSQL reads who is speaking in the statement that takes the event
+    (`take_admitting` with a speaker): the unit of work's next `speaker` is the same as a
+    read of its own, without a statement; only the next one, and nothing when the event was
+    not taken or for another chat."""
+    if not _on_postgres(app):
+        return  # SQLite: the take is its own statement (`take_many`, `take`)
+    place = await builders.district(app)
+    person = await builders.member(app, place.group, "นางมาลี")
+    async with app.uow() as uow:
+        second = await builders.add_group(uow, place.officer, place.village, "กลุ่มทอผ้า")
+        uow.session.add(Membership(person_id=person, group_id=second, role=Role.TREASURER))
+        account = await uow.people.ensure_account("line", "U9", "มาลี")
+        account.person_id = person
+        await uow.commit()
+    first, later = await _store(app, ("U9", 1), ("U9", 2))
+    chat = sender = ("line", "U9")
+    flood = (NOW, 10, 1.0)
+    async with app.uow() as uow:  # read on its own, as SQLite reads it
+        alone = await uow.speakers.speaker("line", "U9", "U9", in_room=False)
+    assert alone is not None and [g.group_id for g in alone.groups] == [place.group, second]
+    async with app.uow() as uow:  # a newer event is not taken: nothing is read ahead
+        speaker = ("line", "U9", "U9", False)
+        assert await uow.inbox.take_admitting(later, chat, sender, flood, speaker) == (False, None)
+        with sent(app) as seen:
+            await uow.speakers.speaker("line", "U9", "U9", in_room=False)
+        assert len(seen) == 1
+    async with app.uow() as uow:
+        with sent(app) as seen:
+            taken = await uow.inbox.take_admitting(first, chat, sender, flood, speaker)
+        assert taken == (True, (True, False)) and len(seen) == 2  # the lock, then the take
+        with sent(app) as seen:
+            assert await uow.speakers.speaker("line", "U9", "U9", in_room=True) is not None
+            assert len(seen) == 1  # another key (in a group chat): read
+            ahead = await uow.speakers.speaker("line", "U9", "U9", in_room=False)
+            assert len(seen) == 1  # read ahead: no statement
+            again = await uow.speakers.speaker("line", "U9", "U9", in_room=False)
+            assert len(seen) == 2  # used once
+        assert ahead is not None and again is not None
+        assert ahead.account is again.account  # the unit of work's own object
+        assert (ahead.roles, ahead.groups, ahead.state) == (alone.roles, alone.groups, None)
+        await uow.commit()
+    async with app.uow() as uow:  # somebody not known yet: None, then read again once made
+        stranger = ("line", "U10", "U9", False)
+        assert (await uow.inbox.take_admitting(later, chat, ("line", "U10"), flood, stranger))[0]
+        assert await uow.speakers.speaker("line", "U10", "U9", in_room=False) is None
+        await uow.people.ensure_account("line", "U10", None)
+        made = await uow.speakers.speaker("line", "U10", "U9", in_room=False)
+        assert made is not None and made.roles is None

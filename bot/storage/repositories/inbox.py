@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, select, update
+from sqlalchemy import Table, bindparam, exists, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -19,6 +19,7 @@ from bot.storage.models import (
 )
 from bot.storage.repositories.base import _Repository
 from bot.storage.repositories.flood import admission, admit_statement, verdict
+from bot.storage.repositories.speakers import SpeakerKey, read_ahead, speaking
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +80,28 @@ _TAKE_MANY = prebuilt(
 # data-modifying WITH query, run whether or not the event is taken; when it is not, the
 # caller ends the transaction without committing, so the token is not spent.
 _ADMITTED = admit_statement().cte("admitted")
-_TAKE_ADMITTING = prebuilt(
-    _TAKE_IN_ORDER.add_cte(_ADMITTED).returning(
-        select(_ADMITTED.c.refused).scalar_subquery().label("refused")
+_REFUSED = select(_ADMITTED.c.refused).scalar_subquery().label("refused")
+_TAKE_ADMITTING = prebuilt(_TAKE_IN_ORDER.add_cte(_ADMITTED).returning(_REFUSED))
+
+
+def _take_admitting_speaking(in_room: bool) -> Any:
+    """`_TAKE_ADMITTING` with who is speaking (`speaking`) read in the same statement, one
+    round trip fewer on every message: one row per row of `speaking` (one row of NULLs after
+    the refusals when the account does not exist yet), none when the event was not taken.
+    One statement sees one snapshot, taken after the chat's lock like the take's own; the
+    take's UPDATE changes nothing `speaking` reads."""
+    taken = _TAKE_IN_ORDER.returning(_events.c.id).cte("taken")
+    speaker = speaking(in_room).subquery("speaker")
+    columns = list(speaker.c)
+    return prebuilt(
+        select(_REFUSED, *columns[:-2])
+        .add_cte(_ADMITTED)
+        .select_from(taken.outerjoin(speaker, true()))
+        .order_by(*columns[-2:])  # the memberships' order, as `speaking` has it
     )
-)
+
+
+_TAKE_ADMITTING_SPEAKING = {in_room: _take_admitting_speaking(in_room) for in_room in (False, True)}
 
 
 class InboxRepository(_Repository):
@@ -145,11 +163,16 @@ class InboxRepository(_Repository):
         chat: tuple[str, str],
         sender: tuple[str, str],
         flood: tuple[datetime, int, float],
+        speaker: SpeakerKey | None = None,
     ) -> tuple[bool, tuple[bool, bool] | None]:
         """`take` with the chat (PostgreSQL) and the sender's flood admission (`flood`: when
         the message arrived, the bucket's size and refill rate) in one statement: whether the
         event was taken and, if so, `FloodRepository.admit`'s (accepted, tell). Not taken:
-        end the transaction without committing, which gives the token back."""
+        end the transaction without committing, which gives the token back.
+
+        With `speaker` (channel, account id, chat id, in a group chat), who is speaking is
+        read in the same statement and kept for this unit of work's `speakers` (`read_ahead`):
+        the message's next step asks for it."""
         if not self._on_postgres:
             raise NotImplementedError("take_admitting: the shared flood buckets are PostgreSQL's")
         await lock_chat(self.session, *chat)
@@ -159,10 +182,18 @@ class InboxRepository(_Repository):
             "chat_key": chat[1],
             **admission(sender, *flood),
         }
-        row = (await self._core(_TAKE_ADMITTING, parameters)).first()
-        if row is None:
+        if speaker is None:
+            row = (await self._core(_TAKE_ADMITTING, parameters)).first()
+            if row is None:
+                return False, None
+            return True, verdict(int(row.refused))
+        channel, external_id, chat_id, in_room = speaker
+        parameters |= {"s_channel": channel, "s_external_id": external_id, "s_chat_id": chat_id}
+        rows = (await self._core(_TAKE_ADMITTING_SPEAKING[in_room], parameters)).all()
+        if not rows:
             return False, None
-        return True, verdict(int(row.refused))
+        read_ahead(self.session, speaker, [row[1:] for row in rows])
+        return True, verdict(int(rows[0][0]))
 
     async def take_many(self, events: Sequence[tuple[int, tuple[str, str]]]) -> set[int]:
         """`take` for several events of different chats (event id, (channel, chat id)) in

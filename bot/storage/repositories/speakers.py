@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.storage.driver import prebuilt
@@ -66,7 +67,13 @@ _A, _S = len(_ACCOUNT_COLUMNS), len(_ACCOUNT_COLUMNS) + len(_STATE_COLUMNS)
 _STATE_ID = _A + _STATE_COLUMNS.index(_STATES.c.id)  # NULL: no open question in this chat
 
 
-def _statement(in_room: bool) -> Select[Any]:
+def speaking(in_room: bool) -> Select[Any]:
+    """The statement of `SpeakerRepository.speaker`, not marked prebuilt:
+    `InboxRepository.take_admitting` runs it as a subquery of the take, and `_IN_ROOM` /
+    `_ONE_TO_ONE` are it, marked. Its bind parameters (`s_channel`, `s_external_id`,
+    `s_chat_id`) are named like no column of `inbound_event`: in a statement that also
+    updates that table, a parameter with a column's name would set that column. Its last two
+    columns are the membership's start and id, the rows' order, for a query around it."""
     household = (
         select(Household.id)
         .where(Household.person_id == Person.id)
@@ -77,15 +84,15 @@ def _statement(in_room: bool) -> Select[Any]:
     room = (
         select(ChatRoom.group_id)
         .where(
-            ChatRoom.channel == bindparam("channel"),
-            ChatRoom.external_id == bindparam("chat_id"),
+            ChatRoom.channel == bindparam("s_channel"),
+            ChatRoom.external_id == bindparam("s_chat_id"),
             ChatRoom.active.is_(True),
         )
         .scalar_subquery()
         if in_room
         else literal(None)
     )
-    return prebuilt(
+    return (
         select(
             *_ACCOUNT_COLUMNS,
             *_STATE_COLUMNS,
@@ -101,12 +108,14 @@ def _statement(in_room: bool) -> Select[Any]:
             OccupationGroup.name,
             Membership.role,
             room,
+            Membership.since,
+            Membership.id,
         )
         .outerjoin(
             ConversationState,
             and_(
                 ConversationState.chat_account_id == ChatAccount.id,
-                ConversationState.chat_id == bindparam("chat_id"),
+                ConversationState.chat_id == bindparam("s_chat_id"),
             ),
         )
         .outerjoin(Person, Person.id == ChatAccount.person_id)
@@ -116,15 +125,15 @@ def _statement(in_room: bool) -> Select[Any]:
         .outerjoin(Membership, and_(Membership.person_id == Person.id, Membership.until.is_(None)))
         .outerjoin(OccupationGroup, OccupationGroup.id == Membership.group_id)
         .where(
-            ChatAccount.channel == bindparam("channel"),
-            ChatAccount.external_id == bindparam("external_id"),
+            ChatAccount.channel == bindparam("s_channel"),
+            ChatAccount.external_id == bindparam("s_external_id"),
         )
         .order_by(Membership.since, Membership.id)
     )
 
 
-_IN_ROOM = _statement(in_room=True)
-_ONE_TO_ONE = _statement(in_room=False)
+_IN_ROOM = prebuilt(speaking(in_room=True))
+_ONE_TO_ONE = prebuilt(speaking(in_room=False))
 
 _REMEMBER = prebuilt(
     update(_ACCOUNTS)
@@ -142,19 +151,37 @@ _RENAME = prebuilt(
 )
 
 
+SpeakerKey = tuple[str, str, str, bool]  # channel, external id, chat id, in a group chat
+
+
+_READ_AHEAD = "speakers read ahead"  # the key in the session's `info`
+
+
+def read_ahead(session: AsyncSession, key: SpeakerKey, rows: list[Any]) -> None:
+    """`speaking`'s rows for `key`, read by another statement of this unit of work that ran
+    it as a subquery (`InboxRepository.take_admitting`): the next `speaker(*key)` of the
+    unit of work is answered from them instead of a statement of its own. Used once: a
+    later call (after the first message of an account made it, or after a refusal) reads
+    again. Kept in the session's `info`, which lives as long as the unit of work."""
+    session.info.setdefault(_READ_AHEAD, {})[key] = rows
+
+
 class SpeakerRepository(_Repository):
     async def speaker(
         self, channel: str, external_id: str, chat_id: str, *, in_room: bool
     ) -> Speaker | None:
         """The account `external_id` on `channel` writing in `chat_id` (a group chat when
         `in_room`), with everything above; None when the account does not exist yet."""
-        rows = (
-            await self._core(
-                _IN_ROOM if in_room else _ONE_TO_ONE,
-                {"channel": channel, "external_id": external_id, "chat_id": chat_id},
-            )
-        ).all()
-        if not rows:
+        known = self.session.info.get(_READ_AHEAD)
+        rows = known.pop((channel, external_id, chat_id, in_room), None) if known else None
+        if rows is None:
+            rows = (
+                await self._core(
+                    _IN_ROOM if in_room else _ONE_TO_ONE,
+                    {"s_channel": channel, "s_external_id": external_id, "s_chat_id": chat_id},
+                )
+            ).all()
+        if not rows or rows[0][0] is None:  # no account (read ahead: one row of NULLs)
             return None
         first = rows[0]
         account = self._loaded(ChatAccount, _ACCOUNT_COLUMNS, first[:_A])
