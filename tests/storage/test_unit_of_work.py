@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import App
@@ -38,6 +38,25 @@ async def test_committed_work_is_kept(app: App) -> None:
     async with app.uow() as uow:
         names = (await uow.session.scalars(select(Person.name))).all()
     assert names == ["สมศรี"]
+
+
+async def test_what_follows_a_commit_is_kept_only_if_committed_too(app: App) -> None:
+    """A unit of work ends as it was left: after its last commit it lets go of its objects
+    (still readable) and its connection; after writes that followed a commit, it rolls
+    those back."""
+    pool = app.engine.sync_engine.pool
+    async with app.uow() as uow:
+        kept = await uow.people.add_person("สมศรี")
+        await uow.commit()
+        await uow.people.add_person("ไม่ถูกบันทึก")
+    async with app.uow() as uow:
+        other = await uow.people.add_person("สมชาย")
+        await uow.commit()
+    assert inspect(other).detached and other.name == "สมชาย"  # readable, in no session
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+    async with app.uow() as uow:
+        names = (await uow.session.scalars(select(Person.name).order_by(Person.id))).all()
+    assert names == [kept.name, "สมชาย"]
 
 
 async def test_a_delivery_id_is_seen_once(app: App) -> None:
