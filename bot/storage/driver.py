@@ -371,6 +371,16 @@ async def defer(
     return True
 
 
+def holding(session: AsyncSession) -> bool:
+    """Whether the session's transaction has held writes not sent yet."""
+    if not _DEFERRED:
+        return False
+    transaction = session.sync_session.get_transaction()
+    return transaction is not None and any(
+        _DEFERRED.get(connection) for connection in transaction.connections
+    )
+
+
 async def send_deferred(session: AsyncSession) -> None:
     """The transaction's held writes sent now, in one statement where they can be (before a
     COMMIT: `UnitOfWork.commit`). The commit hook `watch` installs would send them too, one

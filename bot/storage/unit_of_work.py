@@ -132,17 +132,28 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
 
-    async def flush(self) -> None:
+    async def flush(self, *, held: bool = True) -> None:
         """Writes the changes made so far (ids assigned, constraints checked) without ending
         the transaction: a later step of the same use case reads them, or a failure shows
-        here and not later (`Conversation._route`: a handler's failing write is the
-        handler's failure). Held writes go too (bot/storage/driver.py, "Deferred writes").
-        With nothing changed (most messages: their writes are Core statements) it returns at
-        once, without the greenlet an AsyncSession call starts."""
+        here and not later. Held writes go too (bot/storage/driver.py, "Deferred writes"),
+        unless `held` is False: they then ride with the next statement, and the caller
+        answers for their failure there (`Conversation._answer`). With nothing changed (most
+        messages: their writes are Core statements) it returns at once, without the greenlet
+        an AsyncSession call starts."""
         session = self.session
-        await driver.send_deferred(session)
+        if held:
+            await driver.send_deferred(session)
         if session.new or session.deleted or session.dirty:
-            await session.flush()
+            await session.flush()  # held writes go first (the driver's before_execute hook)
+
+    def holding(self) -> bool:
+        """Whether held writes wait for a statement to ride with (PostgreSQL)."""
+        return driver.holding(self.session)
+
+    async def send_held(self) -> None:
+        """Held writes that did not ride with a statement, sent now (one statement where
+        they can be): a failure of theirs shows here, not at the commit."""
+        await driver.send_deferred(self.session)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
@@ -12,7 +13,7 @@ from bot.conversation import SORRY, Conversation
 from bot.handlers.context import Context, reply
 from bot.messages import InboundMessage
 from bot.router import Rule
-from bot.storage.models import ChatAccount
+from bot.storage.models import ChatAccount, Outbox, Person
 
 
 async def _always(ctx: Context) -> Any:
@@ -47,4 +48,38 @@ async def test_a_write_that_fails_at_flush_is_answered_as_a_failure(app: App) ->
         )
     assert accounts == 1  # the person's own account, and nothing the handler wrote
     # The delivery was recorded: the platform's redelivery is not handled a second time.
+    assert (await conversation.handle(message)).duplicate
+
+
+def _audits_wrongly(answer: bool) -> Any:
+    async def handler(ctx: Context, _: Any) -> Any:
+        # A person added, and an audit entry the database refuses (no action). On PostgreSQL
+        # the entry is held and rides with the reply's INSERT, after the handler has
+        # returned; with no reply, it is sent before the commit.
+        await ctx.uow.people.add_person("ไม่ควรอยู่")
+        await ctx.uow.audit.add(None, None, "person", 1)  # type: ignore[arg-type]
+        return reply("บันทึกแล้วค่ะ") if answer else None
+
+    return handler
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("answer", [True, False], ids=["with a reply", "silent"])
+async def test_a_held_write_that_fails_after_the_handler_is_answered_as_its_failure(
+    app: App, answer: bool
+) -> None:
+    conversation = Conversation(
+        app.uow, app.settings, app.clock, rules=(Rule("buggy", _always, _audits_wrongly(answer)),)
+    )
+    message = InboundMessage(
+        channel="console", sender_id="u2", chat_id="u2", text="ขายไข่ 10 ฟอง", event_id="e2"
+    )
+    handled = await conversation.handle(message)
+    assert handled.rule == "error"
+    assert handled.reply is not None and handled.reply.text == SORRY
+    async with app.uow() as uow:
+        people = await uow.session.scalar(select(func.count()).select_from(Person))
+        answers = (await uow.session.scalars(select(Outbox.payload))).all()
+    assert people == 0  # nothing the handler wrote
+    assert [a["text"] for a in answers] == [SORRY]  # answered once, as a failure
     assert (await conversation.handle(message)).duplicate
