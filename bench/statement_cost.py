@@ -72,7 +72,7 @@ async def measure(url: str, runs: int) -> None:
     cases: list[tuple[str, Any, dict[str, Any]]] = [
         ("UPDATE: take an inbox event", _TAKE, {"event_id": 0}),
         ("SELECT: the speaker (7 joins, 2 subqueries)", _ONE_TO_ONE,
-         {"channel": "line", "external_id": "U1", "chat_id": "U1"}),
+         {"s_channel": "line", "s_external_id": "U1", "s_chat_id": "U1"}),
         ("SELECT: recent prices of an item", _GROUP_PRICES,
          {"owner": 1, "item": "ไข่เค็ม", "unit": "ฟอง", "limit": 20}),
         ("INSERT … RETURNING: a sale", _insert_returning(table), sale),

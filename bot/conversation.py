@@ -355,17 +355,18 @@ class Conversation:
             rule, answer, made = refused.rule, refused.answer, []
 
         # The handler's held writes (its records' audit entries, PostgreSQL) ride with the
-        # reply's INSERT (`_route`): until they are sent, a failure may be theirs, and is then
-        # answered as the handler's failure, as `_route` answers it.
+        # next statement (`_route`), the reply's INSERT or the read before it: a failure of
+        # the statement that carried them is answered as the handler's failure, as `_route`
+        # answers it. They are then held again (bot/storage/driver.py), which is how it shows.
         holding = uow.holding()
         try:
             answered = await self._reply(
                 uow, ctx, message, now, (rule, answer, made), expired, leasing
             )
             if holding:
-                await uow.send_held()  # no reply carried them
+                await uow.send_held()  # nothing carried them (no reply)
         except Exception as error:
-            if not holding or database_unavailable(error):
+            if not (holding and uow.holding()) or database_unavailable(error):
                 raise
             log.exception("handler failed for %s message", message.channel)
             raise _Settled("error", reply(SORRY, *MENU_ONLY)) from None

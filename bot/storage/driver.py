@@ -316,7 +316,9 @@ async def _send(
 # the held writes go first, on their own. They go before any statement SQLAlchemy executes on
 # the connection too (an ORM query or flush, a SAVEPOINT: so a savepoint rolled back never takes
 # a held write with it; its `before_execute` hook), before the COMMIT, and before a unit of
-# work's `flush` (a handler's failing write is the handler's failure); a ROLLBACK drops them.
+# work's `flush` unless told otherwise (`Conversation._answer` answers for a handler's held
+# writes itself); a ROLLBACK drops them. A statement that carried them and failed holds them
+# again, so the caller can tell (`holding`).
 # `watch` installs those hooks on a PostgreSQL engine; writes are held only on such an engine.
 # Not seen by the hooks: `Connection.exec_driver_sql` and work on the raw driver connection
 # (the sweep's COPY into the outbox). Nothing of the bot uses them after a held write; code

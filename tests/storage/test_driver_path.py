@@ -27,11 +27,11 @@ from bot.storage.repositories.flood import _ADMIT, admission
 from bot.storage.repositories.inbox import (
     _ACCEPT_PG,
     _ACCEPT_SQLITE,
+    _LOCK_ADMITTING,
     _TAKE,
-    _TAKE_ADMITTING,
-    _TAKE_ADMITTING_SPEAKING,
     _TAKE_IN_ORDER,
     _TAKE_MANY,
+    _TAKE_SPEAKING,
 )
 from bot.storage.repositories.outbox import (
     _DELIVER_HELD,
@@ -171,16 +171,13 @@ async def test_taking_an_event(app: App) -> None:
     await assert_same(
         app, _TAKE_IN_ORDER, {"event_id": event_id, "chat_channel": "line", "chat_key": "U1"}
     )
-    if postgres(app):  # with the sender's flood admission: a row with the refusals counted
+    if postgres(app):  # the sender's flood admission and the chat's lock: the refusals counted
         rows = await assert_same(
             app,
-            _TAKE_ADMITTING,
-            {
-                "event_id": event_id, "chat_channel": "line", "chat_key": "U1",
-                **admission(("line", "U1"), NOW, 3, 1.0),
-            },
-        )  # fmt: skip
-        assert rows == [(0,)]
+            _LOCK_ADMITTING,
+            {"namespace": 1, "key": 2, **admission(("line", "U1"), NOW, 3, 1.0)},
+        )
+        assert rows == [(None, 0)]
     second = await pending_event(app, "e2")
     rows = await assert_same(app, _TAKE_MANY, {"event_ids": [event_id, second]})  # an IN list
     assert sorted(row[0] for row in rows) == [event_id, second]
@@ -453,15 +450,12 @@ async def test_the_speaker_read(app: App, place: District) -> None:
     if postgres(app):  # read with the take of the message's event (`take_admitting`)
         event_id = await pending_event(app)
         for in_room in (False, True):
-            taking = {
-                "event_id": event_id, "chat_channel": "line", "chat_key": "U1",
-                **admission(("line", "U1"), NOW, 3, 1.0), **parameters,
-            }  # fmt: skip
-            rows = await assert_same(app, _TAKE_ADMITTING_SPEAKING[in_room], taking)
-            assert [row[:2] for row in rows] == [(0, account.id)]
-            taking["s_external_id"] = "U2"  # nobody yet: one row of NULLs after the refusals
-            rows = await assert_same(app, _TAKE_ADMITTING_SPEAKING[in_room], taking)
-            assert len(rows) == 1 and rows[0][0] == 0 and set(rows[0][1:]) == {None}
+            taking = {"event_id": event_id, "chat_channel": "line", "chat_key": "U1", **parameters}
+            rows = await assert_same(app, _TAKE_SPEAKING[in_room], taking)
+            assert [row[0] for row in rows] == [account.id]
+            taking["s_external_id"] = "U2"  # nobody yet: one row of NULLs
+            rows = await assert_same(app, _TAKE_SPEAKING[in_room], taking)
+            assert len(rows) == 1 and set(rows[0]) == {None}
 
 
 async def test_the_speaker_is_the_unit_of_works_own_object(app: App) -> None:

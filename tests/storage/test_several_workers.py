@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from bot.app import App
 from bot.flood import FloodGate
-from bot.storage.models import Membership, Outbox, Role
+from bot.storage.models import ChatAccount, Membership, Outbox, Role
 from tests.conftest import NOW
 from tests.storage.test_driver_path import sent
 from tests.support import builders
@@ -238,3 +239,65 @@ async def test_who_is_speaking_is_read_with_the_take(app: App) -> None:
         await uow.people.ensure_account("line", "U10", None)
         made = await uow.speakers.speaker("line", "U10", "U9", in_room=False)
         assert made is not None and made.roles is None
+
+
+async def test_who_is_speaking_includes_what_their_message_elsewhere_committed(
+    app: App,
+) -> None:
+    """The sender's message in another chat holds their flood bucket until it commits; a
+    message of theirs taken meanwhile waits for it, and who is speaking, read with its take,
+    includes what that message committed (a new membership, `ยกเลิก`'s memory). The wait
+    must come before the take's snapshot (`_LOCK_ADMITTING`): a review found the first
+    version read the speaker in the statement that waited, so from before the wait."""
+    if not _on_postgres(app):
+        return  # SQLite: one process, the speaker is read by a statement of its own
+    place = await builders.district(app)
+    person = await builders.member(app, place.group, "นางมาลี")
+    async with app.uow() as uow:
+        second = await builders.add_group(uow, place.officer, place.village, "กลุ่มทอผ้า")
+        account = await uow.people.ensure_account("line", "U20", "มาลี")
+        account.person_id = person
+        await uow.commit()
+    in_group, private = await _store_from(app, ("G20", "U20", "g1"), ("U20", "U20", "p1"))
+    flood, sender = (NOW, 10, 1.0), ("line", "U20")
+    key = ("line", "U20", "U20", False)
+    async with app.uow() as elsewhere:  # the group message: holds the sender's bucket row
+        assert (await elsewhere.inbox.take_admitting(in_group, ("line", "G20"), sender, flood))[0]
+
+        async def meanwhile() -> Any:  # the private message, on another worker
+            async with app.uow() as uow:
+                taken = await uow.inbox.take_admitting(private, ("line", "U20"), sender, flood, key)
+                assert taken[0]
+                return await uow.speakers.speaker(*key[:3], in_room=False)
+
+        waiting = asyncio.create_task(meanwhile())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # waits for the sender's bucket row
+        elsewhere.session.add(Membership(person_id=person, group_id=second, role=Role.TREASURER))
+        await elsewhere.session.flush()
+        mine = await elsewhere.session.get(ChatAccount, account.id)
+        assert mine is not None
+        await elsewhere.speakers.remember_records(mine, [["sale", 99]], NOW)
+        await elsewhere.commit()
+    speaking = await asyncio.wait_for(waiting, 10)
+    assert [g.group_id for g in speaking.groups] == [place.group, second]
+    assert speaking.account.last_records == [["sale", 99]]
+
+
+async def _store_from(app: App, *events: tuple[str, str, str]) -> list[int]:
+    """(chat, sender, delivery id) events stored pending; their ids."""
+    async with app.uow() as uow:
+        ids = await uow.inbox.accept(
+            [
+                (
+                    "line",
+                    key,
+                    {"channel": "line", "chat_id": chat, "sender_id": sender, "text": "x"},
+                )
+                for chat, sender, key in events
+            ],
+            NOW,
+            LEASE,
+        )
+        await uow.commit()
+    return [ids[("line", key)] for _chat, _sender, key in events]

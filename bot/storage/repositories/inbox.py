@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, select, true, update
+from sqlalchemy import Table, bindparam, exists, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.storage.driver import prebuilt
-from bot.storage.locks import lock_chat
+from bot.storage.locks import CHAT_NAMESPACE, chat_key, lock_chat
 from bot.storage.models import (
     InboundEvent,
     InboxStatus,
@@ -75,33 +75,42 @@ _TAKE_MANY = prebuilt(
 )
 
 
-# `take` in order and the sender's flood admission in one statement (PostgreSQL, several
-# workers' shared buckets): one round trip fewer on every message. The admission is a
-# data-modifying WITH query, run whether or not the event is taken; when it is not, the
-# caller ends the transaction without committing, so the token is not spent.
+# The sender's flood admission and the chat's lock in one statement (PostgreSQL, several
+# workers' shared buckets): one round trip fewer on every message. The upsert runs first (the
+# lock is computed for its row) and may wait for the sender's bucket row, held by the sender's
+# message in another chat until that one commits; the lock then waits for this chat's
+# previous message. Every wait is over before the take's statement takes its snapshot, so the
+# take and who is speaking, read with it, see what those messages committed (a wait inside a
+# statement would come after its snapshot). Every message takes the bucket before the chat,
+# so two of them never wait for each other in a circle. The admission is spent whether or not
+# the event is then taken; when it is not, the caller ends the transaction without
+# committing, which gives the token back.
 _ADMITTED = admit_statement().cte("admitted")
-_REFUSED = select(_ADMITTED.c.refused).scalar_subquery().label("refused")
-_TAKE_ADMITTING = prebuilt(_TAKE_IN_ORDER.add_cte(_ADMITTED).returning(_REFUSED))
+_LOCK_ADMITTING = prebuilt(
+    select(
+        func.pg_advisory_xact_lock(bindparam("namespace"), bindparam("key")),
+        _ADMITTED.c.refused,
+    ).select_from(_ADMITTED)
+)
 
 
-def _take_admitting_speaking(in_room: bool) -> Any:
-    """`_TAKE_ADMITTING` with who is speaking (`speaking`) read in the same statement, one
-    round trip fewer on every message: one row per row of `speaking` (one row of NULLs after
-    the refusals when the account does not exist yet), none when the event was not taken.
-    One statement sees one snapshot, taken after the chat's lock like the take's own; the
-    take's UPDATE changes nothing `speaking` reads."""
+def _take_speaking(in_room: bool) -> Any:
+    """`_TAKE_IN_ORDER` with who is speaking (`speaking`) read in the same statement, one
+    round trip fewer on every message: one row per row of `speaking` (one row of NULLs when
+    the account does not exist yet), none when the event was not taken. The take's UPDATE
+    changes nothing `speaking` reads, and the statement waits for nothing: the locks that
+    order it were taken by the statement before (`_LOCK_ADMITTING`)."""
     taken = _TAKE_IN_ORDER.returning(_events.c.id).cte("taken")
     speaker = speaking(in_room).subquery("speaker")
     columns = list(speaker.c)
     return prebuilt(
-        select(_REFUSED, *columns[:-2])
-        .add_cte(_ADMITTED)
+        select(*columns[:-2])
         .select_from(taken.outerjoin(speaker, true()))
         .order_by(*columns[-2:])  # the memberships' order, as `speaking` has it
     )
 
 
-_TAKE_ADMITTING_SPEAKING = {in_room: _take_admitting_speaking(in_room) for in_room in (False, True)}
+_TAKE_SPEAKING = {in_room: _take_speaking(in_room) for in_room in (False, True)}
 
 
 class InboxRepository(_Repository):
@@ -166,34 +175,29 @@ class InboxRepository(_Repository):
         speaker: SpeakerKey | None = None,
     ) -> tuple[bool, tuple[bool, bool] | None]:
         """`take` with the chat (PostgreSQL) and the sender's flood admission (`flood`: when
-        the message arrived, the bucket's size and refill rate) in one statement: whether the
+        the message arrived, the bucket's size and refill rate) in two statements: the
+        admission with the chat's lock (`_LOCK_ADMITTING`), then the take. Returns whether the
         event was taken and, if so, `FloodRepository.admit`'s (accepted, tell). Not taken:
         end the transaction without committing, which gives the token back.
 
         With `speaker` (channel, account id, chat id, in a group chat), who is speaking is
-        read in the same statement and kept for this unit of work's `speakers` (`read_ahead`):
-        the message's next step asks for it."""
+        read with the take and kept for this unit of work's `speakers` (`read_ahead`): the
+        message's next step asks for it."""
         if not self._on_postgres:
             raise NotImplementedError("take_admitting: the shared flood buckets are PostgreSQL's")
-        await lock_chat(self.session, *chat)
-        parameters = {
-            "event_id": event_id,
-            "chat_channel": chat[0],
-            "chat_key": chat[1],
-            **admission(sender, *flood),
-        }
+        locking = {"namespace": CHAT_NAMESPACE, "key": chat_key(*chat), **admission(sender, *flood)}
+        refused = (await self._core(_LOCK_ADMITTING, locking)).one()[1]
+        taking = {"event_id": event_id, "chat_channel": chat[0], "chat_key": chat[1]}
         if speaker is None:
-            row = (await self._core(_TAKE_ADMITTING, parameters)).first()
-            if row is None:
-                return False, None
-            return True, verdict(int(row.refused))
+            taken = (await self._core(_TAKE_IN_ORDER, taking)).rowcount
+            return (True, verdict(int(refused))) if taken else (False, None)
         channel, external_id, chat_id, in_room = speaker
-        parameters |= {"s_channel": channel, "s_external_id": external_id, "s_chat_id": chat_id}
-        rows = (await self._core(_TAKE_ADMITTING_SPEAKING[in_room], parameters)).all()
+        taking |= {"s_channel": channel, "s_external_id": external_id, "s_chat_id": chat_id}
+        rows = (await self._core(_TAKE_SPEAKING[in_room], taking)).all()
         if not rows:
             return False, None
-        read_ahead(self.session, speaker, [row[1:] for row in rows])
-        return True, verdict(int(rows[0][0]))
+        read_ahead(self.session, speaker, rows)
+        return True, verdict(int(refused))
 
     async def take_many(self, events: Sequence[tuple[int, tuple[str, str]]]) -> set[int]:
         """`take` for several events of different chats (event id, (channel, chat id)) in
