@@ -142,8 +142,8 @@ class Conversation:
             if inbox_id is not None:
                 chat = (message.channel, message.chat_id)
                 if self._flood is not None and uow.flood.shared:
-                    # PostgreSQL: the take, the sender's flood admission and who is speaking
-                    # (`_context` asks next) in one statement
+                    # PostgreSQL: the sender's flood admission with the chat's lock, then the
+                    # take with who is speaking (`_context` asks next): two statements
                     taken, counted = await uow.inbox.take_admitting(
                         inbox_id,
                         chat,
@@ -459,7 +459,7 @@ class Conversation:
             # What the handler left pending is written now, inside the try: a write that
             # fails (a constraint, a race between workers) is the handler's failure, answered
             # as one, not an error at commit. Its held writes (audit entries) ride with the
-            # reply's INSERT instead, one round trip fewer; `_answer` answers for them.
+            # next statement instead, one round trip fewer; `_answer` answers for them.
             await uow.flush(held=False)
         except ServiceError as refusal:
             # The use case said no: nothing it wrote survives, and the person is told why.

@@ -29,19 +29,24 @@ async def _writes_a_duplicate(ctx: Context, _: Any) -> Any:
     return reply("บันทึกแล้วค่ะ")
 
 
-async def test_a_write_that_fails_at_flush_is_answered_as_a_failure(app: App) -> None:
+async def _answered_by(app: App, handler: Any, sender: str) -> tuple[Conversation, Any]:
+    """A console message from `sender` handled by `handler` alone, which must fail: the
+    conversation and the message (to send it again)."""
     conversation = Conversation(
-        app.uow,
-        app.settings,
-        app.clock,
-        rules=(Rule("buggy", _always, _writes_a_duplicate),),
+        app.uow, app.settings, app.clock, rules=(Rule("buggy", _always, handler),)
     )
     message = InboundMessage(
-        channel="console", sender_id="u1", chat_id="u1", text="ขายไข่ 10 ฟอง", event_id="e1"
-    )
+        channel="console", sender_id=sender, chat_id=sender, text="ขายไข่ 10 ฟอง",
+        event_id=f"e-{sender}",
+    )  # fmt: skip
     handled = await conversation.handle(message)
     assert handled.rule == "error"
     assert handled.reply is not None and handled.reply.text == SORRY
+    return conversation, message
+
+
+async def test_a_write_that_fails_at_flush_is_answered_as_a_failure(app: App) -> None:
+    conversation, message = await _answered_by(app, _writes_a_duplicate, "u1")
     async with app.uow() as uow:
         accounts = await uow.session.scalar(
             select(func.count()).select_from(ChatAccount).where(ChatAccount.external_id == "u1")
@@ -68,15 +73,7 @@ def _audits_wrongly(answer: bool) -> Any:
 async def test_a_held_write_that_fails_after_the_handler_is_answered_as_its_failure(
     app: App, answer: bool
 ) -> None:
-    conversation = Conversation(
-        app.uow, app.settings, app.clock, rules=(Rule("buggy", _always, _audits_wrongly(answer)),)
-    )
-    message = InboundMessage(
-        channel="console", sender_id="u2", chat_id="u2", text="ขายไข่ 10 ฟอง", event_id="e2"
-    )
-    handled = await conversation.handle(message)
-    assert handled.rule == "error"
-    assert handled.reply is not None and handled.reply.text == SORRY
+    conversation, message = await _answered_by(app, _audits_wrongly(answer), "u2")
     async with app.uow() as uow:
         people = await uow.session.scalar(select(func.count()).select_from(Person))
         answers = (await uow.session.scalars(select(Outbox.payload))).all()
