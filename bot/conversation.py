@@ -355,9 +355,9 @@ class Conversation:
             rule, answer, made = refused.rule, refused.answer, []
 
         # The handler's held writes (its records' audit entries, PostgreSQL) ride with the
-        # next statement (`_route`), the reply's INSERT or the read before it: a failure of
-        # the statement that carried them is answered as the handler's failure, as `_route`
-        # answers it. They are then held again (bot/storage/driver.py), which is how it shows.
+        # next statement (`_route`), the reply's INSERT, the read before it or the ORM's
+        # flush: a failure of the statement that carried them is answered as the handler's
+        # failure, as `_route` answers it.
         holding = uow.holding()
         try:
             answered = await self._reply(
@@ -366,7 +366,7 @@ class Conversation:
             if holding:
                 await uow.send_held()  # nothing carried them (no reply)
         except Exception as error:
-            if not (holding and uow.holding()) or database_unavailable(error):
+            if not (holding and uow.held_writes_failed(error)) or database_unavailable(error):
                 raise
             log.exception("handler failed for %s message", message.channel)
             raise _Settled("error", reply(SORRY, *MENU_ONLY)) from None

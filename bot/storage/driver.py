@@ -233,8 +233,8 @@ async def execute(
         sending()
     try:
         rows, rowcount, description = await _send(connection, dialect, run, sql, values)
-    except Exception:
-        _hold_again(connection, carried)
+    except Exception as error:
+        _hold_again(connection, carried, error)
         raise
     if description is None or prepared.rows_hidden:
         return Fetched([], rowcount)
@@ -318,7 +318,7 @@ async def _send(
 # a held write with it; its `before_execute` hook), before the COMMIT, and before a unit of
 # work's `flush` unless told otherwise (`Conversation._answer` answers for a handler's held
 # writes itself); a ROLLBACK drops them. A statement that carried them and failed holds them
-# again, so the caller can tell (`holding`).
+# again and its error is remembered, so the caller can tell (`carried`).
 # `watch` installs those hooks on a PostgreSQL engine; writes are held only on such an engine.
 # Not seen by the hooks: `Connection.exec_driver_sql` and work on the raw driver connection
 # (the sweep's COPY into the outbox). Nothing of the bot uses them after a held write; code
@@ -407,26 +407,39 @@ async def _send_deferred(
     if len(deferred) > 1 and _fusable(deferred):
         try:
             await _send(connection, dialect, run, *_fused(deferred))
-        except Exception:
-            _hold_again(connection, deferred)
+        except Exception as error:
+            _hold_again(connection, deferred, error)
             raise
         return
     for sent, part in enumerate(deferred):
         try:
             await _send(connection, dialect, run, part.sql, part.values)
-        except Exception:
-            _hold_again(connection, deferred[sent:])
+        except Exception as error:
+            _hold_again(connection, deferred[sent:], error)
             raise
 
 
-def _hold_again(connection: Connection, parts: list[_Part]) -> None:
+def _hold_again(connection: Connection, parts: list[_Part], error: Exception) -> None:
     """Held writes whose statement failed are held again, ahead of any held since. If the
     database saw the statement, its transaction is aborted and the ROLLBACK drops them; but
     a value the driver refused before sending anything leaves the transaction usable, and
     the writes must not vanish from it. (A cancellation is not caught: the transaction is
-    then in an unknown state and is rolled back.)"""
+    then in an unknown state and is rolled back.) The error is remembered as one that held
+    writes were in (`carried`)."""
     if parts:
         _DEFERRED[connection] = [*parts, *_DEFERRED.get(connection, [])]
+        _CARRIED.add(error)
+
+
+# The errors of statements that carried held writes: the caller tells a held write's failure
+# from the failure of the statement it rode with only so (`Conversation._answer`).
+_CARRIED: weakref.WeakSet[BaseException] = weakref.WeakSet()
+
+
+def carried(error: BaseException) -> bool:
+    """Whether `error` is the failure of a statement that held writes were sent with (or
+    held writes sent on their own): theirs, possibly."""
+    return error in _CARRIED
 
 
 def _fusable(parts: Sequence[_Part]) -> bool:
@@ -507,10 +520,16 @@ def _before_execute(connection: Connection, *_: Any) -> None:
 
 def _send_now(connection: Connection) -> None:
     """Held writes sent one by one through SQLAlchemy, before what it is about to send (in
-    its greenlet: a sync call)."""
-    deferred = _DEFERRED.pop(connection, None)
-    for part in deferred or ():
-        connection.exec_driver_sql(part.sql, part.values)
+    its greenlet: a sync call). What failed, and what was not sent after it, is held again,
+    as on the driver path, and the error remembered (`carried`): an ORM flush that fails
+    rolls the transaction back at once, which drops them again."""
+    deferred = _DEFERRED.pop(connection, None) or []
+    for sent, part in enumerate(deferred):
+        try:
+            connection.exec_driver_sql(part.sql, part.values)
+        except Exception as error:
+            _hold_again(connection, deferred[sent:], error)
+            raise
 
 
 def _drop(connection: Connection) -> None:

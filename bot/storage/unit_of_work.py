@@ -150,6 +150,12 @@ class UnitOfWork:
         """Whether held writes wait for a statement to ride with (PostgreSQL)."""
         return driver.holding(self.session)
 
+    @staticmethod
+    def held_writes_failed(error: BaseException) -> bool:
+        """Whether `error` is the failure of a statement that held writes went with (the
+        driver remembers those errors): possibly theirs."""
+        return driver.carried(error)
+
     async def send_held(self) -> None:
         """Held writes that did not ride with a statement, sent now (one statement where
         they can be): a failure of theirs shows here, not at the commit."""

@@ -1,6 +1,6 @@
 """The flood gate on the webhook path, on both databases: on PostgreSQL the sender's bucket is
-a row, counted in the statement that takes the event (`InboxRepository.take_admitting`); on
-SQLite it is in memory. Either way a person sending faster than the gate allows gets their
+a row, counted with the chat's lock before the event is taken
+(`InboxRepository.take_admitting`); on SQLite it is in memory. Either way a person sending faster than the gate allows gets their
 first reports saved and echoed, one polite notice, and nothing else recorded or lost quietly:
 every event is acknowledged and done."""
 

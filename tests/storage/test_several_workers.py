@@ -169,8 +169,8 @@ async def test_flood_buckets_are_shared_and_count_like_the_in_memory_gate(app: A
 
 
 async def test_an_event_taken_with_its_senders_admission(app: App) -> None:
-    """PostgreSQL takes the event and counts the sender's flood token in one statement after
-    the chat's lock (`take_admitting`); an event not taken spends no token."""
+    """PostgreSQL counts the sender's flood token with the chat's lock, then takes the event
+    (`take_admitting`); an event not taken spends no token."""
     if not _on_postgres(app):
         return  # SQLite: the in-memory gate (tests/unit/test_flood.py)
     first, second, third = await _store(app, ("U8", 1), ("U8", 2), ("U8", 3))
@@ -184,7 +184,7 @@ async def test_an_event_taken_with_its_senders_admission(app: App) -> None:
             with sent(app) as seen:
                 outcomes.append(await uow.inbox.take_admitting(event, chat, sender, flood))
             await uow.commit()
-        assert len(seen) == 2  # the chat's lock, then the take with the admission
+        assert len(seen) == 2  # the admission with the chat's lock, then the take
     assert outcomes == [(True, (True, False)), (True, (True, False)), (True, (False, True))]
     async with app.uow() as uow:  # all three are done
         assert not await uow.inbox.take(first, chat)

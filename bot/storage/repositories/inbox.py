@@ -79,7 +79,7 @@ _TAKE_MANY = prebuilt(
 # workers' shared buckets): one round trip fewer on every message. The upsert runs first (the
 # lock is computed for its row) and may wait for the sender's bucket row, held by the sender's
 # message in another chat until that one commits; the lock then waits for this chat's
-# previous message. Every wait is over before the take's statement takes its snapshot, so the
+# previous message. Both waits are over before the take's statement takes its snapshot, so the
 # take and who is speaking, read with it, see what those messages committed (a wait inside a
 # statement would come after its snapshot). Every message takes the bucket before the chat,
 # so two of them never wait for each other in a circle. The admission is spent whether or not
@@ -98,8 +98,10 @@ def _take_speaking(in_room: bool) -> Any:
     """`_TAKE_IN_ORDER` with who is speaking (`speaking`) read in the same statement, one
     round trip fewer on every message: one row per row of `speaking` (one row of NULLs when
     the account does not exist yet), none when the event was not taken. The take's UPDATE
-    changes nothing `speaking` reads, and the statement waits for nothing: the locks that
-    order it were taken by the statement before (`_LOCK_ADMITTING`)."""
+    changes nothing `speaking` reads. What orders this message with the sender's others and
+    its chat's (the bucket, the chat's lock) was waited for by the statement before
+    (`_LOCK_ADMITTING`); the take may still wait for the event's row (another worker's
+    recovery leasing it), and what commits meanwhile is in no order with this message."""
     taken = _TAKE_IN_ORDER.returning(_events.c.id).cte("taken")
     speaker = speaking(in_room).subquery("speaker")
     columns = list(speaker.c)
