@@ -220,6 +220,8 @@ async def execute(
     if ready is None:
         return None
     connection, prepared, dialect, run, (sql, values) = ready
+    if sending is not None:
+        sending()  # before the held writes leave their list: nothing may drop them after
     deferred = _DEFERRED.pop(connection, None)
     carried: list[_Part] = []
     if deferred:
@@ -229,8 +231,6 @@ async def execute(
             carried = deferred
         else:
             await _send_deferred(connection, dialect, run, deferred)
-    if sending is not None:
-        sending()
     try:
         rows, rowcount, description = await _send(connection, dialect, run, sql, values)
     except Exception as error:
@@ -428,18 +428,20 @@ def _hold_again(connection: Connection, parts: list[_Part], error: Exception) ->
     writes were in (`carried`)."""
     if parts:
         _DEFERRED[connection] = [*parts, *_DEFERRED.get(connection, [])]
-        _CARRIED.add(error)
+        # Marked on the error itself: a built-in exception (a lost connection's OSError) can
+        # be neither weakly referenced nor told apart any other way by the caller.
+        setattr(error, _CARRIED, True)
 
 
-# The errors of statements that carried held writes: the caller tells a held write's failure
-# from the failure of the statement it rode with only so (`Conversation._answer`).
-_CARRIED: weakref.WeakSet[BaseException] = weakref.WeakSet()
+# The mark on errors of statements that carried held writes: the caller tells a held write's
+# failure from the failure of the statement it rode with only so (`Conversation._answer`).
+_CARRIED = "_sammachip_carried_held_writes"
 
 
 def carried(error: BaseException) -> bool:
     """Whether `error` is the failure of a statement that held writes were sent with (or
     held writes sent on their own): theirs, possibly."""
-    return error in _CARRIED
+    return bool(getattr(error, _CARRIED, False))
 
 
 def _fusable(parts: Sequence[_Part]) -> bool:

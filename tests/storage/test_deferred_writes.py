@@ -281,3 +281,35 @@ async def test_a_held_write_is_not_fused_with_a_lock(app: App) -> None:
         await uow.commit()
     assert [sql.split(" ")[0] for sql, _ in seen] == ["INSERT", "SELECT"]
     assert await entries(app) == [("create", "sale", 16)]
+
+
+@both
+@pytest.mark.parametrize("path", ["driver", "sqlalchemy"])
+async def test_the_failure_of_a_statement_carrying_held_writes_is_told_as_it_was(
+    app: App, path: str
+) -> None:
+    """The error of a statement held writes went with comes up as it was raised, marked
+    (`UnitOfWork.held_writes_failed`), even a built-in one that cannot be weakly referenced
+    (a lost connection's OSError); a later failure of another statement is not marked."""
+    if not postgres(app):
+        return  # nothing is held on SQLite
+    event_id = await pending_event(app)
+
+    def lost(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if "audit_log" in statement:
+            raise ConnectionResetError("lost")
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", lost)
+    try:
+        async with app.uow() as uow:
+            await uow.session.connection()
+            await uow.audit.add(None, "create", "sale", 17)
+            with pytest.raises(ConnectionResetError) as raised:
+                if path == "driver":
+                    await uow.inbox.take(event_id)  # the held write rides with it
+                else:
+                    await uow.session.execute(select(AuditLog))  # sent first, by the hook
+            assert uow.held_writes_failed(raised.value)
+        assert not uow.held_writes_failed(ConnectionResetError("another"))
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", lost)
