@@ -40,13 +40,19 @@ def _int4(name: str) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
+def chat_lock(channel: str, chat_id: str) -> dict[str, int]:
+    """The parameters (`namespace`, `key`) of a chat's lock, for a statement that takes it
+    (`lock_chat`; `InboxRepository.take_admitting` takes it with the sender's admission)."""
+    return {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)}
+
+
 async def lock_chat(session: AsyncSession, channel: str, chat_id: str) -> None:
     """Until this transaction ends, no other worker handles a message of this chat: it waits
     here. On SQLite there is one process and its intake keeps a chat in one lane."""
     bind = session.bind
     if bind is None or bind.dialect.name != "postgresql":
         return
-    await core(session, _LOCK, {"namespace": CHAT_NAMESPACE, "key": chat_key(channel, chat_id)})
+    await core(session, _LOCK, chat_lock(channel, chat_id))
 
 
 async def lock_file(session: AsyncSession, key: str) -> None:

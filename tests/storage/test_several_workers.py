@@ -175,14 +175,15 @@ async def test_an_event_taken_with_its_senders_admission(app: App) -> None:
         return  # SQLite: the in-memory gate (tests/unit/test_flood.py)
     first, second, third = await _store(app, ("U8", 1), ("U8", 2), ("U8", 3))
     chat = sender = ("line", "U8")
+    ahead = ("line", "U8", "U8", False)  # who is speaking, read with the take
     flood = (NOW, 2, 0.0)  # two messages, then no refill
     async with app.uow() as uow:  # the newer one first: not taken; the transaction ends
-        assert await uow.inbox.take_admitting(second, chat, sender, flood) == (False, None)
+        assert await uow.inbox.take_admitting(second, chat, sender, flood, ahead) == (False, None)
     outcomes = []
     for event in (first, second, third):
         async with app.uow() as uow:
             with sent(app) as seen:
-                outcomes.append(await uow.inbox.take_admitting(event, chat, sender, flood))
+                outcomes.append(await uow.inbox.take_admitting(event, chat, sender, flood, ahead))
             await uow.commit()
         assert len(seen) == 2  # the admission with the chat's lock, then the take
     assert outcomes == [(True, (True, False)), (True, (True, False)), (True, (False, True))]
@@ -262,7 +263,12 @@ async def test_who_is_speaking_includes_what_their_message_elsewhere_committed(
     flood, sender = (NOW, 10, 1.0), ("line", "U20")
     key = ("line", "U20", "U20", False)
     async with app.uow() as elsewhere:  # the group message: holds the sender's bucket row
-        assert (await elsewhere.inbox.take_admitting(in_group, ("line", "G20"), sender, flood))[0]
+        in_the_group = ("line", "U20", "G20", True)
+        assert (
+            await elsewhere.inbox.take_admitting(
+                in_group, ("line", "G20"), sender, flood, in_the_group
+            )
+        )[0]
 
         async def meanwhile() -> Any:  # the private message, on another worker
             async with app.uow() as uow:

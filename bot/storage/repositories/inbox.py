@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.storage.driver import prebuilt
-from bot.storage.locks import CHAT_NAMESPACE, chat_key, lock_chat
+from bot.storage.locks import chat_lock, lock_chat
 from bot.storage.models import (
     InboundEvent,
     InboxStatus,
@@ -174,27 +174,25 @@ class InboxRepository(_Repository):
         chat: tuple[str, str],
         sender: tuple[str, str],
         flood: tuple[datetime, int, float],
-        speaker: SpeakerKey | None = None,
+        speaker: SpeakerKey,
     ) -> tuple[bool, tuple[bool, bool] | None]:
-        """`take` with the chat (PostgreSQL) and the sender's flood admission (`flood`: when
-        the message arrived, the bucket's size and refill rate) in two statements: the
-        admission with the chat's lock (`_LOCK_ADMITTING`), then the take. Returns whether the
-        event was taken and, if so, `FloodRepository.admit`'s (accepted, tell). Not taken:
-        end the transaction without committing, which gives the token back.
-
-        With `speaker` (channel, account id, chat id, in a group chat), who is speaking is
-        read with the take and kept for this unit of work's `speakers` (`read_ahead`): the
-        message's next step asks for it."""
+        """`take` with the chat (PostgreSQL), the sender's flood admission (`flood`: when the
+        message arrived, the bucket's size and refill rate) and who is speaking (`speaker`:
+        channel, account id, chat id, in a group chat), in two statements: the admission with
+        the chat's lock (`_LOCK_ADMITTING`), then the take with who is speaking. Returns
+        whether the event was taken and, if so, `FloodRepository.admit`'s (accepted, tell);
+        who is speaking is kept for this unit of work's `speakers` (`read_ahead`), whose next
+        step asks for it. Not taken: end the transaction without committing, which gives the
+        token back."""
         if not self._on_postgres:
             raise NotImplementedError("take_admitting: the shared flood buckets are PostgreSQL's")
-        locking = {"namespace": CHAT_NAMESPACE, "key": chat_key(*chat), **admission(sender, *flood)}
+        locking = chat_lock(*chat) | admission(sender, *flood)
         refused = (await self._core(_LOCK_ADMITTING, locking)).one()[1]
-        taking = {"event_id": event_id, "chat_channel": chat[0], "chat_key": chat[1]}
-        if speaker is None:
-            taken = (await self._core(_TAKE_IN_ORDER, taking)).rowcount
-            return (True, verdict(int(refused))) if taken else (False, None)
         channel, external_id, chat_id, in_room = speaker
-        taking |= {"s_channel": channel, "s_external_id": external_id, "s_chat_id": chat_id}
+        taking = {
+            "event_id": event_id, "chat_channel": chat[0], "chat_key": chat[1],
+            "s_channel": channel, "s_external_id": external_id, "s_chat_id": chat_id,
+        }  # fmt: skip
         rows = (await self._core(_TAKE_SPEAKING[in_room], taking)).all()
         if not rows:
             return False, None
